@@ -1,0 +1,84 @@
+/**
+ * The five credential kinds, their value objects and their keys: uni-open-bridge-common's vocabulary.
+ */
+
+export const PLATFORMS = ['weixin-mp', 'weixin-h5', 'weixin-web', 'weixin-app', 'qq-mp', 'qq-app'] as const
+export type Platform = (typeof PLATFORMS)[number]
+
+export const CREDENTIAL_KINDS = ['access_token', 'user_access_token', 'session_key', 'encrypt_key', 'ticket'] as const
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number]
+
+/** Kinds that belong to one user of an app and so need `openid` in their key. */
+export type UserCredentialKind = 'user_access_token' | 'session_key' | 'encrypt_key'
+
+export const TICKET_TYPES = ['jsapi', 'wx_card'] as const
+export type TicketType = (typeof TICKET_TYPES)[number]
+
+/** Extra fields a platform returns are kept as they are. */
+interface Extra {
+  [field: string]: unknown
+}
+export interface AccessTokenValue extends Extra {
+  access_token: string
+}
+export interface UserAccessTokenValue extends Extra {
+  access_token: string
+  refresh_token?: string
+}
+export interface SessionKeyValue extends Extra {
+  session_key: string
+}
+export interface EncryptKeyValue extends Extra {
+  encrypt_key: string
+  iv: string
+}
+export interface TicketValue extends Extra {
+  ticket: string
+}
+
+export interface CredentialValues {
+  access_token: AccessTokenValue
+  user_access_token: UserAccessTokenValue
+  session_key: SessionKeyValue
+  encrypt_key: EncryptKeyValue
+  ticket: TicketValue
+}
+/** The value object any kind may hold. */
+export type CredentialValue = CredentialValues[CredentialKind]
+
+/** An app is named by its uni-app `dcloudAppid` (resolved through `apps`) or by the platform `appid`. */
+export type AppRef =
+  | { dcloudAppid: string; appid?: undefined }
+  | { appid: string; dcloudAppid?: string | undefined }
+
+export type AppKey = AppRef & { platform: Platform }
+export type UserKey = AppKey & { openid: string }
+/** `version` is the encrypt key version the client reports (an integer ≥ 1). */
+export type EncryptKeyKey = UserKey & { version: number }
+/** `ticketType` defaults to `jsapi`, stored under uni-open-bridge's `ticket` name; `wx_card` is stored apart. */
+export type TicketKey = AppKey & { ticketType?: TicketType | undefined }
+
+export interface CredentialKeys {
+  access_token: AppKey
+  user_access_token: UserKey
+  session_key: UserKey
+  encrypt_key: EncryptKeyKey
+  ticket: TicketKey
+}
+export type CredentialKey = CredentialKeys[CredentialKind]
+
+/**
+ * A key after validation: the platform appid is known, the storage key is built.
+ * This is what sources receive.
+ */
+export interface ResolvedKey<K extends CredentialKind = CredentialKind> {
+  readonly kind: K
+  readonly platform: Platform
+  readonly appid: string
+  readonly dcloudAppid: string | undefined
+  readonly openid: string | undefined
+  readonly version: number | undefined
+  readonly ticketType: TicketType | undefined
+  /** `uni-id:<platform>:<appid>[:<openid>]:<type>`, the uni-open-bridge layout. */
+  readonly storageKey: string
+}

@@ -1,0 +1,31 @@
+export { createBridge, CredentialBridge, type BridgeOptions } from './bridge.js'
+export { memoryStore, type MemoryStoreOptions } from './memory-store.js'
+export { BridgeError, isBridgeError, type BridgeErrorOptions, type CoreErrorCode } from './errors.js'
+export type { AppConfig } from './apps.js'
+export type { BridgeEventName, BridgeEvents, BridgeListener } from './events.js'
+export type { CredentialStore, StoredRecord, StoreLock } from './store.js'
+export type { CredentialSource, Fallback, FetchResult, SourceContext } from './source.js'
+export {
+  CREDENTIAL_KINDS,
+  PLATFORMS,
+  TICKET_TYPES,
+  type AccessTokenValue,
+  type AppKey,
+  type AppRef,
+  type CredentialKey,
+  type CredentialKeys,
+  type CredentialKind,
+  type CredentialValue,
+  type CredentialValues,
+  type EncryptKeyKey,
+  type EncryptKeyValue,
+  type Platform,
+  type ResolvedKey,
+  type SessionKeyValue,
+  type TicketKey,
+  type TicketType,
+  type TicketValue,
+  type UserAccessTokenValue,
+  type UserCredentialKind,
+  type UserKey,
+} from './credentials.js'

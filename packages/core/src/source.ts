@@ -1,0 +1,37 @@
+import type { AppConfig } from './apps.js'
+import type { CredentialBridge } from './bridge.js'
+import type { CredentialKind, CredentialValues, ResolvedKey } from './credentials.js'
+
+/** What a source returns: the value and its life in seconds (`-1` = never expires). */
+export interface FetchResult<K extends CredentialKind = CredentialKind> {
+  value: CredentialValues[K]
+  expiresIn: number
+}
+
+export interface SourceContext {
+  /** The configured app the key names, if any (sources read `secret` from it). */
+  readonly app: AppConfig | undefined
+  /**
+   * The bridge that asked, so a source can read other credentials through the tiers and single-flight
+   * (a ticket needs an access_token; an encrypt_key needs a session_key).
+   */
+  readonly bridge: CredentialBridge
+}
+
+/**
+ * Where misses go: the platform (WeChat fetchers), a central bridge over HTTP, or anything else.
+ * Resolve `null` for a kind or key the source does not provide; throw for a failure.
+ */
+export interface CredentialSource {
+  fetch<K extends CredentialKind>(kind: K, key: ResolvedKey<K>, ctx: SourceContext): Promise<FetchResult<K> | null>
+  /** Optional: releases sockets and timers when the bridge closes. */
+  close?(): Promise<void>
+}
+
+/**
+ * uni-open-bridge-common's per-call fallback: runs when every tier misses; its result is written back.
+ * `duration` is in seconds, `-1` = never expires. Resolve `null` to store nothing.
+ */
+export type Fallback<K extends CredentialKind, Key> = (
+  key: Key,
+) => Promise<{ value: CredentialValues[K]; duration: number } | null | undefined>

@@ -1,0 +1,46 @@
+import type { CredentialValue } from './credentials.js'
+
+/**
+ * What a tier holds for a key. `expiresAt` is absolute (ms since the epoch) or `null` for "never",
+ * so a copy into another tier keeps the remaining life rather than a fresh full TTL.
+ */
+export interface StoredRecord<V extends object = CredentialValue> {
+  value: V
+  expiresAt: number | null
+}
+
+/**
+ * A storage tier. Adapters implement this; `@open-bridge/core/testing` checks that they do it right.
+ *
+ * - `get` never returns an expired record and resolves `undefined` for a miss.
+ * - `set` replaces the record; the tier drops it by itself once `expiresAt` has passed.
+ * - A tier may throw (a network store that is down): the bridge skips it and reports a `tier-error`.
+ */
+export interface CredentialStore {
+  /** Shown in events and errors, e.g. `memory`, `redis`, `sqlite`. */
+  readonly name: string
+  get(key: string): Promise<StoredRecord | undefined>
+  set(key: string, record: StoredRecord): Promise<void>
+  delete(key: string): Promise<void>
+  /**
+   * Optional synchronous read for stores that live in the process (the memory tier). The bridge uses it
+   * on the hot path so a hit costs no extra promise.
+   */
+  getSync?(key: string): StoredRecord | undefined
+  /** Present on stores that several processes share and that can hold a lease (Redis, SQLite, MongoDB). */
+  readonly lock?: StoreLock
+  /** Releases connections and timers. Idempotent. */
+  close(): Promise<void>
+}
+
+/**
+ * A lease on a name, held by whoever knows `token`. Every operation is atomic in the store.
+ */
+export interface StoreLock {
+  /** Takes the lock if it is free or expired. Resolves `true` when `token` now holds it for `ttlMs`. */
+  acquire(name: string, token: string, ttlMs: number): Promise<boolean>
+  /** Frees the lock only if `token` holds it. Resolves whether it did. */
+  release(name: string, token: string): Promise<boolean>
+  /** Pushes the expiry of a lock `token` holds to `ttlMs` from now. Resolves whether it did. */
+  extend(name: string, token: string, ttlMs: number): Promise<boolean>
+}

@@ -1,0 +1,164 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { CredentialStore, StoredRecord } from '../store.js'
+import { lockContract } from './lock-contract.js'
+
+export interface StoreContractOptions {
+  /** Makes a store for one test. Keys are unique per test, so the store need not be empty. */
+  create: () => CredentialStore | Promise<CredentialStore>
+  /** Runs after each test, after `store.close()` (drop a database file, flush a Redis db, …). */
+  destroy?: (store: CredentialStore) => void | Promise<void>
+  /** Does the store offer a lock (`store.lock`)? Then the lock contract runs too. Checked either way. */
+  lock: boolean
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+let run = 0
+
+/**
+ * The contract every tier keeps. An adapter's test file calls it once:
+ *
+ * ```ts
+ * import { runStoreContract } from '@open-bridge/core/testing'
+ * runStoreContract('redisStore', { create: () => redisStore({ url }), lock: true })
+ * ```
+ */
+export function runStoreContract(name: string, options: StoreContractOptions): void {
+  describe(`${name}: store contract`, () => {
+    let store: CredentialStore
+    let prefix: string
+    const key = (suffix: string) => `${prefix}:${suffix}`
+    const record = <V extends object>(value: V, lifeMs: number | null = 60_000): StoredRecord<V> => ({
+      value,
+      expiresAt: lifeMs === null ? null : Date.now() + lifeMs,
+    })
+
+    beforeEach(async () => {
+      store = await options.create()
+      prefix = `uni-id:weixin-mp:contract${process.pid}x${++run}x${Math.random().toString(36).slice(2, 8)}`
+    })
+    afterEach(async () => {
+      await store.close()
+      await options.destroy?.(store)
+    })
+
+    it('has a name', () => {
+      expect(typeof store.name).toBe('string')
+      expect(store.name.length).toBeGreaterThan(0)
+    })
+
+    it('resolves undefined for a key never written', async () => {
+      expect(await store.get(key('missing'))).toBeUndefined()
+    })
+
+    it('returns what was set, with the same absolute expiry', async () => {
+      const written = record({ access_token: 'ACCESS_TOKEN', extra: { n: 1, list: [1, 'two', null], ok: true } })
+      await store.set(key('access-token'), written)
+      const read = await store.get(key('access-token'))
+      expect(read).toEqual(written)
+      expect(read?.expiresAt).toBe(written.expiresAt)
+    })
+
+    it('keeps the remaining life: the expiry read back is the one written, not a fresh TTL', async () => {
+      const expiresAt = Date.now() + 3_600_000 - 1_234_567
+      await store.set(key('remaining'), { value: { ticket: 't' }, expiresAt })
+      await sleep(20)
+      expect((await store.get(key('remaining')))?.expiresAt).toBe(expiresAt)
+    })
+
+    it('keeps a record that never expires (expiresAt null)', async () => {
+      await store.set(key('forever'), record({ session_key: 'sk' }, null))
+      expect(await store.get(key('forever'))).toEqual({ value: { session_key: 'sk' }, expiresAt: null })
+    })
+
+    it('replaces a record on set', async () => {
+      await store.set(key('replace'), record({ access_token: 'old' }))
+      await store.set(key('replace'), record({ access_token: 'new' }, null))
+      expect(await store.get(key('replace'))).toEqual({ value: { access_token: 'new' }, expiresAt: null })
+    })
+
+    it('deletes a record, and deleting a missing key resolves', async () => {
+      await store.set(key('delete'), record({ access_token: 'x' }))
+      await store.delete(key('delete'))
+      expect(await store.get(key('delete'))).toBeUndefined()
+      await expect(store.delete(key('never-there'))).resolves.toBeUndefined()
+    })
+
+    it('keeps keys apart', async () => {
+      await store.set(key('a'), record({ access_token: 'a' }))
+      await store.set(key('b'), record({ access_token: 'b' }))
+      await store.delete(key('a'))
+      expect(await store.get(key('a'))).toBeUndefined()
+      expect((await store.get(key('b')))?.value).toEqual({ access_token: 'b' })
+    })
+
+    it('never returns a record whose expiry has passed', async () => {
+      await store.set(key('expiring'), record({ access_token: 'short' }, 300))
+      expect((await store.get(key('expiring')))?.value).toEqual({ access_token: 'short' })
+      await sleep(900)
+      expect(await store.get(key('expiring'))).toBeUndefined()
+      expect(store.getSync?.(key('expiring'))).toBeUndefined()
+    })
+
+    it('does not return a record written already expired', async () => {
+      await store.set(key('stale'), { value: { access_token: 'stale' }, expiresAt: Date.now() - 1_000 })
+      expect(await store.get(key('stale'))).toBeUndefined()
+    })
+
+    it('keeps its own copy: changing the written object afterwards changes nothing stored', async () => {
+      const written = record({ access_token: 'original', nested: { a: 1 } })
+      await store.set(key('copy'), written)
+      written.value.access_token = 'changed'
+      written.value.nested.a = 2
+      expect((await store.get(key('copy')))?.value).toEqual({ access_token: 'original', nested: { a: 1 } })
+    })
+
+    it('stores large values intact (256 KiB)', async () => {
+      const big = 'x'.repeat(256 * 1024 - 7) + 'THE-END'
+      await store.set(key('large'), record({ access_token: big }))
+      const read = await store.get(key('large'))
+      expect((read?.value as { access_token: string }).access_token.length).toBe(256 * 1024)
+      expect((read?.value as { access_token: string }).access_token.endsWith('THE-END')).toBe(true)
+    })
+
+    it('stores unicode keys and values intact', async () => {
+      const value = { access_token: '令牌🔑', note: 'ünïcödé "quoted" \\ back\nslash\ttab \u2028 \u{1F600}', 中文: '值' }
+      const unicodeKey = key('用户🙂:session-key')
+      await store.set(unicodeKey, record(value))
+      expect((await store.get(unicodeKey))?.value).toEqual(value)
+      expect(await store.get(key('用户🙂'))).toBeUndefined()
+    })
+
+    it('settles concurrent writes to one key on one intact value', async () => {
+      const writes = Array.from({ length: 50 }, (_, i) => ({ access_token: `token-${i}`, i }))
+      await Promise.all(writes.map((value) => store.set(key('race'), record(value))))
+      const read = await store.get(key('race'))
+      expect(writes).toContainEqual(read?.value)
+    })
+
+    it('serves many concurrent reads', async () => {
+      await store.set(key('reads'), record({ access_token: 'r' }))
+      const reads = await Promise.all(Array.from({ length: 100 }, () => store.get(key('reads'))))
+      for (const read of reads) expect(read?.value).toEqual({ access_token: 'r' })
+    })
+
+    it('agrees between getSync and get when it has getSync', async () => {
+      if (!store.getSync) {
+        expect(store.getSync).toBeUndefined()
+        return
+      }
+      await store.set(key('sync'), record({ access_token: 's' }))
+      expect(store.getSync(key('sync'))).toEqual(await store.get(key('sync')))
+    })
+
+    it('closes, and closing twice resolves', async () => {
+      await expect(store.close()).resolves.toBeUndefined()
+      await expect(store.close()).resolves.toBeUndefined()
+    })
+
+    it(options.lock ? 'offers a lock' : 'offers no lock (declared)', () => {
+      expect(store.lock !== undefined).toBe(options.lock)
+    })
+
+    if (options.lock) lockContract(() => store, key)
+  })
+}

@@ -1,0 +1,6 @@
+import { packageConfig } from '../../tsup.config.js'
+
+export default packageConfig({
+  index: 'src/index.ts',
+  testing: 'src/testing/index.ts',
+})
