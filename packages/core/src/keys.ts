@@ -1,6 +1,7 @@
 import type { AppRegistry } from './apps.js'
 import { isPlatform } from './apps.js'
 import {
+  CREDENTIAL_KINDS,
   PLATFORMS,
   type CredentialKind,
   type Platform,
@@ -21,14 +22,30 @@ interface KeyFields {
 
 const USER_KINDS: ReadonlySet<CredentialKind> = new Set(['user_access_token', 'session_key', 'encrypt_key'])
 
+/** The storage-key strings of one app, built once (see `KeyResolver`). */
+interface AppKeyStrings {
+  readonly appid: string
+  readonly accessToken: string
+  readonly ticket: string
+  readonly wxCardTicket: string
+  /** `uni-id:<platform>:<appid>:`, to which user kinds add `<openid>:<type>`. */
+  readonly userPrefix: string
+}
+
+/** How many distinct appids per platform keep pre-built strings before the cache starts over. */
+const MAX_CACHED_APPIDS = 10_000
+
 /**
  * Validates keys and turns them into storage keys in uni-open-bridge's layout
  * (`uni-id:<platform>:<appid>[:<openid>]:<type>`). It reads the caller's key and never writes to it.
  *
- * `storageKey` is on every call's hot path: a few `typeof` checks, at most two map lookups, one template literal.
+ * `storageKey` is on every call's hot path. Hashing a freshly built string costs more than everything else
+ * on a memory hit together, so app-level keys are built once per appid and reused: a hit then looks up only
+ * strings the caller already holds (usually literals, whose hashes V8 keeps).
  */
 export class KeyResolver {
   readonly #apps: AppRegistry
+  readonly #strings = new Map<Platform, Map<string, AppKeyStrings>>()
 
   constructor(apps: AppRegistry) {
     this.#apps = apps
@@ -43,22 +60,20 @@ export class KeyResolver {
     if (!isPlatform(platform)) {
       throw new BridgeError('E_INVALID_KEY', `key.platform must be one of ${PLATFORMS.join(', ')}`, { field: 'key.platform' })
     }
-    const appid = this.#appidOf(k, platform)
+    const app = this.#appStrings(k, platform)
     switch (kind) {
       case 'access_token':
-        return `uni-id:${platform}:${appid}:access-token`
+        return app.accessToken
       case 'ticket':
-        return `uni-id:${platform}:${appid}:${ticketTypeName(k.ticketType)}`
+        return k.ticketType === undefined || k.ticketType === 'jsapi' ? app.ticket : k.ticketType === 'wx_card' ? app.wxCardTicket : badTicketType()
       case 'user_access_token':
-        return `uni-id:${platform}:${appid}:${segment(k.openid, 'openid')}:user-access-token`
+        return `${app.userPrefix}${segment(k.openid, 'openid')}:user-access-token`
       case 'session_key':
-        return `uni-id:${platform}:${appid}:${segment(k.openid, 'openid')}:session-key`
+        return `${app.userPrefix}${segment(k.openid, 'openid')}:session-key`
       case 'encrypt_key':
-        return `uni-id:${platform}:${appid}:${segment(k.openid, 'openid')}:encrypt-key-${version(k.version)}`
+        return `${app.userPrefix}${segment(k.openid, 'openid')}:encrypt-key-${version(k.version)}`
       default:
-        throw new BridgeError('E_INVALID_KEY', `kind must be one of access_token, user_access_token, session_key, encrypt_key, ticket`, {
-          field: 'kind',
-        })
+        throw new BridgeError('E_INVALID_KEY', `kind must be one of ${CREDENTIAL_KINDS.join(', ')}`, { field: 'kind' })
     }
   }
 
@@ -69,7 +84,7 @@ export class KeyResolver {
     return {
       kind,
       platform,
-      appid: this.#appidOf(k, platform),
+      appid: this.#appStrings(k, platform).appid,
       dcloudAppid: typeof k.dcloudAppid === 'string' ? k.dcloudAppid : undefined,
       openid: USER_KINDS.has(kind) ? (k.openid as string) : undefined,
       version: kind === 'encrypt_key' ? (k.version as number) : undefined,
@@ -78,19 +93,18 @@ export class KeyResolver {
     }
   }
 
-  #appidOf(k: KeyFields, platform: Platform): string {
+  #appStrings(k: KeyFields, platform: Platform): AppKeyStrings {
     const appid = k.appid
     if (appid !== undefined) {
-      const resolved = segment(appid, 'appid')
       if (k.dcloudAppid !== undefined) {
         const app = typeof k.dcloudAppid === 'string' ? this.#apps.byDcloudAppid(k.dcloudAppid, platform) : undefined
-        if (app !== undefined && app.appid !== resolved) {
+        if (app !== undefined && app.appid !== appid) {
           throw new BridgeError('E_INVALID_KEY', `key.appid does not match the appid configured for key.dcloudAppid on ${platform}`, {
             field: 'key.appid',
           })
         }
       }
-      return resolved
+      return this.#stringsFor(platform, appid)
     }
     const dcloudAppid = k.dcloudAppid
     if (dcloudAppid === undefined) {
@@ -107,7 +121,30 @@ export class KeyResolver {
         field: 'key.dcloudAppid',
       })
     }
-    return app.appid
+    return this.#stringsFor(platform, app.appid)
+  }
+
+  /** The cached strings of an appid; the appid is validated when they are first built. */
+  #stringsFor(platform: Platform, appid: unknown): AppKeyStrings {
+    let byAppid = this.#strings.get(platform)
+    if (byAppid === undefined) this.#strings.set(platform, (byAppid = new Map()))
+    if (typeof appid === 'string') {
+      const cached = byAppid.get(appid)
+      if (cached !== undefined) return cached
+    }
+    const valid = segment(appid, 'appid')
+    // Bounded so a stream of made-up appids cannot grow memory without limit.
+    if (byAppid.size >= MAX_CACHED_APPIDS) byAppid.clear()
+    const base = `uni-id:${platform}:${valid}:`
+    const strings: AppKeyStrings = {
+      appid: valid,
+      accessToken: `${base}access-token`,
+      ticket: `${base}ticket`,
+      wxCardTicket: `${base}ticket-wx_card`,
+      userPrefix: base,
+    }
+    byAppid.set(valid, strings)
+    return strings
   }
 }
 
@@ -129,9 +166,7 @@ function version(value: unknown): number {
   return value
 }
 
-/** jsapi tickets keep uni-open-bridge's `ticket` name; wx_card tickets are stored beside them. */
-function ticketTypeName(value: unknown): string {
-  if (value === undefined || value === 'jsapi') return 'ticket'
-  if (value === 'wx_card') return 'ticket-wx_card'
+/** jsapi tickets keep uni-open-bridge's `ticket` name; wx_card tickets are stored beside them (`ticket-wx_card`). */
+function badTicketType(): never {
   throw new BridgeError('E_INVALID_KEY', `key.ticketType must be 'jsapi' or 'wx_card'`, { field: 'key.ticketType' })
 }

@@ -1,0 +1,121 @@
+import { createBridge, isBridgeError, memoryStore, type BridgeEvents } from '@open-bridge/core'
+import { describe, expect, it } from 'vitest'
+import { sleep, switchableStore } from './support.js'
+
+const key = { appid: 'wx123', platform: 'weixin-mp' as const }
+const storageKey = 'uni-id:weixin-mp:wx123:access-token'
+
+describe('the tier chain', () => {
+  it('reads nearest first and back-fills upper tiers with the remaining life, not a fresh TTL', async () => {
+    const near = memoryStore({ name: 'near' })
+    const far = memoryStore({ name: 'far' })
+    const bridge = createBridge({ stores: [near, far] })
+    const expiresAt = Date.now() + 90_000
+    await far.set(storageKey, { value: { access_token: 'from-far' }, expiresAt })
+
+    expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'from-far' })
+    expect(await near.get(storageKey)).toEqual({ value: { access_token: 'from-far' }, expiresAt })
+    await bridge.close()
+  })
+
+  it('a back-filled copy expires when the original does', async () => {
+    const near = memoryStore({ name: 'near' })
+    const far = memoryStore({ name: 'far' })
+    const bridge = createBridge({ stores: [near, far] })
+    await far.set(storageKey, { value: { access_token: 'brief' }, expiresAt: Date.now() + 300 })
+    expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'brief' })
+    await sleep(800)
+    expect(await near.get(storageKey)).toBeUndefined()
+    expect(await bridge.getAccessToken(key)).toBeNull()
+    await bridge.close()
+  })
+
+  it('set writes every tier, remove deletes from every tier', async () => {
+    const tiers = [memoryStore({ name: 'a' }), memoryStore({ name: 'b' }), memoryStore({ name: 'c' })]
+    const bridge = createBridge({ stores: tiers })
+    await bridge.setAccessToken(key, { access_token: 'everywhere' }, 60)
+    for (const tier of tiers) expect((await tier.get(storageKey))?.value).toEqual({ access_token: 'everywhere' })
+    await bridge.removeAccessToken(key)
+    for (const tier of tiers) expect(await tier.get(storageKey)).toBeUndefined()
+    await bridge.close()
+  })
+
+  it('a fallback result is written back to every tier', async () => {
+    const tiers = [memoryStore({ name: 'a' }), memoryStore({ name: 'b' })]
+    const bridge = createBridge({ stores: tiers })
+    await bridge.getAccessToken(key, async () => ({ value: { access_token: 'filled' }, duration: 60 }))
+    for (const tier of tiers) expect((await tier.get(storageKey))?.value).toEqual({ access_token: 'filled' })
+    await bridge.close()
+  })
+
+  it('a throwing tier is skipped with a tier-error event, and the value comes from the next tier', async () => {
+    const broken = switchableStore('redis')
+    const durable = memoryStore({ name: 'sqlite' })
+    const bridge = createBridge({ stores: [broken, durable] })
+    const events: BridgeEvents['tier-error'][] = []
+    bridge.on('tier-error', (event) => events.push(event))
+    await bridge.setAccessToken(key, { access_token: 'TOKEN-VALUE' }, 60)
+
+    broken.failing = true
+    expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'TOKEN-VALUE' })
+    expect(events).toHaveLength(2) // the failed read, then the failed back-fill
+    expect(events.map((e) => [e.tier, e.operation, e.storageKey])).toEqual([
+      ['redis', 'get', storageKey],
+      ['redis', 'set', storageKey],
+    ])
+    expect(JSON.stringify(events.map(({ error, ...rest }) => ({ ...rest, error: String(error) })))).not.toContain('TOKEN-VALUE')
+
+    // Writes and deletes carry on past the broken tier too.
+    await bridge.setAccessToken(key, { access_token: 'newer' }, 60)
+    expect((await durable.get(storageKey))?.value).toEqual({ access_token: 'newer' })
+
+    // And once it recovers, it is used again.
+    broken.failing = false
+    await bridge.setAccessToken(key, { access_token: 'after recovery' }, 60)
+    expect((await broken.inner.get(storageKey))?.value).toEqual({ access_token: 'after recovery' })
+    await bridge.close()
+  })
+
+  it('when every tier fails: reads use the fallback, else reject E_STORE_UNAVAILABLE; a set rejects too', async () => {
+    const a = switchableStore('a')
+    const b = switchableStore('b')
+    a.failing = b.failing = true
+    const bridge = createBridge({ stores: [a, b] })
+    const errors: string[] = []
+    bridge.on('tier-error', (e) => errors.push(`${e.tier}:${e.operation}`))
+
+    const read = await bridge.getAccessToken(key).catch((e: unknown) => e)
+    expect(isBridgeError(read, 'E_STORE_UNAVAILABLE')).toBe(true)
+    expect(await bridge.getAccessToken(key, async () => ({ value: { access_token: 'from fallback' }, duration: 60 }))).toEqual({
+      access_token: 'from fallback',
+    })
+    const write = await bridge.setAccessToken(key, { access_token: 'x' }, 60).catch((e: unknown) => e)
+    expect(isBridgeError(write, 'E_STORE_UNAVAILABLE')).toBe(true)
+    expect(errors).toContain('a:get')
+    expect(errors).toContain('b:set')
+    await bridge.close()
+  })
+
+  it('emits fetch and fetch-error events only to listeners, with no value in them', async () => {
+    const bridge = createBridge({ stores: [memoryStore()] })
+    const seen: unknown[] = []
+    const off = bridge.on('fetch', (e) => seen.push(e))
+    bridge.on('fetch-error', (e) => seen.push({ ...e, error: (e.error as Error).message }))
+    bridge.on('fetch', () => {
+      throw new Error('a broken listener must not break reads')
+    })
+    await bridge.getAccessToken(key, async () => ({ value: { access_token: 'SECRET-TOKEN' }, duration: 60 }))
+    await bridge.getAccessToken({ ...key, appid: 'wx2' }, async () => {
+      throw new Error('boom')
+    }).catch(() => undefined)
+    off()
+    await bridge.getAccessToken({ ...key, appid: 'wx3' }, async () => ({ value: { access_token: 'x' }, duration: 60 }))
+
+    expect(seen).toEqual([
+      { kind: 'access_token', storageKey, by: 'fallback', durationMs: expect.any(Number) },
+      { kind: 'access_token', storageKey: 'uni-id:weixin-mp:wx2:access-token', by: 'fallback', durationMs: expect.any(Number), error: 'boom' },
+    ])
+    expect(JSON.stringify(seen)).not.toContain('SECRET-TOKEN')
+    await bridge.close()
+  })
+})
