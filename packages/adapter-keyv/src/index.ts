@@ -1,1 +1,2 @@
-export {}
+export { keyvStore, type KeyvStoreOptions } from './keyv-store.js'
+export { KeyvStoreError, type KeyvStoreErrorCode } from './errors.js'

@@ -1,1 +1,3 @@
-export {}
+export { mongoStore } from './mongo-store.js'
+export type { MongoStoreDbOptions, MongoStoreOptions, MongoStoreUrlOptions } from './options.js'
+export { MongoStoreError, type MongoStoreErrorCode } from './errors.js'

@@ -4,7 +4,7 @@ export { BridgeError, isBridgeError, type BridgeErrorOptions, type CoreErrorCode
 export type { AppConfig } from './apps.js'
 export type { BridgeEventName, BridgeEvents, BridgeListener } from './events.js'
 export type { CredentialStore, StoredRecord, StoreLock } from './store.js'
-export type { CredentialSource, Fallback, FetchResult, SourceContext } from './source.js'
+export type { CredentialSource, Fallback, FallbackResult, FetchResult, SourceContext } from './source.js'
 export {
   CREDENTIAL_KINDS,
   PLATFORMS,

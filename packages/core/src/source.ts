@@ -32,6 +32,7 @@ export interface CredentialSource {
  * uni-open-bridge-common's per-call fallback: runs when every tier misses; its result is written back.
  * `duration` is in seconds, `-1` = never expires. Resolve `null` to store nothing.
  */
-export type Fallback<K extends CredentialKind, Key> = (
-  key: Key,
-) => Promise<{ value: CredentialValues[K]; duration: number } | null | undefined>
+export type Fallback<K extends CredentialKind, Key> = (key: Key) => Promise<FallbackResult<K>> | FallbackResult<K>
+
+/** What a fallback produces: the value and its life in seconds (`-1` = never), or nothing. */
+export type FallbackResult<K extends CredentialKind> = { value: CredentialValues[K]; duration: number } | null | undefined

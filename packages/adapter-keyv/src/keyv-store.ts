@@ -1,0 +1,75 @@
+import type { CredentialStore, StoredRecord } from '@open-bridge/core'
+import type { Keyv } from 'keyv'
+import { KeyvStoreError } from './errors.js'
+import { readRecord } from './record.js'
+
+export interface KeyvStoreOptions {
+  /** Name shown in events. Default `keyv`. */
+  name?: string
+}
+
+/**
+ * Any Keyv v5 store as a tier. The entry is the whole record `{ value, expiresAt }`, so the absolute expiry
+ * travels with it; Keyv also gets the remaining life as its ttl, so the backing store drops the entry by
+ * itself. No lock: Keyv has no atomic compare-and-set across its stores. The caller owns the Keyv instance
+ * (and disconnects it); `close()` leaves it alone.
+ */
+export function keyvStore(keyv: Keyv<unknown>, options: KeyvStoreOptions = {}): CredentialStore {
+  if (!isKeyv(keyv)) {
+    throw new KeyvStoreError('E_INVALID_CONFIG', 'keyvStore needs a Keyv 5 instance (new Keyv(store)), not a store adapter or a Map', {
+      field: 'keyv',
+    })
+  }
+  const name = options.name ?? 'keyv'
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new KeyvStoreError('E_INVALID_CONFIG', 'keyvStore name must be a non-empty string', { field: 'name' })
+  }
+  // Without a serializer Keyv hands the very object it was given to its store and back (a Map store keeps
+  // references), so the store copies on the way in and out; with one, the JSON round trip already copies.
+  const copy = <T>(value: T): T => (keyv.serialize ? value : structuredClone(value))
+
+  return {
+    name,
+
+    async get(key) {
+      const stored: unknown = await keyv.get(key)
+      if (stored === undefined) return undefined
+      const record = readRecord(stored)
+      return record.expiresAt !== null && record.expiresAt <= Date.now() ? undefined : copy(record)
+    },
+
+    async set(key, record: StoredRecord) {
+      // A ttl of 0 tells Keyv "no expiry" and overrides a default ttl set on the instance.
+      let ttl = 0
+      if (record.expiresAt !== null) {
+        // Rounded up so Keyv never drops the entry before its own expiry has passed.
+        ttl = Math.ceil(record.expiresAt - Date.now())
+        if (ttl <= 0) {
+          await keyv.delete(key)
+          return
+        }
+      }
+      const entry: StoredRecord = { value: copy(record.value), expiresAt: record.expiresAt }
+      if (!(await keyv.set(key, entry, ttl))) {
+        throw new KeyvStoreError('E_KEYV_WRITE_FAILED', 'the Keyv store did not take the write (keyv.set resolved false)')
+      }
+    },
+
+    async delete(key) {
+      // Keyv resolves false both for a missing key and for a failure it swallowed, so the result says nothing.
+      await keyv.delete(key)
+    },
+
+    async close() {},
+  }
+}
+
+/**
+ * Duck-typed, so a Keyv from another copy of the package passes. A store adapter (a Map, a KeyvRedis) also
+ * has get/set/delete; only Keyv itself has `store` and `serialize`, which this store relies on.
+ */
+function isKeyv(keyv: unknown): keyv is Keyv<unknown> {
+  if (typeof keyv !== 'object' || keyv === null || !('store' in keyv) || !('serialize' in keyv)) return false
+  const { get, set, delete: remove } = keyv as Partial<Record<'get' | 'set' | 'delete', unknown>>
+  return typeof get === 'function' && typeof set === 'function' && typeof remove === 'function'
+}

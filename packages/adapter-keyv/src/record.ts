@@ -1,0 +1,17 @@
+import type { StoredRecord } from '@open-bridge/core'
+import { KeyvStoreError } from './errors.js'
+
+/**
+ * Checks that what Keyv returned is a record this store wrote: `{ value: object, expiresAt: number | null }`.
+ * Anything else under the key is reported rather than served, so a shared namespace cannot feed a
+ * caller a foreign value.
+ */
+export function readRecord(stored: unknown): StoredRecord {
+  if (typeof stored === 'object' && stored !== null) {
+    const { value, expiresAt } = stored as Partial<Record<keyof StoredRecord, unknown>>
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      if (expiresAt === null || (typeof expiresAt === 'number' && Number.isFinite(expiresAt))) return stored as StoredRecord
+    }
+  }
+  throw new KeyvStoreError('E_KEYV_CORRUPT_RECORD', 'the entry is not a { value: object, expiresAt: number | null } record')
+}

@@ -1,0 +1,157 @@
+import { isBridgeError, type StoredRecord } from '@open-bridge/core'
+import { runStoreContract } from '@open-bridge/core/testing'
+import { keyvStore } from '@open-bridge/adapter-keyv'
+import KeyvRedis, { createKeyv } from '@keyv/redis'
+import { Redis } from 'ioredis'
+import { Keyv } from 'keyv'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+let n = 0
+const uniqueKey = (suffix: string) => `uni-id:weixin-mp:wxkeyv${process.pid}x${++n}:${suffix}`
+
+let server: RedisServer
+let redisKeyv: Keyv
+let redis: Redis
+
+beforeAll(async () => {
+  server = await startRedisServer()
+  // throwOnErrors: a Redis failure reaches the bridge as a tier error instead of looking like a miss.
+  redisKeyv = createKeyv(server.url, { throwOnErrors: true })
+  redis = new Redis(server.port, '127.0.0.1', { lazyConnect: true })
+})
+afterAll(async () => {
+  await redisKeyv?.disconnect()
+  redis?.disconnect()
+  await server?.stop()
+})
+
+runStoreContract('keyvStore (Keyv, default Map store)', { create: () => keyvStore(new Keyv()), lock: false })
+runStoreContract('keyvStore (Keyv, Map store, serialization off)', {
+  create: () => keyvStore(new Keyv({ serialize: undefined, deserialize: undefined })),
+  lock: false,
+})
+runStoreContract('keyvStore (@keyv/redis)', { create: () => keyvStore(redisKeyv), lock: false })
+
+describe('keyvStore layout', () => {
+  it('keeps { value, expiresAt } as the Keyv value, readable with a plain keyv.get', async () => {
+    const keyv = new Keyv()
+    const store = keyvStore(keyv)
+    const expiresAt = Date.now() + 7_200_000
+    await store.set('uni-id:weixin-mp:wx1:access-token', { value: { access_token: 'AT' }, expiresAt })
+    await store.set('uni-id:weixin-mp:wx1:user1:session-key', { value: { session_key: 'sk' }, expiresAt: null })
+    expect(await keyv.get('uni-id:weixin-mp:wx1:access-token')).toEqual({ value: { access_token: 'AT' }, expiresAt })
+    expect(await keyv.get('uni-id:weixin-mp:wx1:user1:session-key')).toEqual({ value: { session_key: 'sk' }, expiresAt: null })
+  })
+
+  it('stores Keyv JSON under the storage key in Redis, with a PX ttl for an expiring record and none for "never"', async () => {
+    const store = keyvStore(redisKeyv)
+    const expiring = uniqueKey('access-token')
+    const forever = uniqueKey('user1:session-key')
+    const expiresAt = Date.now() + 3_600_000
+    await store.set(expiring, { value: { access_token: 'AT' }, expiresAt })
+    await store.set(forever, { value: { session_key: 'sk' }, expiresAt: null })
+
+    const json = JSON.parse((await redis.get(expiring)) ?? 'null') as { value: StoredRecord; expires: number }
+    expect(json.value).toEqual({ value: { access_token: 'AT' }, expiresAt })
+    expect(json.expires).toBeGreaterThanOrEqual(expiresAt)
+    const pttl = await redis.pttl(expiring)
+    expect(pttl).toBeGreaterThan(0)
+    expect(pttl).toBeLessThanOrEqual(3_600_000)
+    expect(await redis.pttl(forever)).toBe(-1)
+  })
+
+  it('lets the backing store drop an expired entry by itself', async () => {
+    const store = keyvStore(redisKeyv)
+    const key = uniqueKey('ticket')
+    await store.set(key, { value: { ticket: 't' }, expiresAt: Date.now() + 300 })
+    expect(await redis.exists(key)).toBe(1)
+    await sleep(900)
+    expect(await redis.exists(key)).toBe(0)
+  })
+
+  it("keeps a never-expiring record although the Keyv instance has a default ttl", async () => {
+    const keyv = new Keyv({ ttl: 200 })
+    const store = keyvStore(keyv)
+    await store.set('forever', { value: { session_key: 'sk' }, expiresAt: null })
+    await sleep(700)
+    expect(await store.get('forever')).toEqual({ value: { session_key: 'sk' }, expiresAt: null })
+  })
+
+  it('removes the old record when a record arrives already expired', async () => {
+    const store = keyvStore(new Keyv())
+    await store.set('k', { value: { access_token: 'live' }, expiresAt: null })
+    await store.set('k', { value: { access_token: 'dead' }, expiresAt: Date.now() - 1_000 })
+    expect(await store.get('k')).toBeUndefined()
+  })
+
+  it('hands out copies when Keyv does not serialise: a reader changing its value changes nothing stored', async () => {
+    const store = keyvStore(new Keyv({ serialize: undefined, deserialize: undefined }))
+    await store.set('k', { value: { access_token: 'original' }, expiresAt: null })
+    const first = await store.get('k')
+    ;(first?.value as { access_token: string }).access_token = 'changed'
+    expect((await store.get('k'))?.value).toEqual({ access_token: 'original' })
+  })
+
+  it('leaves the Keyv instance usable after close()', async () => {
+    const keyv = new Keyv()
+    const store = keyvStore(keyv)
+    await store.close()
+    await keyv.set('still', 'open')
+    expect(await keyv.get('still')).toBe('open')
+  })
+})
+
+describe('keyvStore errors', () => {
+  it.each([
+    ['undefined', undefined],
+    ['a Map', new Map()],
+    ['a plain object', { get: 1 }],
+    ['a Keyv store adapter', new KeyvRedis('redis://127.0.0.1:9')],
+  ])('rejects %s instead of a Keyv with E_INVALID_CONFIG on field keyv', (_, keyv) => {
+    let thrown: unknown
+    try {
+      keyvStore(keyv as unknown as Keyv)
+    } catch (error) {
+      thrown = error
+    }
+    expect(isBridgeError(thrown, 'E_INVALID_CONFIG')).toBe(true)
+    expect((thrown as { field?: string }).field).toBe('keyv')
+  })
+
+  it('rejects an empty name with E_INVALID_CONFIG on field name', () => {
+    expect(() => keyvStore(new Keyv(), { name: '' })).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'name' }))
+  })
+
+  it('reports an entry that is not a record with E_KEYV_CORRUPT_RECORD, without its content', async () => {
+    const keyv = new Keyv()
+    const store = keyvStore(keyv)
+    await keyv.set('foreign', 'SECRET-other-app-value')
+    await keyv.set('half', { value: { access_token: 'x' } })
+    for (const key of ['foreign', 'half']) {
+      const error = await store.get(key).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      )
+      expect(isBridgeError(error, 'E_KEYV_CORRUPT_RECORD')).toBe(true)
+      expect((error as Error).message).not.toContain('SECRET')
+    }
+  })
+
+  it('throws E_KEYV_WRITE_FAILED when Keyv reports that its store refused the write', async () => {
+    // A Map whose set fails, as a full disk or a dropped connection would: Keyv catches it and resolves false.
+    const failing = new (class extends Map<string, unknown> {
+      override set(): this {
+        throw new Error('store is read-only')
+      }
+    })()
+    const store = keyvStore(new Keyv({ store: failing }))
+    await expect(store.set('k', { value: { access_token: 'x' }, expiresAt: null })).rejects.toMatchObject({ code: 'E_KEYV_WRITE_FAILED' })
+  })
+
+  it('names itself keyv unless told otherwise', () => {
+    expect(keyvStore(new Keyv()).name).toBe('keyv')
+    expect(keyvStore(new Keyv(), { name: 'postgres' }).name).toBe('postgres')
+  })
+})

@@ -1,0 +1,55 @@
+import type { CredentialValue, StoredRecord } from '@open-bridge/core'
+import { MongoStoreError } from './errors.js'
+
+/**
+ * A document of the credential collection as read back. `value` and `expired` are `unknown` because the
+ * collection may still hold documents uni-open-bridge wrote (a JSON string and a ms number, `-1` = never).
+ */
+export interface CredentialDocument {
+  /** The storage key, e.g. `uni-id:weixin-mp:wx123:access-token`. */
+  _id: string
+  value: unknown
+  expired?: unknown
+}
+
+/** What `set` writes: the value as an object and, unless it never expires, `expired` as a Date for the TTL index. */
+export interface WrittenDocument {
+  value: object
+  expired?: Date
+}
+
+export function toDocument(record: StoredRecord): WrittenDocument {
+  // "Never" leaves `expired` out: the TTL index ignores documents without a Date in the indexed field.
+  return record.expiresAt === null ? { value: record.value } : { value: record.value, expired: new Date(record.expiresAt) }
+}
+
+/** Reads both layouts; uni-open-bridge's is parsed only when met, so documents this store wrote cost no parse. */
+export function fromDocument(document: Pick<CredentialDocument, 'value' | 'expired'>): StoredRecord {
+  return { value: valueOf(document.value), expiresAt: expiresAtOf(document.expired) }
+}
+
+// The store cannot tell which kind a key holds; it returns the object that was written, as the memory tier does.
+function valueOf(value: unknown): CredentialValue {
+  if (isPlainObject(value)) return value as CredentialValue
+  if (typeof value === 'string') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      parsed = undefined
+    }
+    if (isPlainObject(parsed)) return parsed as CredentialValue
+  }
+  throw new MongoStoreError('E_MONGO_CORRUPT_RECORD', 'the stored value is neither an object nor a JSON object string', { field: 'value' })
+}
+
+function expiresAtOf(expired: unknown): number | null {
+  if (expired === undefined || expired === null || expired === -1) return null
+  const ms = expired instanceof Date ? expired.getTime() : expired
+  if (typeof ms === 'number' && Number.isFinite(ms)) return ms
+  throw new MongoStoreError('E_MONGO_CORRUPT_RECORD', 'the stored expiry is neither a Date, a number of ms, -1 nor absent', { field: 'expired' })
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+}

@@ -1,0 +1,74 @@
+import { isBridgeError } from '@open-bridge/core'
+import { describe, expect, it } from 'vitest'
+import { fromDocument, toDocument } from '../src/document.js'
+
+/** The error `read` throws (fails the test if it throws nothing). */
+function thrownBy(read: () => unknown): { code?: string; field?: string; message: string } {
+  try {
+    read()
+  } catch (error) {
+    expect(isBridgeError(error)).toBe(true)
+    return error as { code?: string; field?: string; message: string }
+  }
+  throw new Error('expected an error, nothing was thrown')
+}
+
+describe('record ⇄ document', () => {
+  it('writes the value as an object and the expiry as a Date', () => {
+    const expiresAt = Date.UTC(2030, 0, 1, 8, 0, 0, 123)
+    const document = toDocument({ value: { access_token: 'AT', extra: { n: 1 } }, expiresAt })
+    expect(document).toEqual({ value: { access_token: 'AT', extra: { n: 1 } }, expired: new Date(expiresAt) })
+    expect(document.expired).toBeInstanceOf(Date)
+  })
+
+  it('leaves expired out for a record that never expires', () => {
+    const document = toDocument({ value: { session_key: 'sk' }, expiresAt: null })
+    expect(document).toEqual({ value: { session_key: 'sk' } })
+    expect('expired' in document).toBe(false)
+  })
+
+  it('reads back what it writes, to the millisecond', () => {
+    for (const record of [
+      { value: { ticket: 't' }, expiresAt: 1_900_000_000_123 },
+      { value: { ticket: 't' }, expiresAt: null },
+    ]) {
+      expect(fromDocument(toDocument(record))).toEqual(record)
+    }
+  })
+
+  it('treats a null expired like an absent one: never', () => {
+    expect(fromDocument({ value: { access_token: 'a' }, expired: null })).toEqual({ value: { access_token: 'a' }, expiresAt: null })
+  })
+
+  it("reads uni-open-bridge's layout: value as a JSON string, expired as ms or -1", () => {
+    expect(fromDocument({ value: '{"access_token":"legacy","expires_in":7200}', expired: 1_900_000_000_000 })).toEqual({
+      value: { access_token: 'legacy', expires_in: 7200 },
+      expiresAt: 1_900_000_000_000,
+    })
+    expect(fromDocument({ value: '{"session_key":"sk"}', expired: -1 })).toEqual({ value: { session_key: 'sk' }, expiresAt: null })
+  })
+
+  it.each([
+    ['a number', 42],
+    ['an array', [1, 2]],
+    ['a string that is not JSON', 'not json'],
+    ['a JSON string of an array', '[1,2]'],
+    ['a JSON string of a string', '"text"'],
+    ['null', null],
+  ])('rejects a stored value that is %s with E_MONGO_CORRUPT_RECORD on field value', (_, value) => {
+    expect(thrownBy(() => fromDocument({ value, expired: -1 }))).toMatchObject({ code: 'E_MONGO_CORRUPT_RECORD', field: 'value' })
+  })
+
+  it.each([
+    ['a string', '2030-01-01'],
+    ['NaN', Number.NaN],
+    ['an invalid Date', new Date(Number.NaN)],
+    ['an object', { $date: 1 }],
+  ])('rejects a stored expiry that is %s with E_MONGO_CORRUPT_RECORD on field expired', (_, expired) => {
+    expect(thrownBy(() => fromDocument({ value: { access_token: 'a' }, expired }))).toMatchObject({ code: 'E_MONGO_CORRUPT_RECORD', field: 'expired' })
+  })
+
+  it('does not put the stored value into the error message', () => {
+    expect(thrownBy(() => fromDocument({ value: 'SECRET-TOKEN-not-json', expired: -1 })).message).not.toContain('SECRET')
+  })
+})
