@@ -6,6 +6,7 @@ import type {
   CredentialKind,
   CredentialValues,
   EncryptKeyKey,
+  ResolvedKey,
   EncryptKeyValue,
   SessionKeyValue,
   TicketKey,
@@ -158,6 +159,24 @@ export class CredentialBridge {
     await this.#chain.delete(this.#keys.storageKey(kind, key))
   }
 
+  // ── for helpers that work beside a source ───────────────────────────────────────────────────────
+
+  /** The source misses go to, if any (helpers such as code2Session find their platform client here). */
+  get source(): CredentialSource | undefined {
+    return this.#source
+  }
+
+  /**
+   * Validates a key and resolves it as a source would see it: the storage key, the platform appid and the
+   * configured app (with its secret). For helpers that call the platform beside the bridge.
+   * Throws the same `BridgeError`s as `get`.
+   */
+  resolve<K extends CredentialKind>(kind: K, key: CredentialKeys[K]): { key: ResolvedKey<K>; ctx: SourceContext } {
+    if (this.#closed) throw closedError()
+    const resolved = this.#keys.resolve(kind, key, this.#keys.storageKey(kind, key))
+    return { key: resolved, ctx: { app: this.#apps.byAppid(resolved.platform, resolved.appid), bridge: this } }
+  }
+
   // ── events and lifecycle ────────────────────────────────────────────────────────────────────────
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -207,7 +226,7 @@ export class CredentialBridge {
     const started = performance.now()
     let record: StoredRecord | null
     try {
-      const produced: unknown = fallback ? await fallback(key) : await this.#fetchFromSource(kind, key, storageKey)
+      const produced: unknown = fallback ? await fallback(key) : await this.#fetchFromSource(kind, key)
       record = toRecord(produced, by)
     } catch (error) {
       if (this.#events.has('fetch-error')) {
@@ -222,9 +241,8 @@ export class CredentialBridge {
     return record.value as CredentialValues[K]
   }
 
-  #fetchFromSource<K extends CredentialKind>(kind: K, key: CredentialKeys[K], storageKey: string): Promise<unknown> {
-    const resolved = this.#keys.resolve(kind, key, storageKey)
-    const ctx: SourceContext = { app: this.#apps.byAppid(resolved.platform, resolved.appid), bridge: this }
+  #fetchFromSource<K extends CredentialKind>(kind: K, key: CredentialKeys[K]): Promise<unknown> {
+    const { key: resolved, ctx } = this.resolve(kind, key)
     return this.#source!.fetch(kind, resolved, ctx)
   }
 }

@@ -141,3 +141,21 @@ describe('in-process single-flight', () => {
     await bridge.close()
   })
 })
+
+describe('resolve() and source, for helpers beside a source', () => {
+  it('resolve validates like get and returns the resolved key with the configured app', async () => {
+    const source = { fetch: async () => null }
+    const bridge = createBridge({ stores: [memoryStore()], apps: [{ dcloudAppid: '__UNI__A', platform: 'weixin-mp', appid: 'wx123', secret: 'S' }], source })
+    expect(bridge.source).toBe(source)
+    const { key: resolved, ctx } = bridge.resolve('session_key', { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1' })
+    expect(resolved).toMatchObject({ kind: 'session_key', appid: 'wx123', openid: 'o1', storageKey: 'uni-id:weixin-mp:wx123:o1:session-key' })
+    expect(ctx.app?.secret).toBe('S')
+    expect(ctx.bridge).toBe(bridge)
+    expect(bridge.resolve('access_token', { appid: 'wxOther', platform: 'weixin-mp' }).ctx.app).toBeUndefined()
+    expect(() => bridge.resolve('session_key', { dcloudAppid: '__UNI__A', platform: 'weixin-mp' } as never)).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_KEY', field: 'key.openid' }),
+    )
+    await bridge.close()
+    expect(() => bridge.resolve('access_token', { appid: 'wx123', platform: 'weixin-mp' })).toThrow(expect.objectContaining({ code: 'E_CLOSED' }))
+  })
+})
