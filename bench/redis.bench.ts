@@ -1,0 +1,62 @@
+/**
+ * A Redis-only chain's `getAccessToken` hit against a raw ioredis GET of the same key, sequential and
+ * 64 in flight, on a private redis-server. Target: the bridge reaches ≥ 0.9× the raw GET throughput.
+ */
+import { createBridge, type AppKey } from '@open-bridge/core'
+import { redisStore } from '@open-bridge/adapter-redis'
+import { Redis } from 'ioredis'
+import { startRedisServer } from '../test-support/redis-server.js'
+import { compare } from './measure.js'
+
+const BATCH = 64
+
+export async function run(): Promise<void> {
+  const server = await startRedisServer()
+  const raw = new Redis(server.url)
+  // The recommended set-up: the store's own fail-fast client. A second bridge shares the raw GET's client,
+  // which shows what the store itself costs apart from the client's options (commandTimeout sets a timer).
+  const bridge = createBridge({ stores: [redisStore({ url: server.url })] })
+  const sameClientBridge = createBridge({ stores: [redisStore({ client: raw })] })
+  try {
+    const key: AppKey = { appid: 'wxbench0000000001', platform: 'weixin-mp' }
+    const storageKey = 'uni-id:weixin-mp:wxbench0000000001:access-token'
+    // A realistic value: a WeChat access_token is 136–157 characters.
+    await bridge.setAccessToken(key, { access_token: 'A'.repeat(150), expires_in: 7200 }, 7200)
+    if ((await bridge.getAccessToken(key))?.access_token.length !== 150 || (await raw.get(storageKey)) === null) {
+      throw new Error('bench setup: the key is not where the bench expects it')
+    }
+
+    const batch = (read: () => Promise<unknown>) => () => {
+      const reads: Promise<unknown>[] = new Array(BATCH)
+      for (let i = 0; i < BATCH; i++) reads[i] = read()
+      return Promise.all(reads)
+    }
+    const rawGet = () => raw.get(storageKey)
+    const bridgeGet = () => bridge.getAccessToken(key)
+    const sameClientGet = () => sameClientBridge.getAccessToken(key)
+
+    await compare(
+      'redis: sequential hit (one awaited read at a time)',
+      [
+        { name: 'raw ioredis GET', run: rawGet },
+        { name: 'bridge.getAccessToken (redis only)', run: bridgeGet },
+        { name: 'bridge.getAccessToken (store on that client)', run: sameClientGet },
+      ],
+      { iterations: 3_000, baselines: ['raw ioredis GET'] },
+    )
+    await compare(
+      `redis: ${BATCH} reads in flight`,
+      [
+        { name: `raw ioredis GET ×${BATCH}`, run: batch(rawGet), opsPerRun: BATCH },
+        { name: `bridge.getAccessToken ×${BATCH}`, run: batch(bridgeGet), opsPerRun: BATCH },
+        { name: `bridge.getAccessToken (store on that client) ×${BATCH}`, run: batch(sameClientGet), opsPerRun: BATCH },
+      ],
+      { iterations: 150, baselines: [`raw ioredis GET ×${BATCH}`] },
+    )
+  } finally {
+    await bridge.close()
+    await sameClientBridge.close()
+    await raw.quit()
+    await server.stop()
+  }
+}

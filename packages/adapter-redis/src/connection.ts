@@ -1,0 +1,56 @@
+import { Redis } from 'ioredis'
+
+/**
+ * A client for `url` that fails fast while Redis is unreachable, so the bridge falls through to the next tier
+ * at once instead of waiting on a queue, and that reconnects by itself (backoff capped at 2 s, forever).
+ */
+export function createFailFastClient(url: string, commandTimeout: number): Redis {
+  const client = new Redis(url, {
+    // While disconnected a command is rejected at once instead of queued until Redis comes back.
+    enableOfflineQueue: false,
+    // Commands in flight when the connection drops are rejected, not replayed after a reconnect.
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+    // Bounds a command on a connection that is up but silent (a partition rather than a refused port).
+    commandTimeout,
+    connectTimeout: Math.max(commandTimeout, 1_000),
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+  })
+  // Connection errors reach callers as rejected commands (and so as `tier-error` events); without a listener
+  // ioredis would print each reconnect failure.
+  client.on('error', () => {})
+  return client
+}
+
+/**
+ * Resolves once a freshly created client is ready, or once `timeoutMs` has passed (then commands fail fast).
+ * Only the first commands of a new store wait for it: without the offline queue they would fail otherwise.
+ */
+export function firstConnection(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      client.off('ready', done)
+      client.off('end', done)
+      resolve()
+    }
+    const timer = setTimeout(done, timeoutMs)
+    timer.unref()
+    client.once('ready', done)
+    client.once('end', done)
+  })
+}
+
+/** Quits a client the store created: gracefully when connected, at once otherwise. */
+export async function closeClient(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await client.quit()
+      return
+    } catch {
+      // Fall through: the connection went away while quitting.
+    }
+  }
+  client.disconnect()
+}

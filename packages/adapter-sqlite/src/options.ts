@@ -1,0 +1,34 @@
+import { SqliteStoreError } from './errors.js'
+
+export interface SqliteStoreOptions {
+  /** The database file. Created (with its directory) if missing, readable by the owner only. */
+  path: string
+  /** How often expired rows are deleted, in ms. Default 60,000. Expired rows are never returned meanwhile. */
+  pruneInterval?: number
+  /** How long a write waits for another process's write to finish, in ms. Default 5,000. */
+  busyTimeout?: number
+  /** Name shown in events. Default `sqlite`. */
+  name?: string
+}
+
+export type ResolvedSqliteStoreOptions = Required<SqliteStoreOptions>
+
+export function resolveOptions(options: SqliteStoreOptions): ResolvedSqliteStoreOptions {
+  if (typeof options !== 'object' || options === null) invalid('options', 'sqliteStore needs an options object: { path }')
+  const { path, pruneInterval = 60_000, busyTimeout = 5_000, name = 'sqlite' } = options as Partial<Record<keyof SqliteStoreOptions, unknown>>
+  if (typeof path !== 'string' || path.length === 0) invalid('path', 'sqliteStore path must be a non-empty file path')
+  // Each of these would be private to one connection: processes could not share it.
+  if (path === ':memory:' || path.startsWith('file:')) invalid('path', 'sqliteStore path must be a plain file path (use memoryStore for an in-process tier)')
+  if (typeof pruneInterval !== 'number' || !Number.isFinite(pruneInterval) || pruneInterval <= 0) {
+    invalid('pruneInterval', 'sqliteStore pruneInterval must be a positive number of milliseconds')
+  }
+  if (typeof busyTimeout !== 'number' || !Number.isInteger(busyTimeout) || busyTimeout < 0) {
+    invalid('busyTimeout', 'sqliteStore busyTimeout must be a non-negative integer of milliseconds')
+  }
+  if (typeof name !== 'string' || name.length === 0) invalid('name', 'sqliteStore name must be a non-empty string')
+  return { path, pruneInterval, busyTimeout, name }
+}
+
+function invalid(field: string, message: string): never {
+  throw new SqliteStoreError('E_INVALID_CONFIG', message, { field })
+}

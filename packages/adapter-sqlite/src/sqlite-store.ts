@@ -1,0 +1,81 @@
+import type { CredentialStore, CredentialValue, StoredRecord } from '@open-bridge/core'
+import { openDatabase } from './database.js'
+import { SqliteStoreError } from './errors.js'
+import { resolveOptions, type SqliteStoreOptions } from './options.js'
+import { sqliteLock } from './sqlite-lock.js'
+
+interface Row {
+  value: string
+  expires_at: number | null
+}
+
+/**
+ * The embedded durable tier: one SQLite file (WAL) that several processes on a host can share, with a lock
+ * table for their refresh lease. better-sqlite3 is synchronous, so the store also offers `getSync`.
+ */
+export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
+  const { path, pruneInterval, busyTimeout, name } = resolveOptions(options)
+  const db = openDatabase(path, busyTimeout)
+
+  // Prepared once; the expiry test in SQL means an expired row is never returned, pruned or not.
+  const select = db.prepare<[string, number], Row>('SELECT value, expires_at FROM credentials WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)')
+  const upsert = db.prepare<[string, string, number | null]>(
+    `INSERT INTO credentials (key, value, expires_at) VALUES (?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+  )
+  const remove = db.prepare<[string]>('DELETE FROM credentials WHERE key = ?')
+  const pruneCredentials = db.prepare<[number]>('DELETE FROM credentials WHERE expires_at <= ?')
+  const pruneLocks = db.prepare<[number]>('DELETE FROM locks WHERE expires_at <= ?')
+  const prune = db.transaction((now: number) => {
+    pruneCredentials.run(now)
+    pruneLocks.run(now)
+  })
+
+  const timer = setInterval(() => {
+    try {
+      prune.immediate(Date.now())
+    } catch {
+      // Another process held the write lock past the busy timeout; the next tick prunes instead.
+    }
+  }, pruneInterval)
+  timer.unref()
+
+  const getSync = (key: string): StoredRecord | undefined => {
+    const row = select.get(key, Date.now())
+    return row === undefined ? undefined : { value: parseValue(row.value, key), expiresAt: row.expires_at }
+  }
+  let closed = false
+
+  return {
+    name,
+    getSync,
+    get: async (key) => getSync(key),
+    set: async (key, record) => {
+      if (record.expiresAt !== null && record.expiresAt <= Date.now()) remove.run(key)
+      else upsert.run(key, JSON.stringify(record.value), record.expiresAt)
+    },
+    delete: async (key) => {
+      remove.run(key)
+    },
+    lock: sqliteLock(db),
+    close: async () => {
+      if (closed) return
+      closed = true
+      clearInterval(timer)
+      db.close()
+    },
+  }
+}
+
+function parseValue(json: string, key: string): CredentialValue {
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch {
+    value = undefined
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SqliteStoreError('E_SQLITE_CORRUPT_RECORD', `sqlite row ${key} does not hold the JSON of a value object`, { field: key })
+  }
+  return value as CredentialValue
+}
