@@ -14,7 +14,7 @@ export async function run(): Promise<void> {
   const server = await startRedisServer()
   const raw = new Redis(server.url)
   // The recommended set-up: the store's own fail-fast client. A second bridge shares the raw GET's client,
-  // which shows what the store itself costs apart from the client's options (commandTimeout sets a timer).
+  // which shows what the store itself costs apart from the client's options.
   const bridge = createBridge({ stores: [redisStore({ url: server.url })] })
   const sameClientBridge = createBridge({ stores: [redisStore({ client: raw })] })
   try {

@@ -4,16 +4,18 @@ import { Redis } from 'ioredis'
  * A client for `url` that fails fast while Redis is unreachable, so the bridge falls through to the next tier
  * at once instead of waiting on a queue, and that reconnects by itself (backoff capped at 2 s, forever).
  */
-export function createFailFastClient(url: string, commandTimeout: number): Redis {
+export function createFailFastClient(url: string, socketTimeout: number): Redis {
   const client = new Redis(url, {
     // While disconnected a command is rejected at once instead of queued until Redis comes back.
     enableOfflineQueue: false,
     // Commands in flight when the connection drops are rejected, not replayed after a reconnect.
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
-    // Bounds a command on a connection that is up but silent (a partition rather than a refused port).
-    commandTimeout,
-    connectTimeout: Math.max(commandTimeout, 1_000),
+    // Bounds waiting on a connection that is up but silent (a partition rather than a refused port): the
+    // socket is dropped and its commands fail. One timer per socket, not one per command (as
+    // `commandTimeout` would set) — a read is the hot path.
+    socketTimeout,
+    connectTimeout: Math.max(socketTimeout, 1_000),
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
   })
   // Connection errors reach callers as rejected commands (and so as `tier-error` events); without a listener

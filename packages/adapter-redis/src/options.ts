@@ -10,12 +10,12 @@ interface RedisStoreCommonOptions {
 
 /**
  * Use a client you own (a `Redis`, a Sentinel-backed `Redis` or a `Cluster`). The store never quits it.
- * Give it `enableOfflineQueue: false` and a `commandTimeout`, or reads wait while Redis is down (see README).
+ * Give it `enableOfflineQueue: false` and a `socketTimeout`, or reads wait while Redis is down (see README).
  */
 export interface RedisStoreClientOptions extends RedisStoreCommonOptions {
   client: Redis | Cluster
   url?: undefined
-  commandTimeout?: undefined
+  socketTimeout?: undefined
 }
 
 /** Let the store create its own fail-fast client (and quit it on `close()`). */
@@ -23,15 +23,18 @@ export interface RedisStoreUrlOptions extends RedisStoreCommonOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. Never echoed in errors. */
   url: string
   client?: undefined
-  /** Longest a command may take before it fails, in ms. Default 1000. */
-  commandTimeout?: number
+  /**
+   * Longest the connection may stay silent while commands wait, in ms; then it is dropped, those commands
+   * fail (the bridge moves on to the next tier) and the client reconnects. Default 1000.
+   */
+  socketTimeout?: number
 }
 
 export type RedisStoreOptions = RedisStoreClientOptions | RedisStoreUrlOptions
 
 export type ResolvedRedisStoreOptions =
-  | { client: Redis | Cluster; url: undefined; commandTimeout: undefined; keyPrefix: string; name: string }
-  | { client: undefined; url: string; commandTimeout: number; keyPrefix: string; name: string }
+  | { client: Redis | Cluster; url: undefined; socketTimeout: undefined; keyPrefix: string; name: string }
+  | { client: undefined; url: string; socketTimeout: number; keyPrefix: string; name: string }
 
 /** Validates every option before a client is created, so a bad option never leaves a connection behind. */
 export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
@@ -44,18 +47,18 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
 
   if (given.client !== undefined) {
     if (given.url !== undefined) invalid('url', 'redisStore takes either client or url, not both')
-    if (given.commandTimeout !== undefined) invalid('commandTimeout', 'redisStore commandTimeout goes with url; set it on your own client')
+    if (given.socketTimeout !== undefined) invalid('socketTimeout', 'redisStore socketTimeout goes with url; set it on your own client')
     if (!isRedisClient(given.client)) invalid('client', 'redisStore client must be an ioredis Redis or Cluster instance')
-    return { client: given.client, url: undefined, commandTimeout: undefined, keyPrefix, name }
+    return { client: given.client, url: undefined, socketTimeout: undefined, keyPrefix, name }
   }
 
   if (given.url === undefined) invalid('client', 'redisStore needs client (an ioredis client you own) or url')
   if (typeof given.url !== 'string' || !/^rediss?:\/\/./.test(given.url)) invalid('url', 'redisStore url must be a redis:// or rediss:// URL')
-  const commandTimeout = given.commandTimeout ?? 1_000
-  if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
-    invalid('commandTimeout', 'redisStore commandTimeout must be a positive number of milliseconds')
+  const socketTimeout = given.socketTimeout ?? 1_000
+  if (typeof socketTimeout !== 'number' || !Number.isFinite(socketTimeout) || socketTimeout <= 0) {
+    invalid('socketTimeout', 'redisStore socketTimeout must be a positive number of milliseconds')
   }
-  return { client: undefined, url: given.url, commandTimeout, keyPrefix, name }
+  return { client: undefined, url: given.url, socketTimeout, keyPrefix, name }
 }
 
 function isRedisClient(value: unknown): value is Redis | Cluster {

@@ -1,17 +1,16 @@
-import type { CredentialStore, CredentialValue, StoredRecord } from '@open-bridge/core'
+import type { CredentialStore, StoredRecord } from '@open-bridge/core'
 import type { Redis } from 'ioredis'
 import { closeClient, createFailFastClient, firstConnection } from './connection.js'
-import { RedisStoreError } from './errors.js'
 import { resolveOptions, type RedisStoreOptions } from './options.js'
+import { decodeRecord, encodeRecord } from './record-json.js'
 import { redisLock } from './redis-lock.js'
 import { defineScripts } from './scripts.js'
 
 /**
  * A Redis tier in uni-open-bridge's layout: key `<keyPrefix><storageKey>` (storage keys are
- * `uni-id:<platform>:<appid>[:<openid>]:<type>`), value = the JSON of the value object, expiry on the key
- * (`PXAT`), none for "never". A read is one EVALSHA returning value and `PEXPIRETIME`, so the absolute expiry
- * round-trips exactly and keys written by uni-open-bridge (`EX` seconds) read with their expiry.
- * Needs Redis 7.0 or later.
+ * `uni-id:<platform>:<appid>[:<openid>]:<type>`), value = the JSON of the value object plus `__expiresAt`
+ * (see record-json.ts), TTL on the key (`PX`), none for "never". A read is one `GET`; only a value written
+ * without `__expiresAt` (by uni-open-bridge) costs a second command, `PTTL`. Works with Redis 2.6.12 and later.
  */
 export function redisStore(options: RedisStoreOptions): CredentialStore {
   const resolved = resolveOptions(options)
@@ -20,8 +19,8 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
   // Without an offline queue, commands sent before the first connection would fail; they wait for it once.
   let connecting: Promise<void> | undefined
   if (resolved.client === undefined) {
-    owned = createFailFastClient(resolved.url, resolved.commandTimeout)
-    connecting = firstConnection(owned, resolved.commandTimeout * 2).then(() => void (connecting = undefined))
+    owned = createFailFastClient(resolved.url, resolved.socketTimeout)
+    connecting = firstConnection(owned, resolved.socketTimeout * 2).then(() => void (connecting = undefined))
   }
   const client = defineScripts(owned ?? resolved.client!)
   const ready = async () => {
@@ -34,13 +33,20 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
     get: async (key) => {
       // Inline rather than `ready()`: the read is the hot path.
       if (connecting !== undefined) await connecting
-      const reply = await client.openBridgeRead(keyPrefix + key)
-      if (reply === null) return undefined
-      const expireTime = reply[1]
-      const expiresAt = expireTime < 0 ? null : expireTime
+      const redisKey = keyPrefix + key
+      const json = await client.get(redisKey)
+      if (json === null) return undefined
+      const decoded = decodeRecord(json, key)
+      let expiresAt = decoded.expiresAt
+      if (expiresAt === undefined) {
+        // Written by uni-open-bridge: the key's TTL is the only expiry there is.
+        const pttl = await client.pttl(redisKey)
+        if (pttl === -2) return undefined
+        expiresAt = pttl < 0 ? null : Date.now() + pttl
+      }
       // A replica may serve a key its primary has already expired.
       if (expiresAt !== null && expiresAt <= Date.now()) return undefined
-      return { value: parseValue(reply[0], key), expiresAt }
+      return { value: decoded.value, expiresAt }
     },
     set: async (key, record) => {
       await ready()
@@ -59,28 +65,18 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
   }
 
   async function write(key: string, record: StoredRecord): Promise<void> {
-    const json = JSON.stringify(record.value)
+    const json = encodeRecord(record)
     if (record.expiresAt === null) {
       await client.set(keyPrefix + key, json)
-    } else if (record.expiresAt <= Date.now()) {
+      return
+    }
+    const ttl = Math.ceil(record.expiresAt - Date.now())
+    if (ttl <= 0) {
       // Already dead: make sure no older copy outlives it.
       await client.del(keyPrefix + key)
     } else {
-      // PXAT takes whole milliseconds; rounding down never keeps a record past its expiry.
-      await client.set(keyPrefix + key, json, 'PXAT', Math.floor(record.expiresAt))
+      // The key may outlive the record by under a millisecond; reads go by __expiresAt, which is exact.
+      await client.set(keyPrefix + key, json, 'PX', ttl)
     }
   }
-}
-
-function parseValue(json: string, key: string): CredentialValue {
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch {
-    value = undefined
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RedisStoreError('E_REDIS_CORRUPT_RECORD', `redis key ${key} does not hold the JSON of a value object`, { field: key })
-  }
-  return value as CredentialValue
 }

@@ -6,13 +6,6 @@ import type { Cluster, Redis } from 'ioredis'
  * route correctly on a Cluster.
  */
 const SCRIPTS = {
-  /**
-   * The read: value and absolute expiry (ms, -1 = none) in one round trip and one atomic step, so the
-   * expiry always belongs to the value read. `PEXPIRETIME` needs Redis 7.0.
-   */
-  openBridgeRead: `local v = redis.call('GET', KEYS[1])
-if not v then return nil end
-return {v, redis.call('PEXPIRETIME', KEYS[1])}`,
   /** Lock release: delete only if the caller's token holds it. */
   openBridgeRelease: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`,
@@ -23,7 +16,6 @@ return 0`,
 
 /** What the scripts add to a client. */
 export interface ScriptCommands {
-  openBridgeRead(key: string): Promise<[value: string, expireTime: number] | null>
   openBridgeRelease(key: string, token: string): Promise<number>
   openBridgeExtend(key: string, token: string, ttlMs: number): Promise<number>
 }

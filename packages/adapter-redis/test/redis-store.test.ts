@@ -33,35 +33,47 @@ describe('redisStore layout (seen through a raw client)', () => {
     await raw.quit()
   })
 
-  it('writes the storage key as is, the JSON of the value, and the absolute expiry on the key', async () => {
+  it('writes the storage key as is, the JSON of the value with __expiresAt, and a TTL on the key', async () => {
     const store = redisStore({ client: raw })
     const key = uniqueKey()
     const expiresAt = Date.now() + 7_200_000
     await store.set(key, { value: { access_token: 'AT', expires_in: 7200 }, expiresAt })
-    expect(JSON.parse((await raw.get(key))!)).toEqual({ access_token: 'AT', expires_in: 7200 })
-    expect(await raw.pexpiretime(key)).toBe(expiresAt)
-    const pttl = await raw.pttl(key)
-    expect(pttl).toBeGreaterThan(7_100_000)
-    expect(pttl).toBeLessThanOrEqual(7_200_000)
+    expect(JSON.parse((await raw.get(key))!)).toEqual({ access_token: 'AT', expires_in: 7200, __expiresAt: expiresAt })
+    // The key's TTL ends with the record (to the millisecond, rounded up).
+    const keyExpiry = await raw.pexpiretime(key)
+    expect(keyExpiry).toBeGreaterThanOrEqual(expiresAt)
+    expect(keyExpiry).toBeLessThanOrEqual(expiresAt + 1_000)
+    expect(await raw.pttl(key)).toBeGreaterThan(7_100_000)
     await store.close()
   })
 
-  it('sets no TTL for a record that never expires', async () => {
+  it('sets no TTL for a record that never expires, and says so in the JSON', async () => {
     const store = redisStore({ client: raw })
     const key = uniqueKey('session-key')
     await store.set(key, { value: { session_key: 'sk' }, expiresAt: null })
     expect(await raw.pttl(key)).toBe(-1)
-    expect(await raw.pexpiretime(key)).toBe(-1)
+    expect(JSON.parse((await raw.get(key))!)).toEqual({ session_key: 'sk', __expiresAt: null })
+    expect(await store.get(key)).toEqual({ value: { session_key: 'sk' }, expiresAt: null })
   })
 
   it('reads a key uni-open-bridge wrote (SET key json EX 7200) with the expiry of the key', async () => {
     const store = redisStore({ client: raw })
     const key = uniqueKey('ticket')
     await raw.set(key, JSON.stringify({ ticket: 'TICKET' }), 'EX', 7200)
+    const before = Date.now()
     const read = await store.get(key)
     expect(read?.value).toEqual({ ticket: 'TICKET' })
-    expect(read?.expiresAt).toBe(await raw.pexpiretime(key))
-    expect(read!.expiresAt!).toBeGreaterThan(Date.now() + 7_100_000)
+    // Taken from PTTL, so within the read's round trip of the key's own expiry.
+    const keyExpiry = await raw.pexpiretime(key)
+    expect(read!.expiresAt!).toBeGreaterThanOrEqual(keyExpiry - (Date.now() - before) - 1)
+    expect(read!.expiresAt!).toBeLessThanOrEqual(keyExpiry + (Date.now() - before) + 1)
+  })
+
+  it('rejects a malformed __expiresAt with E_REDIS_CORRUPT_RECORD', async () => {
+    const store = redisStore({ client: raw })
+    const key = uniqueKey()
+    await raw.set(key, JSON.stringify({ access_token: 'x', __expiresAt: 'soon' }))
+    await expect(store.get(key)).rejects.toMatchObject({ code: 'E_REDIS_CORRUPT_RECORD', field: key })
   })
 
   it('reads a key uni-open-bridge wrote without expiry as never expiring', async () => {
@@ -76,7 +88,7 @@ describe('redisStore layout (seen through a raw client)', () => {
     const key = uniqueKey()
     await store.set(key, { value: { access_token: 'p' }, expiresAt: null })
     expect(await raw.get(key)).toBeNull()
-    expect(JSON.parse((await raw.get(`tenant-a:${key}`))!)).toEqual({ access_token: 'p' })
+    expect(JSON.parse((await raw.get(`tenant-a:${key}`))!)).toEqual({ access_token: 'p', __expiresAt: null })
 
     expect(await store.lock!.acquire(key, 'holder-token', 5_000)).toBe(true)
     expect(await raw.get(`tenant-a:lock:${key}`)).toBe('holder-token')
@@ -130,7 +142,7 @@ describe('redisStore layout (seen through a raw client)', () => {
 describe('redisStore created from url while Redis is down', () => {
   it('rejects reads while Redis is down instead of queueing them, and reconnects by itself', async () => {
     const own = await startRedisServer()
-    const store = redisStore({ url: own.url, commandTimeout: 5_000 })
+    const store = redisStore({ url: own.url, socketTimeout: 5_000 })
     try {
       const key = uniqueKey()
       await store.set(key, { value: { access_token: 'before' }, expiresAt: null })
@@ -162,8 +174,8 @@ describe('redisStore options', () => {
     ['url', { url: 'http://127.0.0.1:6379' }],
     ['url', { url: '' }],
     ['url', { client: 'x', url: 'redis://127.0.0.1:1' }],
-    ['commandTimeout', { url: 'redis://127.0.0.1:1', commandTimeout: 0 }],
-    ['commandTimeout', { url: 'redis://127.0.0.1:1', commandTimeout: Number.NaN }],
+    ['socketTimeout', { url: 'redis://127.0.0.1:1', socketTimeout: 0 }],
+    ['socketTimeout', { url: 'redis://127.0.0.1:1', socketTimeout: Number.NaN }],
     ['keyPrefix', { url: 'redis://127.0.0.1:1', keyPrefix: 7 }],
     ['name', { url: 'redis://127.0.0.1:1', name: '' }],
   ]
@@ -183,9 +195,9 @@ describe('redisStore options', () => {
     expect(() => redisStore({ url: 'http://user:hunter2@host' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }))
   })
 
-  it('rejects commandTimeout next to a client it does not own', () => {
+  it('rejects socketTimeout next to a client it does not own', () => {
     const client = new Redis({ lazyConnect: true })
-    expect(() => redisStore({ client, commandTimeout: 5 } as unknown as RedisStoreOptions)).toThrow(expect.objectContaining({ field: 'commandTimeout' }))
+    expect(() => redisStore({ client, socketTimeout: 5 } as unknown as RedisStoreOptions)).toThrow(expect.objectContaining({ field: 'socketTimeout' }))
     client.disconnect()
   })
 })

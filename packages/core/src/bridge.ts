@@ -196,17 +196,27 @@ export class CredentialBridge {
 
   // ── the miss path ───────────────────────────────────────────────────────────────────────────────
 
-  async #readThrough<K extends CredentialKind>(
+  #readThrough<K extends CredentialKind>(
     kind: K,
     key: CredentialKeys[K],
     storageKey: string,
     fallback: Fallback<K, CredentialKeys[K]> | undefined,
   ): Promise<CredentialValues[K] | null> {
-    const read = await this.#chain.read(storageKey)
-    if (read.record !== undefined) return read.record.value as CredentialValues[K]
+    // `.then` rather than `async`: a hit in a network tier is a hot path too, and a frame less is cheaper.
+    return this.#chain.read(storageKey).then((read) =>
+      read.record !== undefined ? (read.record.value as CredentialValues[K]) : this.#miss(kind, key, storageKey, fallback, read.answered),
+    )
+  }
+
+  #miss<K extends CredentialKind>(
+    kind: K,
+    key: CredentialKeys[K],
+    storageKey: string,
+    fallback: Fallback<K, CredentialKeys[K]> | undefined,
+    answered: boolean,
+  ): Promise<CredentialValues[K] | null> {
     if (fallback === undefined && this.#source === undefined) {
-      if (!read.answered) throw unavailableError(this.#chain.names)
-      return null
+      return answered ? Promise.resolve(null) : Promise.reject(unavailableError(this.#chain.names))
     }
     // Only the fill is single-flighted: hits stay one tier read each.
     return this.#flight.run(storageKey, () => this.#fill(kind, key, storageKey, fallback)) as Promise<CredentialValues[K] | null>

@@ -1,0 +1,37 @@
+import type { CredentialValue, StoredRecord } from '@open-bridge/core'
+import { RedisStoreError } from './errors.js'
+
+/**
+ * The field that carries a record's absolute expiry inside the stored JSON (ms since the epoch, `null` =
+ * never). Keeping it in the value lets a read be one plain `GET` — no script, no second command — and keeps
+ * the expiry exact; the key's own TTL is set too, so Redis still drops the entry by itself. A reader that
+ * knows nothing of it (uni-open-bridge) sees one extra field in the value object.
+ */
+export const EXPIRES_FIELD = '__expiresAt'
+
+/** The JSON stored for a record: the value's fields, then `__expiresAt`. */
+export function encodeRecord(record: StoredRecord): string {
+  return JSON.stringify({ ...record.value, [EXPIRES_FIELD]: record.expiresAt })
+}
+
+/**
+ * Parses stored JSON. `expiresAt` is `undefined` when the JSON has no `__expiresAt` (a value written by
+ * uni-open-bridge or by hand): the caller then takes the expiry from the key's TTL.
+ */
+export function decodeRecord(json: string, key: string): { value: CredentialValue; expiresAt: number | null | undefined } {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(json)
+  } catch {
+    parsed = undefined
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RedisStoreError('E_REDIS_CORRUPT_RECORD', `redis key ${key} does not hold the JSON of a value object`, { field: key })
+  }
+  if (!(EXPIRES_FIELD in parsed)) return { value: parsed as CredentialValue, expiresAt: undefined }
+  const { [EXPIRES_FIELD]: expiresAt, ...value } = parsed as Record<string, unknown>
+  if (expiresAt !== null && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
+    throw new RedisStoreError('E_REDIS_CORRUPT_RECORD', `redis key ${key} holds a malformed ${EXPIRES_FIELD}`, { field: key })
+  }
+  return { value: value as CredentialValue, expiresAt }
+}
