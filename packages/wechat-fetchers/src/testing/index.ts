@@ -1,1 +1,3 @@
-export {}
+export { startFakeWeChat, type FakeInjection, type FakeUserSpec, type FakeWeChat, type FakeWeChatOptions } from './fake-wechat.js'
+export { FAKE_ENDPOINTS, type FakeEndpoint } from './fake-endpoints.js'
+export type { FakeEncryptKey } from './fake-state.js'

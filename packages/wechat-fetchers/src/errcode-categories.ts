@@ -1,0 +1,53 @@
+/**
+ * What to do about a platform `errcode`, from the fact sheet's table. One place, so the retry policy,
+ * the error messages and the docs agree.
+ */
+export type ErrcodeCategory =
+  /** The access_token was rejected: refresh it (compare-and-refresh), then retry the call once. */
+  | 'token-invalid'
+  /** System busy or a per-minute limit: retried with backoff. */
+  | 'transient'
+  /** Wrong appid / appsecret, IP not whitelisted, API not authorised: an operator must fix the config. */
+  | 'config'
+  /** The platform wants an administrator to confirm this server's IP. */
+  | 'ip-confirm'
+  /** The daily quota is used up: stop calling, serve the still-valid credential. */
+  | 'quota'
+  /** The user's code or session_key is no good: the user must log in again. */
+  | 'user'
+
+const CATEGORIES: ReadonlyMap<number, ErrcodeCategory> = new Map<number, ErrcodeCategory>([
+  [40001, 'token-invalid'],
+  [40014, 'token-invalid'],
+  [42001, 'token-invalid'],
+  [-1, 'transient'],
+  [45011, 'transient'],
+  [40013, 'config'],
+  [40125, 'config'],
+  [40164, 'config'],
+  [40243, 'config'],
+  [48001, 'config'],
+  [41001, 'config'],
+  [89503, 'ip-confirm'],
+  [89501, 'ip-confirm'],
+  [89506, 'ip-confirm'],
+  [89507, 'ip-confirm'],
+  [45009, 'quota'],
+  [40029, 'user'],
+  [40163, 'user'],
+  [42003, 'user'],
+  [87009, 'user'],
+  // Web OAuth: the refresh_token is invalid (40030) or expired (42002): the user must authorise again.
+  [40030, 'user'],
+  [42002, 'user'],
+])
+
+/**
+ * The category of `errcode`. On a token endpoint a "token invalid" code means a wrong secret (the platform
+ * answers 40001 there too), so it is a configuration error: refreshing would only loop. Codes not in the
+ * table are treated as configuration errors too: never retried, always surfaced.
+ */
+export function categoryOf(errcode: number, onTokenEndpoint = false): ErrcodeCategory {
+  const category = CATEGORIES.get(errcode) ?? 'config'
+  return onTokenEndpoint && category === 'token-invalid' ? 'config' : category
+}

@@ -1,0 +1,91 @@
+import { BridgeError, type BridgeErrorOptions } from '@open-bridge/core'
+import type { ErrcodeCategory } from './errcode-categories.js'
+
+/** The codes `@open-bridge/wechat-fetchers` throws. */
+export type WechatErrorCode =
+  /** The platform answered a non-zero `errcode` (see `PlatformApiError`). */
+  | 'E_PLATFORM_API'
+  /** An encrypt_key was asked for a user whose session_key the bridge does not hold (call `code2Session` first). */
+  | 'E_SESSION_KEY_MISSING'
+  /** The platform returned encrypt keys, but none with the requested `version`. */
+  | 'E_ENCRYPT_KEY_VERSION_MISSING'
+  /** The key names an app that `createBridge({ apps })` does not configure, or configures without a secret. */
+  | 'E_APP_NOT_CONFIGURED'
+  /** The platform could not be reached, answered 5xx (after retries) or answered something that is not JSON. */
+  | 'E_HTTP'
+  /** The platform did not answer in time (after retries). */
+  | 'E_TIMEOUT'
+  /** encryptedData could not be decrypted (wrong key or iv, bad padding, not JSON). */
+  | 'E_DECRYPT'
+  /** The decrypted data carries another app's appid in its watermark. */
+  | 'E_WATERMARK_MISMATCH'
+  /** The bridge holds no ticket for a JS-SDK signature and its source produced none. */
+  | 'E_TICKET_MISSING'
+  /** A helper needs a `wechatSource()`: the bridge's source is not one and `options.source` names none. */
+  | 'E_NO_WECHAT_SOURCE'
+  /** An option or argument is malformed. */
+  | 'E_INVALID_ARGUMENT'
+
+export interface WechatErrorOptions extends BridgeErrorOptions {
+  appid?: string | undefined
+  /** The request URL, already redacted. */
+  url?: string | undefined
+  /** HTTP status, when the platform answered one. */
+  status?: number | undefined
+}
+
+/** Every error this package throws on purpose. Messages and fields never hold a secret or a credential. */
+export class WechatError extends BridgeError<WechatErrorCode> {
+  override name = 'WechatError'
+  readonly appid: string | undefined
+  /** The request URL with every secret query value masked. */
+  readonly url: string | undefined
+  readonly status: number | undefined
+
+  constructor(code: WechatErrorCode, message: string, options: WechatErrorOptions = {}) {
+    super(code, message, options)
+    this.appid = options.appid
+    this.url = options.url
+    this.status = options.status
+  }
+
+  override toJSON(): ReturnType<BridgeError<WechatErrorCode>['toJSON']> & { appid?: string; url?: string; status?: number } {
+    return {
+      ...super.toJSON(),
+      ...(this.appid !== undefined ? { appid: this.appid } : {}),
+      ...(this.url !== undefined ? { url: this.url } : {}),
+      ...(this.status !== undefined ? { status: this.status } : {}),
+    }
+  }
+}
+
+/** The platform answered `errcode != 0`. `category` says what to do about it. */
+export class PlatformApiError extends WechatError {
+  override name = 'PlatformApiError'
+  readonly errcode: number
+  readonly errmsg: string
+  readonly category: ErrcodeCategory
+
+  constructor(details: { errcode: number; errmsg: string; category: ErrcodeCategory; appid: string; url: string; endpoint: string }) {
+    super('E_PLATFORM_API', `${details.endpoint} failed for appid ${details.appid}: errcode ${details.errcode} (${details.category}): ${details.errmsg}`, {
+      appid: details.appid,
+      url: details.url,
+    })
+    this.errcode = details.errcode
+    this.errmsg = details.errmsg
+    this.category = details.category
+  }
+
+  override toJSON(): ReturnType<WechatError['toJSON']> & { errcode: number; errmsg: string; category: ErrcodeCategory } {
+    return { ...super.toJSON(), errcode: this.errcode, errmsg: this.errmsg, category: this.category }
+  }
+}
+
+/** Is `error` one of this package's errors, optionally with the given code? */
+export function isWechatError(error: unknown, code?: WechatErrorCode): error is WechatError {
+  return error instanceof WechatError && (code === undefined || error.code === code)
+}
+
+export function invalidArgument(field: string, message: string): WechatError {
+  return new WechatError('E_INVALID_ARGUMENT', `${field} ${message}`, { field })
+}

@@ -1,0 +1,41 @@
+import type { FetchResult, ResolvedKey, SourceContext } from '@open-bridge/core'
+import { appSecret } from '../app-secret.js'
+import { storedLife, type ResolvedOptions, type WeixinPlatform } from '../options.js'
+import { replySeconds, replyString, type PlatformCall, type PlatformClient } from '../platform-client.js'
+
+/**
+ * The app access_token: WeChat's stable_token (POST, secret in the JSON body) or classic token (GET),
+ * QQ mini-program's getToken. `null` for a platform without a client-credential token (qq-app).
+ */
+export async function fetchAccessToken(
+  client: PlatformClient,
+  options: ResolvedOptions,
+  key: ResolvedKey<'access_token'>,
+  ctx: SourceContext,
+): Promise<FetchResult<'access_token'> | null> {
+  if (key.platform === 'qq-app') return null
+  const secret = appSecret(key, ctx)
+  const { appid } = key
+  const common = { appid, secrets: [secret], tokenEndpoint: true }
+  let call: PlatformCall
+  if (key.platform === 'qq-mp') {
+    call = { ...common, host: 'qq', path: '/api/getToken', endpoint: 'qq getToken', query: { grant_type: 'client_credential', appid, secret } }
+  } else if (options.accessTokenMode[key.platform as WeixinPlatform] === 'stable') {
+    call = {
+      ...common,
+      host: 'weixin',
+      method: 'POST',
+      path: '/cgi-bin/stable_token',
+      endpoint: 'stable_token',
+      query: {},
+      body: { grant_type: 'client_credential', appid, secret, force_refresh: false },
+    }
+  } else {
+    call = { ...common, host: 'weixin', path: '/cgi-bin/token', endpoint: 'token', query: { grant_type: 'client_credential', appid, secret } }
+  }
+  const reply = await client.call(call)
+  return {
+    value: { access_token: replyString(reply, 'access_token', call) },
+    expiresIn: storedLife(replySeconds(reply, 'expires_in', 7200), options.expiryMarginSeconds),
+  }
+}

@@ -1,0 +1,80 @@
+import type { AppKey, CredentialBridge, ResolvedKey, UserKey } from '@open-bridge/core'
+import { appSecret } from '../app-secret.js'
+import { invalidArgument, PlatformApiError } from '../errors.js'
+import { replyString } from '../platform-client.js'
+import { signedCall } from '../signed-call.js'
+import { resolveKey, sourceOf, type PlatformHelperOptions } from './helper-options.js'
+import { nonEmpty } from './non-empty.js'
+
+export interface SessionInfo {
+  openid: string
+  unionid?: string
+  session_key: string
+}
+
+/**
+ * Mini-program login: exchanges a `wx.login` code for the user's openid and session_key, and stores the
+ * session_key in the bridge (it has no stated expiry: stored until replaced, or for `sessionKeyTtlSeconds`).
+ * The appsecret is the one configured in `createBridge({ apps })`.
+ */
+export async function code2Session(
+  bridge: CredentialBridge,
+  key: AppKey,
+  code: string,
+  options?: PlatformHelperOptions & { sessionKeyTtlSeconds?: number },
+): Promise<SessionInfo> {
+  const { key: app, ctx } = resolveKey(bridge, 'access_token', key)
+  const source = sourceOf(bridge, options)
+  nonEmpty(code, 'code')
+  // Checked before the call: the login code is single-use, so a bad option found afterwards would waste it.
+  const sessionKeyTtl = sessionKeyTtlOf(options?.sessionKeyTtlSeconds)
+  const secret = appSecret(app, ctx)
+  const { appid, platform } = app
+  const call = {
+    host: 'weixin' as const,
+    path: '/sns/jscode2session',
+    endpoint: 'jscode2session',
+    query: { appid, secret, js_code: code, grant_type: 'authorization_code' },
+    appid,
+    secrets: [secret, code],
+  }
+  const reply = await source.client.call(call)
+  const info: SessionInfo = { openid: replyString(reply, 'openid', call), session_key: replyString(reply, 'session_key', call) }
+  if (typeof reply.unionid === 'string') info.unionid = reply.unionid
+  await bridge.setSessionKey({ appid, platform, openid: info.openid }, { session_key: info.session_key }, sessionKeyTtl)
+  return info
+}
+
+/** Whether the platform still accepts the stored session_key (false on 87009); throws E_SESSION_KEY_MISSING if none is stored. */
+export async function checkSessionKey(bridge: CredentialBridge, key: UserKey, options?: PlatformHelperOptions): Promise<boolean> {
+  const { key: user } = resolveKey(bridge, 'session_key', key)
+  try {
+    await signedCall(sourceOf(bridge, options).client, bridge, userOf(user), { path: '/wxa/checksession', name: 'checksession' })
+    return true
+  } catch (error) {
+    if (error instanceof PlatformApiError && error.errcode === 87009) return false
+    throw error
+  }
+}
+
+/** Asks the platform for a new session_key for the user and stores it. */
+export async function resetSessionKey(bridge: CredentialBridge, key: UserKey, options?: PlatformHelperOptions): Promise<{ session_key: string }> {
+  const user = userOf(resolveKey(bridge, 'session_key', key).key)
+  const reply = await signedCall(sourceOf(bridge, options).client, bridge, user, { path: '/wxa/resetusersessionkey', name: 'resetusersessionkey' })
+  const sessionKey = replyString(reply, 'session_key', { endpoint: 'resetusersessionkey', appid: user.appid })
+  await bridge.setSessionKey(user, { session_key: sessionKey })
+  return { session_key: sessionKey }
+}
+
+/** The resolved user key as an appid key (the bridge has validated openid for a user kind). */
+function sessionKeyTtlOf(value: unknown): number {
+  if (value === undefined || value === -1) return -1
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw invalidArgument('options.sessionKeyTtlSeconds', 'must be a positive number of seconds or -1')
+  }
+  return value
+}
+
+function userOf(key: ResolvedKey<'session_key'>): { appid: string; platform: UserKey['platform']; openid: string } {
+  return { appid: key.appid, platform: key.platform, openid: key.openid! }
+}

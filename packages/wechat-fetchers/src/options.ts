@@ -1,0 +1,99 @@
+import type { Platform } from '@open-bridge/core'
+import type { Dispatcher } from 'undici'
+import { invalidArgument } from './errors.js'
+import { resolveRetryPolicy, type ResolvedRetryPolicy, type RetryPolicy } from './retry.js'
+
+/** `stable`: POST /cgi-bin/stable_token (same token while valid). `classic`: GET /cgi-bin/token (each call rotates). */
+export type AccessTokenMode = 'stable' | 'classic'
+export type WeixinPlatform = Extract<Platform, `weixin-${string}`>
+
+export interface WechatSourceOptions {
+  /**
+   * Replaces the platform hosts (a fixed-IP egress proxy, or the fake WeChat in tests): one URL for both,
+   * or one per host. Defaults: `https://api.weixin.qq.com` and `https://api.q.qq.com`.
+   */
+  baseUrl?: string | { weixin?: string; qq?: string }
+  /** An undici dispatcher to send through (e.g. a `ProxyAgent`). Default: a keep-alive `Agent` the source owns. */
+  dispatcher?: Dispatcher
+  /** access_token endpoint per WeChat platform. Default `weixin-h5: classic` (as uni-open-bridge), every other `stable`. */
+  accessTokenMode?: Partial<Record<WeixinPlatform, AccessTokenMode>>
+  /** Retry of transient failures. Default `{ retries: 2, minDelayMs: 200, maxDelayMs: 3000 }`. */
+  retry?: RetryPolicy
+  /** Timeouts in ms. Defaults: connect 5000, headers 10000, body 10000. */
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number }
+  /**
+   * Seconds taken off each platform `expires_in` so a credential is replaced before the platform drops it:
+   * the smaller of this and a tenth of the life. Default 60.
+   */
+  expiryMarginSeconds?: number
+}
+
+export interface ResolvedOptions {
+  hosts: { weixin: string; qq: string }
+  dispatcher: Dispatcher | undefined
+  accessTokenMode: Record<WeixinPlatform, AccessTokenMode>
+  retry: ResolvedRetryPolicy
+  timeouts: { connectMs: number; headersMs: number; bodyMs: number }
+  expiryMarginSeconds: number
+}
+
+const DEFAULT_HOSTS = { weixin: 'https://api.weixin.qq.com', qq: 'https://api.q.qq.com' }
+const DEFAULT_MODES: Record<WeixinPlatform, AccessTokenMode> = {
+  'weixin-mp': 'stable',
+  'weixin-h5': 'classic',
+  'weixin-web': 'stable',
+  'weixin-app': 'stable',
+}
+
+export function resolveOptions(options: WechatSourceOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object')
+  const base = options.baseUrl
+  const hosts =
+    base === undefined
+      ? DEFAULT_HOSTS
+      : typeof base === 'string'
+        ? { weixin: url(base, 'baseUrl'), qq: url(base, 'baseUrl') }
+        : {
+            weixin: base.weixin === undefined ? DEFAULT_HOSTS.weixin : url(base.weixin, 'baseUrl.weixin'),
+            qq: base.qq === undefined ? DEFAULT_HOSTS.qq : url(base.qq, 'baseUrl.qq'),
+          }
+  const accessTokenMode = { ...DEFAULT_MODES }
+  for (const [platform, mode] of Object.entries(options.accessTokenMode ?? {})) {
+    if (!(platform in DEFAULT_MODES)) throw invalidArgument(`accessTokenMode.${platform}`, 'names no WeChat platform')
+    if (mode !== 'stable' && mode !== 'classic') throw invalidArgument(`accessTokenMode.${platform}`, "must be 'stable' or 'classic'")
+    accessTokenMode[platform as WeixinPlatform] = mode
+  }
+  const t = options.timeouts ?? {}
+  return {
+    hosts,
+    dispatcher: options.dispatcher,
+    accessTokenMode,
+    retry: resolveRetryPolicy(options.retry),
+    timeouts: {
+      connectMs: positive(t.connectMs ?? 5000, 'timeouts.connectMs'),
+      headersMs: positive(t.headersMs ?? 10_000, 'timeouts.headersMs'),
+      bodyMs: positive(t.bodyMs ?? 10_000, 'timeouts.bodyMs'),
+    },
+    expiryMarginSeconds: nonNegative(options.expiryMarginSeconds ?? 60, 'expiryMarginSeconds'),
+  }
+}
+
+/** The life to store for a platform `expires_in`: a margin off, never below one second. */
+export function storedLife(expiresIn: number, marginSeconds: number): number {
+  return Math.max(1, expiresIn - Math.min(marginSeconds, expiresIn / 10))
+}
+
+function url(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !/^https?:\/\/[^/]/.test(value)) throw invalidArgument(field, 'must be an http(s) URL')
+  return value.replace(/\/+$/, '')
+}
+
+function positive(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidArgument(field, 'must be a positive number')
+  return value
+}
+
+function nonNegative(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidArgument(field, 'must be a number ≥ 0')
+  return value
+}

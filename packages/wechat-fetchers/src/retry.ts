@@ -1,0 +1,43 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { invalidArgument } from './errors.js'
+
+/** How transient failures are retried: bounded exponential backoff with full jitter. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. Default 2 (so at most 3 calls). */
+  retries?: number
+  /** Base delay before the first retry, in ms. Default 200. */
+  minDelayMs?: number
+  /** Cap on any one delay, in ms. Default 3000. */
+  maxDelayMs?: number
+}
+
+export type ResolvedRetryPolicy = Required<RetryPolicy>
+
+export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRetryPolicy {
+  const resolved = { retries: 2, minDelayMs: 200, maxDelayMs: 3000, ...policy }
+  for (const field of ['retries', 'minDelayMs', 'maxDelayMs'] as const) {
+    const value = resolved[field]
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw invalidArgument(`retry.${field}`, 'must be an integer ≥ 0')
+    }
+  }
+  if (resolved.maxDelayMs < resolved.minDelayMs) throw invalidArgument('retry.maxDelayMs', 'must be ≥ retry.minDelayMs')
+  return resolved
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with an error `isTransient` rejects, or the retries run out
+ * (then the last error is thrown). Full jitter (a random delay in [0, min(max, min·2^n)]) keeps many
+ * processes that failed together from retrying together.
+ */
+export async function withRetry<T>(policy: ResolvedRetryPolicy, isTransient: (error: unknown) => boolean, attempt: () => Promise<T>): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (n >= policy.retries || !isTransient(error)) throw error
+      const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** n)
+      await sleep(Math.random() * ceiling)
+    }
+  }
+}

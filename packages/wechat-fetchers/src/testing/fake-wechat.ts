@@ -1,0 +1,180 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { FAKE_ENDPOINTS, HANDLERS, type FakeEndpoint, type FakeReply, type FakeRequest } from './fake-endpoints.js'
+import { FakeApp, FakeFault, FakeState, type FakeEncryptKey } from './fake-state.js'
+
+export interface FakeWeChatOptions {
+  /** Apps the fake knows (more with `addApp`). Any other appid gets 40013; a wrong secret 40125. */
+  apps?: { appid: string; secret: string }[]
+  /** Life of a new access_token, in seconds. Default 7200. */
+  tokenLifetimeSeconds?: number
+  /** How long the previous classic token lives on after a new one is issued (and how early stable tokens rotate), in seconds. Default 300. */
+  graceSeconds?: number
+  /** Life of a JS-SDK ticket, in seconds. Default 7200. */
+  ticketLifetimeSeconds?: number
+  /** Life of an encrypt key, in seconds. Default 3600. */
+  encryptKeyLifetimeSeconds?: number
+  /** Life of a web OAuth user access_token, in seconds. Default 7200. */
+  userTokenLifetimeSeconds?: number
+  /** Delay before each answer, in ms: one for all endpoints or per endpoint. Default 0. */
+  latencyMs?: number | Partial<Record<FakeEndpoint, number>>
+  /** Calls an endpoint answers before it answers 45009 (daily quota used up). Default: no limit. */
+  quotas?: Partial<Record<FakeEndpoint, number>>
+  /** The platform's clock, in ms. Default `Date.now`: inject one to test expiry without waiting. */
+  now?: () => number
+  /** Port on 127.0.0.1. Default 0 (a free one). */
+  port?: number
+}
+
+/** A fault to answer instead of the real reply: a platform errcode, or an HTTP status (e.g. 503). */
+export type FakeInjection = { errcode: number; errmsg?: string } | { status: number }
+
+export interface FakeUserSpec {
+  openid: string
+  unionid?: string
+}
+
+/**
+ * A real HTTP server on loopback that behaves like WeChat's server APIs (and QQ's getToken). Point a
+ * source at it with `wechatSource({ baseUrl: fake.url })`.
+ */
+export interface FakeWeChat {
+  /** `http://127.0.0.1:<port>`: serves both the WeChat and the QQ paths. */
+  readonly url: string
+  /** Requests an endpoint received (including refused ones) since start or `resetCalls`. */
+  calls(endpoint: FakeEndpoint): number
+  resetCalls(): void
+  addApp(app: { appid: string; secret: string }): void
+  /** A one-time wx.login code for jscode2session (the session_key is new unless given). */
+  issueLoginCode(appid: string, user: FakeUserSpec & { sessionKey?: string }): string
+  /** A one-time web OAuth code for sns/oauth2/access_token. */
+  issueOAuthCode(appid: string, user: FakeUserSpec & { scope?: string }): string
+  /** The user's current session_key, as the platform holds it. */
+  sessionKeyOf(appid: string, openid: string): string | undefined
+  /** Adds an encrypt key version for the user (the platform keeps three); returns it. */
+  rotateEncryptKey(appid: string, openid: string): FakeEncryptKey
+  /** Whether an app access_token is live now: what a business call would accept. */
+  isTokenValid(token: string): boolean
+  /** Whether a web OAuth user access_token is live now. */
+  isUserTokenValid(token: string): boolean
+  /** Answers the next `times` calls of `endpoint` with `fault` (after counting them). */
+  inject(endpoint: FakeEndpoint, fault: FakeInjection, times?: number): void
+  /** Changes the delay of one endpoint, or of all. */
+  setLatency(ms: number, endpoint?: FakeEndpoint): void
+  close(): Promise<void>
+}
+
+const ROUTES = new Map(Object.entries(FAKE_ENDPOINTS).map(([name, path]) => [path as string, name as FakeEndpoint]))
+
+export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<FakeWeChat> {
+  const state = new FakeState({
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 7200,
+    graceSeconds: options.graceSeconds ?? 300,
+    ticketLifetimeSeconds: options.ticketLifetimeSeconds ?? 7200,
+    encryptKeyLifetimeSeconds: options.encryptKeyLifetimeSeconds ?? 3600,
+    userTokenLifetimeSeconds: options.userTokenLifetimeSeconds ?? 7200,
+    now: options.now ?? Date.now,
+  })
+  const addApp = (app: { appid: string; secret: string }) => void state.apps.set(app.appid, new FakeApp(app.appid, app.secret))
+  for (const app of options.apps ?? []) addApp(app)
+
+  const counters = new Map<FakeEndpoint, number>()
+  const injections = new Map<FakeEndpoint, FakeInjection[]>()
+  const latency = new Map<FakeEndpoint | '*', number>()
+  // Ends pending latency sleeps on close, so no timer outlives the server.
+  const closing = new AbortController()
+  if (typeof options.latencyMs === 'number') latency.set('*', options.latencyMs)
+  else for (const [endpoint, ms] of Object.entries(options.latencyMs ?? {})) latency.set(endpoint as FakeEndpoint, ms)
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake')
+    const endpoint = ROUTES.get(url.pathname)
+    const raw = await readBody(req)
+    if (endpoint === undefined) return send(res, 404, { errcode: 404, errmsg: 'no such endpoint' })
+    const count = (counters.get(endpoint) ?? 0) + 1
+    counters.set(endpoint, count)
+    const delay = latency.get(endpoint) ?? latency.get('*') ?? 0
+    if (delay > 0) await sleep(delay, undefined, { signal: closing.signal }).catch(() => undefined)
+    if (closing.signal.aborted) return
+    const injected = injections.get(endpoint)?.shift()
+    if (injected && 'status' in injected) return send(res, injected.status, { errcode: -1, errmsg: 'injected HTTP failure' })
+    if (injected) return send(res, 200, { errcode: injected.errcode, errmsg: injected.errmsg ?? 'injected error' })
+    const quota = options.quotas?.[endpoint]
+    if (quota !== undefined && count > quota) return send(res, 200, { errcode: 45009, errmsg: 'reach max api daily quota limit' })
+    let request: FakeRequest
+    try {
+      const body: unknown = raw ? JSON.parse(raw) : {}
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TypeError('body is not an object')
+      request = { query: url.searchParams, body: body as Record<string, unknown> }
+    } catch {
+      return send(res, 200, { errcode: 47001, errmsg: 'data format error' })
+    }
+    let reply: FakeReply
+    try {
+      reply = HANDLERS[endpoint](state, request)
+    } catch (error) {
+      if (!(error instanceof FakeFault)) throw error
+      reply = { errcode: error.errcode, errmsg: `${error.errmsg} rid: fake` }
+    }
+    send(res, 200, reply)
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, { errcode: -1, errmsg: `fake failure: ${String(error)}` }))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls: (endpoint) => counters.get(endpoint) ?? 0,
+    resetCalls: () => counters.clear(),
+    addApp,
+    issueLoginCode: (appid, user) => state.issueLoginCode(state.app(appid), user),
+    issueOAuthCode: (appid, user) => state.issueOAuthCode(state.app(appid), user),
+    sessionKeyOf: (appid, openid) => state.apps.get(appid)?.users.get(openid)?.sessionKey,
+    rotateEncryptKey: (appid, openid) => {
+      const app = state.app(appid)
+      return state.rotateEncryptKey(state.user(app, openid))
+    },
+    isTokenValid: (token) => isAccepted(() => state.checkToken(token)),
+    isUserTokenValid: (token) => state.isUserTokenLive(token),
+    inject: (endpoint, fault, times = 1) => {
+      const queue = injections.get(endpoint) ?? []
+      for (let i = 0; i < times; i++) queue.push(fault)
+      injections.set(endpoint, queue)
+    },
+    setLatency: (ms, endpoint) => void latency.set(endpoint ?? '*', ms),
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing.abort()
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+function isAccepted(check: () => unknown): boolean {
+  try {
+    check()
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let raw = ''
+  for await (const chunk of req) raw += String(chunk)
+  return raw
+}
+
+function send(res: ServerResponse, status: number, reply: FakeReply): void {
+  if (res.destroyed) return
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(reply))
+}
