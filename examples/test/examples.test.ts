@@ -1,17 +1,40 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
 
 /** The examples are run as a user runs them (plain node, against the built packages) and their output checked. */
 const run = promisify(execFile)
 const examples = fileURLToPath(new URL('..', import.meta.url))
+const node = (file: string, env: Record<string, string> = {}) => run(process.execPath, [file], { cwd: examples, env: { ...process.env, ...env } })
 
 describe('examples', () => {
+  let redis: RedisServer
+  beforeAll(async () => {
+    redis = await startRedisServer()
+  })
+  afterAll(() => redis.stop())
+
   it('quick-start.mjs', async () => {
-    const { stdout } = await run(process.execPath, ['quick-start.mjs'], { cwd: examples })
+    const { stdout } = await node('quick-start.mjs')
     expect(stdout).toContain("read back: { access_token: 't' }")
     expect(stdout).toContain("50 callers, 1 fallback call, all got: { ticket: 'jsapi-ticket' }")
     expect(stdout).toContain('refused: E_INVALID_KEY key.openid')
+  })
+
+  it('three-tiers.mjs', async () => {
+    const { stdout } = await node('three-tiers.mjs', { REDIS_URL: redis.url })
+    expect(stdout).toContain("in redis: { ticket: 'jsapi-ticket' } - in sqlite: { ticket: 'jsapi-ticket' }")
+    expect(stdout).toContain("read through the chain: { ticket: 'jsapi-ticket' }")
+    expect(stdout).toContain('after remove: null')
+    expect(stdout).not.toContain('failed')
+  })
+
+  it('wechat-with-fake.mjs', async () => {
+    const { stdout } = await node('wechat-with-fake.mjs')
+    expect(stdout).toContain('20 readers, stable_token calls: 1')
+    expect(stdout).toContain('session_key stored for o-demo true')
+    expect(stdout).toContain('wx.config: appId, timestamp, nonceStr, signature - token calls: 1 ticket calls: 1')
   })
 })
