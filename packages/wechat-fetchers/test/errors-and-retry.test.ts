@@ -4,7 +4,7 @@ import { inspect } from 'node:util'
 import { createBridge, memoryStore, type BridgeEvents } from '@open-bridge/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { categoryOf, isWechatError, PlatformApiError, redact, wechatSource, WechatError } from '@open-bridge/wechat-fetchers'
-import { H5, MP, startWorld, type World } from './support.js'
+import { H5, MP, startWorld, type World, h5Key, mpKey } from './support.js'
 
 let world: World | undefined
 afterEach(async () => {
@@ -12,8 +12,6 @@ afterEach(async () => {
   world = undefined
 })
 
-const mpKey = { appid: MP.appid, platform: 'weixin-mp' } as const
-const h5Key = { appid: H5.appid, platform: 'weixin-h5' } as const
 
 /** Everything an error could show: message, stack, JSON, inspect, and the same for every cause. */
 function everythingShown(error: unknown): string {

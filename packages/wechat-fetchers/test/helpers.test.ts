@@ -12,7 +12,7 @@ import {
   wechatSource,
 } from '@open-bridge/wechat-fetchers'
 import { createBridge, memoryStore, type BridgeOptions, type CredentialBridge, type CredentialSource } from '@open-bridge/core'
-import { H5, MP, startWorld, type World } from './support.js'
+import { H5, MP, startWorld, type World, h5Key, mpKey } from './support.js'
 
 let world: World | undefined
 afterEach(async () => {
@@ -20,8 +20,6 @@ afterEach(async () => {
   world = undefined
 })
 
-const mpKey = { appid: MP.appid, platform: 'weixin-mp' } as const
-const h5Key = { appid: H5.appid, platform: 'weixin-h5' } as const
 
 describe('code2Session, checkSessionKey, resetSessionKey', () => {
   it('code2Session returns openid, unionid and session_key and stores the session_key', async () => {

@@ -36,3 +36,7 @@ export async function startWorld(options: { fake?: FakeWeChatOptions; source?: W
     },
   }
 }
+
+/** App-level keys of the two WeChat apps every world configures. */
+export const mpKey = { appid: MP.appid, platform: 'weixin-mp' } as const
+export const h5Key = { appid: H5.appid, platform: 'weixin-h5' } as const

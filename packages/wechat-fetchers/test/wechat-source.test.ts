@@ -2,7 +2,7 @@ import { createBridge, memoryStore } from '@open-bridge/core'
 import { Agent, request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { code2Session, exchangeOAuthCode, isWechatError, wechatSource } from '@open-bridge/wechat-fetchers'
-import { H5, MP, QQ, startWorld, type World } from './support.js'
+import { H5, MP, QQ, startWorld, type World, h5Key, mpKey } from './support.js'
 
 let world: World | undefined
 afterEach(async () => {
@@ -10,8 +10,6 @@ afterEach(async () => {
   world = undefined
 })
 
-const mpKey = { appid: MP.appid, platform: 'weixin-mp' } as const
-const h5Key = { appid: H5.appid, platform: 'weixin-h5' } as const
 
 describe('wechatSource: access_token', () => {
   it('weixin-mp uses stable_token by default and stores the token', async () => {
