@@ -80,6 +80,10 @@ function validateApp(input: unknown, at: string): AppConfig {
       throw new BridgeError('E_INVALID_CONFIG', `${at}.${field} must be a non-empty string, got ${describeType(value)}`, { field: `${at}.${field}` })
     }
   }
+  if ((app.appid as string).includes(':')) {
+    // It becomes a segment of every storage key, which ':' separates.
+    throw new BridgeError('E_INVALID_CONFIG', `${at}.appid must not contain ':'`, { field: `${at}.appid` })
+  }
   // A frozen copy: later edits to the caller's array change nothing, and sources cannot alter config.
   return Object.freeze({
     platform: app.platform,

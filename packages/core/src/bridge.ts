@@ -21,7 +21,7 @@ import { KeyResolver } from './keys.js'
 import { SingleFlight } from './single-flight.js'
 import type { CredentialSource, Fallback, SourceContext } from './source.js'
 import type { CredentialStore, StoredRecord } from './store.js'
-import { TierChain } from './tier-chain.js'
+import { TierChain, type PeekMiss } from './tier-chain.js'
 
 export interface BridgeOptions {
   /** Storage tiers, nearest first, e.g. `[memoryStore(), redisStore(…), sqliteStore(…)]`. */
@@ -139,9 +139,9 @@ export class CredentialBridge {
     } catch (error) {
       return Promise.reject(error)
     }
-    const hit = this.#chain.peek(storageKey)
-    if (hit !== undefined) return Promise.resolve(hit.value as CredentialValues[K])
-    return this.#readThrough(kind, key, storageKey, fallback)
+    const peeked = this.#chain.peek(storageKey)
+    if (typeof peeked === 'object') return Promise.resolve(peeked.value as CredentialValues[K])
+    return this.#readThrough(kind, key, storageKey, fallback, peeked)
   }
 
   /** Writes a credential to every tier. `expiresIn` in seconds; `-1` or omitted = never expires. */
@@ -201,9 +201,10 @@ export class CredentialBridge {
     key: CredentialKeys[K],
     storageKey: string,
     fallback: Fallback<K, CredentialKeys[K]> | undefined,
+    peeked: PeekMiss | undefined,
   ): Promise<CredentialValues[K] | null> {
     // `.then` rather than `async`: a hit in a network tier is a hot path too, and a frame less is cheaper.
-    return this.#chain.read(storageKey).then((read) =>
+    return this.#chain.read(storageKey, peeked).then((read) =>
       read.record !== undefined ? (read.record.value as CredentialValues[K]) : this.#miss(kind, key, storageKey, fallback, read.answered),
     )
   }

@@ -8,7 +8,8 @@ import type { StoredRecord } from './store.js'
  */
 export function expiresAtFrom(expiresIn: unknown, field: string, now: number = Date.now()): number | null {
   if (expiresIn === undefined || expiresIn === -1) return null
-  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+  // The sum is checked too: a huge finite expiresIn overflows to Infinity, which JSON tiers would store as null.
+  if (typeof expiresIn !== 'number' || !(expiresIn > 0) || !Number.isFinite(now + expiresIn * 1000)) {
     throw new BridgeError('E_INVALID_EXPIRES', `${field} must be a positive number of seconds or -1, got ${describeNumber(expiresIn)}`, {
       field,
     })

@@ -3,6 +3,11 @@ import type { EventHub } from './events.js'
 import { isLive } from './expiry.js'
 import type { CredentialStore, StoredRecord } from './store.js'
 
+/** What `peek` says when the nearest tier was asked and had nothing: it missed, or it threw. */
+export const MISSED = 0
+export const FAILED = 1
+export type PeekMiss = typeof MISSED | typeof FAILED
+
 export interface ChainRead {
   /** The live record found, if any. */
   record: StoredRecord | undefined
@@ -34,22 +39,24 @@ export class TierChain {
 
   /**
    * The hot path: a synchronous look into the nearest tier. Stores guarantee `getSync` never returns an
-   * expired record, so no second clock check is needed here.
+   * expired record, so no second clock check is needed here. Resolves `undefined` when the nearest tier has
+   * no `getSync` (nothing was looked at), `MISSED` or `FAILED` when it was looked at and had nothing.
    */
-  peek(key: string): StoredRecord | undefined {
+  peek(key: string): StoredRecord | PeekMiss | undefined {
     if (this.#peekFirst === undefined) return undefined
     try {
-      return this.#peekFirst(key)
+      return this.#peekFirst(key) ?? MISSED
     } catch (error) {
       this.#tierError(this.#tiers[0]!, 'get', key, error)
-      return undefined
+      return FAILED
     }
   }
 
-  async read(key: string): Promise<ChainRead> {
-    let answered = false
+  /** Reads the tiers nearest first. After a `peek` that missed, pass its result so tier 0 is not asked twice. */
+  async read(key: string, peeked?: PeekMiss): Promise<ChainRead> {
+    let answered = peeked === MISSED
     const tiers = this.#tiers
-    for (let i = 0; i < tiers.length; i++) {
+    for (let i = peeked === undefined ? 0 : 1; i < tiers.length; i++) {
       const tier = tiers[i]!
       let record: StoredRecord | undefined
       try {

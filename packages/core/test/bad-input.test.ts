@@ -84,7 +84,7 @@ describe('E_INVALID_VALUE', () => {
 })
 
 describe('E_INVALID_EXPIRES', () => {
-  it.each([[0], [-2], [Number.NaN], [Number.POSITIVE_INFINITY], ['7200'], [null]])('expiresIn %j', async (expiresIn) => {
+  it.each([[0], [-2], [Number.NaN], [Number.POSITIVE_INFINITY], [1e308], ['7200'], [null]])('expiresIn %j', async (expiresIn) => {
     await expectRefusal(() => bridge.setAccessToken(mp, { access_token: 'x' }, expiresIn as never), 'E_INVALID_EXPIRES', 'expiresIn')
   })
 })
@@ -130,6 +130,7 @@ describe('E_INVALID_CONFIG', () => {
     ['apps not an array', { stores: [memoryStore()], apps: {} }, 'apps'],
     ['an app with an unknown platform', { stores: [memoryStore()], apps: [{ platform: 'wechat', appid: 'wx1' }] }, 'apps[0].platform'],
     ['an app without appid', { stores: [memoryStore()], apps: [{ platform: 'weixin-mp' }] }, 'apps[0].appid'],
+    ['an appid with a colon', { stores: [memoryStore()], apps: [{ platform: 'weixin-mp', appid: 'wx:1' }] }, 'apps[0].appid'],
     ['an app with an empty secret', { stores: [memoryStore()], apps: [{ platform: 'weixin-mp', appid: 'wx1', secret: '' }] }, 'apps[0].secret'],
     [
       'the same dcloudAppid twice on a platform',

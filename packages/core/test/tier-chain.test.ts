@@ -76,6 +76,37 @@ describe('the tier chain', () => {
     await bridge.close()
   })
 
+  it('a synchronous nearest tier that throws is asked once per read and reported once', async () => {
+    const near = switchableStore('sqlite', { sync: true })
+    const far = memoryStore({ name: 'far' })
+    const bridge = createBridge({ stores: [near, far] })
+    await bridge.setAccessToken(key, { access_token: 'from far' }, 60)
+    near.failing = true
+    const events: string[] = []
+    bridge.on('tier-error', (e) => events.push(`${e.tier}:${e.operation}`))
+    expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'from far' })
+    expect(events).toEqual(['sqlite:get', 'sqlite:set'])
+    await bridge.close()
+  })
+
+  it('a nearest tier that misses is not asked again before the next tier', async () => {
+    const near = switchableStore('near', { sync: true })
+    let syncReads = 0
+    const getSync = near.getSync!.bind(near)
+    near.getSync = (k) => {
+      syncReads++
+      return getSync(k)
+    }
+    const far = memoryStore({ name: 'far' })
+    const bridge = createBridge({ stores: [near, far] })
+    await far.set(storageKey, { value: { access_token: 'far' }, expiresAt: null })
+    expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'far' })
+    expect(syncReads).toBe(1)
+    expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'far' })
+    expect(syncReads).toBe(2)
+    await bridge.close()
+  })
+
   it('when every tier fails: reads use the fallback, else reject E_STORE_UNAVAILABLE; a set rejects too', async () => {
     const a = switchableStore('a')
     const b = switchableStore('b')
