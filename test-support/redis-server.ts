@@ -33,31 +33,49 @@ export async function startRedisServer(): Promise<RedisServer> {
   let child: ChildProcess | undefined
 
   const start = async () => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
-      { stdio: 'ignore' },
-    )
-    const spawned = child
-    await new Promise<void>((resolve, reject) => {
-      spawned.once('error', (error) => reject(new Error(`could not start redis-server (is it installed?): ${error.message}`)))
-      spawned.once('spawn', () => resolve())
-    })
-    await waitFor(() => canConnect(port), true, `redis-server on port ${port} did not start`)
+    child = await spawnRedisServer(port)
   }
 
   const kill = async () => {
     const running = child
     child = undefined
-    if (!running || running.exitCode !== null) return
-    const exited = new Promise((resolve) => running.once('exit', resolve))
-    running.kill('SIGKILL')
-    await exited
-    await waitFor(() => canConnect(port), false, `redis-server on port ${port} did not stop`)
+    await killRedisServer(running, port)
   }
 
   await start()
   return { port, url: `redis://127.0.0.1:${port}`, kill, restart: start, stop: kill }
+}
+
+/**
+ * Spawns `redis-server` on loopback `port`, without persistence, with `extraArgs` after the defaults (a later
+ * `--option` wins); resolves once it accepts connections. Shared with the cluster helper (redis-cluster.ts).
+ */
+export async function spawnRedisServer(port: number, extraArgs: readonly string[] = []): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', ...extraArgs],
+    { stdio: 'ignore' },
+  )
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', (error) => reject(new Error(`could not start redis-server (is it installed?): ${error.message}`)))
+    child.once('spawn', () => resolve())
+  })
+  try {
+    await waitFor(() => canConnect(port), true, `redis-server on port ${port} did not start`)
+  } catch (error) {
+    await killRedisServer(child, port)
+    throw error
+  }
+  return child
+}
+
+/** SIGKILLs a server from `spawnRedisServer`, as a crash would; resolves once its port is closed. No-op if gone. */
+export async function killRedisServer(child: ChildProcess | undefined, port: number): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGKILL')
+  await exited
+  await waitFor(() => canConnect(port), false, `redis-server on port ${port} did not stop`)
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -72,8 +90,9 @@ function canConnect(port: number): Promise<boolean> {
   })
 }
 
-async function waitFor(check: () => Promise<boolean>, want: boolean, message: string): Promise<void> {
-  const deadline = Date.now() + 10_000
+/** Polls `check` every 25 ms until it answers `want`; throws `message` after `timeoutMs`. */
+export async function waitFor(check: () => Promise<boolean>, want: boolean, message: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if ((await check()) === want) return
     await new Promise((resolve) => setTimeout(resolve, 25))
