@@ -9,7 +9,9 @@ const bridge = createBridge({
 
 // Store and read, naming the app either way.
 await bridge.setAccessToken({ dcloudAppid: '__UNI__A', platform: 'weixin-mp' }, { access_token: 't' }, 7200)
-console.log('read back:', await bridge.getAccessToken({ appid: 'wx123', platform: 'weixin-mp' }))
+// Credentials never go to logs: print facts about them, not them.
+const token = await bridge.getAccessToken({ appid: 'wx123', platform: 'weixin-mp' })
+console.log('read back the token that was set:', token?.access_token === 't')
 
 // Fifty concurrent misses share one fallback call.
 let calls = 0
@@ -20,7 +22,7 @@ const fallback = async () => {
 }
 const key = { appid: 'wxh5', platform: 'weixin-h5' }
 const tickets = await Promise.all(Array.from({ length: 50 }, () => bridge.getTicket(key, fallback)))
-console.log(`50 callers, ${calls} fallback call, all got:`, tickets[49])
+console.log(`50 callers, ${calls} fallback call, all got the same ticket:`, tickets.every((t) => t?.ticket === 'jsapi-ticket'))
 
 // Bad input is a BridgeError with a stable code and the field at fault.
 try {

@@ -21,10 +21,12 @@ bridge.on('tier-error', ({ tier, operation }) => console.log(`tier ${tier} faile
 const key = { dcloudAppid: '__UNI__DEMO', platform: 'weixin-h5' }
 await bridge.setTicket(key, { ticket: 'jsapi-ticket' }, 7200)
 const storageKey = 'uni-id:weixin-h5:wxdemo:ticket'
-console.log('in redis:', (await redis.get(storageKey))?.value, '- in sqlite:', (await sqlite.get(storageKey))?.value)
-console.log('read through the chain:', await bridge.getTicket(key))
+// Credentials never go to logs: print facts about them, not them.
+const stored = async (tier) => (await tier.get(storageKey))?.value.ticket === 'jsapi-ticket'
+console.log('stored in redis:', await stored(redis), '- in sqlite:', await stored(sqlite))
+console.log('read through the chain:', (await bridge.getTicket(key))?.ticket === 'jsapi-ticket')
 
 await bridge.removeTicket(key)
-console.log('after remove:', await bridge.getTicket(key))
+console.log('after remove:', await bridge.getTicket(key)) // null
 await bridge.close()
 rmSync(dir, { recursive: true, force: true })

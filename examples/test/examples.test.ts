@@ -18,15 +18,15 @@ describe('examples', () => {
 
   it('quick-start.mjs', async () => {
     const { stdout } = await node('quick-start.mjs')
-    expect(stdout).toContain("read back: { access_token: 't' }")
-    expect(stdout).toContain("50 callers, 1 fallback call, all got: { ticket: 'jsapi-ticket' }")
+    expect(stdout).toContain('read back the token that was set: true')
+    expect(stdout).toContain('50 callers, 1 fallback call, all got the same ticket: true')
     expect(stdout).toContain('refused: E_INVALID_KEY key.openid')
   })
 
   it('three-tiers.mjs', async () => {
     const { stdout } = await node('three-tiers.mjs', { REDIS_URL: redis.url })
-    expect(stdout).toContain("in redis: { ticket: 'jsapi-ticket' } - in sqlite: { ticket: 'jsapi-ticket' }")
-    expect(stdout).toContain("read through the chain: { ticket: 'jsapi-ticket' }")
+    expect(stdout).toContain('stored in redis: true - in sqlite: true')
+    expect(stdout).toContain('read through the chain: true')
     expect(stdout).toContain('after remove: null')
     expect(stdout).not.toContain('failed')
   })
