@@ -10,8 +10,8 @@ const bridge = createBridge({
 // Store and read, naming the app either way.
 await bridge.setAccessToken({ dcloudAppid: '__UNI__A', platform: 'weixin-mp' }, { access_token: 't' }, 7200)
 // Credentials never go to logs: print facts about them, not them.
-const token = await bridge.getAccessToken({ appid: 'wx123', platform: 'weixin-mp' })
-console.log('read back the token that was set:', token?.access_token === 't')
+const readBack = (await bridge.getAccessToken({ appid: 'wx123', platform: 'weixin-mp' }))?.access_token === 't'
+console.log('read back what was set:', readBack)
 
 // Fifty concurrent misses share one fallback call.
 let calls = 0

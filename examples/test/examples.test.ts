@@ -18,7 +18,7 @@ describe('examples', () => {
 
   it('quick-start.mjs', async () => {
     const { stdout } = await node('quick-start.mjs')
-    expect(stdout).toContain('read back the token that was set: true')
+    expect(stdout).toContain('read back what was set: true')
     expect(stdout).toContain('50 callers, 1 fallback call, all got the same ticket: true')
     expect(stdout).toContain('refused: E_INVALID_KEY key.openid')
   })
@@ -34,7 +34,7 @@ describe('examples', () => {
   it('wechat-with-fake.mjs', async () => {
     const { stdout } = await node('wechat-with-fake.mjs')
     expect(stdout).toContain('20 readers, stable_token calls: 1')
-    expect(stdout).toContain('session_key stored for o-demo true')
+    expect(stdout).toContain('login stored for o-demo true')
     expect(stdout).toContain('wx.config: appId, timestamp, nonceStr, signature - token calls: 1 ticket calls: 1')
   })
 })

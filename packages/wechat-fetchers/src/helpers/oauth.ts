@@ -1,9 +1,9 @@
 import type { AppKey, CredentialBridge, UserAccessTokenValue } from '@open-bridge/core'
-import { appSecret } from '../app-secret.js'
 import { REFRESH_TOKEN_LIFE, refreshRecordKey, userTokenValue } from '../fetchers/user-access-token.js'
 import { storedLife } from '../options.js'
 import { replySeconds } from '../platform-client.js'
-import { resolveKey, sourceOf, type PlatformHelperOptions } from './helper-options.js'
+import { exchangeCode } from './code-exchange.js'
+import type { PlatformHelperOptions } from './helper-options.js'
 import { nonEmpty } from './non-empty.js'
 
 /**
@@ -18,20 +18,11 @@ export async function exchangeOAuthCode(
   code: string,
   options?: PlatformHelperOptions,
 ): Promise<UserAccessTokenValue & { openid: string }> {
-  const { key: app, ctx } = resolveKey(bridge, 'access_token', key)
-  const source = sourceOf(bridge, options)
-  nonEmpty(code, 'code')
-  const secret = appSecret(app, ctx)
-  const { appid, platform } = app
-  const call = {
-    host: 'weixin' as const,
+  const { reply, call, appid, platform, source } = await exchangeCode(bridge, key, code, options, {
     path: '/sns/oauth2/access_token',
-    endpoint: 'oauth2 access_token',
-    query: { appid, secret, code, grant_type: 'authorization_code' },
-    appid,
-    secrets: [secret, code],
-  }
-  const reply = await source.client.call(call)
+    name: 'oauth2 access_token',
+    codeParam: 'code',
+  })
   const value = userTokenValue(reply, call)
   const openid = nonEmpty(value.openid, 'reply.openid')
   const userKey = { appid, platform, openid }

@@ -1,8 +1,8 @@
 import type { AppKey, CredentialBridge, ResolvedKey, UserKey } from '@open-bridge/core'
-import { appSecret } from '../app-secret.js'
 import { invalidArgument, PlatformApiError } from '../errors.js'
 import { replyString } from '../platform-client.js'
 import { signedCall } from '../signed-call.js'
+import { exchangeCode } from './code-exchange.js'
 import { resolveKey, sourceOf, type PlatformHelperOptions } from './helper-options.js'
 import { nonEmpty } from './non-empty.js'
 
@@ -23,22 +23,13 @@ export async function code2Session(
   code: string,
   options?: PlatformHelperOptions & { sessionKeyTtlSeconds?: number },
 ): Promise<SessionInfo> {
-  const { key: app, ctx } = resolveKey(bridge, 'access_token', key)
-  const source = sourceOf(bridge, options)
-  nonEmpty(code, 'code')
   // Checked before the call: the login code is single-use, so a bad option found afterwards would waste it.
   const sessionKeyTtl = sessionKeyTtlOf(options?.sessionKeyTtlSeconds)
-  const secret = appSecret(app, ctx)
-  const { appid, platform } = app
-  const call = {
-    host: 'weixin' as const,
+  const { reply, call, appid, platform } = await exchangeCode(bridge, key, code, options, {
     path: '/sns/jscode2session',
-    endpoint: 'jscode2session',
-    query: { appid, secret, js_code: code, grant_type: 'authorization_code' },
-    appid,
-    secrets: [secret, code],
-  }
-  const reply = await source.client.call(call)
+    name: 'jscode2session',
+    codeParam: 'js_code',
+  })
   const info: SessionInfo = { openid: replyString(reply, 'openid', call), session_key: replyString(reply, 'session_key', call) }
   if (typeof reply.unionid === 'string') info.unionid = reply.unionid
   await bridge.setSessionKey({ appid, platform, openid: info.openid }, { session_key: info.session_key }, sessionKeyTtl)

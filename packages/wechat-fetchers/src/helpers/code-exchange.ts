@@ -1,0 +1,51 @@
+import type { AppKey, CredentialBridge, Platform } from '@open-bridge/core'
+import { appSecret } from '../app-secret.js'
+import type { PlatformCall, PlatformReply } from '../platform-client.js'
+import type { WechatSource } from '../wechat-source.js'
+import { resolveKey, sourceOf, type PlatformHelperOptions } from './helper-options.js'
+import { nonEmpty } from './non-empty.js'
+
+/** A platform endpoint that trades a single-use authorisation code for user credentials. */
+export interface CodeEndpoint {
+  path: string
+  /** Shown in errors, e.g. `jscode2session`. */
+  name: string
+  /** The query parameter that carries the code (`js_code` for mini-program login, `code` for web OAuth). */
+  codeParam: 'js_code' | 'code'
+}
+
+export interface CodeExchange {
+  reply: PlatformReply
+  call: PlatformCall
+  appid: string
+  platform: Platform
+  source: WechatSource
+}
+
+/**
+ * The one way helpers spend an authorisation code (mini-program login, web OAuth): the key resolved as the
+ * bridge resolves it, the appsecret from the bridge's `apps`, and both the secret and the code masked in
+ * anything the call reports. Every argument is checked before the call: the code is single-use.
+ */
+export async function exchangeCode(
+  bridge: CredentialBridge,
+  key: AppKey,
+  code: string,
+  options: PlatformHelperOptions | undefined,
+  endpoint: CodeEndpoint,
+): Promise<CodeExchange> {
+  const { key: app, ctx } = resolveKey(bridge, 'access_token', key)
+  const source = sourceOf(bridge, options)
+  nonEmpty(code, 'code')
+  const secret = appSecret(app, ctx)
+  const { appid, platform } = app
+  const call: PlatformCall = {
+    host: 'weixin',
+    path: endpoint.path,
+    endpoint: endpoint.name,
+    query: { appid, secret, [endpoint.codeParam]: code, grant_type: 'authorization_code' },
+    appid,
+    secrets: [secret, code],
+  }
+  return { reply: await source.client.call(call), call, appid, platform, source }
+}
