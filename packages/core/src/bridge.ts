@@ -14,16 +14,26 @@ import type {
   UserAccessTokenValue,
   UserKey,
 } from './credentials.js'
+import { resolveCoordination, type CoordinationOptions } from './coordination-options.js'
+import { credentialString } from './credentials.js'
 import { BridgeError, describeType } from './errors.js'
-import { EventHub, type BridgeEventName, type BridgeListener } from './events.js'
+import { EventHub, type BridgeEventName, type BridgeListener, type RefreshReason } from './events.js'
 import { assertCredentialValue, expiresAtFrom } from './expiry.js'
+import { FailureMemory } from './failure-memory.js'
+import { KeyGenerations } from './key-generations.js'
 import { KeyResolver } from './keys.js'
-import { SingleFlight } from './single-flight.js'
+import { RefreshAheadPolicy } from './refresh-ahead.js'
+import { RefreshCoordinator, type FillRequest } from './refresh-coordinator.js'
 import type { CredentialSource, Fallback, SourceContext } from './source.js'
 import type { CredentialStore, StoredRecord } from './store.js'
 import { TierChain, type PeekMiss } from './tier-chain.js'
 
-export interface BridgeOptions {
+/** `refresh(kind, key, { ifValue })`: the credential string the platform rejected. */
+export interface RefreshOptions {
+  ifValue?: string | undefined
+}
+
+export interface BridgeOptions extends CoordinationOptions {
   /** Storage tiers, nearest first, e.g. `[memoryStore(), redisStore(…), sqliteStore(…)]`. */
   stores: CredentialStore[]
   /** The apps keys may name by `dcloudAppid`; sources read their secrets from here. */
@@ -41,8 +51,13 @@ export class CredentialBridge {
   readonly #apps: AppRegistry
   readonly #chain: TierChain
   readonly #events = new EventHub()
-  readonly #flight = new SingleFlight<CredentialValues[CredentialKind] | null>()
+  readonly #generations = new KeyGenerations()
+  readonly #failures: FailureMemory
+  readonly #ahead: RefreshAheadPolicy
+  readonly #coordinator: RefreshCoordinator
   readonly #source: CredentialSource | undefined
+  /** Rejecters of the callers waiting on a tier read or a fill, so `close()` answers them at once. */
+  readonly #pending = new Set<(error: unknown) => void>()
   #closed = false
 
   constructor(options: BridgeOptions) {
@@ -61,10 +76,21 @@ export class CredentialBridge {
     if (source !== undefined && (typeof source !== 'object' || source === null || typeof source.fetch !== 'function')) {
       throw new BridgeError('E_INVALID_CONFIG', 'source must have a fetch(kind, key, ctx) method', { field: 'source' })
     }
+    const coordination = resolveCoordination(options)
     this.#apps = new AppRegistry(options.apps ?? [])
     this.#keys = new KeyResolver(this.#apps)
-    this.#chain = new TierChain([...stores], this.#events)
+    this.#chain = new TierChain([...stores], this.#events, this.#generations, coordination.breaker)
     this.#source = source
+    this.#failures = new FailureMemory(coordination.failureBackoff)
+    this.#ahead = new RefreshAheadPolicy(coordination.refreshAhead, source !== undefined)
+    this.#coordinator = new RefreshCoordinator({
+      chain: this.#chain,
+      events: this.#events,
+      generations: this.#generations,
+      failures: this.#failures,
+      ahead: this.#ahead,
+      options: coordination,
+    })
   }
 
   // ── uni-open-bridge-common's API ────────────────────────────────────────────────────────────────
@@ -78,6 +104,10 @@ export class CredentialBridge {
   removeAccessToken(key: AppKey): Promise<void> {
     return this.remove('access_token', key)
   }
+  /** Compare-and-refresh of the app access_token (compares `access_token`); see `refresh`. */
+  refreshAccessToken(key: AppKey, options?: RefreshOptions): Promise<AccessTokenValue | null> {
+    return this.refresh('access_token', key, options)
+  }
 
   getUserAccessToken(key: UserKey, fallback?: Fallback<'user_access_token', UserKey>): Promise<UserAccessTokenValue | null> {
     return this.get('user_access_token', key, fallback)
@@ -87,6 +117,10 @@ export class CredentialBridge {
   }
   removeUserAccessToken(key: UserKey): Promise<void> {
     return this.remove('user_access_token', key)
+  }
+  /** Compare-and-refresh of a user's OAuth access_token (compares `access_token`); see `refresh`. */
+  refreshUserAccessToken(key: UserKey, options?: RefreshOptions): Promise<UserAccessTokenValue | null> {
+    return this.refresh('user_access_token', key, options)
   }
 
   getSessionKey(key: UserKey, fallback?: Fallback<'session_key', UserKey>): Promise<SessionKeyValue | null> {
@@ -108,6 +142,10 @@ export class CredentialBridge {
   removeEncryptKey(key: EncryptKeyKey): Promise<void> {
     return this.remove('encrypt_key', key)
   }
+  /** Compare-and-refresh of an encrypt_key (compares `encrypt_key`); see `refresh`. */
+  refreshEncryptKey(key: EncryptKeyKey, options?: RefreshOptions): Promise<EncryptKeyValue | null> {
+    return this.refresh('encrypt_key', key, options)
+  }
 
   getTicket(key: TicketKey, fallback?: Fallback<'ticket', TicketKey>): Promise<TicketValue | null> {
     return this.get('ticket', key, fallback)
@@ -117,6 +155,10 @@ export class CredentialBridge {
   }
   removeTicket(key: TicketKey): Promise<void> {
     return this.remove('ticket', key)
+  }
+  /** Compare-and-refresh of a ticket (compares `ticket`); see `refresh`. */
+  refreshTicket(key: TicketKey, options?: RefreshOptions): Promise<TicketValue | null> {
+    return this.refresh('ticket', key, options)
   }
 
   // ── generic API ─────────────────────────────────────────────────────────────────────────────────
@@ -140,7 +182,10 @@ export class CredentialBridge {
       return Promise.reject(error)
     }
     const peeked = this.#chain.peek(storageKey)
-    if (typeof peeked === 'object') return Promise.resolve(peeked.value as CredentialValues[K])
+    if (typeof peeked === 'object') {
+      if (peeked.expiresAt !== null && this.#ahead.enabled) this.#checkAhead(kind, key, storageKey, peeked)
+      return Promise.resolve(peeked.value as CredentialValues[K])
+    }
     return this.#readThrough(kind, key, storageKey, fallback, peeked)
   }
 
@@ -150,13 +195,53 @@ export class CredentialBridge {
     const storageKey = this.#keys.storageKey(kind, key)
     assertCredentialValue(value, 'value')
     const record: StoredRecord = { value, expiresAt: expiresAtFrom(expiresIn, 'expiresIn') }
+    this.#failures.forget(storageKey)
     await this.#chain.write(storageKey, record, true)
   }
 
   /** Deletes a credential from every tier. */
   async remove<K extends CredentialKind>(kind: K, key: CredentialKeys[K]): Promise<void> {
     if (this.#closed) throw closedError()
-    await this.#chain.delete(this.#keys.storageKey(kind, key))
+    const storageKey = this.#keys.storageKey(kind, key)
+    this.#failures.forget(storageKey)
+    await this.#chain.delete(storageKey)
+  }
+
+  /**
+   * Compare-and-refresh, for a credential the platform rejected: with `ifValue` (the rejected credential string,
+   * e.g. the `access_token`), resolves the stored credential if it is live and no longer `ifValue` (someone already
+   * replaced it), else fetches a new one from the source (`ctx.reason: 'rejected'`, `ctx.previous` the rejected
+   * record), writes it and resolves it. Without `ifValue`, the credential stored now is the one treated as rejected.
+   * One fetch per deployment however many callers report the same value (single-flight plus the tier lock).
+   */
+  refresh<K extends CredentialKind>(kind: K, key: CredentialKeys[K], options: RefreshOptions = {}): Promise<CredentialValues[K] | null> {
+    let storageKey: string
+    try {
+      if (this.#closed) throw closedError()
+      storageKey = this.#keys.storageKey(kind, key)
+      if (typeof options !== 'object' || options === null) {
+        throw new BridgeError('E_INVALID_CONFIG', `refresh options must be an object, got ${describeType(options)}`, { field: 'options' })
+      }
+      const ifValue: unknown = options.ifValue
+      if (ifValue !== undefined && (typeof ifValue !== 'string' || ifValue.length === 0)) {
+        throw new BridgeError('E_INVALID_VALUE', `options.ifValue must be the rejected credential string, got ${describeType(ifValue)}`, {
+          field: 'options.ifValue',
+        })
+      }
+      if (this.#source === undefined) throw new BridgeError('E_NO_SOURCE', 'refresh needs a source: createBridge({ source })', { field: 'source' })
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#guard(
+      this.#chain.read(storageKey).then(({ record }) => {
+        const current = record === undefined ? undefined : credentialString(kind, record.value)
+        const ifValue = options.ifValue ?? current
+        // Already replaced by someone else: no lock, no fetch.
+        if (record !== undefined && ifValue !== undefined && current !== ifValue) return record.value as CredentialValues[K]
+        const reason: RefreshReason = ifValue === undefined ? 'miss' : 'rejected'
+        return this.#fill(kind, key, storageKey, undefined, reason, record, ifValue)
+      }),
+    )
   }
 
   // ── for helpers that work beside a source ───────────────────────────────────────────────────────
@@ -174,7 +259,7 @@ export class CredentialBridge {
   resolve<K extends CredentialKind>(kind: K, key: CredentialKeys[K]): { key: ResolvedKey<K>; ctx: SourceContext } {
     if (this.#closed) throw closedError()
     const resolved = this.#keys.resolve(kind, key, this.#keys.storageKey(kind, key))
-    return { key: resolved, ctx: { app: this.#apps.byAppid(resolved.platform, resolved.appid), bridge: this } }
+    return { key: resolved, ctx: this.#sourceContext(resolved, 'miss', undefined, this.#coordinator.signal) }
   }
 
   // ── events and lifecycle ────────────────────────────────────────────────────────────────────────
@@ -187,10 +272,17 @@ export class CredentialBridge {
     this.#events.off(event, listener)
   }
 
-  /** Closes every tier and the source. Further calls fail with `E_CLOSED`. Idempotent. */
+  /**
+   * Closes the bridge: callers still waiting reject with `E_CLOSED` at once, fetches in flight are aborted (their
+   * `ctx.signal`) and write nothing, then every tier and the source close. Further calls fail with `E_CLOSED`.
+   * Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    for (const reject of [...this.#pending]) reject(closedError())
+    this.#pending.clear()
+    await this.#coordinator.close()
     await Promise.all([this.#chain.close(), this.#source?.close?.()])
   }
 
@@ -204,8 +296,13 @@ export class CredentialBridge {
     peeked: PeekMiss | undefined,
   ): Promise<CredentialValues[K] | null> {
     // `.then` rather than `async`: a hit in a network tier is a hot path too, and a frame less is cheaper.
-    return this.#chain.read(storageKey, peeked).then((read) =>
-      read.record !== undefined ? (read.record.value as CredentialValues[K]) : this.#miss(kind, key, storageKey, fallback, read.answered),
+    return this.#guard(
+      this.#chain.read(storageKey, peeked).then((read) => {
+        const record = read.record
+        if (record === undefined) return this.#miss(kind, key, storageKey, fallback, read.answered)
+        if (record.expiresAt !== null && this.#ahead.enabled) this.#checkAhead(kind, key, storageKey, record)
+        return record.value as CredentialValues[K]
+      }),
     )
   }
 
@@ -219,59 +316,67 @@ export class CredentialBridge {
     if (fallback === undefined && this.#source === undefined) {
       return answered ? Promise.resolve(null) : Promise.reject(unavailableError(this.#chain.names))
     }
-    // Only the fill is single-flighted: hits stay one tier read each.
-    return this.#flight.run(storageKey, () => this.#fill(kind, key, storageKey, fallback)) as Promise<CredentialValues[K] | null>
+    return this.#fill(kind, key, storageKey, fallback, 'miss', undefined, undefined)
   }
 
-  async #fill<K extends CredentialKind>(
+  #fill<K extends CredentialKind>(
     kind: K,
     key: CredentialKeys[K],
     storageKey: string,
     fallback: Fallback<K, CredentialKeys[K]> | undefined,
+    reason: RefreshReason,
+    trigger: StoredRecord | undefined,
+    ifValue: string | undefined,
   ): Promise<CredentialValues[K] | null> {
-    // A flight that settled a moment ago may already have written the value.
-    const again = await this.#chain.read(storageKey)
-    if (again.record !== undefined) return again.record.value as CredentialValues[K]
-
-    const by = fallback ? 'fallback' : 'source'
-    const started = performance.now()
-    let record: StoredRecord | null
-    try {
-      const produced: unknown = fallback ? await fallback(key) : await this.#fetchFromSource(kind, key)
-      record = toRecord(produced, by)
-    } catch (error) {
-      if (this.#events.has('fetch-error')) {
-        this.#events.emit('fetch-error', { kind, storageKey, by, durationMs: performance.now() - started, error })
-      }
-      throw error
-    }
-    if (this.#events.has('fetch')) this.#events.emit('fetch', { kind, storageKey, by, durationMs: performance.now() - started })
-    if (record === null) return null
-    // The caller gets its credential even if no tier could keep it; failed tiers were reported as events.
-    await this.#chain.write(storageKey, record, false)
-    return record.value as CredentialValues[K]
+    const request = this.#request(kind, key, storageKey, fallback, reason, trigger, ifValue)
+    return this.#coordinator.fill(request).then((record) => (record === null ? null : (record.value as CredentialValues[K])))
   }
 
-  #fetchFromSource<K extends CredentialKind>(kind: K, key: CredentialKeys[K]): Promise<unknown> {
-    const { key: resolved, ctx } = this.resolve(kind, key)
-    return this.#source!.fetch(kind, resolved, ctx)
+  /** A hit with an expiry: start a background refresh when less than `refreshAhead` is left (source only). */
+  #checkAhead<K extends CredentialKind>(kind: K, key: CredentialKeys[K], storageKey: string, record: StoredRecord): void {
+    const remaining = this.#ahead.due(kind, record.expiresAt!)
+    if (remaining < 0) return
+    this.#coordinator.refreshAhead(this.#request(kind, key, storageKey, undefined, 'refresh-ahead', record, undefined), remaining)
   }
-}
 
-/**
- * Checks what a fallback (`{ value, duration }`) or a source (`{ value, expiresIn }`) produced and turns it
- * into a record; `null`/`undefined` mean "nothing to store".
- */
-function toRecord(produced: unknown, by: 'fallback' | 'source'): StoredRecord | null {
-  if (produced === null || produced === undefined) return null
-  const call = by === 'fallback' ? 'fallback()' : 'source.fetch()'
-  const lifeField = by === 'fallback' ? 'duration' : 'expiresIn'
-  if (typeof produced !== 'object') {
-    throw new BridgeError('E_INVALID_VALUE', `${call} must resolve { value, ${lifeField} } or null, got ${describeType(produced)}`, { field: call })
+  #request<K extends CredentialKind>(
+    kind: K,
+    key: CredentialKeys[K],
+    storageKey: string,
+    fallback: Fallback<K, CredentialKeys[K]> | undefined,
+    reason: RefreshReason,
+    trigger: StoredRecord | undefined,
+    ifValue: string | undefined,
+  ): FillRequest {
+    const resolved = this.#keys.resolve(kind, key, storageKey)
+    const produce: FillRequest['produce'] =
+      fallback !== undefined
+        ? // The fallback gets the caller's key with the platform appid filled in (a dcloudAppid key resolved).
+          ({ reason, previous, signal }) => fallback({ ...key, appid: resolved.appid }, { reason, previous, signal })
+        : ({ reason, previous, signal }) => this.#source!.fetch(kind, resolved, this.#sourceContext(resolved, reason, previous, signal))
+    return { kind, storageKey, reason, by: fallback !== undefined ? 'fallback' : 'source', trigger, ifValue, produce }
   }
-  const result = produced as Record<string, unknown>
-  assertCredentialValue(result.value, `${call}.value`)
-  return { value: result.value, expiresAt: expiresAtFrom(result[lifeField], `${call}.${lifeField}`) }
+
+  #sourceContext(resolved: ResolvedKey, reason: RefreshReason, previous: StoredRecord | undefined, signal: AbortSignal): SourceContext {
+    return { app: this.#apps.byAppid(resolved.platform, resolved.appid), bridge: this, reason, previous, signal }
+  }
+
+  /** Settles with `work`, or rejects `E_CLOSED` as soon as the bridge closes. */
+  #guard<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.add(reject)
+      work.then(
+        (value) => {
+          this.#pending.delete(reject)
+          resolve(value)
+        },
+        (error: unknown) => {
+          this.#pending.delete(reject)
+          reject(error)
+        },
+      )
+    })
+  }
 }
 
 /** Creates a bridge. See `BridgeOptions`. */

@@ -82,3 +82,21 @@ export interface ResolvedKey<K extends CredentialKind = CredentialKind> {
   /** `uni-id:<platform>:<appid>[:<openid>]:<type>`, the uni-open-bridge layout. */
   readonly storageKey: string
 }
+
+/**
+ * The field of each kind's value that is the credential itself: what the platform rejects, what
+ * compare-and-refresh compares (`ifValue`) and what decides whether a refresh brought anything new.
+ */
+export const CREDENTIAL_FIELDS = {
+  access_token: 'access_token',
+  user_access_token: 'access_token',
+  session_key: 'session_key',
+  encrypt_key: 'encrypt_key',
+  ticket: 'ticket',
+} as const satisfies { [K in CredentialKind]: keyof CredentialValues[K] & string }
+
+/** The credential string of a value (see `CREDENTIAL_FIELDS`), or `undefined` when the field is not a string. */
+export function credentialString(kind: CredentialKind, value: object): string | undefined {
+  const field = (value as Record<string, unknown>)[CREDENTIAL_FIELDS[kind]]
+  return typeof field === 'string' ? field : undefined
+}

@@ -20,6 +20,14 @@ export type CoreErrorCode =
   | 'E_STORE_UNAVAILABLE'
   /** The bridge was closed. */
   | 'E_CLOSED'
+  /** Waited for another process's refresh of the key past `lock.waitTimeout` without a value or the lock. */
+  | 'E_REFRESH_TIMEOUT'
+  /** A source or fallback did not answer within `fetchTimeout` (its `ctx.signal` was aborted). */
+  | 'E_FETCH_TIMEOUT'
+  /** `refresh` was called on a bridge without a source: nothing could fetch a new credential. */
+  | 'E_NO_SOURCE'
+  /** `withCredential` found no credential for the key (nothing stored and nothing could fetch one). */
+  | 'E_NO_CREDENTIAL'
 
 export interface BridgeErrorOptions {
   /** The field at fault, e.g. `key.openid` or `apps[1].appid`. */

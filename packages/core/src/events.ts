@@ -1,13 +1,33 @@
 import type { CredentialKind } from './credentials.js'
 
+/** Why a source or fallback is called: nothing live was stored, the stored one is near its end, or it was rejected. */
+export type RefreshReason = 'miss' | 'refresh-ahead' | 'rejected'
+
 /** The events a bridge emits. Payloads carry names and storage keys, never a credential value or a secret. */
 export interface BridgeEvents {
-  /** A tier threw; the call went on with the next tier. */
-  'tier-error': { tier: string; operation: 'get' | 'set' | 'delete' | 'close'; storageKey: string | undefined; error: unknown }
-  /** A fallback or source produced a credential. */
-  fetch: { kind: CredentialKind; storageKey: string; by: 'fallback' | 'source'; durationMs: number }
+  /** A tier threw; the call went on with the next tier (for `lock`: with in-process single-flight only). */
+  'tier-error': { tier: string; operation: 'get' | 'set' | 'delete' | 'close' | 'lock'; storageKey: string | undefined; error: unknown }
+  /** A tier's circuit breaker is open: the operation was not sent to it (reads went to the next tier). */
+  'tier-skipped': { tier: string; operation: 'get' | 'set' | 'delete' | 'lock'; storageKey: string }
+  /** A fallback or source produced a credential (or `null`). */
+  fetch: { kind: CredentialKind; storageKey: string; by: 'fallback' | 'source'; reason: RefreshReason; durationMs: number }
   /** A fallback or source failed; every waiter of that fetch receives the error and nothing is cached. */
-  'fetch-error': { kind: CredentialKind; storageKey: string; by: 'fallback' | 'source'; durationMs: number; error: unknown }
+  'fetch-error': { kind: CredentialKind; storageKey: string; by: 'fallback' | 'source'; reason: RefreshReason; durationMs: number; error: unknown }
+  /** This process waited for another process's refresh of the key, and how that ended. */
+  wait: { kind: CredentialKind; storageKey: string; durationMs: number; outcome: 'value' | 'timeout' | 'took-lock' }
+  /** The refresh lock of the key was held by another process when this one asked for it. */
+  'lock-contention': { kind: CredentialKind; storageKey: string; tier: string }
+  /** A hit had less than `refreshAhead` left: the caller got it at once and a background refresh started. */
+  'refresh-ahead': { kind: CredentialKind; storageKey: string; remainingMs: number }
+  /**
+   * The key's next fetch waits `retryInMs`: a fetch failed (`cause: 'error'`; callers without a fallback get the
+   * same error until then) or brought nothing fresher than the stored credential (`cause: 'no-fresher'`).
+   */
+  backoff: { kind: CredentialKind; storageKey: string; retryInMs: number; cause: 'error' | 'no-fresher'; category: string | undefined }
+  /** A tier failed `breaker.failures` times in a row: it is skipped for `breaker.cooldown` ms, then probed. */
+  'breaker-open': { tier: string }
+  /** A probe of a skipped tier succeeded: it is used again. */
+  'breaker-close': { tier: string }
 }
 export type BridgeEventName = keyof BridgeEvents
 export type BridgeListener<E extends BridgeEventName> = (payload: BridgeEvents[E]) => void

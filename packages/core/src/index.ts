@@ -1,14 +1,18 @@
-export { createBridge, CredentialBridge, type BridgeOptions } from './bridge.js'
+export { createBridge, CredentialBridge, type BridgeOptions, type RefreshOptions } from './bridge.js'
+export { DEFAULT_REFRESH_AHEAD, type CoordinationOptions } from './coordination-options.js'
 export { memoryStore, type MemoryStoreOptions } from './memory-store.js'
+export { withAccessToken, withCredential } from './with-credential.js'
 export { BridgeError, isBridgeError, type BridgeErrorOptions, type CoreErrorCode } from './errors.js'
 export type { AppConfig } from './apps.js'
-export type { BridgeEventName, BridgeEvents, BridgeListener } from './events.js'
+export type { BridgeEventName, BridgeEvents, BridgeListener, RefreshReason } from './events.js'
 export type { CredentialStore, StoredRecord, StoreLock } from './store.js'
-export type { CredentialSource, Fallback, FallbackResult, FetchResult, SourceContext } from './source.js'
+export type { CredentialSource, Fallback, FallbackContext, FallbackResult, FetchResult, SourceContext } from './source.js'
 export {
+  CREDENTIAL_FIELDS,
   CREDENTIAL_KINDS,
   PLATFORMS,
   TICKET_TYPES,
+  credentialString,
   type AccessTokenValue,
   type AppKey,
   type AppRef,

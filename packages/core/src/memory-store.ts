@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { deepFreeze } from './deep-freeze.js'
 import { BridgeError, describeType } from './errors.js'
 import type { CredentialStore, StoredRecord } from './store.js'
 
@@ -63,14 +64,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
       cache.clear()
     },
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
 }
 
 function positiveInteger(value: unknown, field: string): number {

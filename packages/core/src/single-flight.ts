@@ -16,6 +16,11 @@ export class SingleFlight<T> {
     return started
   }
 
+  /** Is a run for `name` in flight? */
+  has(name: string): boolean {
+    return this.#inFlight.has(name)
+  }
+
   get size(): number {
     return this.#inFlight.size
   }

@@ -1,6 +1,8 @@
 import type { AppConfig } from './apps.js'
 import type { CredentialBridge } from './bridge.js'
 import type { CredentialKind, CredentialValues, ResolvedKey } from './credentials.js'
+import type { RefreshReason } from './events.js'
+import type { StoredRecord } from './store.js'
 
 /** What a source returns: the value and its life in seconds (`-1` = never expires). */
 export interface FetchResult<K extends CredentialKind = CredentialKind> {
@@ -16,6 +18,23 @@ export interface SourceContext {
    * (a ticket needs an access_token; an encrypt_key needs a session_key).
    */
   readonly bridge: CredentialBridge
+  /**
+   * Why the bridge asks: nothing live was stored (`miss`), the stored credential is near its end
+   * (`refresh-ahead`), or a caller reported it rejected (`rejected`, from `refresh`): only then is a forced
+   * renewal (WeChat's `force_refresh`) called for.
+   */
+  readonly reason: RefreshReason
+  /** The record this fetch replaces, when there is one (for `rejected`: the rejected one). It may be past expiry. */
+  readonly previous: StoredRecord | undefined
+  /** Aborted at `fetchTimeout` or when the bridge closes: pass it to `fetch()` so a hung call is cut. */
+  readonly signal: AbortSignal
+}
+
+/** What a fallback receives besides the key. */
+export interface FallbackContext {
+  readonly reason: RefreshReason
+  readonly previous: StoredRecord | undefined
+  readonly signal: AbortSignal
 }
 
 /**
@@ -30,9 +49,10 @@ export interface CredentialSource {
 
 /**
  * uni-open-bridge-common's per-call fallback: runs when every tier misses; its result is written back.
- * `duration` is in seconds, `-1` = never expires. Resolve `null` to store nothing.
+ * `duration` is in seconds (required), `-1` = never expires. Resolve `null` to store nothing. It receives the
+ * key with `appid` filled in (also when the caller named the app by `dcloudAppid`).
  */
-export type Fallback<K extends CredentialKind, Key> = (key: Key) => Promise<FallbackResult<K>> | FallbackResult<K>
+export type Fallback<K extends CredentialKind, Key> = (key: Key, ctx: FallbackContext) => Promise<FallbackResult<K>> | FallbackResult<K>
 
 /** What a fallback produces: the value and its life in seconds (`-1` = never), or nothing. */
 export type FallbackResult<K extends CredentialKind> = { value: CredentialValues[K]; duration: number } | null | undefined

@@ -1,12 +1,17 @@
 import { BridgeError } from './errors.js'
 import type { EventHub } from './events.js'
 import { isLive } from './expiry.js'
-import type { CredentialStore, StoredRecord } from './store.js'
+import type { KeyGenerations } from './key-generations.js'
+import type { CredentialStore, StoredRecord, StoreLock } from './store.js'
+import { TierBreaker, type BreakerOptions } from './tier-breaker.js'
 
-/** What `peek` says when the nearest tier was asked and had nothing: it missed, or it threw. */
+/** What `peek` says when the nearest tier was asked and had nothing: it missed, or it threw (or was skipped). */
 export const MISSED = 0
 export const FAILED = 1
 export type PeekMiss = typeof MISSED | typeof FAILED
+
+/** What `lockCall` resolves when the lock tier threw or its breaker is open: go on without the lock. */
+export const LOCK_UNAVAILABLE = Symbol('lock unavailable')
 
 export interface ChainRead {
   /** The live record found, if any. */
@@ -18,23 +23,38 @@ export interface ChainRead {
 /**
  * The ordered tiers, nearest first. Reads stop at the first live record and copy it into the tiers
  * above with the same absolute expiry; writes and deletes go to every tier. A tier that throws is
- * skipped and reported as a `tier-error`; the call carries on with the others.
+ * skipped and reported as a `tier-error`; the call carries on with the others. Each tier has a circuit
+ * breaker, so a tier that keeps failing is not even asked until its cooldown has passed.
  */
 export class TierChain {
   readonly #tiers: readonly CredentialStore[]
+  readonly #breakers: readonly TierBreaker[]
   readonly #events: EventHub
+  readonly #generations: KeyGenerations
   /** The nearest tier's synchronous read, when it has one (the memory tier). */
   readonly #peekFirst: ((key: string) => StoredRecord | undefined) | undefined
+  readonly #breaker0: TierBreaker
+  /** Index of the first tier with a lock (the one processes coordinate on), or -1. */
+  readonly #lockIndex: number
 
-  constructor(tiers: readonly CredentialStore[], events: EventHub) {
+  constructor(tiers: readonly CredentialStore[], events: EventHub, generations: KeyGenerations, breaker: BreakerOptions | false) {
     this.#tiers = tiers
     this.#events = events
+    this.#generations = generations
+    this.#breakers = tiers.map((tier) => new TierBreaker(tier.name, breaker, events))
+    this.#breaker0 = this.#breakers[0]!
     const first = tiers[0]
     this.#peekFirst = first?.getSync ? first.getSync.bind(first) : undefined
+    this.#lockIndex = tiers.findIndex((tier) => typeof tier.lock === 'object' && tier.lock !== null)
   }
 
   get names(): string[] {
     return this.#tiers.map((tier) => tier.name)
+  }
+
+  /** The name of the tier whose lock coordinates refreshes between processes, if any. */
+  get lockTierName(): string | undefined {
+    return this.#lockIndex < 0 ? undefined : this.#tiers[this.#lockIndex]!.name
   }
 
   /**
@@ -44,60 +64,88 @@ export class TierChain {
    */
   peek(key: string): StoredRecord | PeekMiss | undefined {
     if (this.#peekFirst === undefined) return undefined
+    const breaker = this.#breaker0
+    if (!breaker.closed && !breaker.allow()) {
+      this.#skipped(0, 'get', key)
+      return FAILED
+    }
     try {
-      return this.#peekFirst(key) ?? MISSED
+      const record = this.#peekFirst(key)
+      breaker.success()
+      return record ?? MISSED
     } catch (error) {
-      this.#tierError(this.#tiers[0]!, 'get', key, error)
+      this.#failed(0, 'get', key, error)
       return FAILED
     }
   }
 
   /** Reads the tiers nearest first. After a `peek` that missed, pass its result so tier 0 is not asked twice. */
-  async read(key: string, peeked?: PeekMiss): Promise<ChainRead> {
-    let answered = peeked === MISSED
-    const tiers = this.#tiers
-    for (let i = peeked === undefined ? 0 : 1; i < tiers.length; i++) {
-      const tier = tiers[i]!
-      let record: StoredRecord | undefined
-      try {
-        record = tier.getSync ? tier.getSync(key) : await tier.get(key)
-      } catch (error) {
-        this.#tierError(tier, 'get', key, error)
-        continue
-      }
-      answered = true
-      if (record === undefined || !isLive(record)) continue
-      if (i > 0) await this.#writeTo(tiers.slice(0, i), key, record)
-      return { record, answered }
-    }
-    return { record: undefined, answered }
+  read(key: string, peeked?: PeekMiss): Promise<ChainRead> {
+    return this.#readRange(key, peeked === undefined ? 0 : 1, peeked === MISSED)
   }
 
   /**
-   * Writes every tier. Resolves once all have answered. With `strict`, throws `E_STORE_UNAVAILABLE` when
-   * no tier took the write (a `set` the caller must know failed); otherwise failures are events only.
+   * Reads the tiers the processes share: from the lock tier down (every tier when none has a lock). The tiers
+   * above it are this process's own copies, which may still hold what another process has just replaced.
+   */
+  readShared(key: string): Promise<ChainRead> {
+    return this.#readRange(key, Math.max(this.#lockIndex, 0), false)
+  }
+
+  /**
+   * Writes every tier (a new generation of the key: copy-downs in flight will not overwrite it). Resolves
+   * once all have answered. With `strict`, throws `E_STORE_UNAVAILABLE` when no tier took the write (a `set`
+   * the caller must know failed); otherwise failures are events only.
    */
   async write(key: string, record: StoredRecord, strict: boolean): Promise<void> {
-    const written = await this.#writeTo(this.#tiers, key, record)
+    this.#generations.bump(key)
+    const written = await this.#writeTo(this.#tiers.length, key, record)
     if (strict && written === 0 && this.#tiers.length > 0) {
       throw new BridgeError('E_STORE_UNAVAILABLE', `no tier accepted the write (tiers: ${this.names.join(', ')})`)
     }
   }
 
   async delete(key: string): Promise<void> {
+    this.#generations.bump(key)
     const results = await Promise.all(
-      this.#tiers.map(async (tier) => {
+      this.#tiers.map(async (tier, i) => {
+        if (!this.#breakers[i]!.allow()) {
+          this.#skipped(i, 'delete', key)
+          return false
+        }
         try {
           await tier.delete(key)
+          this.#breakers[i]!.success()
           return true
         } catch (error) {
-          this.#tierError(tier, 'delete', key, error)
+          this.#failed(i, 'delete', key, error)
           return false
         }
       }),
     )
     if (results.length > 0 && !results.includes(true)) {
       throw new BridgeError('E_STORE_UNAVAILABLE', `no tier accepted the delete (tiers: ${this.names.join(', ')})`)
+    }
+  }
+
+  /**
+   * Runs one call on the lock of the lock tier, through its breaker. Resolves `LOCK_UNAVAILABLE` when there is
+   * no lock tier, its breaker is open or the call threw (reported as a `tier-error` with operation `lock`).
+   */
+  async lockCall<T>(key: string, call: (lock: StoreLock) => Promise<T>): Promise<T | typeof LOCK_UNAVAILABLE> {
+    const i = this.#lockIndex
+    if (i < 0) return LOCK_UNAVAILABLE
+    if (!this.#breakers[i]!.allow()) {
+      this.#skipped(i, 'lock', key)
+      return LOCK_UNAVAILABLE
+    }
+    try {
+      const result = await call(this.#tiers[i]!.lock!)
+      this.#breakers[i]!.success()
+      return result
+    } catch (error) {
+      this.#failed(i, 'lock', key, error)
+      return LOCK_UNAVAILABLE
     }
   }
 
@@ -113,15 +161,51 @@ export class TierChain {
     )
   }
 
-  /** Resolves how many tiers took the write. */
-  async #writeTo(tiers: readonly CredentialStore[], key: string, record: StoredRecord): Promise<number> {
+  async #readRange(key: string, from: number, answered: boolean): Promise<ChainRead> {
+    const tiers = this.#tiers
+    const ticket = this.#generations.begin(key)
+    try {
+      for (let i = from; i < tiers.length; i++) {
+        const tier = tiers[i]!
+        const breaker = this.#breakers[i]!
+        if (!breaker.allow()) {
+          this.#skipped(i, 'get', key)
+          continue
+        }
+        let record: StoredRecord | undefined
+        try {
+          record = tier.getSync ? tier.getSync(key) : await tier.get(key)
+          breaker.success()
+        } catch (error) {
+          this.#failed(i, 'get', key, error)
+          continue
+        }
+        answered = true
+        if (record === undefined || !isLive(record)) continue
+        // A set, remove or refresh of this key since the read began wins: its record must not be overwritten.
+        if (i > 0 && !this.#generations.changed(ticket)) await this.#writeTo(i, key, record)
+        return { record, answered }
+      }
+      return { record: undefined, answered }
+    } finally {
+      this.#generations.end(ticket)
+    }
+  }
+
+  /** Writes the first `count` tiers; resolves how many took the write. */
+  async #writeTo(count: number, key: string, record: StoredRecord): Promise<number> {
     const results = await Promise.all(
-      tiers.map(async (tier) => {
+      this.#tiers.slice(0, count).map(async (tier, i) => {
+        if (!this.#breakers[i]!.allow()) {
+          this.#skipped(i, 'set', key)
+          return 0
+        }
         try {
           await tier.set(key, record)
+          this.#breakers[i]!.success()
           return 1
         } catch (error) {
-          this.#tierError(tier, 'set', key, error)
+          this.#failed(i, 'set', key, error)
           return 0
         }
       }),
@@ -129,7 +213,16 @@ export class TierChain {
     return results.reduce<number>((sum, ok) => sum + ok, 0)
   }
 
-  #tierError(tier: CredentialStore, operation: 'get' | 'set' | 'delete' | 'close', storageKey: string | undefined, error: unknown): void {
+  #failed(i: number, operation: 'get' | 'set' | 'delete' | 'lock', storageKey: string, error: unknown): void {
+    this.#breakers[i]!.failure()
+    this.#tierError(this.#tiers[i]!, operation, storageKey, error)
+  }
+
+  #skipped(i: number, operation: 'get' | 'set' | 'delete' | 'lock', storageKey: string): void {
+    if (this.#events.has('tier-skipped')) this.#events.emit('tier-skipped', { tier: this.#tiers[i]!.name, operation, storageKey })
+  }
+
+  #tierError(tier: CredentialStore, operation: 'get' | 'set' | 'delete' | 'close' | 'lock', storageKey: string | undefined, error: unknown): void {
     if (this.#events.has('tier-error')) this.#events.emit('tier-error', { tier: tier.name, operation, storageKey, error })
   }
 }

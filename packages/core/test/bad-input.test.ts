@@ -105,7 +105,8 @@ describe('the caller’s key', () => {
     await bridge.setEncryptKey(key, { encrypt_key: 'k', iv: 'i' }, 60)
     await bridge.getEncryptKey(key)
     await bridge.getEncryptKey({ ...key, version: 3 }, async (k) => {
-      expect(k).toEqual({ ...key, version: 3 })
+      // The fallback gets a copy with the platform appid filled in; the caller's key stays as it was.
+      expect(k).toEqual({ ...key, version: 3, appid: 'wx123' })
       return { value: { encrypt_key: 'k3', iv: 'i3' }, duration: 60 }
     })
     await bridge.removeEncryptKey(key)

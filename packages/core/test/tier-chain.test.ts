@@ -51,7 +51,8 @@ describe('the tier chain', () => {
   it('a throwing tier is skipped with a tier-error event, and the value comes from the next tier', async () => {
     const broken = switchableStore('redis')
     const durable = memoryStore({ name: 'sqlite' })
-    const bridge = createBridge({ stores: [broken, durable] })
+    // Without the breaker (tested on its own): every call here goes to the broken tier and is reported.
+    const bridge = createBridge({ stores: [broken, durable], breaker: false })
     const events: BridgeEvents['tier-error'][] = []
     bridge.on('tier-error', (event) => events.push(event))
     await bridge.setAccessToken(key, { access_token: 'TOKEN-VALUE' }, 60)
@@ -111,7 +112,7 @@ describe('the tier chain', () => {
     const a = switchableStore('a')
     const b = switchableStore('b')
     a.failing = b.failing = true
-    const bridge = createBridge({ stores: [a, b] })
+    const bridge = createBridge({ stores: [a, b], breaker: false })
     const errors: string[] = []
     bridge.on('tier-error', (e) => errors.push(`${e.tier}:${e.operation}`))
 
@@ -143,8 +144,8 @@ describe('the tier chain', () => {
     await bridge.getAccessToken({ ...key, appid: 'wx3' }, async () => ({ value: { access_token: 'x' }, duration: 60 }))
 
     expect(seen).toEqual([
-      { kind: 'access_token', storageKey, by: 'fallback', durationMs: expect.any(Number) },
-      { kind: 'access_token', storageKey: 'uni-id:weixin-mp:wx2:access-token', by: 'fallback', durationMs: expect.any(Number), error: 'boom' },
+      { kind: 'access_token', storageKey, by: 'fallback', reason: 'miss', durationMs: expect.any(Number) },
+      { kind: 'access_token', storageKey: 'uni-id:weixin-mp:wx2:access-token', by: 'fallback', reason: 'miss', durationMs: expect.any(Number), error: 'boom' },
     ])
     expect(JSON.stringify(seen)).not.toContain('SECRET-TOKEN')
     await bridge.close()

@@ -1,0 +1,34 @@
+import { deepFreeze } from './deep-freeze.js'
+import { BridgeError, describeType } from './errors.js'
+import { assertCredentialValue, expiresAtFrom } from './expiry.js'
+import type { StoredRecord } from './store.js'
+
+/**
+ * Checks what a fallback (`{ value, duration }`) or a source (`{ value, expiresIn }`) produced and turns it
+ * into a frozen record every waiter can share; `null`/`undefined` mean "nothing to store". The life is
+ * required (`-1` = never): a result without one is an error, not a credential kept forever by accident.
+ */
+export function toRecord(produced: unknown, by: 'fallback' | 'source'): StoredRecord | null {
+  if (produced === null || produced === undefined) return null
+  const call = by === 'fallback' ? 'fallback()' : 'source.fetch()'
+  const lifeField = by === 'fallback' ? 'duration' : 'expiresIn'
+  if (typeof produced !== 'object') {
+    throw new BridgeError('E_INVALID_VALUE', `${call} must resolve { value, ${lifeField} } or null, got ${describeType(produced)}`, { field: call })
+  }
+  const result = produced as Record<string, unknown>
+  assertCredentialValue(result.value, `${call}.value`)
+  const life = result[lifeField]
+  if (life === undefined) {
+    throw new BridgeError('E_INVALID_EXPIRES', `${call}.${lifeField} is required: seconds of life, or -1 for never`, { field: `${call}.${lifeField}` })
+  }
+  const expiresAt = expiresAtFrom(life, `${call}.${lifeField}`)
+  let value: object
+  try {
+    value = structuredClone(result.value)
+  } catch {
+    throw new BridgeError('E_INVALID_VALUE', `${call}.value must hold only plain data (it holds a function or another uncopyable thing)`, {
+      field: `${call}.value`,
+    })
+  }
+  return Object.freeze({ value: deepFreeze(value) as StoredRecord['value'], expiresAt })
+}

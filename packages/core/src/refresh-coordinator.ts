@@ -1,0 +1,269 @@
+import type { ResolvedCoordination } from './coordination-options.js'
+import { credentialString, type CredentialKind } from './credentials.js'
+import { deepFreeze } from './deep-freeze.js'
+import { BridgeError } from './errors.js'
+import type { EventHub, RefreshReason } from './events.js'
+import { isLive } from './expiry.js'
+import type { FailureMemory, Remembered } from './failure-memory.js'
+import { withDeadline } from './fetch-deadline.js'
+import { toRecord } from './fetch-result.js'
+import type { GenerationTicket, KeyGenerations } from './key-generations.js'
+import { tryLease, type LockLease } from './lock-lease.js'
+import { isFresher, sameCredential, type RefreshAheadPolicy } from './refresh-ahead.js'
+import { SingleFlight } from './single-flight.js'
+import type { StoredRecord } from './store.js'
+import { LOCK_UNAVAILABLE, type TierChain } from './tier-chain.js'
+
+/** One fill or refresh of one key, as the bridge asks for it. */
+export interface FillRequest {
+  readonly kind: CredentialKind
+  readonly storageKey: string
+  readonly reason: RefreshReason
+  /** Who fetches: the caller's fallback, else the source. */
+  readonly by: 'fallback' | 'source'
+  /** refresh-ahead: the record the hit found; rejected: the caller's copy of the rejected record, if any. */
+  readonly trigger: StoredRecord | undefined
+  /** rejected: the credential string the platform refused. */
+  readonly ifValue: string | undefined
+  /** Calls the fallback or source; the bridge builds the key and context. */
+  readonly produce: (ctx: { reason: RefreshReason; previous: StoredRecord | undefined; signal: AbortSignal }) => Promise<unknown> | unknown
+}
+
+/** The first look at the shared tiers while waiting comes after this; the pause doubles up to `lock.pollInterval`. */
+const FIRST_POLL_MS = 20
+
+/**
+ * One fetch per credential per rotation, however many callers and processes ask:
+ *
+ * 1. In the process, concurrent requests for a key share one run (single-flight), so a process makes one lock
+ *    attempt per key at a time.
+ * 2. Across processes, the run takes the refresh lock of the first tier that has one (named after the storage
+ *    key). The holder re-reads the shared tiers, fetches only if still needed, writes through and releases; the
+ *    lease is extended every ttl/3 while the fetch runs. The others poll the shared tiers (20 ms doubling up to
+ *    `pollInterval`) and try the lock at each poll, so a dead holder costs at most one lock TTL; past
+ *    `waitTimeout` they fail with `E_REFRESH_TIMEOUT`. A lock that throws (or whose tier's breaker is open) leaves
+ *    in-process single-flight alone in charge.
+ * 3. A failed fetch is remembered per key (`FailureMemory`); a fetch that brought nothing fresher backs off.
+ */
+export class RefreshCoordinator {
+  readonly #chain: TierChain
+  readonly #events: EventHub
+  readonly #generations: KeyGenerations
+  readonly #failures: FailureMemory
+  readonly #ahead: RefreshAheadPolicy
+  readonly #options: ResolvedCoordination
+  readonly #flight = new SingleFlight<StoredRecord | null>()
+  readonly #closing = new AbortController()
+  readonly #running = new Set<Promise<unknown>>()
+
+  constructor(deps: {
+    chain: TierChain
+    events: EventHub
+    generations: KeyGenerations
+    failures: FailureMemory
+    ahead: RefreshAheadPolicy
+    options: ResolvedCoordination
+  }) {
+    this.#chain = deps.chain
+    this.#events = deps.events
+    this.#generations = deps.generations
+    this.#failures = deps.failures
+    this.#ahead = deps.ahead
+    this.#options = deps.options
+  }
+
+  /** Aborted when the bridge closes. */
+  get signal(): AbortSignal {
+    return this.#closing.signal
+  }
+
+  /**
+   * A miss or a compare-and-refresh: resolves the record callers get (frozen, the same for all of them) or
+   * `null`. A caller without its own fallback gets a remembered failure at once while its window is open.
+   */
+  fill(request: FillRequest): Promise<StoredRecord | null> {
+    if (request.by === 'source') {
+      const remembered = this.#failures.failure(request.storageKey)
+      if (remembered !== undefined) return Promise.reject(remembered.error)
+    }
+    const name = request.reason === 'rejected' ? `${request.storageKey}\n${request.ifValue ?? ''}` : request.storageKey
+    return this.#flight.run(name, () => this.#track(this.#coordinate(request)))
+  }
+
+  /**
+   * A hit found `record` with `remainingMs` left: start one background refresh unless one runs already or the
+   * key is backing off. Errors reach listeners only (`fetch-error`, `backoff`); callers keep the live record.
+   */
+  refreshAhead(request: FillRequest, remainingMs: number): void {
+    const key = request.storageKey
+    if (this.#closing.signal.aborted || this.#flight.has(key) || this.#failures.holdsBack(key)) return
+    if (this.#events.has('refresh-ahead')) this.#events.emit('refresh-ahead', { kind: request.kind, storageKey: key, remainingMs })
+    this.#flight.run(key, () => this.#track(this.#coordinate(request))).catch(() => {
+      // Reported as events; the callers were served the live record.
+    })
+  }
+
+  /** Aborts every fetch and wait in flight; resolves once they have let go of their locks (at most ~1 s). */
+  async close(): Promise<void> {
+    this.#closing.abort(new BridgeError('E_CLOSED', 'the bridge is closed'))
+    const settled = Promise.allSettled([...this.#running])
+    await Promise.race([settled, sleepUnref(1_000)])
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#running.add(work)
+    const untrack = () => this.#running.delete(work)
+    work.then(untrack, untrack)
+    return work
+  }
+
+  async #coordinate(request: FillRequest): Promise<StoredRecord | null> {
+    const ticket = this.#generations.begin(request.storageKey)
+    try {
+      const { storageKey } = request
+      const { ttl, waitTimeout, pollInterval } = this.#options.lock
+      let lease = await tryLease(this.#chain, storageKey, ttl)
+      if (lease === LOCK_UNAVAILABLE) return await this.#hold(request, ticket, false)
+      if (lease !== false) return await this.#holdLease(lease, request, ticket)
+
+      if (this.#events.has('lock-contention')) {
+        this.#events.emit('lock-contention', { kind: request.kind, storageKey, tier: this.#chain.lockTierName ?? '' })
+      }
+      const started = Date.now()
+      let pause = Math.min(FIRST_POLL_MS, pollInterval)
+      for (;;) {
+        await this.#sleep(pause)
+        pause = Math.min(pause * 2, pollInterval)
+        const { record } = await this.#chain.readShared(storageKey)
+        if (record !== undefined && this.#satisfied(request, record)) {
+          this.#waited(request, started, 'value')
+          return freezeRecord(record)
+        }
+        lease = await tryLease(this.#chain, storageKey, ttl)
+        if (lease === LOCK_UNAVAILABLE) {
+          this.#waited(request, started, 'took-lock')
+          return await this.#hold(request, ticket, false)
+        }
+        if (lease !== false) {
+          this.#waited(request, started, 'took-lock')
+          return await this.#holdLease(lease, request, ticket)
+        }
+        if (Date.now() - started >= waitTimeout) {
+          this.#waited(request, started, 'timeout')
+          throw new BridgeError('E_REFRESH_TIMEOUT', `waited ${waitTimeout} ms for another process to refresh ${storageKey}`)
+        }
+      }
+    } finally {
+      this.#generations.end(ticket)
+    }
+  }
+
+  async #holdLease(lease: LockLease, request: FillRequest, ticket: GenerationTicket): Promise<StoredRecord | null> {
+    try {
+      return await this.#hold(request, ticket, true)
+    } finally {
+      await lease.release()
+    }
+  }
+
+  /** The holder (of the lock, or of the in-process flight when there is no usable lock). */
+  async #hold(request: FillRequest, ticket: GenerationTicket, locked: boolean): Promise<StoredRecord | null> {
+    const { kind, storageKey } = request
+    // Someone may just have written: with the lock, another process; without, a flight that settled a moment ago.
+    const found = (await (locked ? this.#chain.readShared(storageKey) : this.#chain.read(storageKey))).record
+    if (found !== undefined && this.#satisfied(request, found)) return freezeRecord(found)
+    const previous = found ?? request.trigger
+    const record = await this.#fetch(request, previous)
+
+    if (record === null) {
+      if (request.reason === 'refresh-ahead') this.#remembered(request, this.#failures.rememberNoFresher(storageKey), 'no-fresher')
+      return null
+    }
+    if (request.reason !== 'miss' && previous !== undefined && !isFresher(kind, record, previous)) {
+      // The platform handed back what is stored (a stable token before its last 5 minutes): keep it, back off.
+      this.#remembered(request, this.#failures.rememberNoFresher(storageKey), 'no-fresher')
+      return isLive(previous) ? freezeRecord(previous) : record
+    }
+    this.#closing.signal.throwIfAborted()
+    // A set, remove or refresh of the key by this process since this fill began wins; callers still get the fetch.
+    if (!this.#generations.changed(ticket)) await this.#chain.write(storageKey, record, false)
+    this.#failures.forget(storageKey)
+    if (request.reason === 'refresh-ahead' && this.#ahead.dueAtOnce(kind, record)) {
+      // A credential whose whole life is shorter than refreshAhead: do not refresh it on every hit.
+      this.#remembered(request, this.#failures.rememberNoFresher(storageKey), 'no-fresher')
+    }
+    return record
+  }
+
+  async #fetch(request: FillRequest, previous: StoredRecord | undefined): Promise<StoredRecord | null> {
+    const { kind, storageKey, by, reason } = request
+    const started = performance.now()
+    let record: StoredRecord | null
+    try {
+      const produced = await withDeadline((signal) => request.produce({ reason, previous, signal }), this.#options.fetchTimeout, this.#closing.signal)
+      record = toRecord(produced, by)
+    } catch (error) {
+      if (!this.#closing.signal.aborted) {
+        if (this.#events.has('fetch-error')) {
+          this.#events.emit('fetch-error', { kind, storageKey, by, reason, durationMs: performance.now() - started, error })
+        }
+        // A caller's own fallback failing says nothing about the source: only source failures are remembered.
+        if (by === 'source') this.#remembered(request, this.#failures.rememberFailure(storageKey, error), 'error')
+      }
+      throw error
+    }
+    if (this.#events.has('fetch')) this.#events.emit('fetch', { kind, storageKey, by, reason, durationMs: performance.now() - started })
+    return record
+  }
+
+  /** Does a live record found in the shared tiers answer this request, so nothing need be fetched? */
+  #satisfied(request: FillRequest, record: StoredRecord): boolean {
+    if (!isLive(record)) return false
+    switch (request.reason) {
+      case 'miss':
+        return true
+      case 'refresh-ahead':
+        // Another process refreshed it meanwhile.
+        return request.trigger === undefined || !sameCredential(request.kind, record, request.trigger)
+      case 'rejected':
+        return credentialString(request.kind, record.value) !== request.ifValue
+    }
+  }
+
+  #remembered(request: FillRequest, remembered: Remembered, cause: 'error' | 'no-fresher'): void {
+    if (this.#events.has('backoff')) {
+      this.#events.emit('backoff', { kind: request.kind, storageKey: request.storageKey, retryInMs: remembered.retryInMs, cause, category: remembered.category })
+    }
+  }
+
+  #waited(request: FillRequest, started: number, outcome: 'value' | 'timeout' | 'took-lock'): void {
+    if (this.#events.has('wait')) this.#events.emit('wait', { kind: request.kind, storageKey: request.storageKey, durationMs: Date.now() - started, outcome })
+  }
+
+  /** A pause that ends early (rejecting) when the bridge closes. */
+  #sleep(ms: number): Promise<void> {
+    const signal = this.#closing.signal
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason)
+      const onAbort = () => {
+        clearTimeout(timer)
+        reject(signal.reason)
+      }
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      }, ms)
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+}
+
+/** Waiters of one run share the record: freeze it so none can change it for the others. */
+function freezeRecord(record: StoredRecord): StoredRecord {
+  deepFreeze(record.value)
+  return record
+}
+
+function sleepUnref(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.())
+}
