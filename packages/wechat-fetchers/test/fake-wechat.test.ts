@@ -56,6 +56,34 @@ describe('fake WeChat: access tokens', () => {
     expect(fake!.calls('token')).toBe(3)
   })
 
+  it('stableRotationSeconds sets when stable_token starts handing out a new token; tokensIssued counts new tokens', async () => {
+    const c = clock()
+    await start({ now: c.now, tokenLifetimeSeconds: 20, graceSeconds: 300, stableRotationSeconds: 5 })
+    const first = (await stable()).access_token
+    c.advance(14_000)
+    expect(await stable()).toMatchObject({ access_token: first, expires_in: 6 })
+    expect(fake!.tokensIssued()).toBe(1)
+    c.advance(1_500)
+    const second = (await stable()).access_token
+    expect(second).not.toBe(first)
+    expect(fake!.tokensIssued()).toBe(2)
+    // A natural rotation lets the old token run out by itself.
+    expect(await business(first)).toMatchObject({ errcode: 0 })
+    c.advance(5_000)
+    expect(await business(first)).toMatchObject({ errcode: 42001 })
+    expect(await business(second)).toMatchObject({ errcode: 0 })
+    expect(fake!.calls('stable_token')).toBe(3)
+  })
+
+  it('revokeToken kills a live token at once (40001)', async () => {
+    await start()
+    const token = (await stable()).access_token
+    expect(fake!.revokeToken(String(token))).toBe(true)
+    expect(await business(token)).toMatchObject({ errcode: 40001 })
+    expect(fake!.isTokenValid(String(token))).toBe(false)
+    expect(fake!.revokeToken(String(token))).toBe(false)
+  })
+
   it('the grace window is configurable', async () => {
     const c = clock()
     await start({ now: c.now, graceSeconds: 10 })
@@ -205,6 +233,26 @@ describe('fake WeChat: faults, quotas, latency, counters', () => {
     const response = await fetch(`${fake!.url}/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}`)
     expect(response.status).toBe(503)
     expect((await classic()).access_token).toBeTypeOf('string')
+  })
+
+  it('an outage answers every call of the named endpoints with the fault until it ends; queued faults come first', async () => {
+    await start()
+    fake!.inject('token', { errcode: -1 }, 1)
+    fake!.startOutage({ status: 503 }, ['token'])
+    expect(await classic()).toMatchObject({ errcode: -1, errmsg: 'injected error' })
+    const down = await fetch(`${fake!.url}/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}`)
+    expect(down.status).toBe(503)
+    expect(await down.json()).toMatchObject({ errcode: -1 })
+    // Other endpoints are not affected.
+    expect(await stable()).toMatchObject({ expires_in: 7200 })
+    fake!.endOutage()
+    expect(await classic()).toMatchObject({ expires_in: 7200 })
+    expect(fake!.calls('token')).toBe(3)
+
+    fake!.startOutage({ errcode: 45009 })
+    expect(await stable()).toMatchObject({ errcode: 45009 })
+    expect(await business('x')).toMatchObject({ errcode: 45009 })
+    fake!.endOutage()
   })
 
   it('delays answers by the configured latency (a client with a shorter deadline gives up)', async () => {

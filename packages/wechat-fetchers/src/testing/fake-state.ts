@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 export interface FakeRules {
   tokenLifetimeSeconds: number
   graceSeconds: number
+  stableRotationSeconds: number
   ticketLifetimeSeconds: number
   encryptKeyLifetimeSeconds: number
   userTokenLifetimeSeconds: number
@@ -73,6 +74,8 @@ export class FakeState {
   readonly apps = new Map<string, FakeApp>()
   readonly #tokens = new Map<string, TokenRecord>()
   readonly #userTokens = new Map<string, TokenRecord & { openid: string }>()
+  /** New app access_tokens issued (classic, stable, QQ): what a rotation costs the platform. */
+  tokensIssued = 0
 
   constructor(readonly rules: FakeRules) {}
 
@@ -101,12 +104,12 @@ export class FakeState {
     return { token, expiresIn: this.rules.tokenLifetimeSeconds }
   }
 
-  /** POST /cgi-bin/stable_token: the same token while it has more than the grace window left, unless forced. */
+  /** POST /cgi-bin/stable_token: the same token while it has more than the rotation point left, unless forced. */
   issueStable(app: FakeApp, force: boolean): { token: string; expiresIn: number } {
     const now = this.rules.now()
     const current = app.stable === undefined ? undefined : this.#tokens.get(app.stable)
     const recentlyForced = app.lastForcedAt !== undefined && now - app.lastForcedAt < 30_000
-    const keep = current !== undefined && current.expiresAt > now && (force ? recentlyForced : current.expiresAt - now > this.rules.graceSeconds * 1000)
+    const keep = current !== undefined && current.expiresAt > now && (force ? recentlyForced : current.expiresAt - now > this.rules.stableRotationSeconds * 1000)
     if (keep) return { token: app.stable!, expiresIn: Math.floor((current.expiresAt - now) / 1000) }
     if (force) {
       // A forced refresh kills the old token at once; a natural rotation lets it run out (≤ grace window).
@@ -115,6 +118,11 @@ export class FakeState {
     }
     app.stable = this.#newToken(app, 'STABLE')
     return { token: app.stable, expiresIn: this.rules.tokenLifetimeSeconds }
+  }
+
+  /** Kills an app access_token at once (a leak revoked, a forced refresh elsewhere): it answers 40001 from now on. */
+  revoke(token: string): boolean {
+    return this.#tokens.delete(token)
   }
 
   /** The app whose live access_token this is, or 40001 (unknown, rotated out) / 42001 (expired). */
@@ -207,6 +215,7 @@ export class FakeState {
   }
 
   #newToken(app: FakeApp, family: string): string {
+    this.tokensIssued++
     const token = `${family}_${app.appid}_${randomToken()}`
     this.#tokens.set(token, { appid: app.appid, expiresAt: this.rules.now() + this.rules.tokenLifetimeSeconds * 1000 })
     return token

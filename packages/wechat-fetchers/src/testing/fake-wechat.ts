@@ -9,8 +9,13 @@ export interface FakeWeChatOptions {
   apps?: { appid: string; secret: string }[]
   /** Life of a new access_token, in seconds. Default 7200. */
   tokenLifetimeSeconds?: number
-  /** How long the previous classic token lives on after a new one is issued (and how early stable tokens rotate), in seconds. Default 300. */
+  /** How long the previous classic token lives on after a new one is issued, in seconds. Default 300. */
   graceSeconds?: number
+  /**
+   * Stable tokens: `stable_token` hands back the same token until it has this many seconds left, then a new one
+   * (the old one lives on until its own expiry). Default `graceSeconds`.
+   */
+  stableRotationSeconds?: number
   /** Life of a JS-SDK ticket, in seconds. Default 7200. */
   ticketLifetimeSeconds?: number
   /** Life of an encrypt key, in seconds. Default 3600. */
@@ -60,6 +65,16 @@ export interface FakeWeChat {
   isUserTokenValid(token: string): boolean
   /** Answers the next `times` calls of `endpoint` with `fault` (after counting them). */
   inject(endpoint: FakeEndpoint, fault: FakeInjection, times?: number): void
+  /**
+   * An outage: every call of `endpoints` (default: all) is answered with `fault` (after counting it) until
+   * `endOutage()`. Queued `inject` faults come first.
+   */
+  startOutage(fault: FakeInjection, endpoints?: FakeEndpoint[]): void
+  endOutage(): void
+  /** Kills an app access_token at once: business calls with it answer 40001 from now on. Resolves whether it was live. */
+  revokeToken(token: string): boolean
+  /** How many new app access_tokens the fake has issued (a stable_token call that returns the current one issues none). */
+  tokensIssued(): number
   /** Changes the delay of one endpoint, or of all. */
   setLatency(ms: number, endpoint?: FakeEndpoint): void
   close(): Promise<void>
@@ -71,6 +86,7 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
   const state = new FakeState({
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 7200,
     graceSeconds: options.graceSeconds ?? 300,
+    stableRotationSeconds: options.stableRotationSeconds ?? options.graceSeconds ?? 300,
     ticketLifetimeSeconds: options.ticketLifetimeSeconds ?? 7200,
     encryptKeyLifetimeSeconds: options.encryptKeyLifetimeSeconds ?? 3600,
     userTokenLifetimeSeconds: options.userTokenLifetimeSeconds ?? 7200,
@@ -82,6 +98,7 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
   const counters = new Map<FakeEndpoint, number>()
   const injections = new Map<FakeEndpoint, FakeInjection[]>()
   const latency = new Map<FakeEndpoint | '*', number>()
+  let outage: { fault: FakeInjection; endpoints: Set<FakeEndpoint> | undefined } | undefined
   // Ends pending latency sleeps on close, so no timer outlives the server.
   const closing = new AbortController()
   if (typeof options.latencyMs === 'number') latency.set('*', options.latencyMs)
@@ -97,7 +114,7 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     const delay = latency.get(endpoint) ?? latency.get('*') ?? 0
     if (delay > 0) await sleep(delay, undefined, { signal: closing.signal }).catch(() => undefined)
     if (closing.signal.aborted) return
-    const injected = injections.get(endpoint)?.shift()
+    const injected = injections.get(endpoint)?.shift() ?? (outage && (!outage.endpoints || outage.endpoints.has(endpoint)) ? outage.fault : undefined)
     if (injected && 'status' in injected) return send(res, injected.status, { errcode: -1, errmsg: 'injected HTTP failure' })
     if (injected) return send(res, 200, { errcode: injected.errcode, errmsg: injected.errmsg ?? 'injected error' })
     const quota = options.quotas?.[endpoint]
@@ -148,6 +165,14 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
       for (let i = 0; i < times; i++) queue.push(fault)
       injections.set(endpoint, queue)
     },
+    startOutage: (fault, endpoints) => {
+      outage = { fault, endpoints: endpoints === undefined ? undefined : new Set(endpoints) }
+    },
+    endOutage: () => {
+      outage = undefined
+    },
+    revokeToken: (token) => state.revoke(token),
+    tokensIssued: () => state.tokensIssued,
     setLatency: (ms, endpoint) => void latency.set(endpoint ?? '*', ms),
     close: () =>
       new Promise<void>((resolve) => {
