@@ -1,0 +1,53 @@
+/**
+ * Compare-and-refresh across processes: 4 processes × 25 callers report the same dead token with
+ * `refreshAccessToken(key, { ifValue })` → one token call, and every report answers the same new token.
+ */
+import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Fleet } from '../../test-support/coordination/fleet.js'
+import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
+import { APPS, fleetOf, h5Key, tally } from './support.js'
+
+describe('compare-and-refresh: 4 processes × 25 reports of one dead token', () => {
+  let redis: RedisServer
+  let fake: FakeWeChat | undefined
+  let fleet: Fleet | undefined
+
+  beforeAll(async () => {
+    redis = await startRedisServer()
+  })
+  afterEach(async () => {
+    await fleet?.close()
+    await fake?.close()
+    fleet = fake = undefined
+  })
+  afterAll(async () => {
+    await redis.stop()
+  })
+
+  it('makes one token call and answers every report with the same new token', async () => {
+    fake = await startFakeWeChat({ apps: APPS, latencyMs: { token: 200 } })
+    fleet = await fleetOf(4, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: redis.url }])
+    const first = tally((await fleet.herd({ key: h5Key, callers: 5, op: 'get' })).flatMap((r) => r.outcomes))
+    expect(first.errors).toEqual([])
+    expect(first.tokens.size).toBe(1)
+    const dead = [...first.tokens][0]!
+    expect(fake.revokeToken(dead)).toBe(true)
+    fake.resetCalls()
+
+    const reports = (await fleet.herd({ key: h5Key, callers: 25, op: 'refresh', ifValue: dead })).flatMap((r) => r.outcomes)
+    const { tokens, errors } = tally(reports)
+    expect(reports).toHaveLength(100)
+    expect(errors).toEqual([])
+    expect(fake.calls('token')).toBe(1)
+    expect(tokens.size).toBe(1)
+    const fresh = [...tokens][0]!
+    expect(fresh).not.toBe(dead)
+    expect(fake.isTokenValid(fresh!)).toBe(true)
+
+    // A late report of the dead token changes nothing: the stored token is no longer the one reported.
+    const late = tally((await fleet.herd({ key: h5Key, callers: 3, op: 'refresh', ifValue: dead })).flatMap((r) => r.outcomes))
+    expect([...late.tokens]).toEqual([fresh])
+    expect(fake.calls('token')).toBe(1)
+  })
+})
