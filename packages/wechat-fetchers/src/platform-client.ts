@@ -20,6 +20,8 @@ export interface PlatformCall {
   /** Whether the call is a token endpoint (its 40001 means a wrong secret). */
   tokenEndpoint?: boolean
   secrets: (string | undefined)[]
+  /** Ends the call (and its retries) when aborted: the bridge's fetch deadline, or `close()`. */
+  signal?: AbortSignal | undefined
 }
 
 /** A platform reply with `errcode` absent or 0. */
@@ -45,7 +47,7 @@ export class PlatformClient {
   }
 
   call(call: PlatformCall): Promise<PlatformReply> {
-    return withRetry(this.#options.retry, isTransient, () => this.#once(call))
+    return withRetry(this.#options.retry, isTransient, () => this.#once(call), call.signal)
   }
 
   async close(): Promise<void> {
@@ -67,10 +69,13 @@ export class PlatformClient {
         body: call.body ? JSON.stringify(call.body) : null,
         headersTimeout: this.#options.timeouts.headersMs,
         bodyTimeout: this.#options.timeouts.bodyMs,
+        signal: call.signal,
       })
       status = response.statusCode
       text = await response.body.text()
     } catch (error) {
+      // Aborted by the bridge (deadline or close): its reason is the answer, and nothing is retried.
+      call.signal?.throwIfAborted()
       const code = (error as { code?: unknown }).code
       const cause = sanitizedCause(error, call.secrets)
       if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {

@@ -28,16 +28,24 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRet
 /**
  * Runs `attempt` until it succeeds, fails with an error `isTransient` rejects, or the retries run out
  * (then the last error is thrown). Full jitter (a random delay in [0, min(max, min·2^n)]) keeps many
- * processes that failed together from retrying together.
+ * processes that failed together from retrying together. Once `signal` aborts, nothing more is tried:
+ * the signal's reason is thrown (also out of a pending delay).
  */
-export async function withRetry<T>(policy: ResolvedRetryPolicy, isTransient: (error: unknown) => boolean, attempt: () => Promise<T>): Promise<T> {
+export async function withRetry<T>(
+  policy: ResolvedRetryPolicy,
+  isTransient: (error: unknown) => boolean,
+  attempt: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   for (let n = 0; ; n++) {
+    signal?.throwIfAborted()
     try {
       return await attempt()
     } catch (error) {
       if (n >= policy.retries || !isTransient(error)) throw error
+      signal?.throwIfAborted()
       const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** n)
-      await sleep(Math.random() * ceiling)
+      await sleep(Math.random() * ceiling, undefined, signal ? { signal } : undefined).catch(() => signal?.throwIfAborted())
     }
   }
 }

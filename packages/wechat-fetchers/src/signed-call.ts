@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { CredentialBridge, Platform } from '@open-bridge/core'
 import { WechatError } from './errors.js'
-import { withAccessToken } from './fresh-token.js'
+import { withAccessToken } from './with-access-token.js'
 import type { PlatformClient, PlatformReply } from './platform-client.js'
 
 /** The signed-call signature: hex `hmac_sha256(key = session_key, message = "")`. */
@@ -19,6 +19,7 @@ export async function signedCall(
   bridge: CredentialBridge,
   user: { appid: string; platform: Platform; openid: string },
   endpoint: { method?: 'GET' | 'POST'; path: string; name: string },
+  signal?: AbortSignal,
 ): Promise<PlatformReply> {
   const { appid, openid } = user
   const session = await bridge.getSessionKey(user)
@@ -38,6 +39,7 @@ export async function signedCall(
       query: { access_token: token, openid, signature, sig_method: 'hmac_sha256' },
       appid,
       secrets: [token, signature],
+      signal,
     }),
   )
 }

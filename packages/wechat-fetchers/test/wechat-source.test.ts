@@ -56,7 +56,7 @@ describe('wechatSource: access_token', () => {
     const result = await world.source.fetch(
       'access_token',
       { kind: 'access_token', platform: 'weixin-mp', appid: MP.appid, dcloudAppid: undefined, openid: undefined, version: undefined, ticketType: undefined, storageKey: 'k' },
-      { app: { platform: 'weixin-mp', ...MP }, bridge: world.bridge },
+      { app: { platform: 'weixin-mp', ...MP }, bridge: world.bridge, reason: 'miss', previous: undefined, signal: new AbortController().signal },
     )
     expect(result!.expiresIn).toBe(7140)
   })

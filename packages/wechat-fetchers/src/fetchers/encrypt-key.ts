@@ -29,7 +29,7 @@ export async function fetchEncryptKey(
     method: 'POST',
     path: '/wxa/business/getuserencryptkey',
     name: 'getuserencryptkey',
-  })
+  }, ctx.signal)
   const list: KeyInfo[] = Array.isArray(reply.key_info_list) ? (reply.key_info_list as KeyInfo[]) : []
   const match = list.find((info) => Number(info.version) === key.version)
   if (match === undefined || typeof match.encrypt_key !== 'string' || typeof match.iv !== 'string') {

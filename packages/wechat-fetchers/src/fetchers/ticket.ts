@@ -1,5 +1,5 @@
 import type { FetchResult, ResolvedKey, SourceContext } from '@open-bridge/core'
-import { withAccessToken } from '../fresh-token.js'
+import { withAccessToken } from '../with-access-token.js'
 import { storedLife, type ResolvedOptions } from '../options.js'
 import { replySeconds, replyString, type PlatformClient } from '../platform-client.js'
 
@@ -20,6 +20,7 @@ export async function fetchTicket(
       query: { access_token: token, type },
       appid: key.appid,
       secrets: [token],
+      signal: ctx.signal,
     }),
   )
   return {
