@@ -181,9 +181,11 @@ export class CredentialBridge {
     } catch (error) {
       return Promise.reject(error)
     }
-    const peeked = this.#chain.peek(storageKey)
+    // The one clock read of a hit: the memory tier's expiry check and the refresh-ahead check share it.
+    const now = Date.now()
+    const peeked = this.#chain.peek(storageKey, now)
     if (typeof peeked === 'object') {
-      if (peeked.expiresAt !== null && this.#ahead.enabled) this.#checkAhead(kind, key, storageKey, peeked)
+      if (peeked.expiresAt !== null && this.#ahead.enabled) this.#checkAhead(kind, key, storageKey, peeked, now)
       return Promise.resolve(peeked.value as CredentialValues[K])
     }
     return this.#readThrough(kind, key, storageKey, fallback, peeked)
@@ -300,7 +302,7 @@ export class CredentialBridge {
       this.#chain.read(storageKey, peeked).then((read) => {
         const record = read.record
         if (record === undefined) return this.#miss(kind, key, storageKey, fallback, read.answered)
-        if (record.expiresAt !== null && this.#ahead.enabled) this.#checkAhead(kind, key, storageKey, record)
+        if (record.expiresAt !== null && this.#ahead.enabled) this.#checkAhead(kind, key, storageKey, record, Date.now())
         return record.value as CredentialValues[K]
       }),
     )
@@ -333,9 +335,9 @@ export class CredentialBridge {
   }
 
   /** A hit with an expiry: start a background refresh when less than `refreshAhead` is left (source only). */
-  #checkAhead<K extends CredentialKind>(kind: K, key: CredentialKeys[K], storageKey: string, record: StoredRecord): void {
-    const remaining = this.#ahead.due(kind, record.expiresAt!)
-    if (remaining < 0) return
+  #checkAhead<K extends CredentialKind>(kind: K, key: CredentialKeys[K], storageKey: string, record: StoredRecord, now: number): void {
+    const remaining = this.#ahead.due(kind, record.expiresAt!, now)
+    if (remaining < 0 || !this.#coordinator.mayRefreshAhead(storageKey, now)) return
     this.#coordinator.refreshAhead(this.#request(kind, key, storageKey, undefined, 'refresh-ahead', record, undefined), remaining)
   }
 

@@ -33,10 +33,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
   const name = options.name ?? 'memory'
   const cache = new LRUCache<string, Entry>({ max })
 
-  const getSync = (key: string): StoredRecord | undefined => {
+  const getSync = (key: string, now?: number): StoredRecord | undefined => {
     const entry = cache.get(key)
     if (entry === undefined) return undefined
-    if (entry.until <= Date.now()) {
+    if (entry.until <= (now ?? Date.now())) {
       cache.delete(key)
       return undefined
     }

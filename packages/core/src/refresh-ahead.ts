@@ -12,7 +12,7 @@ import type { StoredRecord } from './store.js'
  */
 export class RefreshAheadPolicy {
   readonly #ahead: Readonly<Record<CredentialKind, number>>
-  /** Is any kind refreshed ahead at all? When not, hits skip the clock check. */
+  /** Is any kind refreshed ahead at all? When not, hits skip the check. */
   readonly enabled: boolean
 
   constructor(ahead: Readonly<Record<CredentialKind, number>>, hasSource: boolean) {
@@ -21,7 +21,7 @@ export class RefreshAheadPolicy {
   }
 
   /** Milliseconds left when a record expiring at `expiresAt` is due for a background refresh, else `-1`. */
-  due(kind: CredentialKind, expiresAt: number, now: number = Date.now()): number {
+  due(kind: CredentialKind, expiresAt: number, now: number): number {
     const left = expiresAt - now
     return left < this.#ahead[kind] ? left : -1
   }

@@ -90,13 +90,17 @@ export class RefreshCoordinator {
     return this.#flight.run(name, () => this.#track(this.#coordinate(request)))
   }
 
+  /** May a hit start a background refresh of the key now (none running, not backing off, not closing)? Cheap. */
+  mayRefreshAhead(storageKey: string, now: number): boolean {
+    return !this.#flight.has(storageKey) && !this.#failures.holdsBack(storageKey, now) && !this.#closing.signal.aborted
+  }
+
   /**
-   * A hit found `record` with `remainingMs` left: start one background refresh unless one runs already or the
-   * key is backing off. Errors reach listeners only (`fetch-error`, `backoff`); callers keep the live record.
+   * A hit found a record with `remainingMs` left: start one background refresh (after `mayRefreshAhead`).
+   * Errors reach listeners only (`fetch-error`, `backoff`); callers keep the live record.
    */
   refreshAhead(request: FillRequest, remainingMs: number): void {
     const key = request.storageKey
-    if (this.#closing.signal.aborted || this.#flight.has(key) || this.#failures.holdsBack(key)) return
     if (this.#events.has('refresh-ahead')) this.#events.emit('refresh-ahead', { kind: request.kind, storageKey: key, remainingMs })
     this.#flight.run(key, () => this.#track(this.#coordinate(request))).catch(() => {
       // Reported as events; the callers were served the live record.

@@ -24,9 +24,10 @@ export interface CredentialStore {
   delete(key: string): Promise<void>
   /**
    * Optional synchronous read for stores that live in the process (the memory tier). The bridge uses it
-   * on the hot path so a hit costs no extra promise.
+   * on the hot path so a hit costs no extra promise. `now` (ms since the epoch) is the caller's clock reading:
+   * use it rather than reading the clock again (on some hosts a clock read costs more than the whole lookup).
    */
-  getSync?(key: string): StoredRecord | undefined
+  getSync?(key: string, now?: number): StoredRecord | undefined
   /** Present on stores that several processes share and that can hold a lease (Redis, SQLite, MongoDB). */
   readonly lock?: StoreLock
   /** Releases connections and timers. Idempotent. */

@@ -32,7 +32,7 @@ export class TierChain {
   readonly #events: EventHub
   readonly #generations: KeyGenerations
   /** The nearest tier's synchronous read, when it has one (the memory tier). */
-  readonly #peekFirst: ((key: string) => StoredRecord | undefined) | undefined
+  readonly #peekFirst: ((key: string, now: number) => StoredRecord | undefined) | undefined
   readonly #breaker0: TierBreaker
   /** Index of the first tier with a lock (the one processes coordinate on), or -1. */
   readonly #lockIndex: number
@@ -58,11 +58,11 @@ export class TierChain {
   }
 
   /**
-   * The hot path: a synchronous look into the nearest tier. Stores guarantee `getSync` never returns an
-   * expired record, so no second clock check is needed here. Resolves `undefined` when the nearest tier has
+   * The hot path: a synchronous look into the nearest tier, with the caller's clock reading `now` (the one clock
+   * read of a hit). Stores guarantee `getSync` never returns an expired record, so no second check is needed. Resolves `undefined` when the nearest tier has
    * no `getSync` (nothing was looked at), `MISSED` or `FAILED` when it was looked at and had nothing.
    */
-  peek(key: string): StoredRecord | PeekMiss | undefined {
+  peek(key: string, now: number): StoredRecord | PeekMiss | undefined {
     if (this.#peekFirst === undefined) return undefined
     const breaker = this.#breaker0
     if (!breaker.closed && !breaker.allow()) {
@@ -70,7 +70,7 @@ export class TierChain {
       return FAILED
     }
     try {
-      const record = this.#peekFirst(key)
+      const record = this.#peekFirst(key, now)
       breaker.success()
       return record ?? MISSED
     } catch (error) {
