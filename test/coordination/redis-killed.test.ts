@@ -1,0 +1,55 @@
+/**
+ * Redis dies during a soak: 4 processes × 4 callers read and use the token for 12 s; Redis is SIGKILLed at
+ * 3 s and restarted at 7 s. No caller sees an error (reads fall back to memory and the source, the breaker
+ * skips the dead tier), each process opens its breaker and closes it again once Redis is back.
+ */
+import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Fleet } from '../../test-support/coordination/fleet.js'
+import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
+import { APPS, fleetOf, merged, mpKey, sleep } from './support.js'
+
+const PROCESSES = 4
+
+describe('Redis killed during a soak', () => {
+  let redis: RedisServer
+  let fake: FakeWeChat | undefined
+  let fleet: Fleet | undefined
+
+  beforeAll(async () => {
+    redis = await startRedisServer()
+  })
+  afterEach(async () => {
+    await fleet?.close()
+    await fake?.close()
+    fleet = fake = undefined
+  })
+  afterAll(async () => {
+    await redis.stop()
+  })
+
+  it('no caller error; the breaker opens and closes in every process', async () => {
+    fake = await startFakeWeChat({ apps: APPS, latencyMs: { stable_token: 50 } })
+    fleet = await fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 500 }, { type: 'redis', url: redis.url }], {
+      bridge: { breaker: { failures: 3, cooldown: 1_000 } },
+    })
+    const startAt = Date.now() + 300
+    const running = fleet.loop({ key: mpKey, callers: 4, durationMs: 12_000, business: true, pauseMs: 10 }, 300)
+    await sleep(startAt + 3_000 - Date.now())
+    await redis.kill()
+    await sleep(startAt + 7_000 - Date.now())
+    await redis.restart()
+    const results = await running
+    const run = merged(results)
+    console.log(`redis killed ${JSON.stringify({ reads: run.reads, accepted: run.accepted, rejected: run.rejected, errors: run.errors, tokenCalls: fake.calls('stable_token'), events: results.map((r) => r.events) })}`)
+
+    expect(run.errors).toEqual({})
+    expect(run.nulls).toBe(0)
+    expect(run.rejected).toBe(0)
+    expect(run.accepted).toBeGreaterThan(1_000)
+    for (const result of results) {
+      expect(result.events['breaker-open'] ?? 0).toBeGreaterThanOrEqual(1)
+      expect(result.events['breaker-close'] ?? 0).toBeGreaterThanOrEqual(1)
+    }
+  }, 40_000)
+})
