@@ -139,6 +139,17 @@ describe('E_INVALID_CONFIG', () => {
       'apps[1].dcloudAppid',
     ],
     ['a source without fetch', { stores: [memoryStore()], source: {} }, 'source'],
+    ['a negative refreshAhead', { stores: [memoryStore()], refreshAhead: -1 }, 'refreshAhead'],
+    ['refreshAhead for an unknown kind', { stores: [memoryStore()], refreshAhead: { token: 1 } }, 'refreshAhead'],
+    ['refreshAhead per kind not a number', { stores: [memoryStore()], refreshAhead: { ticket: '5m' } }, 'refreshAhead.ticket'],
+    ['a zero fetchTimeout', { stores: [memoryStore()], fetchTimeout: 0 }, 'fetchTimeout'],
+    ['lock not an object', { stores: [memoryStore()], lock: 10 }, 'lock'],
+    ['an infinite lock ttl', { stores: [memoryStore()], lock: { ttl: Infinity } }, 'lock.ttl'],
+    ['a string waitTimeout', { stores: [memoryStore()], lock: { waitTimeout: '1s' } }, 'lock.waitTimeout'],
+    ['a NaN pollInterval', { stores: [memoryStore()], lock: { pollInterval: NaN } }, 'lock.pollInterval'],
+    ['a negative failureBackoff.min', { stores: [memoryStore()], failureBackoff: { min: -5 } }, 'failureBackoff.min'],
+    ['failureBackoff.configuration zero', { stores: [memoryStore()], failureBackoff: { configuration: 0 } }, 'failureBackoff.configuration'],
+    ['breaker true', { stores: [memoryStore()], breaker: true }, 'breaker'],
   ])('%s', (_, options, field) => {
     let error: unknown
     try {

@@ -111,7 +111,7 @@ describe('consistency inside a process', () => {
     const started = performance.now()
     const closing = bridge.close()
     const settled = await Promise.all(waiters)
-    expect(performance.now() - started).toBeLessThan(500) // promptly, not after the fallback or a timeout
+    expect(performance.now() - started).toBeLessThan(2_000) // promptly: not after the fallback (never) or fetchTimeout (60 s)
     expect(settled.every((e) => isBridgeError(e, 'E_CLOSED'))).toBe(true)
     expect(signal?.aborted).toBe(true)
     await closing
@@ -119,6 +119,21 @@ describe('consistency inside a process', () => {
     await sleep(50)
     expect(far.writesAfterClose).toEqual([])
     await expect(bridge.getAccessToken(key)).rejects.toMatchObject({ code: 'E_CLOSED' })
+  })
+
+  it('close() during a tier read that hangs rejects the caller with E_CLOSED at once', async () => {
+    const hung: CredentialStore = {
+      name: 'redis',
+      get: () => new Promise(() => undefined), // a socket that never answers
+      set: async () => undefined,
+      delete: async () => undefined,
+      close: async () => undefined,
+    }
+    const bridge = createBridge({ stores: [memoryStore(), hung] })
+    const reading = bridge.getAccessToken(key).catch((e: unknown) => e)
+    await sleep(50)
+    await bridge.close()
+    expect(isBridgeError(await reading, 'E_CLOSED')).toBe(true)
   })
 
   it('close() while waiting on another process’s lock rejects at once and stops polling', async () => {
