@@ -166,7 +166,7 @@ describe('which source and secret helpers use', () => {
 })
 
 describe('exchangeOAuthCode', () => {
-  it('stores the user access token (and its refresh record) and returns it', async () => {
+  it('stores the user access token with its refresh_token and returns it; no record beside it', async () => {
     world = await startWorld()
     const { bridge, fake } = world
     const code = fake.issueOAuthCode(H5.appid, { openid: 'o-web', scope: 'snsapi_userinfo', unionid: 'u-web' })
@@ -174,7 +174,9 @@ describe('exchangeOAuthCode', () => {
     expect(value).toMatchObject({ openid: 'o-web', scope: 'snsapi_userinfo', unionid: 'u-web' })
     expect(fake.isUserTokenValid(value.access_token)).toBe(true)
     expect(await bridge.getUserAccessToken({ ...h5Key, openid: 'o-web' })).toEqual(value)
-    expect(await bridge.getUserAccessToken({ ...h5Key, openid: 'o-web.refresh' })).toEqual({ access_token: '', refresh_token: value.refresh_token })
+    expect(value.refresh_token).toMatch(/^REFRESH_/)
+    // The refresh_token lives in the value; no pseudo-user `<openid>.refresh` record any more.
+    expect(await bridge.getUserAccessToken({ ...h5Key, openid: 'o-web.refresh' })).toBeNull()
   })
 
   it('takes a dcloudAppid key', async () => {

@@ -2,6 +2,7 @@ import { createBridge, memoryStore } from '@open-bridge/core'
 import { Agent, request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { code2Session, exchangeOAuthCode, isWechatError, wechatSource } from '@open-bridge/wechat-fetchers'
+import { startFakeWeChat } from '@open-bridge/wechat-fetchers/testing'
 import { H5, MP, QQ, startWorld, type World, h5Key, mpKey } from './support.js'
 
 let world: World | undefined
@@ -162,33 +163,57 @@ describe('wechatSource: encrypt_key and session_key', () => {
 })
 
 describe('wechatSource: user_access_token', () => {
-  it('renews an expired user token with the stored refresh_token', async () => {
+  it('renews a rejected user token from the refresh_token it carries (compare-and-refresh), once', async () => {
     world = await startWorld()
     const { bridge, fake } = world
     const first = await exchangeOAuthCode(bridge, h5Key, fake.issueOAuthCode(H5.appid, { openid: 'o-web' }))
     const userKey = { ...h5Key, openid: 'o-web' }
-    // The access token is gone (expired); the refresh record is still there.
-    await bridge.removeUserAccessToken(userKey)
-    const renewed = await bridge.getUserAccessToken(userKey)
+    const renewed = await bridge.refreshUserAccessToken(userKey, { ifValue: first.access_token })
     expect(renewed!.access_token).not.toBe(first.access_token)
+    expect(renewed!.refresh_token).toBe(first.refresh_token)
     expect(fake.isUserTokenValid(renewed!.access_token)).toBe(true)
     expect(fake.calls('oauth2_refresh_token')).toBe(1)
     expect(await bridge.getUserAccessToken(userKey)).toEqual(renewed)
+    // A second report of the same dead token: the stored one is no longer it, so no platform call.
+    expect(await bridge.refreshUserAccessToken(userKey, { ifValue: first.access_token })).toEqual(renewed)
     expect(fake.calls('oauth2_refresh_token')).toBe(1)
   })
 
-  it('a refresh_token the platform refuses (40030) is forgotten: null now and later', async () => {
+  it('renews ahead of expiry with the refresh_token of the token it replaces; callers keep the current one meanwhile', async () => {
+    const fake = await startFakeWeChat({ apps: [H5], latencyMs: { oauth2_refresh_token: 50 } })
+    const bridge = createBridge({
+      stores: [memoryStore()],
+      apps: [{ platform: 'weixin-h5', ...H5 }],
+      source: wechatSource({ baseUrl: fake.url }),
+      // Every hit is inside the window: the first one renews in the background.
+      refreshAhead: { user_access_token: 7_200_000 },
+    })
+    try {
+      const first = await exchangeOAuthCode(bridge, h5Key, fake.issueOAuthCode(H5.appid, { openid: 'o-web' }))
+      const userKey = { ...h5Key, openid: 'o-web' }
+      expect((await bridge.getUserAccessToken(userKey))!.access_token).toBe(first.access_token)
+      for (let i = 0; i < 100 && fake.calls('oauth2_refresh_token') === 0; i++) await new Promise((r) => setTimeout(r, 10))
+      await new Promise((r) => setTimeout(r, 100))
+      const renewed = await bridge.getUserAccessToken(userKey)
+      expect(renewed!.access_token).not.toBe(first.access_token)
+      expect(fake.isUserTokenValid(renewed!.access_token)).toBe(true)
+      expect(fake.calls('oauth2_refresh_token')).toBe(1)
+    } finally {
+      await bridge.close()
+      await fake.close()
+    }
+  })
+
+  it('a refresh_token the platform refuses (40030) renews nothing: null, one platform call', async () => {
     world = await startWorld()
     const { bridge, fake } = world
     const userKey = { ...h5Key, openid: 'o-web' }
-    await bridge.setUserAccessToken({ ...userKey, openid: 'o-web.refresh' }, { access_token: '', refresh_token: 'REVOKED_REFRESH_TOKEN' }, 3600)
-    expect(await bridge.getUserAccessToken(userKey)).toBeNull()
-    expect(await bridge.getUserAccessToken({ ...userKey, openid: 'o-web.refresh' })).toBeNull()
-    expect(await bridge.getUserAccessToken(userKey)).toBeNull()
+    await bridge.setUserAccessToken(userKey, { access_token: 'REJECTED_USER_TOKEN', refresh_token: 'REVOKED_REFRESH_TOKEN' }, 3600)
+    expect(await bridge.refreshUserAccessToken(userKey, { ifValue: 'REJECTED_USER_TOKEN' })).toBeNull()
     expect(fake.calls('oauth2_refresh_token')).toBe(1)
   })
 
-  it('resolves null when no refresh_token is stored', async () => {
+  it('resolves null when no user token is stored (nothing to renew from)', async () => {
     world = await startWorld()
     expect(await world.bridge.getUserAccessToken({ ...h5Key, openid: 'o-never' })).toBeNull()
     expect(world.fake.calls('oauth2_refresh_token')).toBe(0)

@@ -1,5 +1,5 @@
 import type { AppKey, CredentialBridge, UserAccessTokenValue } from '@open-bridge/core'
-import { REFRESH_TOKEN_LIFE, refreshRecordKey, userTokenValue } from '../fetchers/user-access-token.js'
+import { userTokenValue } from '../fetchers/user-access-token.js'
 import { storedLife } from '../options.js'
 import { replySeconds } from '../platform-client.js'
 import { exchangeCode } from './code-exchange.js'
@@ -7,10 +7,10 @@ import type { PlatformHelperOptions } from './helper-options.js'
 import { nonEmpty } from './non-empty.js'
 
 /**
- * Web OAuth: exchanges the `code` of an authorisation redirect for the user's access_token, stores it
- * under the user's openid, and stores the refresh_token apart so the source can renew the access_token
- * when it expires. Resolves the token value (with `openid`, `scope`, `unionid` when given). The appsecret
- * is the one configured in `createBridge({ apps })`.
+ * Web OAuth: exchanges the `code` of an authorisation redirect for the user's access_token and stores it under
+ * the user's openid, its refresh_token inside the value (so the source can renew the token from it, see
+ * fetchers/user-access-token.ts). Resolves the token value (with `openid`, `scope`, `unionid` when given). The
+ * appsecret is the one configured in `createBridge({ apps })`.
  */
 export async function exchangeOAuthCode(
   bridge: CredentialBridge,
@@ -27,8 +27,5 @@ export async function exchangeOAuthCode(
   const openid = nonEmpty(value.openid, 'reply.openid')
   const userKey = { appid, platform, openid }
   await bridge.setUserAccessToken(userKey, value, storedLife(replySeconds(reply, 'expires_in', 7200), source.expiryMarginSeconds))
-  if (value.refresh_token !== undefined) {
-    await bridge.setUserAccessToken(refreshRecordKey(userKey), { access_token: '', refresh_token: value.refresh_token }, REFRESH_TOKEN_LIFE)
-  }
   return { ...value, openid }
 }
