@@ -7,7 +7,7 @@ export interface CoordinationOptions {
   /**
    * When a hit has less than this left, the caller gets it at once and one background refresh runs (through the
    * source; a per-call fallback only runs on a miss). A number for every kind, or per kind; `0` turns it off.
-   * Default 180,000 for `access_token`, `ticket` and `user_access_token`, 0 for `session_key` and `encrypt_key`.
+   * Default 180,000 for `access_token`, `ticket` and `user_access_token`, 0 for the others.
    */
   refreshAhead?: number | Partial<Record<CredentialKind, number>>
   /** Deadline of one source or fallback call: its `ctx.signal` aborts and callers get `E_FETCH_TIMEOUT`. Default 10,000. */
@@ -17,7 +17,7 @@ export interface CoordinationOptions {
     ttl?: number
     /** How long a caller waits for another process's refresh before `E_REFRESH_TIMEOUT`. Default fetchTimeout + 5,000. */
     waitTimeout?: number
-    /** Longest pause between two looks at the shared tiers while waiting (the first is 20 ms, doubling). Default 250. */
+    /** Longest pause between two looks at the shared tiers while waiting (the first is 20 ms, doubling). Default 50. */
     pollInterval?: number
   }
   failureBackoff?: {
@@ -52,9 +52,10 @@ const DEFAULT_AHEAD_BY_KIND: Readonly<Record<CredentialKind, number>> = {
   access_token: DEFAULT_REFRESH_AHEAD,
   ticket: DEFAULT_REFRESH_AHEAD,
   user_access_token: DEFAULT_REFRESH_AHEAD,
-  // Neither can be fetched again without the user (a new login code): nothing to refresh ahead.
+  // None can be fetched again without the user (a new login code or authorisation): nothing to refresh ahead.
   session_key: 0,
   encrypt_key: 0,
+  user_refresh_token: 0,
 }
 
 export function resolveCoordination(options: CoordinationOptions): ResolvedCoordination {
@@ -68,7 +69,7 @@ export function resolveCoordination(options: CoordinationOptions): ResolvedCoord
     lock: {
       ttl: duration(lock.ttl, 10_000, 'lock.ttl'),
       waitTimeout: duration(lock.waitTimeout, fetchTimeout + 5_000, 'lock.waitTimeout'),
-      pollInterval: duration(lock.pollInterval, 250, 'lock.pollInterval'),
+      pollInterval: duration(lock.pollInterval, 50, 'lock.pollInterval'),
     },
     failureBackoff: { min, max: Math.max(min, duration(backoff.max, 30_000, 'failureBackoff.max')), configuration: duration(backoff.configuration, 60_000, 'failureBackoff.configuration') },
     breaker: breaker(options.breaker),

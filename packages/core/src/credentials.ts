@@ -5,11 +5,16 @@
 export const PLATFORMS = ['weixin-mp', 'weixin-h5', 'weixin-web', 'weixin-app', 'qq-mp', 'qq-app'] as const
 export type Platform = (typeof PLATFORMS)[number]
 
-export const CREDENTIAL_KINDS = ['access_token', 'user_access_token', 'session_key', 'encrypt_key', 'ticket'] as const
+/**
+ * uni-open-bridge's five kinds, plus `user_refresh_token`: the OAuth refresh_token (30 days) kept apart from the
+ * 2-hour user access_token it renews, so renewal still works once that token has expired. It has no named
+ * methods (uni-open-bridge has none); use `get` / `set` / `remove('user_refresh_token', userKey)`.
+ */
+export const CREDENTIAL_KINDS = ['access_token', 'user_access_token', 'session_key', 'encrypt_key', 'ticket', 'user_refresh_token'] as const
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number]
 
 /** Kinds that belong to one user of an app and so need `openid` in their key. */
-export type UserCredentialKind = 'user_access_token' | 'session_key' | 'encrypt_key'
+export type UserCredentialKind = 'user_access_token' | 'session_key' | 'encrypt_key' | 'user_refresh_token'
 
 export const TICKET_TYPES = ['jsapi', 'wx_card'] as const
 export type TicketType = (typeof TICKET_TYPES)[number]
@@ -35,6 +40,9 @@ export interface EncryptKeyValue extends Extra {
 export interface TicketValue extends Extra {
   ticket: string
 }
+export interface UserRefreshTokenValue extends Extra {
+  refresh_token: string
+}
 
 export interface CredentialValues {
   access_token: AccessTokenValue
@@ -42,6 +50,7 @@ export interface CredentialValues {
   session_key: SessionKeyValue
   encrypt_key: EncryptKeyValue
   ticket: TicketValue
+  user_refresh_token: UserRefreshTokenValue
 }
 /** The value object any kind may hold. */
 export type CredentialValue = CredentialValues[CredentialKind]
@@ -64,6 +73,7 @@ export interface CredentialKeys {
   session_key: UserKey
   encrypt_key: EncryptKeyKey
   ticket: TicketKey
+  user_refresh_token: UserKey
 }
 export type CredentialKey = CredentialKeys[CredentialKind]
 
@@ -93,6 +103,7 @@ export const CREDENTIAL_FIELDS = {
   session_key: 'session_key',
   encrypt_key: 'encrypt_key',
   ticket: 'ticket',
+  user_refresh_token: 'refresh_token',
 } as const satisfies { [K in CredentialKind]: keyof CredentialValues[K] & string }
 
 /** The credential string of a value (see `CREDENTIAL_FIELDS`), or `undefined` when the field is not a string. */

@@ -31,5 +31,6 @@ export {
   type TicketValue,
   type UserAccessTokenValue,
   type UserCredentialKind,
+  type UserRefreshTokenValue,
   type UserKey,
 } from './credentials.js'

@@ -20,7 +20,7 @@ interface KeyFields {
   ticketType?: unknown
 }
 
-const USER_KINDS: ReadonlySet<CredentialKind> = new Set(['user_access_token', 'session_key', 'encrypt_key'])
+const USER_KINDS: ReadonlySet<CredentialKind> = new Set(['user_access_token', 'session_key', 'encrypt_key', 'user_refresh_token'])
 
 /** The storage-key strings of one app, built once (see `KeyResolver`). */
 interface AppKeyStrings {
@@ -70,6 +70,8 @@ export class KeyResolver {
         return `${app.userPrefix}${segment(k.openid, 'openid')}:user-access-token`
       case 'session_key':
         return `${app.userPrefix}${segment(k.openid, 'openid')}:session-key`
+      case 'user_refresh_token':
+        return `${app.userPrefix}${segment(k.openid, 'openid')}:user-refresh-token`
       case 'encrypt_key':
         return `${app.userPrefix}${segment(k.openid, 'openid')}:encrypt-key-${version(k.version)}`
       default:

@@ -36,6 +36,18 @@ describe('the fifteen uni-open-bridge-common methods', () => {
     expect(await bridge.getUserAccessToken(key)).toBeNull()
   })
 
+  it('user_refresh_token (generic methods only) round-trips per openid, stored apart from the user access_token', async () => {
+    const key = { ...byAppid, platform: 'weixin-h5' as const, openid: 'o-1' }
+    await bridge.set('user_refresh_token', key, { refresh_token: 'RT' }, 30 * 86_400)
+    await bridge.setUserAccessToken(key, { access_token: 'UAT' }, 7200)
+    expect((await store.get('uni-id:weixin-h5:wx123:o-1:user-refresh-token'))?.value).toEqual({ refresh_token: 'RT' })
+    await bridge.removeUserAccessToken(key)
+    expect(await bridge.get('user_refresh_token', key)).toEqual({ refresh_token: 'RT' })
+    await bridge.remove('user_refresh_token', key)
+    expect(await bridge.get('user_refresh_token', key)).toBeNull()
+    await expect(bridge.get('user_refresh_token', { ...byAppid } as never)).rejects.toMatchObject({ code: 'E_INVALID_KEY', field: 'key.openid' })
+  })
+
   it('session_key round-trips per openid', async () => {
     const key = { ...byAppid, openid: 'o-1' }
     await bridge.setSessionKey(key, { session_key: 'SK' })
