@@ -19,6 +19,7 @@ const FETCHERS: { [K in CredentialKind]?: Fetcher<K> } = {
   encrypt_key: fetchEncryptKey,
   user_access_token: fetchUserAccessToken,
   // session_key: only code2Session produces one, so a miss resolves null.
+  // user_refresh_token: only exchangeOAuthCode (and a renewal that brings a new one) stores one; a miss resolves null.
 }
 
 /** The WeChat / QQ platform as a bridge source. Create one with `wechatSource`. */

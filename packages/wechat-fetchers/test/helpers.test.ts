@@ -166,7 +166,7 @@ describe('which source and secret helpers use', () => {
 })
 
 describe('exchangeOAuthCode', () => {
-  it('stores the user access token with its refresh_token and returns it; no record beside it', async () => {
+  it('stores the user access token with its refresh_token, and the refresh_token in its own record; no pseudo-user', async () => {
     world = await startWorld()
     const { bridge, fake } = world
     const code = fake.issueOAuthCode(H5.appid, { openid: 'o-web', scope: 'snsapi_userinfo', unionid: 'u-web' })
@@ -175,6 +175,7 @@ describe('exchangeOAuthCode', () => {
     expect(fake.isUserTokenValid(value.access_token)).toBe(true)
     expect(await bridge.getUserAccessToken({ ...h5Key, openid: 'o-web' })).toEqual(value)
     expect(value.refresh_token).toMatch(/^REFRESH_/)
+    expect(await bridge.get('user_refresh_token', { ...h5Key, openid: 'o-web' })).toEqual({ refresh_token: value.refresh_token })
     // The refresh_token lives in the value; no pseudo-user `<openid>.refresh` record any more.
     expect(await bridge.getUserAccessToken({ ...h5Key, openid: 'o-web.refresh' })).toBeNull()
   })

@@ -213,6 +213,39 @@ describe('wechatSource: user_access_token', () => {
     expect(fake.calls('oauth2_refresh_token')).toBe(1)
   })
 
+  it('after the 2-hour token has gone, renews from the refresh_token kept in its own record', async () => {
+    world = await startWorld()
+    const { bridge, fake } = world
+    const first = await exchangeOAuthCode(bridge, h5Key, fake.issueOAuthCode(H5.appid, { openid: 'o-web' }))
+    const userKey = { ...h5Key, openid: 'o-web' }
+    expect(await bridge.get('user_refresh_token', userKey)).toEqual({ refresh_token: first.refresh_token })
+    // The access token is gone (expired and dropped by the tiers); its refresh_token's record is still there.
+    await bridge.removeUserAccessToken(userKey)
+    const renewed = await bridge.getUserAccessToken(userKey)
+    expect(renewed!.access_token).not.toBe(first.access_token)
+    expect(fake.isUserTokenValid(renewed!.access_token)).toBe(true)
+    expect(fake.calls('oauth2_refresh_token')).toBe(1)
+    expect(await bridge.getUserAccessToken(userKey)).toEqual(renewed)
+    expect(fake.calls('oauth2_refresh_token')).toBe(1)
+  })
+
+  it('a refused refresh_token (40030) in its own record is forgotten: null now and later, one platform call', async () => {
+    world = await startWorld()
+    const { bridge, fake } = world
+    const userKey = { ...h5Key, openid: 'o-web' }
+    await bridge.set('user_refresh_token', userKey, { refresh_token: 'REVOKED_REFRESH_TOKEN' }, 3600)
+    expect(await bridge.getUserAccessToken(userKey)).toBeNull()
+    expect(await bridge.get('user_refresh_token', userKey)).toBeNull()
+    expect(await bridge.getUserAccessToken(userKey)).toBeNull()
+    expect(fake.calls('oauth2_refresh_token')).toBe(1)
+  })
+
+  it('the source fetches no user_refresh_token: a miss is null without a platform call', async () => {
+    world = await startWorld()
+    expect(await world.bridge.get('user_refresh_token', { ...h5Key, openid: 'o-never' })).toBeNull()
+    expect(world.fake.calls('oauth2_refresh_token') + world.fake.calls('oauth2_access_token')).toBe(0)
+  })
+
   it('resolves null when no user token is stored (nothing to renew from)', async () => {
     world = await startWorld()
     expect(await world.bridge.getUserAccessToken({ ...h5Key, openid: 'o-never' })).toBeNull()

@@ -1,4 +1,4 @@
-import type { FetchResult, ResolvedKey, SourceContext, StoredRecord } from '@open-bridge/core'
+import type { CredentialBridge, FetchResult, ResolvedKey, SourceContext, StoredRecord, UserKey } from '@open-bridge/core'
 import { storedLife, type ResolvedOptions } from '../options.js'
 import { replySeconds, replyString, type PlatformClient } from '../platform-client.js'
 
@@ -7,11 +7,13 @@ export const REFRESH_TOKEN_LIFE = 30 * 24 * 3600
 
 /**
  * Web OAuth: renews a user access_token with its refresh_token, or `null` when there is none (the user must
- * authorise again). The refresh_token travels inside the user_access_token value (`refresh_token`, as
- * uni-open-bridge stores it), so the bridge hands it over as `ctx.previous` whenever it replaces a stored token:
- * a refresh-ahead before the 2-hour token runs out (core's default: in its last 180 s), or a compare-and-refresh
- * after the platform rejected it. A refresh_token the platform refuses (40030 / 42002, category `user`) answers
- * `null`: the user must authorise again.
+ * authorise again). The refresh_token has two homes:
+ * - inside the user_access_token value (`refresh_token`, as uni-open-bridge stores it), which the bridge hands over
+ *   as `ctx.previous` when it replaces a stored token (refresh-ahead, or compare-and-refresh after a rejection);
+ * - its own record, core's `user_refresh_token` kind (`uni-id:<platform>:<appid>:<openid>:user-refresh-token`),
+ *   stored for the refresh_token's 30 days by `exchangeOAuthCode` and by a renewal that brings a new one. It
+ *   outlives the 2-hour token, so a user who comes back after the token has expired is renewed too.
+ * A refresh_token the platform refuses (40030 / 42002, category `user`) is forgotten and renews nothing (`null`).
  */
 export async function fetchUserAccessToken(
   client: PlatformClient,
@@ -20,7 +22,9 @@ export async function fetchUserAccessToken(
   ctx: SourceContext,
 ): Promise<FetchResult<'user_access_token'> | null> {
   if (!key.platform.startsWith('weixin-')) return null
-  const refreshToken = refreshTokenOf(ctx.previous)
+  const userKey: UserKey = { appid: key.appid, platform: key.platform, openid: key.openid! }
+  const stored = await storedRefreshToken(ctx.bridge, userKey)
+  const refreshToken = refreshTokenOf(ctx.previous) ?? stored
   if (refreshToken === undefined) return null
   const call = {
     host: 'weixin' as const,
@@ -35,14 +39,30 @@ export async function fetchUserAccessToken(
   try {
     reply = await client.call(call)
   } catch (error) {
-    // A dead refresh_token will not revive: nothing to renew, the user must authorise again.
-    if ((error as { code?: unknown; category?: unknown })?.code === 'E_PLATFORM_API' && (error as { category?: unknown }).category === 'user') return null
+    // A dead refresh_token will not revive: forget it; nothing to renew, the user must authorise again.
+    if ((error as { code?: unknown; category?: unknown })?.code === 'E_PLATFORM_API' && (error as { category?: unknown }).category === 'user') {
+      if (stored === refreshToken) await ctx.bridge.remove('user_refresh_token', userKey)
+      return null
+    }
     throw error
   }
   const value = userTokenValue(reply, call)
   // The platform usually answers the same refresh_token; keep the one we had if it answers none.
   value.refresh_token ??= refreshToken
+  // A refresh_token keeps its own 30 days when used: only a new one (or one not stored yet) is written.
+  if (value.refresh_token !== stored) await storeRefreshToken(ctx.bridge, userKey, value.refresh_token)
   return { value, expiresIn: storedLife(replySeconds(reply, 'expires_in', 7200), options.expiryMarginSeconds) }
+}
+
+/** Keeps a refresh_token in its own record for its 30 days (see `fetchUserAccessToken`). */
+export async function storeRefreshToken(bridge: CredentialBridge, key: UserKey, refreshToken: string): Promise<void> {
+  await bridge.set('user_refresh_token', key, { refresh_token: refreshToken }, REFRESH_TOKEN_LIFE)
+}
+
+/** The refresh_token in its own record, if one is stored. Never calls the platform (the source has none to fetch). */
+async function storedRefreshToken(bridge: CredentialBridge, key: UserKey): Promise<string | undefined> {
+  const record = await bridge.get('user_refresh_token', key, () => null)
+  return typeof record?.refresh_token === 'string' && record.refresh_token.length > 0 ? record.refresh_token : undefined
 }
 
 /** The refresh_token a stored user_access_token record carries, if any. */

@@ -1,5 +1,5 @@
 import type { AppKey, CredentialBridge, UserAccessTokenValue } from '@open-bridge/core'
-import { userTokenValue } from '../fetchers/user-access-token.js'
+import { storeRefreshToken, userTokenValue } from '../fetchers/user-access-token.js'
 import { storedLife } from '../options.js'
 import { replySeconds } from '../platform-client.js'
 import { exchangeCode } from './code-exchange.js'
@@ -8,7 +8,8 @@ import { nonEmpty } from './non-empty.js'
 
 /**
  * Web OAuth: exchanges the `code` of an authorisation redirect for the user's access_token and stores it under
- * the user's openid, its refresh_token inside the value (so the source can renew the token from it, see
+ * the user's openid, its refresh_token inside the value and in its own `user_refresh_token` record for 30 days
+ * (so the source can renew the token from it, also after the 2-hour token has gone; see
  * fetchers/user-access-token.ts). Resolves the token value (with `openid`, `scope`, `unionid` when given). The
  * appsecret is the one configured in `createBridge({ apps })`.
  */
@@ -27,5 +28,6 @@ export async function exchangeOAuthCode(
   const openid = nonEmpty(value.openid, 'reply.openid')
   const userKey = { appid, platform, openid }
   await bridge.setUserAccessToken(userKey, value, storedLife(replySeconds(reply, 'expires_in', 7200), source.expiryMarginSeconds))
+  if (value.refresh_token !== undefined) await storeRefreshToken(bridge, userKey, value.refresh_token)
   return { ...value, openid }
 }
