@@ -9,7 +9,11 @@
  *   fetch (plus the fetch latency), so token calls ≤ 1 (the cold miss) + ⌈D / (S − R)⌉ = 1 + 5 = 6, and at least
  *   1 + ⌊D / S⌋ = 4 (otherwise the soak did not cross its rotations).
  * - stable: the platform only issues a new token within its last 5 s, i.e. at most every L − 5 = 15 s, so
- *   rotations (new tokens) ≤ 1 + ⌈D / 15⌉ = 5, and token calls ≤ 3 per rotation.
+ *   rotations (new tokens) ≤ 1 + ⌈D / 15⌉ = 5, and token calls ≤ 3 per rotation. R = 4 s deliberately breaks
+ *   core's rule `refreshAhead < overlap − expiry margin` (here 5 − 2 = 3 s) by one second: every rotation opens
+ *   with about a second in which the platform still hands back the current token, and only the no-fresher
+ *   backoff (deployment-wide, ≥ 1 s) keeps those fruitless refreshes to one or two per rotation rather than one
+ *   per process or per hit.
  */
 import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
