@@ -176,16 +176,21 @@ export class RefreshCoordinator {
     // Someone may just have written: with the lock, another process; without, a flight that settled a moment ago.
     const found = (await (locked ? this.#chain.readShared(storageKey) : this.#chain.read(storageKey))).record
     if (found !== undefined && this.#satisfied(request, found)) return freezeRecord(found)
+    if (request.reason === 'refresh-ahead' && locked && found !== undefined && (await this.#deploymentBackingOff(storageKey))) {
+      // Another process's refresh brought nothing fresher a moment ago: the platform would say the same again.
+      this.#remembered(request, this.#failures.rememberNoFresher(storageKey), 'no-fresher')
+      return freezeRecord(found)
+    }
     const previous = found ?? request.trigger
     const record = await this.#fetch(request, previous)
 
     if (record === null) {
-      if (request.reason === 'refresh-ahead') this.#remembered(request, this.#failures.rememberNoFresher(storageKey), 'no-fresher')
+      if (request.reason === 'refresh-ahead') await this.#fruitless(request, locked)
       return null
     }
     if (request.reason !== 'miss' && previous !== undefined && !isFresher(kind, record, previous)) {
       // The platform handed back what is stored (a stable token before its last 5 minutes): keep it, back off.
-      this.#remembered(request, this.#failures.rememberNoFresher(storageKey), 'no-fresher')
+      await this.#fruitless(request, locked)
       return isLive(previous) ? freezeRecord(previous) : record
     }
     this.#closing.signal.throwIfAborted()
@@ -194,9 +199,31 @@ export class RefreshCoordinator {
     this.#failures.forget(storageKey)
     if (request.reason === 'refresh-ahead' && this.#ahead.dueAtOnce(kind, record)) {
       // A credential whose whole life is shorter than refreshAhead: do not refresh it on every hit.
-      this.#remembered(request, this.#failures.rememberNoFresher(storageKey), 'no-fresher')
+      await this.#fruitless(request, locked)
     }
     return record
+  }
+
+  /**
+   * A refresh brought nothing fresher: this process backs off, and — with the lock — so does the deployment: a
+   * lease `<storageKey>:backoff` on the lock tier for the backoff window, taken before the refresh lock is released
+   * and never released, tells the other processes' background refreshes to skip the platform until it lapses. It
+   * is a separate lease so that a real rejection (compare-and-refresh) never waits behind a backoff.
+   */
+  async #fruitless(request: FillRequest, locked: boolean): Promise<void> {
+    const { storageKey } = request
+    const remembered = this.#failures.rememberNoFresher(storageKey)
+    this.#remembered(request, remembered, 'no-fresher')
+    if (!locked) return
+    const token = globalThis.crypto.randomUUID()
+    await this.#chain.lockCall(storageKey, (lock) => lock.acquire(backoffLeaseName(storageKey), token, remembered.retryInMs))
+  }
+
+  /** Is another process's "nothing fresher" backoff lease in force? (A 1 ms acquire that fails: held.) */
+  async #deploymentBackingOff(storageKey: string): Promise<boolean> {
+    const token = globalThis.crypto.randomUUID()
+    const acquired = await this.#chain.lockCall(storageKey, (lock) => lock.acquire(backoffLeaseName(storageKey), token, 1))
+    return acquired === false
   }
 
   async #fetch(request: FillRequest, previous: StoredRecord | undefined): Promise<StoredRecord | null> {
@@ -260,6 +287,11 @@ export class RefreshCoordinator {
       signal.addEventListener('abort', onAbort, { once: true })
     })
   }
+}
+
+/** The name of the deployment-wide "nothing fresher" lease of a key (see `#fruitless`). */
+export function backoffLeaseName(storageKey: string): string {
+  return `${storageKey}:backoff`
 }
 
 /** Waiters of one run share the record: freeze it so none can change it for the others. */

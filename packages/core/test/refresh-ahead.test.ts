@@ -152,6 +152,34 @@ describe('refresh-ahead', () => {
     ])
   })
 
+  it('the "nothing fresher" backoff is deployment-wide: 4 processes on one SQLite file share one window', async () => {
+    const { source, calls } = platform(() => ({ token: 'same', expiresIn: 30 }), 10)
+    const processes = Array.from({ length: 4 }, () =>
+      track(
+        createBridge({
+          stores: [memoryStore(), sqliteStore({ path: join(dir, 'shared.db') })],
+          source,
+          refreshAhead: 60_000,
+          failureBackoff: { min: 400, max: 400 },
+        }),
+      ),
+    )
+    await processes[0]!.setAccessToken(key, { access_token: 'same' }, 30)
+    const until = Date.now() + 1_300
+    await Promise.all(
+      processes.map(async (bridge) => {
+        while (Date.now() < until) {
+          expect((await bridge.getAccessToken(key))?.access_token).toBe('same')
+          await sleep(5)
+        }
+      }),
+    )
+    // One window of 400 ms for the deployment: about 1_300 / 400 + 1 calls. Each process on its own would make
+    // about that many each (≈ 16 in all).
+    expect(calls.length).toBeGreaterThanOrEqual(2)
+    expect(calls.length).toBeLessThanOrEqual(6)
+  })
+
   it('after a fruitless refresh, a fresher token is taken and the backoff starts over', async () => {
     let token = 'same'
     const { source, calls } = platform(() => ({ token, expiresIn: token === 'same' ? 30 : 7200 }), 10)
