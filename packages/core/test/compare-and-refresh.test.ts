@@ -48,19 +48,17 @@ function processBridge(source: CredentialSource): CredentialBridge {
 }
 
 describe('compare-and-refresh', () => {
-  it('100 callers in 2 processes report the same dead token: one fetch, one new token for all', async () => {
+  it('100 callers in 4 processes report the same dead token: one fetch, one new token for all', async () => {
     const { source, calls } = tokenSource(200)
-    const a = processBridge(source)
-    const b = processBridge(source)
-    await a.setAccessToken(key, { access_token: 'dead' }, 7200)
-    expect(await b.getAccessToken(key)).toEqual({ access_token: 'dead' }) // b has its own memory copy too
+    const processes = Array.from({ length: 4 }, () => processBridge(source))
+    await processes[0]!.setAccessToken(key, { access_token: 'dead' }, 7200)
+    for (const bridge of processes) expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'dead' }) // each has a memory copy
 
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).refreshAccessToken(key, { ifValue: 'dead' })))
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => processes[i % 4]!.refreshAccessToken(key, { ifValue: 'dead' })))
     expect(new Set(results.map((r) => r?.access_token))).toEqual(new Set(['token-1']))
     expect(calls).toEqual([{ reason: 'rejected', previous: { value: { access_token: 'dead' }, expiresAt: expect.any(Number) } }])
-    // Both processes now read the new token, also from their memory tier.
-    expect(await a.getAccessToken(key)).toEqual({ access_token: 'token-1' })
-    expect(await b.getAccessToken(key)).toEqual({ access_token: 'token-1' })
+    // Every process now reads the new token, also from its memory tier.
+    for (const bridge of processes) expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'token-1' })
   })
 
   it('a stale ifValue (already replaced) returns the stored credential without a fetch', async () => {
