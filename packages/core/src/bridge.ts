@@ -230,7 +230,9 @@ export class CredentialBridge {
           field: 'options.ifValue',
         })
       }
-      if (this.#source === undefined) throw new BridgeError('E_NO_SOURCE', 'refresh needs a source: createBridge({ source })', { field: 'source' })
+      if (this.#source === undefined) {
+        throw new BridgeError('E_NO_SOURCE', 'refresh needs a source: createBridge({ source })', { field: 'source' })
+      }
     } catch (error) {
       return Promise.reject(error)
     }

@@ -71,7 +71,11 @@ export function resolveCoordination(options: CoordinationOptions): ResolvedCoord
       waitTimeout: duration(lock.waitTimeout, fetchTimeout + 5_000, 'lock.waitTimeout'),
       pollInterval: duration(lock.pollInterval, 50, 'lock.pollInterval'),
     },
-    failureBackoff: { min, max: Math.max(min, duration(backoff.max, 30_000, 'failureBackoff.max')), configuration: duration(backoff.configuration, 60_000, 'failureBackoff.configuration') },
+    failureBackoff: {
+      min,
+      max: Math.max(min, duration(backoff.max, 30_000, 'failureBackoff.max')),
+      configuration: duration(backoff.configuration, 60_000, 'failureBackoff.configuration'),
+    },
     breaker: breaker(options.breaker),
   }
   return resolved
@@ -86,7 +90,9 @@ function refreshAhead(value: unknown): Record<CredentialKind, number> {
   const byKind = section(value, 'refreshAhead')
   for (const field of Object.keys(byKind)) {
     if (!(CREDENTIAL_KINDS as readonly string[]).includes(field)) {
-      throw new BridgeError('E_INVALID_CONFIG', `refreshAhead keys must be credential kinds (${CREDENTIAL_KINDS.join(', ')})`, { field: 'refreshAhead' })
+      throw new BridgeError('E_INVALID_CONFIG', `refreshAhead keys must be credential kinds (${CREDENTIAL_KINDS.join(', ')})`, {
+        field: 'refreshAhead',
+      })
     }
   }
   const result = { ...DEFAULT_AHEAD_BY_KIND }
@@ -101,7 +107,9 @@ function breaker(value: unknown): BreakerOptions | false {
   const options = section(value, 'breaker')
   const failures = options.failures ?? 3
   if (typeof failures !== 'number' || !Number.isInteger(failures) || failures < 1) {
-    throw new BridgeError('E_INVALID_CONFIG', `breaker.failures must be a positive integer, got ${describeType(failures)}`, { field: 'breaker.failures' })
+    throw new BridgeError('E_INVALID_CONFIG', `breaker.failures must be a positive integer, got ${describeType(failures)}`, {
+      field: 'breaker.failures',
+    })
   }
   return { failures, cooldown: duration(options.cooldown, 5_000, 'breaker.cooldown') }
 }

@@ -12,7 +12,14 @@ export interface BridgeEvents {
   /** A fallback or source produced a credential (or `null`). */
   fetch: { kind: CredentialKind; storageKey: string; by: 'fallback' | 'source'; reason: RefreshReason; durationMs: number }
   /** A fallback or source failed; every waiter of that fetch receives the error and nothing is cached. */
-  'fetch-error': { kind: CredentialKind; storageKey: string; by: 'fallback' | 'source'; reason: RefreshReason; durationMs: number; error: unknown }
+  'fetch-error': {
+    kind: CredentialKind
+    storageKey: string
+    by: 'fallback' | 'source'
+    reason: RefreshReason
+    durationMs: number
+    error: unknown
+  }
   /** This process waited for another process's refresh of the key, and how that ended. */
   wait: { kind: CredentialKind; storageKey: string; durationMs: number; outcome: 'value' | 'timeout' | 'took-lock' }
   /** The refresh lock of the key was held by another process when this one asked for it. */

@@ -13,7 +13,10 @@ export function withDeadline<T>(work: (signal: AbortSignal) => Promise<T> | T, t
       reject(reason)
     }
     const onClose = () => abort(closing.reason)
-    const timer = setTimeout(() => abort(new BridgeError('E_FETCH_TIMEOUT', `the fetch did not answer within fetchTimeout (${timeoutMs} ms)`)), timeoutMs)
+    const timer = setTimeout(
+      () => abort(new BridgeError('E_FETCH_TIMEOUT', `the fetch did not answer within fetchTimeout (${timeoutMs} ms)`)),
+      timeoutMs,
+    )
     if (closing.aborted) onClose()
     else closing.addEventListener('abort', onClose, { once: true })
     Promise.resolve()

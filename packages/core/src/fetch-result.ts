@@ -13,13 +13,17 @@ export function toRecord(produced: unknown, by: 'fallback' | 'source'): StoredRe
   const call = by === 'fallback' ? 'fallback()' : 'source.fetch()'
   const lifeField = by === 'fallback' ? 'duration' : 'expiresIn'
   if (typeof produced !== 'object') {
-    throw new BridgeError('E_INVALID_VALUE', `${call} must resolve { value, ${lifeField} } or null, got ${describeType(produced)}`, { field: call })
+    throw new BridgeError('E_INVALID_VALUE', `${call} must resolve { value, ${lifeField} } or null, got ${describeType(produced)}`, {
+      field: call,
+    })
   }
   const result = produced as Record<string, unknown>
   assertCredentialValue(result.value, `${call}.value`)
   const life = result[lifeField]
   if (life === undefined) {
-    throw new BridgeError('E_INVALID_EXPIRES', `${call}.${lifeField} is required: seconds of life, or -1 for never`, { field: `${call}.${lifeField}` })
+    throw new BridgeError('E_INVALID_EXPIRES', `${call}.${lifeField} is required: seconds of life, or -1 for never`, {
+      field: `${call}.${lifeField}`,
+    })
   }
   const expiresAt = expiresAtFrom(life, `${call}.${lifeField}`)
   let value: object

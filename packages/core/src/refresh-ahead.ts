@@ -39,7 +39,12 @@ export function sameCredential(kind: CredentialKind, a: StoredRecord, b: StoredR
 }
 
 /** Is `result` fresher than `previous`: another credential that lives longer? Anything beats a dead record. */
-export function isFresher(kind: CredentialKind, result: StoredRecord, previous: StoredRecord | undefined, now: number = Date.now()): boolean {
+export function isFresher(
+  kind: CredentialKind,
+  result: StoredRecord,
+  previous: StoredRecord | undefined,
+  now: number = Date.now(),
+): boolean {
   if (previous === undefined || !isLive(previous, now)) return true
   if (sameCredential(kind, result, previous)) return false
   if (result.expiresAt === null) return true

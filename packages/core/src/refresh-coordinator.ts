@@ -102,9 +102,11 @@ export class RefreshCoordinator {
   refreshAhead(request: FillRequest, remainingMs: number): void {
     const key = request.storageKey
     if (this.#events.has('refresh-ahead')) this.#events.emit('refresh-ahead', { kind: request.kind, storageKey: key, remainingMs })
-    this.#flight.run(key, () => this.#track(this.#coordinate(request))).catch(() => {
-      // Reported as events; the callers were served the live record.
-    })
+    this.#flight
+      .run(key, () => this.#track(this.#coordinate(request)))
+      .catch(() => {
+        // Reported as events; the callers were served the live record.
+      })
   }
 
   /** Aborts every fetch and wait in flight; resolves once they have let go of their locks (at most ~1 s). */
@@ -231,7 +233,11 @@ export class RefreshCoordinator {
     const started = performance.now()
     let record: StoredRecord | null
     try {
-      const produced = await withDeadline((signal) => request.produce({ reason, previous, signal }), this.#options.fetchTimeout, this.#closing.signal)
+      const produced = await withDeadline(
+        (signal) => request.produce({ reason, previous, signal }),
+        this.#options.fetchTimeout,
+        this.#closing.signal,
+      )
       record = toRecord(produced, by)
     } catch (error) {
       if (!this.#closing.signal.aborted) {
@@ -263,12 +269,19 @@ export class RefreshCoordinator {
 
   #remembered(request: FillRequest, remembered: Remembered, cause: 'error' | 'no-fresher'): void {
     if (this.#events.has('backoff')) {
-      this.#events.emit('backoff', { kind: request.kind, storageKey: request.storageKey, retryInMs: remembered.retryInMs, cause, category: remembered.category })
+      this.#events.emit('backoff', {
+        kind: request.kind,
+        storageKey: request.storageKey,
+        retryInMs: remembered.retryInMs,
+        cause,
+        category: remembered.category,
+      })
     }
   }
 
   #waited(request: FillRequest, started: number, outcome: 'value' | 'timeout' | 'took-lock'): void {
-    if (this.#events.has('wait')) this.#events.emit('wait', { kind: request.kind, storageKey: request.storageKey, durationMs: Date.now() - started, outcome })
+    if (this.#events.has('wait'))
+      this.#events.emit('wait', { kind: request.kind, storageKey: request.storageKey, durationMs: Date.now() - started, outcome })
   }
 
   /** A pause that ends early (rejecting) when the bridge closes. */

@@ -37,7 +37,12 @@ export class TierChain {
   /** Index of the first tier with a lock (the one processes coordinate on), or -1. */
   readonly #lockIndex: number
 
-  constructor(tiers: readonly CredentialStore[], events: EventHub, generations: KeyGenerations, breaker: BreakerOptions | false) {
+  constructor(
+    tiers: readonly CredentialStore[],
+    events: EventHub,
+    generations: KeyGenerations,
+    breaker: BreakerOptions | false,
+  ) {
     this.#tiers = tiers
     this.#events = events
     this.#generations = generations

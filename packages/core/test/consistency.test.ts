@@ -169,19 +169,23 @@ describe('what fallbacks and sources produce (issue 9 point 5)', () => {
   it('a result without its life is E_INVALID_EXPIRES, not a credential kept forever', async () => {
     const bridge = createBridge({
       stores: [memoryStore()],
-      source: { fetch: async () => ({ value: { access_token: 'x' } }) as never },
+      source: { fetch: async () => ({ value: { access_token: 'x' } } as never) },
     })
-    const fromFallback = await bridge.getAccessToken(key, async () => ({ value: { access_token: 'x' } }) as never).catch((e: unknown) => e)
+    const fromFallback = await bridge.getAccessToken(key, async () => ({ value: { access_token: 'x' } } as never)).catch((e: unknown) => e)
     expect(fromFallback).toMatchObject({ code: 'E_INVALID_EXPIRES', field: 'fallback().duration' })
     const fromSource = await bridge.getAccessToken({ appid: 'wx2', platform: 'weixin-mp' }).catch((e: unknown) => e)
     expect(fromSource).toMatchObject({ code: 'E_INVALID_EXPIRES', field: 'source.fetch().expiresIn' })
-    expect(await bridge.getAccessToken(key, async () => ({ value: { access_token: 'forever' }, duration: -1 }))).toEqual({ access_token: 'forever' })
+    expect(await bridge.getAccessToken(key, async () => ({ value: { access_token: 'forever' }, duration: -1 }))).toEqual({
+      access_token: 'forever',
+    })
     await bridge.close()
   })
 
   it('a value that cannot be copied (a function inside) is E_INVALID_VALUE', async () => {
     const bridge = createBridge({ stores: [memoryStore()] })
-    const error = await bridge.getAccessToken(key, async () => ({ value: { access_token: 'x', f: () => 1 }, duration: 60 })).catch((e: unknown) => e)
+    const error = await bridge
+      .getAccessToken(key, async () => ({ value: { access_token: 'x', f: () => 1 }, duration: 60 }))
+      .catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'E_INVALID_VALUE', field: 'fallback().value' })
     await bridge.close()
   })

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
 import { redisStore } from '@open-bridge/adapter-redis'
-import { createBridge, isBridgeError, memoryStore, type BridgeEvents, type CredentialBridge, type CredentialSource, type CredentialStore } from '@open-bridge/core'
+import {
+  createBridge,
+  isBridgeError,
+  memoryStore,
+  type BridgeEvents,
+  type CredentialBridge,
+  type CredentialSource,
+  type CredentialStore,
+} from '@open-bridge/core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
 import { sleep } from './support.js'

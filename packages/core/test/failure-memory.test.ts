@@ -65,7 +65,12 @@ describe('failure memory', () => {
   })
 
   it('configuration, quota and ip-confirmation errors are remembered longer than transient ones', async () => {
-    const category: Record<string, string> = { 'wx-config': 'configuration', 'wx-quota': 'quota', 'wx-ip': 'ip-confirm', 'wx-busy': 'transient' }
+    const category: Record<string, string> = {
+      'wx-config': 'configuration',
+      'wx-quota': 'quota',
+      'wx-ip': 'ip-confirm',
+      'wx-busy': 'transient',
+    }
     const calls: string[] = []
     bridge = createBridge({
       stores: [memoryStore()],
@@ -92,7 +97,9 @@ describe('failure memory', () => {
     await expect(bridge.getAccessToken(key)).rejects.toThrow('platform down')
     await expect(bridge.getAccessToken(key)).rejects.toThrow('platform down')
     expect(state.calls).toBe(1)
-    expect(await bridge.getAccessToken(key, async () => ({ value: { access_token: 'mine' }, duration: 60 }))).toEqual({ access_token: 'mine' })
+    expect(await bridge.getAccessToken(key, async () => ({ value: { access_token: 'mine' }, duration: 60 }))).toEqual({
+      access_token: 'mine',
+    })
     expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'mine' })
   })
 

@@ -116,7 +116,14 @@ describe('refresh-ahead', () => {
 
   it('two processes sharing SQLite: one background refresh for both, and both switch to the new token', async () => {
     const { source, calls } = platform((n) => ({ token: `new-${n}`, expiresIn: 7200 }), 200)
-    const make = () => track(createBridge({ stores: [memoryStore({ maxTtl: 300 }), sqliteStore({ path: join(dir, 'shared.db') })], source, refreshAhead: 60_000 }))
+    const make = () =>
+      track(
+        createBridge({
+          stores: [memoryStore({ maxTtl: 300 }), sqliteStore({ path: join(dir, 'shared.db') })],
+          source,
+          refreshAhead: 60_000,
+        }),
+      )
     const a = make()
     const b = make()
     await a.setAccessToken(key, { access_token: 'old' }, 30)
