@@ -64,8 +64,9 @@ export class TierChain {
 
   /**
    * The hot path: a synchronous look into the nearest tier, with the caller's clock reading `now` (the one clock
-   * read of a hit). Stores guarantee `getSync` never returns an expired record, so no second check is needed. Resolves `undefined` when the nearest tier has
-   * no `getSync` (nothing was looked at), `MISSED` or `FAILED` when it was looked at and had nothing.
+   * read of a hit). Stores guarantee `getSync` never returns an expired record, so no second check is needed.
+   * Resolves `undefined` when the nearest tier has no `getSync` (nothing was looked at), `MISSED` or `FAILED`
+   * when it was looked at and had nothing (`FAILED` also when its breaker is open).
    */
   peek(key: string, now: number): StoredRecord | PeekMiss | undefined {
     if (this.#peekFirst === undefined) return undefined
