@@ -50,7 +50,8 @@ export async function run(): Promise<void> {
     console.log(`\nherd: ${PROCESSES} processes × ${CALLERS} callers, [memory(maxTtl 1000), redis], classic token endpoint`)
     await fleet.herd({ key: { appid: warmApp.appid, platform: 'weixin-h5' }, callers: CALLERS, op: 'get' })
     fake.resetCalls()
-    const solo = await fleet.workers[0]!.herd({ key: { appid: soloApp.appid, platform: 'weixin-h5' }, callers: 1, op: 'get', startAt: Date.now() + 50 })
+    const soloKey = { appid: soloApp.appid, platform: 'weixin-h5' } as const
+    const solo = await fleet.workers[0]!.herd({ key: soloKey, callers: 1, op: 'get', startAt: Date.now() + 50 })
     report('one caller, cold key (floor)', [solo], fake.calls('token'), FETCH_MS)
     fake.resetCalls()
     const cold = await fleet.herd({ key, callers: CALLERS, op: 'get' })
@@ -93,7 +94,9 @@ export async function run(): Promise<void> {
 function compareHits(title: string, during: HerdResult[], base: HerdResult[]): void {
   const d = latencies(during)
   const b = latencies(base)
-  console.log(`    ${title.padEnd(17)} p50 ${ratio(percentile(d, 50), percentile(b, 50))}, p99 ${ratio(percentile(d, 99), percentile(b, 99))}`)
+  const p50 = ratio(percentile(d, 50), percentile(b, 50))
+  const p99 = ratio(percentile(d, 99), percentile(b, 99))
+  console.log(`    ${title.padEnd(17)} p50 ${p50}, p99 ${p99}`)
 }
 
 function latencies(results: HerdResult[]): number[] {
@@ -107,13 +110,14 @@ function report(title: string, results: HerdResult[], upstream: number, fetchMs?
   const errors = outcomes.filter((o) => o.error !== undefined).length
   const p50 = percentile(ms, 50)
   const p99 = percentile(ms, 99)
+  const against = fetchMs === undefined ? '' : `  (fetch latency ${fetchMs} ms: p99 = fetch + ${(p99 - fetchMs).toFixed(1)} ms)`
   const events = results.map((r) => r.events).reduce<Record<string, number>>((all, e) => {
     for (const [name, n] of Object.entries(e)) all[name] = (all[name] ?? 0) + n
     return all
   }, {})
   console.log(
     `  ${title.padEnd(30)} upstream calls ${String(upstream).padStart(2)}  distinct tokens ${tokens.size}  errors ${errors}  ` +
-      `p50 ${p50.toFixed(1)} ms  p99 ${p99.toFixed(1)} ms  max ${ms.at(-1)!.toFixed(1)} ms${fetchMs === undefined ? '' : `  (fetch latency ${fetchMs} ms: p99 = fetch + ${(p99 - fetchMs).toFixed(1)} ms)`}` +
+      `p50 ${p50.toFixed(1)} ms  p99 ${p99.toFixed(1)} ms  max ${ms.at(-1)!.toFixed(1)} ms${against}` +
       `  events ${JSON.stringify(events)}`,
   )
   const perProcess = results.map((r, i) => {

@@ -10,10 +10,31 @@ import { sqliteStore } from '@open-bridge/adapter-sqlite'
 import { wechatSource } from '@open-bridge/wechat-fetchers'
 import { performance } from 'node:perf_hooks'
 import { inspect } from 'node:util'
-import type { CallOutcome, Command, ErrorSummary, HerdCommand, HerdResult, LoopCommand, LoopResult, Reply, TierSpec, WorkerConfig } from './protocol.js'
+import type {
+  CallOutcome,
+  Command,
+  ErrorSummary,
+  HerdCommand,
+  HerdResult,
+  LoopCommand,
+  LoopResult,
+  Reply,
+  TierSpec,
+  WorkerConfig,
+} from './protocol.js'
 
 /** Every event worth counting from outside; `fetch` is also counted per reason (`fetch:miss`, …). */
-const COUNTED_EVENTS = ['fetch', 'fetch-error', 'wait', 'lock-contention', 'refresh-ahead', 'backoff', 'breaker-open', 'breaker-close', 'tier-error']
+const COUNTED_EVENTS = [
+  'fetch',
+  'fetch-error',
+  'wait',
+  'lock-contention',
+  'refresh-ahead',
+  'backoff',
+  'breaker-open',
+  'breaker-close',
+  'tier-error',
+]
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const send = (reply: Reply) => process.send!(reply)
@@ -40,7 +61,8 @@ function tier(spec: TierSpec): CredentialStore {
 function init(config: WorkerConfig): void {
   fakeUrl = config.fakeUrl
   const source = wechatSource({ baseUrl: config.fakeUrl, retry: { retries: 0 }, ...config.source })
-  bridge = createBridge({ ...config.bridge, stores: config.stores.map(tier), apps: config.apps, source } as Parameters<typeof createBridge>[0])
+  const options = { ...config.bridge, stores: config.stores.map(tier), apps: config.apps, source }
+  bridge = createBridge(options as Parameters<typeof createBridge>[0])
   for (const name of COUNTED_EVENTS) {
     ;(bridge as unknown as Listening).on(name, (payload) => {
       events[name] = (events[name] ?? 0) + 1
@@ -91,12 +113,13 @@ async function herd(command: HerdCommand): Promise<HerdResult> {
   const b = bridge!
   await untilStart(command.startAt)
   const started = performance.now()
+  const ifValue = command.ifValue === undefined ? {} : { ifValue: command.ifValue }
   const one = async (): Promise<CallOutcome> => {
     try {
       const value =
         command.op === 'get'
           ? await b.getAccessToken(command.key)
-          : await (b as unknown as Refreshing).refreshAccessToken(command.key, command.ifValue === undefined ? {} : { ifValue: command.ifValue })
+          : await (b as unknown as Refreshing).refreshAccessToken(command.key, ifValue)
       return { token: value?.access_token ?? null, ms: performance.now() - started }
     } catch (error) {
       return { error: summary(error), ms: performance.now() - started }
@@ -126,7 +149,20 @@ async function reportRejected(b: CredentialBridge, command: LoopCommand, token: 
 
 async function loop(command: LoopCommand): Promise<LoopResult> {
   const b = bridge!
-  const result: LoopResult = { reads: 0, accepted: 0, rejected: 0, errors: {}, errorSamples: [], leaks: 0, firstErrorAt: null, lastErrorAt: null, nulls: 0, tokens: [], latencies: [], events: {} }
+  const result: LoopResult = {
+    reads: 0,
+    accepted: 0,
+    rejected: 0,
+    errors: {},
+    errorSamples: [],
+    leaks: 0,
+    firstErrorAt: null,
+    lastErrorAt: null,
+    nulls: 0,
+    tokens: [],
+    latencies: [],
+    events: {},
+  }
   const seen = new Set<string>()
   const sampled = new Set<string>()
   const forbidden = command.forbidden ?? []

@@ -52,7 +52,8 @@ describe('crash: kill -9 the lock holder mid-fetch', () => {
     expect(errors).toEqual([])
     expect(fake.isTokenValid([...tokens][0]!)).toBe(true)
     expect(fake.calls('token')).toBe(2)
-    console.log(`crash ${JSON.stringify({ stores: stores.map((s) => s.type), waitedMs: Math.round(outcome!.ms), bound: LOCK_TTL + FETCH_MS, events: result.events })}`)
+    const figures = { stores: stores.map((s) => s.type), waitedMs: Math.round(outcome!.ms), bound: LOCK_TTL + FETCH_MS, events: result.events }
+    console.log(`crash ${JSON.stringify(figures)}`)
     expect(outcome!.ms).toBeLessThanOrEqual(LOCK_TTL + FETCH_MS + SLACK_MS)
     // B respected the dead holder's lock rather than fetching at once: it was taken well under a TTL before.
     expect(outcome!.ms).toBeGreaterThanOrEqual(LOCK_TTL / 2)

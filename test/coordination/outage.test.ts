@@ -55,9 +55,19 @@ describe('outage: the token endpoint answers 503 for 11 s', () => {
     const recoveredAt = Date.now()
     const whileDown = fake.calls('stable_token') - before
     const run = merged(await running)
-    console.log(
-      `outage ${JSON.stringify({ reads: run.reads, accepted: run.accepted, rejected: run.rejected, errors: run.errors, whileDown, before, tokens: run.tokens.map((t) => t.firstSeenAt - startAt), firstErrorAt: run.firstErrorAt && run.firstErrorAt - startAt, lastErrorAt: run.lastErrorAt && run.lastErrorAt - startAt, events: run.events })}`,
-    )
+    const figures = {
+      reads: run.reads,
+      accepted: run.accepted,
+      rejected: run.rejected,
+      errors: run.errors,
+      whileDown,
+      before,
+      tokensFirstSeenMs: run.tokens.map((t) => t.firstSeenAt - startAt),
+      firstErrorMs: run.firstErrorAt && run.firstErrorAt - startAt,
+      lastErrorMs: run.lastErrorAt && run.lastErrorAt - startAt,
+      events: run.events,
+    }
+    console.log(`outage ${JSON.stringify(figures)}`)
 
     // Nobody was handed an expired token: every business call made with a handed-out token was accepted.
     expect(run.rejected).toBe(0)

@@ -41,7 +41,8 @@ describe('Redis killed during a soak', () => {
     await redis.restart()
     const results = await running
     const run = merged(results)
-    console.log(`redis killed ${JSON.stringify({ reads: run.reads, accepted: run.accepted, rejected: run.rejected, errors: run.errors, tokenCalls: fake.calls('stable_token'), events: results.map((r) => r.events) })}`)
+    const figures = { reads: run.reads, accepted: run.accepted, rejected: run.rejected, errors: run.errors, tokenCalls: fake.calls('stable_token') }
+    console.log(`redis killed ${JSON.stringify({ ...figures, events: results.map((r) => r.events) })}`)
 
     expect(run.errors).toEqual({})
     expect(run.nulls).toBe(0)

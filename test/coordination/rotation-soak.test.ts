@@ -47,14 +47,30 @@ describe('rotation soak: 4 processes × 8 callers, 60 s of business calls, 20 s 
   })
 
   async function soak(mode: 'classic' | 'stable') {
-    fake = await startFakeWeChat({ apps: APPS, tokenLifetimeSeconds: LIFE_S, graceSeconds: OVERLAP_S, stableRotationSeconds: OVERLAP_S, latencyMs: { token: 50, stable_token: 50 } })
+    fake = await startFakeWeChat({
+      apps: APPS,
+      tokenLifetimeSeconds: LIFE_S,
+      graceSeconds: OVERLAP_S,
+      stableRotationSeconds: OVERLAP_S,
+      latencyMs: { token: 50, stable_token: 50 },
+    })
     fleet = await fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: redis.url }], {
       bridge: { refreshAhead: REFRESH_AHEAD },
       source: { accessTokenMode: { 'weixin-h5': mode, 'weixin-mp': mode } },
     })
     const key = mode === 'classic' ? h5Key : mpKey
     const run = merged(await fleet.loop({ key, callers: CALLERS, durationMs: D, business: true, pauseMs: 10, recover: true }))
-    const summary = { mode, reads: run.reads, accepted: run.accepted, rejected: run.rejected, errors: run.errors, tokens: run.tokens.length, calls: fake.calls(mode === 'classic' ? 'token' : 'stable_token'), issued: fake.tokensIssued(), events: run.events }
+    const summary = {
+      mode,
+      reads: run.reads,
+      accepted: run.accepted,
+      rejected: run.rejected,
+      errors: run.errors,
+      tokens: run.tokens.length,
+      calls: fake.calls(mode === 'classic' ? 'token' : 'stable_token'),
+      issued: fake.tokensIssued(),
+      events: run.events,
+    }
     console.log(`rotation soak ${JSON.stringify(summary)}`)
     return { run, calls: summary.calls, issued: summary.issued }
   }

@@ -26,7 +26,12 @@ export function tempDir(): { path: string; file(name: string): string; remove():
 }
 
 /** Starts `size` workers sharing `stores`, with the given bridge and source options. */
-export function fleetOf(size: number, fakeUrl: string, stores: TierSpec[], extra: Pick<WorkerConfig, 'bridge' | 'source'> & { apps?: WorkerConfig['apps'] } = {}): Promise<Fleet> {
+export function fleetOf(
+  size: number,
+  fakeUrl: string,
+  stores: TierSpec[],
+  extra: Pick<WorkerConfig, 'bridge' | 'source'> & { apps?: WorkerConfig['apps'] } = {},
+): Promise<Fleet> {
   return startFleet(size, () => ({ stores, apps: extra.apps ?? APPS, fakeUrl, bridge: extra.bridge, source: extra.source }))
 }
 
@@ -60,9 +65,14 @@ export function merged(results: readonly LoopResult[]) {
     firstErrorAt: firstErrors.length ? Math.min(...firstErrors) : null,
     lastErrorAt: lastErrors.length ? Math.max(...lastErrors) : null,
     /** Each distinct token with the earliest time any worker saw it, in that order. */
-    tokens: [...new Map(results.flatMap((r) => r.tokens).sort((a, b) => a.firstSeenAt - b.firstSeenAt).reverse().map((t) => [t.token, t.firstSeenAt] as const))]
-      .map(([token, firstSeenAt]) => ({ token, firstSeenAt }))
-      .sort((a, b) => a.firstSeenAt - b.firstSeenAt),
+    tokens: earliestSightings(results.flatMap((r) => r.tokens)),
     events,
   }
+}
+
+/** Each token once, with the earliest time any worker saw it, oldest first. */
+function earliestSightings(sightings: readonly { token: string; firstSeenAt: number }[]): { token: string; firstSeenAt: number }[] {
+  const earliest = new Map<string, number>()
+  for (const { token, firstSeenAt } of sightings) earliest.set(token, Math.min(firstSeenAt, earliest.get(token) ?? Infinity))
+  return [...earliest].map(([token, firstSeenAt]) => ({ token, firstSeenAt })).sort((a, b) => a.firstSeenAt - b.firstSeenAt)
 }

@@ -34,7 +34,8 @@ describe('wrong secret: 4 processes × 20 looping callers for 5 s', () => {
     fleet = await fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: redis.url }], {
       apps: [{ platform: 'weixin-mp', appid: MP.appid, secret: WRONG }],
     })
-    const run = merged(await fleet.loop({ key: mpKey, callers: 20, durationMs: 5_000, business: false, pauseMs: 5, forbidden: [WRONG, MP.secret] }))
+    const forbidden = [WRONG, MP.secret]
+    const run = merged(await fleet.loop({ key: mpKey, callers: 20, durationMs: 5_000, business: false, pauseMs: 5, forbidden }))
     const calls = fake.calls('stable_token')
     console.log(`wrong secret ${JSON.stringify({ reads: run.reads, errors: run.errors, platformCalls: calls, events: run.events })}`)
 

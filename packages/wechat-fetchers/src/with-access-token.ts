@@ -9,14 +9,19 @@ import { WechatError } from './errors.js'
  * fetchers/access-token.ts). However many callers in however many processes report the same dead token, the
  * platform sees one token call. The call is retried once with the token the bridge answered.
  */
-export async function withAccessToken<T>(bridge: CredentialBridge, key: Pick<ResolvedKey, 'appid' | 'platform'>, call: (token: string) => Promise<T>): Promise<T> {
+export async function withAccessToken<T>(
+  bridge: CredentialBridge,
+  key: Pick<ResolvedKey, 'appid' | 'platform'>,
+  call: (token: string) => Promise<T>,
+): Promise<T> {
   const tokenKey = { appid: key.appid, platform: key.platform }
   try {
     return await withCoreAccessToken(bridge, tokenKey, call, isTokenRejected)
   } catch (error) {
     // Kept from before compare-and-refresh: "no token at all" has always been this package's E_APP_NOT_CONFIGURED.
     if ((error as { code?: unknown } | null)?.code !== 'E_NO_CREDENTIAL') throw error
-    throw new WechatError('E_APP_NOT_CONFIGURED', `no access_token could be had for appid ${key.appid} on platform ${key.platform}`, { appid: key.appid })
+    const message = `no access_token could be had for appid ${key.appid} on platform ${key.platform}`
+    throw new WechatError('E_APP_NOT_CONFIGURED', message, { appid: key.appid })
   }
 }
 

@@ -98,7 +98,8 @@ describe('ctx.signal', () => {
 
   it('close() aborts a hung token call: the caller is answered at once, not after the platform', async () => {
     const fake = await startFakeWeChat({ apps: [MP], latencyMs: { stable_token: 5_000 } })
-    const bridge = createBridge({ stores: [memoryStore()], apps: [{ platform: 'weixin-mp', ...MP }], source: wechatSource({ baseUrl: fake.url }) })
+    const source = wechatSource({ baseUrl: fake.url })
+    const bridge = createBridge({ stores: [memoryStore()], apps: [{ platform: 'weixin-mp', ...MP }], source })
     try {
       const pending = bridge.getAccessToken(mpKey)
       pending.catch(() => undefined)

@@ -40,7 +40,8 @@ export async function fetchUserAccessToken(
     reply = await client.call(call)
   } catch (error) {
     // A dead refresh_token will not revive: forget it; nothing to renew, the user must authorise again.
-    if ((error as { code?: unknown; category?: unknown })?.code === 'E_PLATFORM_API' && (error as { category?: unknown }).category === 'user') {
+    const refused = error as { code?: unknown; category?: unknown } | null
+    if (refused?.code === 'E_PLATFORM_API' && refused.category === 'user') {
       if (stored === refreshToken) await ctx.bridge.remove('user_refresh_token', userKey)
       return null
     }

@@ -109,7 +109,8 @@ export class FakeState {
     const now = this.rules.now()
     const current = app.stable === undefined ? undefined : this.#tokens.get(app.stable)
     const recentlyForced = app.lastForcedAt !== undefined && now - app.lastForcedAt < 30_000
-    const keep = current !== undefined && current.expiresAt > now && (force ? recentlyForced : current.expiresAt - now > this.rules.stableRotationSeconds * 1000)
+    const beforeRotation = current !== undefined && current.expiresAt - now > this.rules.stableRotationSeconds * 1000
+    const keep = current !== undefined && current.expiresAt > now && (force ? recentlyForced : beforeRotation)
     if (keep) return { token: app.stable!, expiresIn: Math.floor((current.expiresAt - now) / 1000) }
     if (force) {
       // A forced refresh kills the old token at once; a natural rotation lets it run out (≤ grace window).

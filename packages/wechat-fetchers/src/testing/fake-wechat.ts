@@ -114,7 +114,8 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     const delay = latency.get(endpoint) ?? latency.get('*') ?? 0
     if (delay > 0) await sleep(delay, undefined, { signal: closing.signal }).catch(() => undefined)
     if (closing.signal.aborted) return
-    const injected = injections.get(endpoint)?.shift() ?? (outage && (!outage.endpoints || outage.endpoints.has(endpoint)) ? outage.fault : undefined)
+    const down = outage !== undefined && (outage.endpoints === undefined || outage.endpoints.has(endpoint))
+    const injected = injections.get(endpoint)?.shift() ?? (down ? outage!.fault : undefined)
     if (injected && 'status' in injected) return send(res, injected.status, { errcode: -1, errmsg: 'injected HTTP failure' })
     if (injected) return send(res, 200, { errcode: injected.errcode, errmsg: injected.errmsg ?? 'injected error' })
     const quota = options.quotas?.[endpoint]
