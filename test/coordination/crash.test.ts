@@ -13,7 +13,7 @@ import { APPS, fleetOf, h5Key, sleep, tally, tempDir } from './support.js'
 const LOCK_TTL = 2_000
 const FETCH_MS = 200
 /** Scheduling on two busy cores, the waiter's poll interval, process start-up: generous on purpose. */
-const SLACK_MS = 1_500
+const SLACK_MS = 2_000
 
 describe('crash: kill -9 the lock holder mid-fetch', () => {
   let redis: RedisServer

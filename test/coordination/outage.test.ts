@@ -22,6 +22,8 @@ const BACKOFF = { min: 250, max: 2_000 }
 const OUTAGE_FROM = 1_000
 const OUTAGE_UNTIL = 12_000
 const DURATION = 16_000
+/** Scheduling on two busy cores. */
+const SLACK_MS = 2_000
 
 describe('outage: the token endpoint answers 503 for 11 s', () => {
   let redis: RedisServer
@@ -81,11 +83,12 @@ describe('outage: the token endpoint answers 503 for 11 s', () => {
     expect(Object.keys(run.errors)).toEqual(['E_HTTP'])
     expect(whileDown).toBeGreaterThanOrEqual(1)
     expect(whileDown).toBeLessThanOrEqual(PROCESSES * (4 + Math.ceil((OUTAGE_UNTIL - OUTAGE_FROM) / BACKOFF.max)))
-    // After recovery: a new token within one backoff window (plus a fetch and scheduling), and no error after that.
+    // After recovery: a new token within one backoff window (plus a fetch and generous scheduling slack), and no
+    // error after that.
     const second = run.tokens[1]
     expect(second).toBeDefined()
-    expect(second!.firstSeenAt).toBeLessThanOrEqual(recoveredAt + BACKOFF.max + 1_000)
-    expect(run.lastErrorAt!).toBeLessThanOrEqual(recoveredAt + BACKOFF.max + 1_000)
+    expect(second!.firstSeenAt).toBeLessThanOrEqual(recoveredAt + BACKOFF.max + SLACK_MS)
+    expect(run.lastErrorAt!).toBeLessThanOrEqual(recoveredAt + BACKOFF.max + SLACK_MS)
     expect(run.tokens).toHaveLength(2)
   }, 40_000)
 })
