@@ -6,7 +6,7 @@ import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/t
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Fleet } from '../../test-support/coordination/fleet.js'
 import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
-import { APPS, fleetOf, h5Key, tally } from './support.js'
+import { APPS, fleetOf, h5Key, mpKey, tally } from './support.js'
 
 describe('compare-and-refresh: 4 processes × 25 reports of one dead token', () => {
   let redis: RedisServer
@@ -49,5 +49,26 @@ describe('compare-and-refresh: 4 processes × 25 reports of one dead token', () 
     const late = tally((await fleet.herd({ key: h5Key, callers: 3, op: 'refresh', ifValue: dead })).flatMap((r) => r.outcomes))
     expect([...late.tokens]).toEqual([fresh])
     expect(fake.calls('token')).toBe(1)
+  })
+
+  it('stable mode: one forced stable_token call for all reports, the reported token is dead afterwards', async () => {
+    // The platform would hand the reported token back unforced (it has hours left): only force_refresh, sent on a
+    // confirmed rejection, replaces it. One such call for the deployment, however many report it.
+    fake = await startFakeWeChat({ apps: APPS, latencyMs: { stable_token: 200 } })
+    fleet = await fleetOf(4, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: redis.url }])
+    const first = tally((await fleet.herd({ key: mpKey, callers: 5, op: 'get' })).flatMap((r) => r.outcomes))
+    expect(first.tokens.size).toBe(1)
+    const rejected = [...first.tokens][0]!
+    fake.resetCalls()
+
+    const reports = (await fleet.herd({ key: mpKey, callers: 25, op: 'refresh', ifValue: rejected })).flatMap((r) => r.outcomes)
+    const { tokens, errors } = tally(reports)
+    expect(errors).toEqual([])
+    expect(fake.calls('stable_token')).toBe(1)
+    expect(tokens.size).toBe(1)
+    const fresh = [...tokens][0]!
+    expect(fresh).not.toBe(rejected)
+    expect(fake.isTokenValid(rejected)).toBe(false)
+    expect(fake.isTokenValid(fresh!)).toBe(true)
   })
 })
