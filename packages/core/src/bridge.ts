@@ -165,8 +165,10 @@ export class CredentialBridge {
 
   /**
    * Reads a credential: the nearest live copy, else the fallback (or the source), whose result is written
-   * to every tier. Concurrent misses of one key share one fallback/source call. Resolves `null` when
-   * nothing is stored and nothing produced a value. Values are shared and frozen: copy before changing.
+   * to every tier. Concurrent misses of one key share one fallback/source call, across processes too (through
+   * the lock of the first lock-capable tier). A hit with less than `refreshAhead` left also starts one background
+   * refresh. Resolves `null` when nothing is stored and nothing produced a value. Values are shared and frozen:
+   * copy before changing.
    */
   get<K extends CredentialKind>(
     kind: K,
