@@ -123,6 +123,17 @@ describe('failure memory', () => {
     expect(sourceCalls).toBe(1)
   })
 
+  it('a compare-and-refresh inside the window gets the remembered error too, without a platform call', async () => {
+    const { source, state } = failingSource(() => new Error('platform down'))
+    bridge = createBridge({ stores: [memoryStore()], source, failureBackoff: { min: 10_000 } })
+    await bridge.setAccessToken(key, { access_token: 'dead' }, 60)
+    const first = await bridge.refreshAccessToken(key, { ifValue: 'dead' }).catch((e: unknown) => e)
+    const second = await bridge.refreshAccessToken(key, { ifValue: 'dead' }).catch((e: unknown) => e)
+    expect((first as Error).message).toBe('platform down')
+    expect(second).toBe(first)
+    expect(state.calls).toBe(1)
+  })
+
   it('set and remove end the window', async () => {
     const { source, state } = failingSource(() => new Error('platform down'))
     bridge = createBridge({ stores: [memoryStore()], source, failureBackoff: { min: 10_000 } })

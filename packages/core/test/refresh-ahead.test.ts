@@ -67,6 +67,16 @@ describe('refresh-ahead', () => {
     expect(calls).toEqual([{ reason: 'refresh-ahead', previous: { value: { access_token: 'old' }, expiresAt: expect.any(Number) } }])
   })
 
+  it('a hit in a network tier (no memory tier in front) refreshes ahead too', async () => {
+    const { source, calls } = platform((n) => ({ token: `new-${n}`, expiresIn: 7200 }), 20)
+    const bridge = track(createBridge({ stores: [sqliteStore({ path: join(dir, 'only.db') })], source, refreshAhead: 60_000 }))
+    await bridge.setAccessToken(key, { access_token: 'old' }, 30)
+    expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'old' })
+    await sleep(200)
+    expect(calls.map((c) => c.reason)).toEqual(['refresh-ahead'])
+    expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'new-1' })
+  })
+
   it('outside the window no refresh runs; refreshAhead: 0 turns it off', async () => {
     const { source, calls } = platform((n) => ({ token: `new-${n}`, expiresIn: 7200 }))
     const far = track(createBridge({ stores: [memoryStore()], source, refreshAhead: 60_000 }))
