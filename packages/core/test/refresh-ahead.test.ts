@@ -9,6 +9,7 @@ import {
   type BridgeEvents,
   type CredentialBridge,
   type CredentialSource,
+  type CredentialStore,
   type SourceContext,
 } from '@open-bridge/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -69,7 +70,17 @@ describe('refresh-ahead', () => {
 
   it('a hit in a network tier (no memory tier in front) refreshes ahead too', async () => {
     const { source, calls } = platform((n) => ({ token: `new-${n}`, expiresIn: 7200 }), 20)
-    const bridge = track(createBridge({ stores: [sqliteStore({ path: join(dir, 'only.db') })], source, refreshAhead: 60_000 }))
+    // An asynchronous tier (as Redis is): no getSync, so the hit comes through the read-through path.
+    const sqlite = sqliteStore({ path: join(dir, 'only.db') })
+    const asyncTier: CredentialStore = {
+      name: 'async',
+      get: sqlite.get,
+      set: sqlite.set,
+      delete: sqlite.delete,
+      close: sqlite.close,
+      lock: sqlite.lock,
+    }
+    const bridge = track(createBridge({ stores: [asyncTier], source, refreshAhead: 60_000 }))
     await bridge.setAccessToken(key, { access_token: 'old' }, 30)
     expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'old' })
     await sleep(200)
