@@ -1,4 +1,4 @@
-import type { CredentialValue } from './credentials.js'
+import type { CredentialKind, CredentialValue } from './credentials.js'
 import { BridgeError, describeType } from './errors.js'
 import type { StoredRecord } from './store.js'
 
@@ -21,8 +21,28 @@ export function isLive(record: StoredRecord, now: number = Date.now()): boolean 
   return record.expiresAt === null || record.expiresAt > now
 }
 
-/** A credential value must be a plain object (what every tier can serialise). */
-export function assertCredentialValue(value: unknown, field: string): asserts value is CredentialValue {
+/** The field(s) that carry the credential of each kind: each must be a non-empty string. */
+export const CREDENTIAL_FIELDS: { readonly [K in CredentialKind]: readonly string[] } = {
+  access_token: ['access_token'],
+  user_access_token: ['access_token'],
+  session_key: ['session_key'],
+  encrypt_key: ['encrypt_key', 'iv'],
+  ticket: ['ticket'],
+}
+const ANY_CREDENTIAL_FIELD = ['access_token', 'session_key', 'encrypt_key', 'ticket'] as const
+/** Deeper than any platform reply; bounds the walk (and its recursion) on a hostile value. */
+const MAX_DEPTH = 32
+
+/**
+ * A credential value must be what every tier stores alike: a plain JSON object (no function, BigInt, symbol,
+ * Date or other class instance, `toJSON`, non-finite number, sparse array or cycle anywhere inside — JSON would
+ * change or drop each, so a memory tier and a Redis tier would hold different things), carrying its credential
+ * as a non-empty string. With `kind`, that is the kind's field (`encrypt_key` needs `iv` too); without, at
+ * least one of `access_token`, `session_key`, `encrypt_key`, `ticket`, and every one present a non-empty string.
+ * Fields set to `undefined` are allowed: JSON leaves them out, and a reader sees them absent either way.
+ * Throws `E_INVALID_VALUE` naming the field at fault (`value.extra.list[2]`), never printing a value.
+ */
+export function assertCredentialValue(value: unknown, field: string, kind?: CredentialKind): asserts value is CredentialValue {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BridgeError('E_INVALID_VALUE', `${field} must be a plain object, got ${describeType(value)}`, { field })
   }
@@ -30,6 +50,72 @@ export function assertCredentialValue(value: unknown, field: string): asserts va
   if (proto !== Object.prototype && proto !== null) {
     throw new BridgeError('E_INVALID_VALUE', `${field} must be a plain object, got an instance of a class`, { field })
   }
+  const fields = value as Record<string, unknown>
+  if (kind !== undefined && Object.prototype.hasOwnProperty.call(CREDENTIAL_FIELDS, kind)) {
+    for (const name of CREDENTIAL_FIELDS[kind]) requireCredentialString(fields[name], `${field}.${name}`)
+  } else {
+    let found = false
+    for (const name of ANY_CREDENTIAL_FIELD) {
+      if (fields[name] === undefined) continue
+      requireCredentialString(fields[name], `${field}.${name}`)
+      found = true
+    }
+    if (!found) {
+      throw new BridgeError('E_INVALID_VALUE', `${field} must carry its credential (access_token, session_key, encrypt_key or ticket) as a string`, {
+        field,
+      })
+    }
+  }
+  assertJsonFaithful(value, field, [], 0)
+}
+
+function requireCredentialString(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new BridgeError('E_INVALID_VALUE', `${field} must be a non-empty string, got ${value === '' ? 'an empty string' : describeType(value)}`, {
+      field,
+    })
+  }
+}
+
+/** Walks the value once; `ancestors` is the path from the root, so a cycle is found without a Set per call. */
+function assertJsonFaithful(value: unknown, field: string, ancestors: object[], depth: number): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return
+    case 'number':
+      if (!Number.isFinite(value)) refuse(field, 'is not a finite number (JSON would store null)')
+      return
+    case 'undefined':
+      return
+    case 'object':
+      break
+    default:
+      refuse(field, `is ${describeType(value)}, which JSON cannot store`)
+  }
+  if (value === null) return
+  if (depth >= MAX_DEPTH) refuse(field, `nests deeper than ${MAX_DEPTH} levels`)
+  if (ancestors.includes(value)) refuse(field, 'refers back to itself (a cycle)')
+  if (Object.getOwnPropertySymbols(value).length > 0) refuse(field, 'has symbol keys, which JSON drops')
+  ancestors.push(value)
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) refuse(`${field}[${i}]`, 'is a hole in a sparse array (JSON would store null)')
+      if (value[i] === undefined) refuse(`${field}[${i}]`, 'is undefined inside an array (JSON would store null)')
+      assertJsonFaithful(value[i], `${field}[${i}]`, ancestors, depth + 1)
+    }
+  } else {
+    const proto = Object.getPrototypeOf(value) as unknown
+    if (proto !== Object.prototype && proto !== null) refuse(field, 'is not a plain object (a Date, Map, Buffer or class instance)')
+    const fields = value as Record<string, unknown>
+    if (typeof fields.toJSON === 'function') refuse(`${field}.toJSON`, 'is a toJSON function, which would change what JSON stores')
+    for (const name of Object.keys(fields)) assertJsonFaithful(fields[name], `${field}.${name}`, ancestors, depth + 1)
+  }
+  ancestors.pop()
+}
+
+function refuse(field: string, problem: string): never {
+  throw new BridgeError('E_INVALID_VALUE', `${field} ${problem}`, { field })
 }
 
 /** Numbers are not secret; anything else is described by type only. */
