@@ -29,7 +29,7 @@ export const CREDENTIAL_FIELDS: { readonly [K in CredentialKind]: readonly strin
   encrypt_key: ['encrypt_key', 'iv'],
   ticket: ['ticket'],
 }
-const ANY_CREDENTIAL_FIELD = ['access_token', 'session_key', 'encrypt_key', 'ticket'] as const
+const ANY_CREDENTIAL_FIELD = ['access_token', 'refresh_token', 'session_key', 'encrypt_key', 'ticket'] as const
 /** Deeper than any platform reply; bounds the walk (and its recursion) on a hostile value. */
 const MAX_DEPTH = 32
 
@@ -38,7 +38,9 @@ const MAX_DEPTH = 32
  * Date or other class instance, `toJSON`, non-finite number, sparse array or cycle anywhere inside — JSON would
  * change or drop each, so a memory tier and a Redis tier would hold different things), carrying its credential
  * as a non-empty string. With `kind`, that is the kind's field (`encrypt_key` needs `iv` too); without, at
- * least one of `access_token`, `session_key`, `encrypt_key`, `ticket`, and every one present a non-empty string.
+ * least one of `access_token`, `refresh_token`, `session_key`, `encrypt_key`, `ticket`, and every one present a
+ * non-empty string. One exception: a refresh record `{ access_token: '', refresh_token: '…' }` (how a user token
+ * is kept for renewal) is accepted, for `user_access_token` and without a kind.
  * Fields set to `undefined` are allowed: JSON leaves them out, and a reader sees them absent either way.
  * Throws `E_INVALID_VALUE` naming the field at fault (`value.extra.list[2]`), never printing a value.
  */
@@ -51,13 +53,18 @@ export function assertCredentialValue(value: unknown, field: string, kind?: Cred
     throw new BridgeError('E_INVALID_VALUE', `${field} must be a plain object, got an instance of a class`, { field })
   }
   const fields = value as Record<string, unknown>
+  // A user token's refresh record (`{ access_token: '', refresh_token }`, kept to renew an expired token)
+  // carries its credential in refresh_token.
+  const refreshRecord = typeof fields.refresh_token === 'string' && fields.refresh_token.length > 0 && fields.access_token === ''
   if (kind !== undefined && Object.prototype.hasOwnProperty.call(CREDENTIAL_FIELDS, kind)) {
-    for (const name of CREDENTIAL_FIELDS[kind]) requireCredentialString(fields[name], `${field}.${name}`)
+    if (!(kind === 'user_access_token' && refreshRecord)) {
+      for (const name of CREDENTIAL_FIELDS[kind]) requireCredentialString(fields[name], `${field}.${name}`)
+    }
   } else {
     let found = false
     for (const name of ANY_CREDENTIAL_FIELD) {
       if (fields[name] === undefined) continue
-      requireCredentialString(fields[name], `${field}.${name}`)
+      if (!(name === 'access_token' && refreshRecord)) requireCredentialString(fields[name], `${field}.${name}`)
       found = true
     }
     if (!found) {

@@ -202,3 +202,12 @@ describe('errors are recognised by brand, and causes are sanitised', () => {
     expect(scrubSecrets('mongodb+srv://a:b@c/d and http://x@y')).toBe('mongodb+srv://***@c/d and http://***@y')
   })
 })
+
+describe('the refresh record of a user token', () => {
+  it('{ access_token: "", refresh_token } passes (kind-less and user_access_token); without a refresh_token it does not', () => {
+    expect(() => assertCredentialValue({ access_token: '', refresh_token: 'REFRESH' }, 'value')).not.toThrow()
+    expect(() => assertCredentialValue({ access_token: '', refresh_token: 'REFRESH' }, 'value', 'user_access_token')).not.toThrow()
+    expect(() => assertCredentialValue({ access_token: '', refresh_token: 'REFRESH' }, 'value', 'access_token')).toThrow()
+    expect(() => assertCredentialValue({ access_token: '', refresh_token: '' }, 'value')).toThrow(expect.objectContaining({ field: 'value.access_token' }))
+  })
+})
