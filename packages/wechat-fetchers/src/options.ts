@@ -92,7 +92,7 @@ function resolveHosts(base: unknown): { weixin: string; qq: string } {
   // Plain objects only: a URL instance has no own keys and would otherwise read as "both hosts default".
   const proto = typeof base === 'object' && base !== null ? (Object.getPrototypeOf(base) as unknown) : undefined
   if (proto !== Object.prototype && proto !== null) throw invalidArgument('baseUrl', 'must be a URL string or { weixin?, qq? }')
-  for (const key of Object.keys(base)) {
+  for (const key of Object.keys(base as object)) {
     if (key !== 'weixin' && key !== 'qq') throw invalidArgument(`baseUrl.${key}`, "names no host (use 'weixin' or 'qq')")
   }
   const { weixin, qq } = base as { weixin?: unknown; qq?: unknown }
