@@ -1,6 +1,8 @@
 import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createBridge } from '../bridge.js'
 import { isBridgeError } from '../errors.js'
+import type { BridgeEvents } from '../events.js'
 import { assertCredentialValue } from '../expiry.js'
 import type { CredentialStore, StoredRecord } from '../store.js'
 import { lockContract } from './lock-contract.js'
@@ -232,11 +234,12 @@ function errorsAndValuesContract(name: string, options: StoreContractOptions): v
     if (options.failing === undefined) return
     const makeFailing = options.failing
 
-    it('a refused operation rejects with an open-bridge error that carries neither the value nor a secret', async () => {
+    it('a refused operation rejects with an open-bridge error that carries neither the value nor a secret, nor do tier-error events', async () => {
       const failing = await makeFailing()
       const token = `TOKEN-${Math.random().toString(36).slice(2)}-SECRET`
       const key = `${prefix()}:refused`
       const errors: unknown[] = []
+      const events: BridgeEvents['tier-error'][] = []
       try {
         for (const run of [
           () => failing.store.set(key, { value: { access_token: token, nested: { again: token } }, expiresAt: Date.now() + 60_000 }),
@@ -250,9 +253,23 @@ function errorsAndValuesContract(name: string, options: StoreContractOptions): v
             errors.push(error)
           }
         }
+        // Through a bridge, as an application sees it: what a logger of `tier-error` events would print.
+        const bridge = createBridge({ stores: [failing.store] })
+        bridge.on('tier-error', (event) => void events.push(event))
+        const appKey = { appid: `wxcontract${run}`, platform: 'weixin-mp' } as const
+        await bridge.setAccessToken(appKey, { access_token: token }, 3600).catch((error: unknown) => errors.push(error))
+        await bridge.getAccessToken(appKey).catch((error: unknown) => errors.push(error))
+        await bridge.close()
       } finally {
         await failing.store.close().catch((error: unknown) => errors.push(error))
         await failing.cleanup?.()
+      }
+      expect(events.length).toBeGreaterThanOrEqual(1)
+      for (const event of events) {
+        expect(isBridgeError(event.error), `tier-error not an open-bridge error: ${inspect(event.error)}`).toBe(true)
+        const shown = everyRendering(event)
+        expect(shown).not.toContain(token)
+        for (const secret of failing.secrets ?? []) expect(shown).not.toContain(secret)
       }
       // At least the writes must have been refused, or the failing store does not fail.
       expect(errors.length).toBeGreaterThanOrEqual(2)
