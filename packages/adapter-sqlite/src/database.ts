@@ -21,11 +21,12 @@ const COLUMNS: Record<string, readonly string[]> = { credentials: ['key', 'value
 
 /**
  * Opens (creating if needed) the database file for sharing between processes: WAL, so readers never wait
- * for a writer; a SHORT blocking busy wait (`blockingWaitMs`): better-sqlite3 is synchronous, so SQLite's own
- * busy handler freezes the event loop for as long as it waits. The store retries past it asynchronously.
+ * for a writer; a SHORT blocking busy wait (`blockingWaitMs`) once set up: better-sqlite3 is synchronous, so
+ * SQLite's own busy handler freezes the event loop for as long as it waits. The store retries past it
+ * asynchronously.
  * Every failure to open is a `SqliteStoreError` naming the path's problem.
  */
-export function openDatabase(path: string, blockingWaitMs: number): Database.Database {
+export function openDatabase(path: string, blockingWaitMs: number, setupWaitMs: number): Database.Database {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
     // Create the file ourselves, owner-only: SQLite gives the -wal and -shm files the main file's mode.
@@ -35,7 +36,10 @@ export function openDatabase(path: string, blockingWaitMs: number): Database.Dat
   }
   let db: Database.Database
   try {
-    db = new Database(path, { timeout: blockingWaitMs })
+    // Setting up (WAL switch, schema) happens once, synchronously, inside sqliteStore(): two processes opening a
+    // new file together contend for it, and there is no caller to retry asynchronously yet. So the setup waits
+    // up to the whole busyTimeout; every statement after it keeps to the short blocking wait.
+    db = new Database(path, { timeout: setupWaitMs })
   } catch (error) {
     throw pathFailure(path, error) ?? new SqliteStoreError('E_SQLITE_PATH', `sqliteStore path ${path} cannot be opened`, { field: 'path' })
   }
@@ -47,6 +51,7 @@ export function openDatabase(path: string, blockingWaitMs: number): Database.Dat
     checkSchema(db, path)
     db.exec(SCHEMA)
     checkSchema(db, path)
+    db.pragma(`busy_timeout = ${Math.floor(blockingWaitMs)}`)
   } catch (error) {
     db.close()
     if (error instanceof SqliteStoreError) throw error

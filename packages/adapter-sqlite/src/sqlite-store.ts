@@ -16,7 +16,7 @@ interface Row {
  */
 export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
   const { path, pruneInterval, busyTimeout, name } = resolveOptions(options)
-  const db = openDatabase(path, Math.min(busyTimeout, BLOCKING_WAIT_MS))
+  const db = openDatabase(path, Math.min(busyTimeout, BLOCKING_WAIT_MS), busyTimeout)
   const retry = <T>(operation: string, run: () => T, literals?: () => readonly string[]): Promise<T> =>
     runWithBusyRetry(run, busyTimeout, operation, path, literals)
 

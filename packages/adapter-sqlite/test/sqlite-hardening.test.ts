@@ -126,3 +126,19 @@ describe('sqliteStore file problems are typed errors naming the path’s problem
     expect(open(newPath(), options)).toMatchObject({ code: 'E_INVALID_CONFIG', field })
   })
 })
+
+describe('sqliteStore setup under contention', () => {
+  it('opens a file whose write lock another process holds for a moment (the one-time setup waits up to busyTimeout)', async () => {
+    const path = newPath()
+    // Created and in WAL mode, then locked: the new store's setup statements must wait, not fail.
+    const holder = await holdWriteLock(path, 300)
+    try {
+      const store = sqliteStore({ path, busyTimeout: 5_000 })
+      await store.set('uni-id:weixin-mp:wx9:access-token', { value: { access_token: 'opened' }, expiresAt: null })
+      expect((await store.get('uni-id:weixin-mp:wx9:access-token'))?.value).toEqual({ access_token: 'opened' })
+      await store.close()
+    } finally {
+      await holder.kill()
+    }
+  })
+})
