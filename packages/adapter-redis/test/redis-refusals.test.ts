@@ -50,13 +50,17 @@ let n = 0
 const token = () => `TOKEN-${process.pid}-${++n}-${Math.random().toString(36).slice(2)}`
 
 /** A bridge over `store` alone; resolves every error thrown and every tier-error event of one write and one read. */
-async function refusalsThroughBridge(store: CredentialStore, secret: string): Promise<{ thrown: unknown[]; events: BridgeEvents['tier-error'][] }> {
+async function refusalsThroughBridge(
+  store: CredentialStore,
+  secret: string,
+  expiresIn = 3600,
+): Promise<{ thrown: unknown[]; events: BridgeEvents['tier-error'][] }> {
   const bridge = createBridge({ stores: [store] })
   const events: BridgeEvents['tier-error'][] = []
   bridge.on('tier-error', (event) => void events.push(event))
   const thrown: unknown[] = []
   const key = { appid: `wx${n}`, platform: 'weixin-mp' } as const
-  await bridge.setAccessToken(key, { access_token: secret, refresh_token: secret }, 3600).catch((error: unknown) => thrown.push(error))
+  await bridge.setAccessToken(key, { access_token: secret, refresh_token: secret }, expiresIn).catch((error: unknown) => thrown.push(error))
   await bridge.setAccessToken(key, { access_token: secret }).catch((error: unknown) => thrown.push(error))
   await bridge.getAccessToken(key).catch((error: unknown) => thrown.push(error))
   // A direct call: what a caller of the store itself sees.
@@ -108,6 +112,15 @@ describe('redisStore refusals carry no credential', () => {
       expect(event.error).toMatchObject({ code: 'E_REDIS_AUTH', message: expect.stringContaining('authentication failed') })
     }
     expectClean([...thrown, ...events], [secret, PASSWORD, `Wrong-${PASSWORD}`])
+  })
+
+  it('an expiry Redis rejects (a life of 1e290 s, which the bridge accepts as finite): E_REDIS_REFUSED, no token', async () => {
+    const secret = token()
+    const { thrown, events } = await refusalsThroughBridge(redisStore({ url: primary.url }), secret, 1e290)
+    const sets = events.filter((e) => e.operation === 'set')
+    expect(sets.length).toBeGreaterThanOrEqual(1)
+    for (const event of sets) expect(event.error).toMatchObject({ code: 'E_REDIS_REFUSED' })
+    expectClean([...thrown, ...events], [secret])
   })
 
   it('the right password works (the refusals above are about the password)', async () => {
