@@ -115,7 +115,7 @@ function assertJsonFaithful(value: unknown, field: string, ancestors: object[], 
     const proto = Object.getPrototypeOf(value) as unknown
     if (proto !== Object.prototype && proto !== null) refuse(field, 'is not a plain object (a Date, Map, Buffer or class instance)')
     const fields = value as Record<string, unknown>
-    if (typeof fields.toJSON === 'function') refuse(`${field}.toJSON`, 'is a toJSON function, which would change what JSON stores')
+    // A `toJSON` (which would change what JSON stores) is a function field, refused like any other.
     for (const name of Object.keys(fields)) assertJsonFaithful(fields[name], `${field}.${name}`, ancestors, depth + 1)
   }
   ancestors.pop()
