@@ -28,12 +28,16 @@ export async function freePort(): Promise<number> {
   })
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * `extraArgs` configure the server, e.g. `['--requirepass', 'pw']`, `['--replicaof', '127.0.0.1', String(port)]`
+ * (a read-only replica) or `['--maxmemory', '1', '--maxmemory-policy', 'noeviction']` (every write refused: OOM).
+ */
+export async function startRedisServer(extraArgs: readonly string[] = []): Promise<RedisServer> {
   const port = await freePort()
   let child: ChildProcess | undefined
 
   const start = async () => {
-    child = await spawnRedisServer(port)
+    child = await spawnRedisServer(port, extraArgs)
   }
 
   const kill = async () => {

@@ -1,6 +1,6 @@
 import type { CredentialStore, StoredRecord } from '@open-bridge/core'
 import type { Keyv } from 'keyv'
-import { KeyvStoreError } from './errors.js'
+import { keyvFailure, KeyvStoreError } from './errors.js'
 import { readRecord } from './record.js'
 
 export interface KeyvStoreOptions {
@@ -27,12 +27,25 @@ export function keyvStore(keyv: Keyv<unknown>, options: KeyvStoreOptions = {}): 
   // Without a serializer Keyv hands the very object it was given to its store and back (a Map store keeps
   // references), so the store copies on the way in and out; with one, the JSON round trip already copies.
   const copy = <T>(value: T): T => (keyv.serialize ? value : structuredClone(value))
+  const remove = async (key: string): Promise<void> => {
+    try {
+      // Keyv resolves false both for a missing key and for a failure it swallowed, so the result says nothing.
+      await keyv.delete(key)
+    } catch (error) {
+      throw keyvFailure('delete', error)
+    }
+  }
 
   return {
     name,
 
     async get(key) {
-      const stored: unknown = await keyv.get(key)
+      let stored: unknown
+      try {
+        stored = await keyv.get(key)
+      } catch (error) {
+        throw keyvFailure('get', error)
+      }
       if (stored === undefined) return undefined
       const record = readRecord(stored)
       return record.expiresAt !== null && record.expiresAt <= Date.now() ? undefined : copy(record)
@@ -45,20 +58,21 @@ export function keyvStore(keyv: Keyv<unknown>, options: KeyvStoreOptions = {}): 
         // Rounded up so Keyv never drops the entry before its own expiry has passed.
         ttl = Math.ceil(record.expiresAt - Date.now())
         if (ttl <= 0) {
-          await keyv.delete(key)
+          await remove(key)
           return
         }
       }
       const entry: StoredRecord = { value: copy(record.value), expiresAt: record.expiresAt }
-      if (!(await keyv.set(key, entry, ttl))) {
-        throw new KeyvStoreError('E_KEYV_WRITE_FAILED', 'the Keyv store did not take the write (keyv.set resolved false)')
+      let taken: boolean
+      try {
+        taken = await keyv.set(key, entry, ttl)
+      } catch (error) {
+        throw keyvFailure('set', error, [JSON.stringify(record.value), ...stringsOf(record.value)])
       }
+      if (!taken) throw new KeyvStoreError('E_KEYV_WRITE_FAILED', 'the Keyv store did not take the write (keyv.set resolved false)')
     },
 
-    async delete(key) {
-      // Keyv resolves false both for a missing key and for a failure it swallowed, so the result says nothing.
-      await keyv.delete(key)
-    },
+    delete: remove,
 
     async close() {},
   }
@@ -72,4 +86,11 @@ function isKeyv(keyv: unknown): keyv is Keyv<unknown> {
   if (typeof keyv !== 'object' || keyv === null || !('store' in keyv) || !('serialize' in keyv)) return false
   const { get, set, delete: remove } = keyv as Partial<Record<'get' | 'set' | 'delete', unknown>>
   return typeof get === 'function' && typeof set === 'function' && typeof remove === 'function'
+}
+
+/** The strings inside a value, to mask from a driver message should one quote what it was writing. */
+function stringsOf(value: unknown, depth = 0): string[] {
+  if (typeof value === 'string') return value.length >= 6 ? [value] : []
+  if (typeof value !== 'object' || value === null || depth > 8) return []
+  return Object.values(value).flatMap((child) => stringsOf(child, depth + 1))
 }

@@ -27,7 +27,26 @@ afterAll(async () => {
   await server?.stop()
 })
 
-runStoreContract('keyvStore (Keyv, default Map store)', { create: () => keyvStore(new Keyv()), lock: false })
+/**
+ * A Keyv store that fails the way drivers do: the error quotes what it was sent (message and a `command.args`
+ * field, as ioredis' ReplyError does) and has a code. keyvStore must pass on none of it.
+ */
+function quotingFailingStore(): Map<string, unknown> {
+  const store = new Map<string, unknown>()
+  const fail = (command: string, args: unknown[]) =>
+    Promise.reject(Object.assign(new Error(`READONLY refused ${command} ${JSON.stringify(args)}`), { name: 'ReplyError', code: 'READONLY', command: { name: command, args } }))
+  return Object.assign(store, {
+    get: (key: string) => fail('get', [key]),
+    set: (key: string, value: unknown) => fail('set', [key, value]),
+    delete: (key: string) => fail('del', [key]),
+  }) as never
+}
+
+runStoreContract('keyvStore (Keyv, default Map store)', {
+  create: () => keyvStore(new Keyv()),
+  lock: false,
+  failing: () => ({ store: keyvStore(new Keyv({ store: quotingFailingStore(), throwOnErrors: true })) }),
+})
 runStoreContract('keyvStore (Keyv, Map store, serialization off)', {
   create: () => keyvStore(new Keyv({ serialize: undefined, deserialize: undefined })),
   lock: false,

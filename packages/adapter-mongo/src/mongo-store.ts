@@ -1,51 +1,94 @@
 import type { CredentialStore, StoredRecord } from '@open-bridge/core'
+import type { Collection, Db } from 'mongodb'
 import { fromDocument, toDocument, type CredentialDocument, type WrittenDocument } from './document.js'
-import { isDuplicateKeyError } from './errors.js'
+import { isDuplicateKeyError, mongoFailure } from './errors.js'
 import { mongoLock, type LockDocument } from './mongo-lock.js'
 import { resolveOptions, type MongoStoreOptions } from './options.js'
 import { lazyTtlIndex } from './ttl-index.js'
 
+interface Collections {
+  credentials: Collection<CredentialDocument>
+  locks: Collection<LockDocument>
+}
+
 /**
  * A MongoDB tier in uni-open-bridge's collection `opendb-open-data`: `_id` is the storage key, `value`
  * the credential object, `expired` a Date under a TTL index (absent = never). Offers a lock through a
- * second collection.
+ * second collection. Every driver error leaves as a `MongoStoreError` with a sanitised cause.
  */
 export function mongoStore(options: MongoStoreOptions): CredentialStore {
-  const { db, ownClient, collection, lockCollection, name } = resolveOptions(options)
-  // ignoreUndefined: a field set to undefined is left out, as JSON would, instead of stored as null.
-  const credentials = db.collection<CredentialDocument>(collection, { ignoreUndefined: true })
-  const locks = db.collection<LockDocument>(lockCollection)
-  const ensureTtlIndex = lazyTtlIndex(credentials, 'expired')
+  const { connection, secrets, collection, lockCollection, name } = resolveOptions(options)
+  const credentialsIndex = lazyTtlIndex<CredentialDocument>('expired')
+  const locksIndex = lazyTtlIndex<LockDocument>('expiresAt')
+  // One pair of collection objects per Db: a reconnect brings a new Db.
+  const byDb = new WeakMap<Db, Collections>()
+  const collections = async (): Promise<Collections> => {
+    const db = await connection.db()
+    let pair = byDb.get(db)
+    if (pair === undefined) {
+      pair = {
+        // ignoreUndefined: a field set to undefined is left out, as JSON would, instead of stored as null.
+        credentials: db.collection<CredentialDocument>(collection, { ignoreUndefined: true }),
+        locks: db.collection<LockDocument>(lockCollection),
+      }
+      byDb.set(db, pair)
+    }
+    return pair
+  }
+  /** Runs one operation; a driver error is reported to the connection (a lost server means a fresh client) and wrapped. */
+  const guarded = async <T>(operation: string, run: (c: Collections) => Promise<T>, literals: readonly string[] = []): Promise<T> => {
+    try {
+      return await run(await collections())
+    } catch (error) {
+      connection.failed(error)
+      throw mongoFailure(operation, error, [...secrets, ...literals])
+    }
+  }
   let closed = false
 
-  const remove = async (key: string): Promise<void> => {
-    await credentials.deleteOne({ _id: key })
-  }
-  const replace = (key: string, document: WrittenDocument) => credentials.replaceOne({ _id: key }, document, { upsert: true })
+  const remove = (key: string): Promise<void> => guarded('delete', async ({ credentials }) => void (await credentials.deleteOne({ _id: key })))
+  const replace = (credentials: Collection<CredentialDocument>, key: string, document: WrittenDocument) =>
+    credentials.replaceOne({ _id: key }, document, { upsert: true })
 
   return {
     name,
-    lock: mongoLock(locks, lazyTtlIndex(locks, 'expiresAt')),
+    lock: mongoLock((operation, run, token) =>
+      guarded(
+        operation,
+        async ({ locks }) => {
+          if (operation === 'lock acquire') await locksIndex(locks)
+          return run(locks)
+        },
+        [token],
+      ),
+    ),
 
-    async get(key) {
-      const document = await credentials.findOne({ _id: key }, { projection: { _id: 0, value: 1, expired: 1 } })
-      if (document === null) return undefined
-      const record = fromDocument(document)
-      // The TTL monitor runs only every 60 s, so an expired document may still be there.
-      return record.expiresAt !== null && record.expiresAt <= Date.now() ? undefined : record
-    },
+    get: (key) =>
+      guarded('get', async ({ credentials }) => {
+        const document = await credentials.findOne({ _id: key }, { projection: { _id: 0, value: 1, expired: 1 } })
+        if (document === null) return undefined
+        const record = fromDocument(document)
+        // The TTL monitor runs only every 60 s, so an expired document may still be there.
+        return record.expiresAt !== null && record.expiresAt <= Date.now() ? undefined : record
+      }),
 
     async set(key: string, record: StoredRecord) {
       if (record.expiresAt !== null && record.expiresAt <= Date.now()) return remove(key)
-      await ensureTtlIndex()
       const document = toDocument(record)
-      try {
-        await replace(key, document)
-      } catch (error) {
-        // Two first upserts of one key can race to insert it; the loser replaces the winner's document.
-        if (!isDuplicateKeyError(error)) throw error
-        await replace(key, document)
-      }
+      await guarded(
+        'set',
+        async ({ credentials }) => {
+          await credentialsIndex(credentials)
+          try {
+            await replace(credentials, key, document)
+          } catch (error) {
+            // Two first upserts of one key can race to insert it; the loser replaces the winner's document.
+            if (!isDuplicateKeyError(error)) throw error
+            await replace(credentials, key, document)
+          }
+        },
+        stringsOf(record.value),
+      )
     },
 
     delete: remove,
@@ -53,7 +96,14 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
     async close() {
       if (closed) return
       closed = true
-      await ownClient?.close()
+      await connection.close()
     },
   }
+}
+
+/** The strings inside a value, to mask from a driver message should one quote the document. */
+function stringsOf(value: unknown, depth = 0): string[] {
+  if (typeof value === 'string') return value.length >= 6 ? [value] : []
+  if (typeof value !== 'object' || value === null || depth > 8) return []
+  return Object.values(value).flatMap((child) => stringsOf(child, depth + 1))
 }

@@ -1,4 +1,5 @@
 import { MongoClient, type Db } from 'mongodb'
+import { callerConnection, ownConnection, type MongoConnection } from './connection.js'
 import { MongoStoreError } from './errors.js'
 
 interface MongoStoreCommonOptions {
@@ -15,6 +16,8 @@ export interface MongoStoreDbOptions extends MongoStoreCommonOptions {
   db: Db
   url?: undefined
   dbName?: undefined
+  connectTimeout?: undefined
+  serverSelectionTimeout?: undefined
 }
 
 /** Let the store create (and on `close()`, close) its own client. */
@@ -23,14 +26,25 @@ export interface MongoStoreUrlOptions extends MongoStoreCommonOptions {
   url: string
   dbName: string
   db?: undefined
+  /** Longest a TCP connection may take to open, in ms. Default 2,000 (the driver's is 30,000). */
+  connectTimeout?: number
+  /**
+   * Longest an operation waits for a usable server, in ms. Default 2,000 (the driver's is 30,000). After a
+   * failure the store drops its client and builds a new one, after a pause growing from 200 ms to 10 s.
+   */
+  serverSelectionTimeout?: number
 }
+
+/** Node timers take at most 2^31 - 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
 
 export type MongoStoreOptions = MongoStoreDbOptions | MongoStoreUrlOptions
 
 export interface ResolvedMongoStoreOptions {
-  db: Db
-  /** The client the store created from `url`, which `close()` closes; `undefined` for a caller's `db`. */
-  ownClient: MongoClient | undefined
+  /** The caller's `db` as is, or the store's own client (closed by `close()`, rebuilt after failures). */
+  connection: MongoConnection
+  /** Strings to mask from driver messages: the url's user and password. */
+  secrets: string[]
   collection: string
   lockCollection: string
   name: string
@@ -49,10 +63,14 @@ export function resolveOptions(options: MongoStoreOptions): ResolvedMongoStoreOp
   if (given.db !== undefined) {
     if (given.url !== undefined) invalid('url', 'mongoStore takes either db or url, not both')
     if (given.dbName !== undefined) invalid('dbName', 'mongoStore dbName goes with url; a db already names its database')
+    if (given.connectTimeout !== undefined) invalid('connectTimeout', 'mongoStore connectTimeout goes with url; set it on your own client')
+    if (given.serverSelectionTimeout !== undefined) {
+      invalid('serverSelectionTimeout', 'mongoStore serverSelectionTimeout goes with url; set it on your own client')
+    }
     if (typeof given.db !== 'object' || given.db === null || typeof (given.db as { collection?: unknown }).collection !== 'function') {
       invalid('db', 'mongoStore db must be a Db from the mongodb driver (client.db(name))')
     }
-    return { db: given.db as Db, ownClient: undefined, collection, lockCollection, name }
+    return { connection: callerConnection(given.db as Db), secrets: [], collection, lockCollection, name }
   }
 
   if (given.url === undefined) invalid('db', 'mongoStore needs db (a Db you own) or url with dbName')
@@ -62,14 +80,42 @@ export function resolveOptions(options: MongoStoreOptions): ResolvedMongoStoreOp
   if (typeof dbName !== 'string' || dbName.length === 0 || /[/\\. "$\0]/.test(dbName)) {
     invalid('dbName', 'mongoStore dbName must be a non-empty database name without / \\ . space " $')
   }
-  let client: MongoClient
+  const connectTimeoutMS = timeout(given.connectTimeout ?? 2_000, 'connectTimeout')
+  const serverSelectionTimeoutMS = timeout(given.serverSelectionTimeout ?? 2_000, 'serverSelectionTimeout')
+  const clientOptions = { connectTimeoutMS, serverSelectionTimeoutMS }
   try {
-    client = new MongoClient(given.url)
+    // Parses the url (no connection yet); each connection attempt builds its own client from it.
+    void new MongoClient(given.url, clientOptions)
   } catch {
     // The driver's message may quote parts of the URL, so it is not passed on.
     invalid('url', 'mongoStore url is not a valid MongoDB connection string (mongodb:// or mongodb+srv://)')
   }
-  return { db: client.db(dbName), ownClient: client, collection, lockCollection, name }
+  const secrets = urlSecrets(given.url)
+  return { connection: ownConnection(given.url, dbName, clientOptions, secrets), secrets, collection, lockCollection, name }
+}
+
+function timeout(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    invalid(field, `mongoStore ${field} must be an integer of milliseconds from 1 to ${MAX_TIMER_MS}`)
+  }
+  return value
+}
+
+/** The user and password of a connection string, raw and decoded, to mask from driver messages. */
+function urlSecrets(url: string): string[] {
+  const userInfo = /^[a-z+]+:\/\/([^@/?#]*)@/i.exec(url)?.[1]
+  if (userInfo === undefined) return []
+  const found: string[] = []
+  for (const part of userInfo.split(':')) {
+    if (part.length === 0) continue
+    found.push(part)
+    try {
+      found.push(decodeURIComponent(part))
+    } catch {
+      // The driver refused such a url already.
+    }
+  }
+  return found
 }
 
 function collectionName(value: unknown, field: string): string {

@@ -3,6 +3,7 @@ import { runStoreContract } from '@open-bridge/core/testing'
 import { mongoStore, type MongoStoreOptions } from '@open-bridge/adapter-mongo'
 import { MongoClient, type CommandStartedEvent, type Db, type Document } from 'mongodb'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '../../../test-support/redis-server.js'
 
 /** Nothing listens on port 9 (discard); the driver connects lazily, so these stores never try. */
 const UNREACHABLE = 'mongodb://127.0.0.1:9'
@@ -80,7 +81,15 @@ if (url) {
     await client?.close()
   })
 
-  runStoreContract('mongoStore', { create: () => mongoStore({ url, dbName }), lock: true })
+  runStoreContract('mongoStore', {
+    create: () => mongoStore({ url, dbName }),
+    lock: true,
+    // Nothing listens on a fresh free port: every operation fails, and the url's password must not show.
+    failing: async () => ({
+      store: mongoStore({ url: `mongodb://u:Contract-pw-5@127.0.0.1:${await freePort()}`, dbName, serverSelectionTimeout: 200 }),
+      secrets: ['Contract-pw-5'],
+    }),
+  })
 
   describe('mongoStore layout (MongoDB at MONGODB_URL)', () => {
     let run = 0

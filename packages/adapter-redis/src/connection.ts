@@ -4,7 +4,13 @@ import { Redis } from 'ioredis'
  * A client for `url` that fails fast while Redis is unreachable, so the bridge falls through to the next tier
  * at once instead of waiting on a queue, and that reconnects by itself (backoff capped at 2 s, forever).
  */
-export function createFailFastClient(url: string, socketTimeout: number): Redis {
+export interface FailFastClient {
+  client: Redis
+  /** The latest error of the connection itself (refused, wrong password), cleared once it is ready. */
+  lastError(): unknown
+}
+
+export function createFailFastClient(url: string, socketTimeout: number): FailFastClient {
   const client = new Redis(url, {
     // While disconnected a command is rejected at once instead of queued until Redis comes back.
     enableOfflineQueue: false,
@@ -18,10 +24,16 @@ export function createFailFastClient(url: string, socketTimeout: number): Redis 
     connectTimeout: Math.max(socketTimeout, 1_000),
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
   })
-  // Connection errors reach callers as rejected commands (and so as `tier-error` events); without a listener
-  // ioredis would print each reconnect failure.
-  client.on('error', () => {})
-  return client
+  // Connection errors reach callers as rejected commands (and so as `tier-error` events, saying why the
+  // connection is down); without a listener ioredis would print each reconnect failure.
+  let lastError: unknown
+  client.on('error', (error: unknown) => {
+    lastError = error
+  })
+  client.on('ready', () => {
+    lastError = undefined
+  })
+  return { client, lastError: () => lastError }
 }
 
 /**

@@ -33,8 +33,11 @@ export interface RedisStoreUrlOptions extends RedisStoreCommonOptions {
 export type RedisStoreOptions = RedisStoreClientOptions | RedisStoreUrlOptions
 
 export type ResolvedRedisStoreOptions =
-  | { client: Redis | Cluster; url: undefined; socketTimeout: undefined; keyPrefix: string; name: string }
-  | { client: undefined; url: string; socketTimeout: number; keyPrefix: string; name: string }
+  | { client: Redis | Cluster; url: undefined; socketTimeout: undefined; keyPrefix: string; name: string; secrets: string[] }
+  | { client: undefined; url: string; socketTimeout: number; keyPrefix: string; name: string; secrets: string[] }
+
+/** Node timers take at most 2^31 - 1 ms; a larger delay fires at once (and warns). */
+export const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Validates every option before a client is created, so a bad option never leaves a connection behind. */
 export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
@@ -49,16 +52,66 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
     if (given.url !== undefined) invalid('url', 'redisStore takes either client or url, not both')
     if (given.socketTimeout !== undefined) invalid('socketTimeout', 'redisStore socketTimeout goes with url; set it on your own client')
     if (!isRedisClient(given.client)) invalid('client', 'redisStore client must be an ioredis Redis or Cluster instance')
-    return { client: given.client, url: undefined, socketTimeout: undefined, keyPrefix, name }
+    return { client: given.client, url: undefined, socketTimeout: undefined, keyPrefix, name, secrets: [] }
   }
 
   if (given.url === undefined) invalid('client', 'redisStore needs client (an ioredis client you own) or url')
-  if (typeof given.url !== 'string' || !/^rediss?:\/\/./.test(given.url)) invalid('url', 'redisStore url must be a redis:// or rediss:// URL')
+  const secrets = checkUrl(given.url)
   const socketTimeout = given.socketTimeout ?? 1_000
-  if (typeof socketTimeout !== 'number' || !Number.isFinite(socketTimeout) || socketTimeout <= 0) {
-    invalid('socketTimeout', 'redisStore socketTimeout must be a positive number of milliseconds')
+  // Half the limit: the first connection waits twice the socket timeout.
+  if (typeof socketTimeout !== 'number' || !Number.isFinite(socketTimeout) || socketTimeout <= 0 || socketTimeout > MAX_TIMER_MS / 2) {
+    invalid('socketTimeout', `redisStore socketTimeout must be a positive number of milliseconds up to ${Math.floor(MAX_TIMER_MS / 2)}`)
   }
-  return { client: undefined, url: given.url, socketTimeout, keyPrefix, name }
+  return { client: undefined, url: given.url as string, socketTimeout, keyPrefix, name, secrets }
+}
+
+/**
+ * Checks a connection URL the way ioredis will read it, so a malformed one is refused here, naming the part at
+ * fault, instead of throwing from inside the driver (a URIError, or a TypeError whose `input` is the whole URL
+ * with its password) or failing later on every command. Never quotes the URL. Resolves the strings to mask
+ * from driver messages: the user and password, raw and decoded.
+ */
+function checkUrl(value: unknown): string[] {
+  if (typeof value !== 'string') invalid('url', 'redisStore url must be a redis:// or rediss:// URL string')
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase()
+  if (scheme !== 'redis' && scheme !== 'rediss') invalid('url.scheme', 'redisStore url must start with redis:// or rediss://')
+  // The authority, split by hand: the WHATWG parser refuses some passwords ioredis accepts and says nothing of which part is wrong.
+  const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(value)?.[1] ?? ''
+  const at = authority.lastIndexOf('@')
+  const userInfo = at === -1 ? '' : authority.slice(0, at)
+  const hostPort = at === -1 ? authority : authority.slice(at + 1)
+  const colon = userInfo.indexOf(':')
+  const user = colon === -1 ? userInfo : userInfo.slice(0, colon)
+  const password = colon === -1 ? '' : userInfo.slice(colon + 1)
+  const secrets = [user, password].filter((part) => part.length > 0)
+  for (const [part, field] of [
+    [user, 'url.username'],
+    [password, 'url.password'],
+  ] as const) {
+    try {
+      const decoded = decodeURIComponent(part)
+      if (decoded.length > 0 && decoded !== part) secrets.push(decoded)
+    } catch {
+      invalid(field, `redisStore url has a malformed %-escape in its ${field === 'url.username' ? 'user name' : 'password'}`)
+    }
+  }
+  const hostMatch = /^(\[[0-9a-f:.]+\]|[^:[\]]*)(?::(.*))?$/i.exec(hostPort)
+  if (!hostMatch) invalid('url.host', 'redisStore url has a malformed host')
+  const port = hostMatch[2]
+  if (port !== undefined && port !== '' && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535)) {
+    invalid('url.port', 'redisStore url port must be a number from 1 to 65535')
+  }
+  const rest = value.slice(value.indexOf('//') + 2 + authority.length)
+  const path = /^[^?#]*/.exec(rest)?.[0] ?? ''
+  if (path !== '' && path !== '/' && !/^\/\d{1,9}$/.test(path)) invalid('url.db', 'redisStore url path must be a database number, e.g. /0')
+  const query = new URLSearchParams(/\?([^#]*)/.exec(rest)?.[1] ?? '')
+  const db = query.get('db')
+  if (db !== null && !/^\d{1,9}$/.test(db)) invalid('url.db', 'redisStore url db must be a database number')
+  for (const name of ['password', 'username']) {
+    const secret = query.get(name)
+    if (secret) secrets.push(secret)
+  }
+  return secrets
 }
 
 function isRedisClient(value: unknown): value is Redis | Cluster {

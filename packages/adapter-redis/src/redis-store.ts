@@ -1,6 +1,6 @@
 import type { CredentialStore, StoredRecord } from '@open-bridge/core'
-import type { Redis } from 'ioredis'
-import { closeClient, createFailFastClient, firstConnection } from './connection.js'
+import { closeClient, createFailFastClient, firstConnection, type FailFastClient } from './connection.js'
+import { RedisStoreError, redisFailure } from './errors.js'
 import { resolveOptions, type RedisStoreOptions } from './options.js'
 import { decodeRecord, encodeRecord } from './record-json.js'
 import { redisLock } from './redis-lock.js'
@@ -14,53 +14,73 @@ import { defineScripts } from './scripts.js'
  */
 export function redisStore(options: RedisStoreOptions): CredentialStore {
   const resolved = resolveOptions(options)
-  const { keyPrefix, name } = resolved
-  let owned: Redis | undefined
+  const { keyPrefix, name, secrets } = resolved
+  let owned: FailFastClient | undefined
   // Without an offline queue, commands sent before the first connection would fail; they wait for it once.
   let connecting: Promise<void> | undefined
   if (resolved.client === undefined) {
-    owned = createFailFastClient(resolved.url, resolved.socketTimeout)
-    connecting = firstConnection(owned, resolved.socketTimeout * 2).then(() => void (connecting = undefined))
+    try {
+      owned = createFailFastClient(resolved.url, resolved.socketTimeout)
+    } catch {
+      // The URL was checked; should ioredis still refuse it, its error may quote the URL: not passed on.
+      throw new RedisStoreError('E_INVALID_CONFIG', 'redisStore url could not be read by ioredis', { field: 'url' })
+    }
+    connecting = firstConnection(owned.client, resolved.socketTimeout * 2).then(() => void (connecting = undefined))
   }
-  const client = defineScripts(owned ?? resolved.client!)
+  const client = defineScripts(owned?.client ?? resolved.client!)
   const ready = async () => {
     if (connecting !== undefined) await connecting
   }
+  /** Every driver error leaves as a RedisStoreError with a sanitised cause; `extra` are values to mask too. */
+  const fail = (operation: string, error: unknown, extra: readonly string[] = []): RedisStoreError =>
+    redisFailure(operation, error, [...secrets, ...extra], owned?.lastError())
   let closed = false
 
   return {
     name,
     get: async (key) => {
-      // Inline rather than `ready()`: the read is the hot path.
-      if (connecting !== undefined) await connecting
-      const redisKey = keyPrefix + key
-      const json = await client.get(redisKey)
-      if (json === null) return undefined
-      const decoded = decodeRecord(json, key)
-      let expiresAt = decoded.expiresAt
-      if (expiresAt === undefined) {
-        // Written by uni-open-bridge: the key's TTL is the only expiry there is.
-        const pttl = await client.pttl(redisKey)
-        if (pttl === -2) return undefined
-        expiresAt = pttl < 0 ? null : Date.now() + pttl
+      try {
+        // Inline rather than `ready()`: the read is the hot path.
+        if (connecting !== undefined) await connecting
+        const redisKey = keyPrefix + key
+        const json = await client.get(redisKey)
+        if (json === null) return undefined
+        const decoded = decodeRecord(json, key)
+        let expiresAt = decoded.expiresAt
+        if (expiresAt === undefined) {
+          // Written by uni-open-bridge: the key's TTL is the only expiry there is.
+          const pttl = await client.pttl(redisKey)
+          if (pttl === -2) return undefined
+          expiresAt = pttl < 0 ? null : Date.now() + pttl
+        }
+        // A replica may serve a key its primary has already expired.
+        if (expiresAt !== null && expiresAt <= Date.now()) return undefined
+        return { value: decoded.value, expiresAt }
+      } catch (error) {
+        throw fail('get', error)
       }
-      // A replica may serve a key its primary has already expired.
-      if (expiresAt !== null && expiresAt <= Date.now()) return undefined
-      return { value: decoded.value, expiresAt }
     },
     set: async (key, record) => {
-      await ready()
-      await write(key, record)
+      try {
+        await ready()
+        await write(key, record)
+      } catch (error) {
+        throw fail('set', error, secretStrings(record.value))
+      }
     },
     delete: async (key) => {
-      await ready()
-      await client.del(keyPrefix + key)
+      try {
+        await ready()
+        await client.del(keyPrefix + key)
+      } catch (error) {
+        throw fail('delete', error)
+      }
     },
-    lock: redisLock(client, (lockName) => `${keyPrefix}lock:${lockName}`, ready),
+    lock: redisLock(client, (lockName) => `${keyPrefix}lock:${lockName}`, ready, fail),
     close: async () => {
       if (closed) return
       closed = true
-      if (owned) await closeClient(owned)
+      if (owned) await closeClient(owned.client)
     },
   }
 
@@ -79,4 +99,18 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       await client.set(keyPrefix + key, json, 'PX', ttl)
     }
   }
+}
+
+/** The strings inside a value long enough to be credentials, to mask from a driver message (with the JSON). */
+function secretStrings(value: object): string[] {
+  const found: string[] = [JSON.stringify(value)]
+  const walk = (node: unknown, depth: number): void => {
+    if (typeof node === 'string') {
+      if (node.length >= 6) found.push(node, JSON.stringify(node).slice(1, -1))
+    } else if (typeof node === 'object' && node !== null && depth < 8) {
+      for (const child of Object.values(node)) walk(child, depth + 1)
+    }
+  }
+  walk(value, 0)
+  return found
 }

@@ -2,13 +2,18 @@ import { isBridgeError } from '@open-bridge/core'
 import { runStoreContract } from '@open-bridge/core/testing'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
+import { freePort, startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
 import { redisStore, RedisStoreError, type RedisStoreOptions } from '../src/index.js'
 
 const server: RedisServer = await startRedisServer()
 afterAll(() => server.stop())
 
-runStoreContract('redisStore', { create: () => redisStore({ url: server.url }), lock: true })
+runStoreContract('redisStore', {
+  create: () => redisStore({ url: server.url }),
+  lock: true,
+  // Nothing listens on a fresh free port: every command fails, and the URL's password must not show.
+  failing: async () => ({ store: redisStore({ url: `redis://:Contract-pw-77@127.0.0.1:${await freePort()}`, socketTimeout: 200 }), secrets: ['Contract-pw-77'] }),
+})
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 let n = 0
@@ -171,8 +176,8 @@ describe('redisStore options', () => {
     ['client', {}],
     ['client', { client: { get: () => null } }],
     ['url', { url: 42 }],
-    ['url', { url: 'http://127.0.0.1:6379' }],
-    ['url', { url: '' }],
+    ['url.scheme', { url: 'http://127.0.0.1:6379' }],
+    ['url.scheme', { url: '' }],
     ['url', { client: 'x', url: 'redis://127.0.0.1:1' }],
     ['socketTimeout', { url: 'redis://127.0.0.1:1', socketTimeout: 0 }],
     ['socketTimeout', { url: 'redis://127.0.0.1:1', socketTimeout: Number.NaN }],

@@ -1,6 +1,7 @@
 import type { CredentialStore, CredentialValue, StoredRecord } from '@open-bridge/core'
+import { BLOCKING_WAIT_MS, runWithBusyRetry } from './busy-retry.js'
 import { openDatabase } from './database.js'
-import { SqliteStoreError } from './errors.js'
+import { sqliteFailure, SqliteStoreError } from './errors.js'
 import { resolveOptions, type SqliteStoreOptions } from './options.js'
 import { sqliteLock } from './sqlite-lock.js'
 
@@ -15,7 +16,9 @@ interface Row {
  */
 export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
   const { path, pruneInterval, busyTimeout, name } = resolveOptions(options)
-  const db = openDatabase(path, busyTimeout)
+  const db = openDatabase(path, Math.min(busyTimeout, BLOCKING_WAIT_MS), busyTimeout)
+  const retry = <T>(operation: string, run: () => T, literals?: () => readonly string[]): Promise<T> =>
+    runWithBusyRetry(run, busyTimeout, operation, path, literals)
 
   // Prepared once; the expiry test in SQL means an expired row is never returned, pruned or not.
   const select = db.prepare<[string, number], Row>('SELECT value, expires_at FROM credentials WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)')
@@ -35,29 +38,37 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
     try {
       prune.immediate(Date.now())
     } catch {
-      // Another process held the write lock past the busy timeout; the next tick prunes instead.
+      // Another process held the write lock past the short blocking wait; the next tick prunes instead.
     }
   }, pruneInterval)
   timer.unref()
 
-  const getSync = (key: string): StoredRecord | undefined => {
+  const read = (key: string): StoredRecord | undefined => {
     const row = select.get(key, Date.now())
     return row === undefined ? undefined : { value: parseValue(row.value, key), expiresAt: row.expires_at }
+  }
+  // Synchronous, so it cannot wait asynchronously: in WAL mode a read never waits for a writer anyway; a rare
+  // busy (a checkpoint) fails it after the short blocking wait, and the bridge moves on to the next tier.
+  const getSync = (key: string): StoredRecord | undefined => {
+    try {
+      return read(key)
+    } catch (error) {
+      throw sqliteFailure('get', path, error)
+    }
   }
   let closed = false
 
   return {
     name,
     getSync,
-    get: async (key) => getSync(key),
+    get: (key) => retry('get', () => read(key)),
     set: async (key, record) => {
-      if (record.expiresAt !== null && record.expiresAt <= Date.now()) remove.run(key)
-      else upsert.run(key, JSON.stringify(record.value), record.expiresAt)
+      if (record.expiresAt !== null && record.expiresAt <= Date.now()) return retry('set', () => void remove.run(key))
+      const json = JSON.stringify(record.value)
+      return retry('set', () => void upsert.run(key, json, record.expiresAt), () => [json, ...stringsOf(record.value)])
     },
-    delete: async (key) => {
-      remove.run(key)
-    },
-    lock: sqliteLock(db),
+    delete: (key) => retry('delete', () => void remove.run(key)),
+    lock: sqliteLock(db, retry),
     close: async () => {
       if (closed) return
       closed = true
@@ -65,6 +76,13 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
       db.close()
     },
   }
+}
+
+/** The strings inside a value, to mask from a driver message should SQLite ever quote one. */
+function stringsOf(value: unknown, depth = 0): string[] {
+  if (typeof value === 'string') return value.length >= 6 ? [value] : []
+  if (typeof value !== 'object' || value === null || depth > 8) return []
+  return Object.values(value).flatMap((child) => stringsOf(child, depth + 1))
 }
 
 function parseValue(json: string, key: string): CredentialValue {

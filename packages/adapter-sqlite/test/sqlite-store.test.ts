@@ -26,6 +26,20 @@ runStoreContract('sqliteStore', {
     for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true })
   },
   lock: true,
+  // Another connection holds the write lock: every write gives up after busyTimeout (reads still work: WAL).
+  failing: () => {
+    const path = newPath()
+    const store = sqliteStore({ path, busyTimeout: 50 })
+    const holder = new Database(path)
+    holder.exec('BEGIN IMMEDIATE')
+    return {
+      store,
+      cleanup: () => {
+        holder.exec('ROLLBACK')
+        holder.close()
+      },
+    }
+  },
 })
 
 describe('sqliteStore file and rows', () => {

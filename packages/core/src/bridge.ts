@@ -197,7 +197,7 @@ export class CredentialBridge {
   async set<K extends CredentialKind>(kind: K, key: CredentialKeys[K], value: CredentialValues[K], expiresIn?: number): Promise<void> {
     if (this.#closed) throw closedError()
     const storageKey = this.#keys.storageKey(kind, key)
-    assertCredentialValue(value, 'value')
+    assertCredentialValue(value, 'value', kind)
     const record: StoredRecord = { value, expiresAt: expiresAtFrom(expiresIn, 'expiresIn') }
     this.#failures.forget(storageKey)
     await this.#chain.write(storageKey, record, true)

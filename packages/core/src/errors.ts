@@ -35,6 +35,12 @@ export interface BridgeErrorOptions {
   cause?: unknown
 }
 
+/**
+ * The brand every open-bridge error carries, shared by every copy of the package (ESM and CJS builds, two
+ * installed versions): `Symbol.for` returns the same symbol in each, where `instanceof` sees two classes.
+ */
+export const BRIDGE_ERROR_BRAND: unique symbol = Symbol.for('open-bridge.error') as never
+
 export class BridgeError<Code extends string = CoreErrorCode> extends Error {
   override name = 'BridgeError'
   readonly code: Code
@@ -44,6 +50,17 @@ export class BridgeError<Code extends string = CoreErrorCode> extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.field = options.field
+    // Not enumerable: inspect and JSON stay as they were.
+    Object.defineProperty(this, BRIDGE_ERROR_BRAND, { value: true })
+  }
+
+  /**
+   * `error instanceof BridgeError` is true for an open-bridge error made by any copy of the package; a
+   * subclass (`RedisStoreError`, …) keeps the ordinary prototype test.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== BridgeError) return Function.prototype[Symbol.hasInstance].call(this, value)
+    return hasBrand(value)
   }
 
   /** What `JSON.stringify` shows: the code, the message and the field, nothing else. */
@@ -54,7 +71,41 @@ export class BridgeError<Code extends string = CoreErrorCode> extends Error {
 
 /** Is `error` a `BridgeError` (of any open-bridge package), optionally with the given code? */
 export function isBridgeError<Code extends string = CoreErrorCode>(error: unknown, code?: Code): error is BridgeError<Code> {
-  return error instanceof BridgeError && (code === undefined || error.code === code)
+  return hasBrand(error) && (code === undefined || (error as { code?: unknown }).code === code)
+}
+
+function hasBrand(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRIDGE_ERROR_BRAND] === true
+}
+
+/**
+ * What may travel as the `cause` of an error that leaves open-bridge: the driver error's name, code and
+ * message — with `literals` (a password, the value written) and any `user:password@` of a URL masked — and
+ * nothing else. Driver errors keep the command they failed on (ioredis `command.args` holds the stored JSON),
+ * the connection options or the statement's parameters in fields a logger prints; this copy carries none.
+ */
+export function sanitizeCause(error: unknown, literals: readonly (string | undefined)[] = []): Error {
+  const source = typeof error === 'object' && error !== null ? (error as { name?: unknown; message?: unknown; code?: unknown }) : {}
+  const message = typeof source.message === 'string' ? source.message : typeof error === 'string' ? error : 'unknown error'
+  const cause = new Error(scrubSecrets(message, literals))
+  cause.name = typeof source.name === 'string' ? scrubSecrets(source.name, literals) : 'Error'
+  const code = source.code
+  if (typeof code === 'string' || typeof code === 'number') Object.defineProperty(cause, 'code', { value: code, enumerable: true })
+  // The stack would repeat the message unmasked and point into the driver: leave only our own line.
+  cause.stack = `${cause.name}: ${cause.message}`
+  return cause
+}
+
+/**
+ * Masks `literals` (long enough to be secrets) wherever they appear, and the credentials of any URL
+ * (`scheme://user:password@host` → `scheme://***@host`).
+ */
+export function scrubSecrets(text: string, literals: readonly (string | undefined)[] = []): string {
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@')
+  for (const literal of literals) {
+    if (literal !== undefined && literal.length > 0) out = out.split(literal).join('***')
+  }
+  return out
 }
 
 /** Describes a value's type for an error message without printing the value itself. */

@@ -37,14 +37,21 @@ export interface BridgeEvents {
   'breaker-close': { tier: string }
 }
 export type BridgeEventName = keyof BridgeEvents
-export type BridgeListener<E extends BridgeEventName> = (payload: BridgeEvents[E]) => void
+/** A listener may be `async`: a rejection it returns is contained like a throw. */
+export type BridgeListener<E extends BridgeEventName> = (payload: BridgeEvents[E]) => unknown
+
+/** The `code` of the process warning that reports a failing listener (once per listener). */
+export const LISTENER_WARNING_CODE = 'OPEN_BRIDGE_LISTENER_ERROR'
 
 /**
  * A tiny typed emitter. `has` lets callers skip building a payload nobody listens to.
- * A listener that throws is ignored: observers must not break credential reads.
+ * A listener that throws (or returns a promise that rejects) cannot break a credential read nor crash the
+ * process: the failure is contained and reported once per listener as a process warning.
  */
 export class EventHub {
-  readonly #listeners = new Map<BridgeEventName, Set<(payload: never) => void>>()
+  readonly #listeners = new Map<BridgeEventName, Set<(payload: never) => unknown>>()
+  /** Listeners already reported: a listener failing on every event must not flood the warnings. */
+  readonly #reported = new WeakSet<object>()
 
   on<E extends BridgeEventName>(event: E, listener: BridgeListener<E>): () => void {
     let set = this.#listeners.get(event)
@@ -69,10 +76,30 @@ export class EventHub {
     if (!set) return
     for (const listener of [...set] as BridgeListener<E>[]) {
       try {
-        listener(payload)
-      } catch {
-        // Deliberately ignored; see the class comment.
+        const result: unknown = listener(payload)
+        if (isThenable(result)) result.then(undefined, (error: unknown) => this.#report(event, listener, error))
+      } catch (error) {
+        this.#report(event, listener, error)
       }
     }
   }
+
+  #report(event: BridgeEventName, listener: object, error: unknown): void {
+    if (this.#reported.has(listener)) return
+    this.#reported.add(listener)
+    // Name and code only: the listener's own error could quote anything it was handed.
+    const detail = typeof error === 'object' && error !== null ? (error as { name?: unknown; code?: unknown }) : {}
+    const what = `${typeof detail.name === 'string' ? detail.name : typeof error}${typeof detail.code === 'string' ? ` ${detail.code}` : ''}`
+    try {
+      process.emitWarning(`an open-bridge '${event}' listener failed (${what}); further failures of this listener are not reported`, {
+        code: LISTENER_WARNING_CODE,
+      })
+    } catch {
+      // A process 'warning' handler that throws is not ours to surface either.
+    }
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }

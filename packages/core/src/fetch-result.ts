@@ -1,3 +1,4 @@
+import type { CredentialKind } from './credentials.js'
 import { deepFreeze } from './deep-freeze.js'
 import { BridgeError, describeType } from './errors.js'
 import { assertCredentialValue, expiresAtFrom } from './expiry.js'
@@ -8,7 +9,7 @@ import type { StoredRecord } from './store.js'
  * into a frozen record every waiter can share; `null`/`undefined` mean "nothing to store". The life is
  * required (`-1` = never): a result without one is an error, not a credential kept forever by accident.
  */
-export function toRecord(produced: unknown, by: 'fallback' | 'source'): StoredRecord | null {
+export function toRecord(produced: unknown, by: 'fallback' | 'source', kind: CredentialKind): StoredRecord | null {
   if (produced === null || produced === undefined) return null
   const call = by === 'fallback' ? 'fallback()' : 'source.fetch()'
   const lifeField = by === 'fallback' ? 'duration' : 'expiresIn'
@@ -18,7 +19,7 @@ export function toRecord(produced: unknown, by: 'fallback' | 'source'): StoredRe
     })
   }
   const result = produced as Record<string, unknown>
-  assertCredentialValue(result.value, `${call}.value`)
+  assertCredentialValue(result.value, `${call}.value`, kind)
   const life = result[lifeField]
   if (life === undefined) {
     throw new BridgeError('E_INVALID_EXPIRES', `${call}.${lifeField} is required: seconds of life, or -1 for never`, {
@@ -26,13 +27,7 @@ export function toRecord(produced: unknown, by: 'fallback' | 'source'): StoredRe
     })
   }
   const expiresAt = expiresAtFrom(life, `${call}.${lifeField}`)
-  let value: object
-  try {
-    value = structuredClone(result.value)
-  } catch {
-    throw new BridgeError('E_INVALID_VALUE', `${call}.value must hold only plain data (it holds a function or another uncopyable thing)`, {
-      field: `${call}.value`,
-    })
-  }
+  // Checked JSON-faithful above, so the copy cannot fail.
+  const value = structuredClone(result.value)
   return Object.freeze({ value: deepFreeze(value) as StoredRecord['value'], expiresAt })
 }

@@ -3,9 +3,21 @@ import { deepFreeze } from './deep-freeze.js'
 import { BridgeError, describeType } from './errors.js'
 import type { CredentialStore, StoredRecord } from './store.js'
 
+/** The largest `max` accepted: far beyond any deployment's credentials, small enough to stay an option, not a leak. */
+export const MEMORY_STORE_MAX_LIMIT = 10_000_000
+
 export interface MemoryStoreOptions {
-  /** How many keys to keep; the least recently used go first. Default 10,000. */
+  /**
+   * How many keys to keep; the least recently used go first. Default 10,000, at most 10,000,000. Space grows
+   * with the keys actually held, not with `max`.
+   */
   max?: number
+  /**
+   * Bound on the bytes held (each record counted as the UTF-8 length of its value's JSON plus its key); the
+   * least recently used go first. A single record larger than this is not kept here (the tiers below still
+   * keep it). Default: no byte bound, `max` alone.
+   */
+  maxBytes?: number
   /**
    * Longest a copy is kept here, in milliseconds, whatever the record's own expiry. With a shared tier
    * below, this bounds how long a process keeps serving a token another process has already replaced.
@@ -18,6 +30,8 @@ export interface MemoryStoreOptions {
 
 interface Entry {
   record: StoredRecord
+  /** The value's JSON size in bytes, counted only under `maxBytes`. */
+  bytes: number
   /** When this copy stops being served: the record's expiry, or sooner under `maxTtl`. */
   until: number
 }
@@ -28,10 +42,23 @@ interface Entry {
  * so neither the writer nor a reader can change what other callers receive.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
-  const max = positiveInteger(options.max ?? 10_000, 'max')
+  if (typeof options !== 'object' || options === null) {
+    throw new BridgeError('E_INVALID_CONFIG', `memoryStore options must be an object, got ${describeType(options)}`, { field: 'options' })
+  }
+  const max = positiveInteger(options.max ?? 10_000, 'max', MEMORY_STORE_MAX_LIMIT)
+  const maxBytes = options.maxBytes === undefined ? undefined : positiveInteger(options.maxBytes, 'maxBytes', Number.MAX_SAFE_INTEGER)
   const maxTtl = options.maxTtl === undefined ? undefined : positiveNumber(options.maxTtl, 'maxTtl')
   const name = options.name ?? 'memory'
-  const cache = new LRUCache<string, Entry>({ max })
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new BridgeError('E_INVALID_CONFIG', 'memoryStore name must be a non-empty string', { field: 'name' })
+  }
+  // lru-cache allocates its index arrays for `max` entries up front; given only `maxSize` it grows them as
+  // entries arrive. So the entry bound is enforced here (`pop` after each set) and the cache itself is sized
+  // in bytes (`maxBytes`) or, without one, by a bound no entry count can reach.
+  const cache = new LRUCache<string, Entry>({
+    maxSize: maxBytes ?? Number.MAX_SAFE_INTEGER,
+    sizeCalculation: maxBytes === undefined ? () => 1 : (entry, key) => entry.bytes + Buffer.byteLength(key),
+  })
 
   const getSync = (key: string, now?: number): StoredRecord | undefined => {
     const entry = cache.get(key)
@@ -55,7 +82,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
         cache.delete(key)
         return
       }
-      cache.set(key, { record: Object.freeze({ value: deepFreeze(structuredClone(record.value)), expiresAt: record.expiresAt }), until })
+      const bytes = maxBytes === undefined ? 0 : Buffer.byteLength(JSON.stringify(record.value))
+      const entry = { record: Object.freeze({ value: deepFreeze(structuredClone(record.value)), expiresAt: record.expiresAt }), until, bytes }
+      // lru-cache keeps the old entry when the new one is over maxSize on its own: drop it, a stale copy must not stay.
+      if (maxBytes !== undefined && bytes + Buffer.byteLength(key) > maxBytes) {
+        cache.delete(key)
+        return
+      }
+      cache.set(key, entry)
+      while (cache.size > max) cache.pop()
     },
     delete: async (key) => {
       cache.delete(key)
@@ -66,14 +101,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
   }
 }
 
-function positiveInteger(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new BridgeError('E_INVALID_CONFIG', `memoryStore ${field} must be a positive integer, got ${describeType(value)}`, { field })
+function positiveInteger(value: unknown, field: string, limit: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > limit) {
+    const got = typeof value === 'number' ? String(value) : describeType(value)
+    throw new BridgeError('E_INVALID_CONFIG', `memoryStore ${field} must be an integer from 1 to ${limit}, got ${got}`, { field })
   }
   return value
 }
 
 function positiveNumber(value: unknown, field: string): number {
+  // maxTtl is compared with clock times only (no timer), so any finite positive number is safe.
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new BridgeError('E_INVALID_CONFIG', `memoryStore ${field} must be a positive number of milliseconds, got ${describeType(value)}`, {
       field,

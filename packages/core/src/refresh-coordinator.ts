@@ -238,7 +238,7 @@ export class RefreshCoordinator {
         this.#options.fetchTimeout,
         this.#closing.signal,
       )
-      record = toRecord(produced, by)
+      record = toRecord(produced, by, kind)
     } catch (error) {
       if (!this.#closing.signal.aborted) {
         if (this.#events.has('fetch-error')) {

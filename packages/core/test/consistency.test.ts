@@ -186,7 +186,7 @@ describe('what fallbacks and sources produce (issue 9 point 5)', () => {
     const error = await bridge
       .getAccessToken(key, async () => ({ value: { access_token: 'x', f: () => 1 }, duration: 60 }))
       .catch((e: unknown) => e)
-    expect(error).toMatchObject({ code: 'E_INVALID_VALUE', field: 'fallback().value' })
+    expect(error).toMatchObject({ code: 'E_INVALID_VALUE', field: 'fallback().value.f' })
     await bridge.close()
   })
 

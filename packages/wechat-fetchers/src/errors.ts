@@ -34,6 +34,9 @@ export interface WechatErrorOptions extends BridgeErrorOptions {
   status?: number | undefined
 }
 
+/** Shared by every copy of this package (ESM and CJS builds): see `WechatError[Symbol.hasInstance]`. */
+const WECHAT_ERROR_BRAND = Symbol.for('open-bridge.wechat-error')
+
 /** Every error this package throws on purpose. Messages and fields never hold a secret or a credential. */
 export class WechatError extends BridgeError<WechatErrorCode> {
   override name = 'WechatError'
@@ -47,6 +50,17 @@ export class WechatError extends BridgeError<WechatErrorCode> {
     this.appid = options.appid
     this.url = options.url
     this.status = options.status
+    Object.defineProperty(this, WECHAT_ERROR_BRAND, { value: true })
+  }
+
+  /**
+   * `instanceof WechatError` / `instanceof PlatformApiError` recognise the errors of another copy of the package
+   * (an app that `import`s it while a dependency `require`s it) by brand and code, not by class identity.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === WechatError) return hasWechatBrand(value)
+    if ((this as unknown) === PlatformApiError) return hasWechatBrand(value) && (value as { code?: unknown }).code === 'E_PLATFORM_API'
+    return Function.prototype[Symbol.hasInstance].call(this, value)
   }
 
   override toJSON(): ReturnType<BridgeError<WechatErrorCode>['toJSON']> & { appid?: string; url?: string; status?: number } {
@@ -81,9 +95,13 @@ export class PlatformApiError extends WechatError {
   }
 }
 
-/** Is `error` one of this package's errors, optionally with the given code? */
+function hasWechatBrand(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WECHAT_ERROR_BRAND] === true
+}
+
+/** Is `error` one of this package's errors (from any copy of it), optionally with the given code? */
 export function isWechatError(error: unknown, code?: WechatErrorCode): error is WechatError {
-  return error instanceof WechatError && (code === undefined || error.code === code)
+  return hasWechatBrand(error) && (code === undefined || (error as WechatError).code === code)
 }
 
 export function invalidArgument(field: string, message: string): WechatError {

@@ -45,18 +45,17 @@ const DEFAULT_MODES: Record<WeixinPlatform, AccessTokenMode> = {
   'weixin-app': 'stable',
 }
 
+/** Node timers take at most 2^31 - 1 ms; a larger timeout would fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
 export function resolveOptions(options: WechatSourceOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object')
-  const base = options.baseUrl
-  const hosts =
-    base === undefined
-      ? DEFAULT_HOSTS
-      : typeof base === 'string'
-        ? { weixin: url(base, 'baseUrl'), qq: url(base, 'baseUrl') }
-        : {
-            weixin: base.weixin === undefined ? DEFAULT_HOSTS.weixin : url(base.weixin, 'baseUrl.weixin'),
-            qq: base.qq === undefined ? DEFAULT_HOSTS.qq : url(base.qq, 'baseUrl.qq'),
-          }
+  const hosts = resolveHosts(options.baseUrl)
+  const dispatcher = options.dispatcher
+  // A dispatcher that is not one would fail on the first call, deep inside undici, with a TypeError.
+  if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function')) {
+    throw invalidArgument('dispatcher', 'must be an undici Dispatcher (an Agent, a ProxyAgent, …)')
+  }
   const accessTokenMode = { ...DEFAULT_MODES }
   for (const [platform, mode] of Object.entries(options.accessTokenMode ?? {})) {
     if (!(platform in DEFAULT_MODES)) throw invalidArgument(`accessTokenMode.${platform}`, 'names no WeChat platform')
@@ -66,7 +65,7 @@ export function resolveOptions(options: WechatSourceOptions = {}): ResolvedOptio
   const t = options.timeouts ?? {}
   return {
     hosts,
-    dispatcher: options.dispatcher,
+    dispatcher,
     accessTokenMode,
     retry: resolveRetryPolicy(options.retry),
     timeouts: {
@@ -83,13 +82,43 @@ export function storedLife(expiresIn: number, marginSeconds: number): number {
   return Math.max(1, expiresIn - Math.min(marginSeconds, expiresIn / 10))
 }
 
+/**
+ * `baseUrl` as hosts. Anything but a string or `{ weixin?, qq? }` is refused — a mistyped value must never fall
+ * back to the real platform unnoticed (a test suite or a staging proxy would then reach WeChat).
+ */
+function resolveHosts(base: unknown): { weixin: string; qq: string } {
+  if (base === undefined) return DEFAULT_HOSTS
+  if (typeof base === 'string') return { weixin: url(base, 'baseUrl'), qq: url(base, 'baseUrl') }
+  // Plain objects only: a URL instance has no own keys and would otherwise read as "both hosts default".
+  const proto = typeof base === 'object' && base !== null ? (Object.getPrototypeOf(base) as unknown) : undefined
+  if (proto !== Object.prototype && proto !== null) throw invalidArgument('baseUrl', 'must be a URL string or { weixin?, qq? }')
+  for (const key of Object.keys(base as object)) {
+    if (key !== 'weixin' && key !== 'qq') throw invalidArgument(`baseUrl.${key}`, "names no host (use 'weixin' or 'qq')")
+  }
+  const { weixin, qq } = base as { weixin?: unknown; qq?: unknown }
+  return {
+    weixin: weixin === undefined ? DEFAULT_HOSTS.weixin : url(weixin, 'baseUrl.weixin'),
+    qq: qq === undefined ? DEFAULT_HOSTS.qq : url(qq, 'baseUrl.qq'),
+  }
+}
+
+/** Never quotes the value: a proxy URL may carry credentials. */
 function url(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^https?:\/\/[^/]/.test(value)) throw invalidArgument(field, 'must be an http(s) URL')
+  if (typeof value !== 'string' || !/^https?:\/\/[^/]/i.test(value)) throw invalidArgument(field, 'must be an http(s) URL')
+  let parsed: URL
+  try {
+    parsed = new URL(value)
+  } catch {
+    throw invalidArgument(field, 'is not a valid URL')
+  }
+  if (parsed.search !== '' || parsed.hash !== '') throw invalidArgument(field, 'must have no query or fragment (paths are appended to it)')
   return value.replace(/\/+$/, '')
 }
 
 function positive(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidArgument(field, 'must be a positive number')
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw invalidArgument(field, `must be a positive number of milliseconds up to ${MAX_TIMER_MS}`)
+  }
   return value
 }
 

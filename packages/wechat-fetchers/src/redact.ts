@@ -12,7 +12,8 @@ const PATTERN = new RegExp(`(^|[?&])(${SENSITIVE.join('|')})=[^&#\\s"'<>]*`, 'gi
  * the request at hand) are masked wherever they appear, in case a platform or a library echoes them.
  */
 export function redact(text: string, literals: readonly (string | undefined)[] = []): string {
-  let out = text.replace(PATTERN, '$1$2=***')
+  // `scheme://user:password@host` (a proxy's credentials in baseUrl) → `scheme://***@host`.
+  let out = text.replace(PATTERN, '$1$2=***').replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@?#]*@/gi, '$1***@')
   for (const literal of literals) {
     // Short values would mask innocent text; real secrets and tokens are long.
     if (literal !== undefined && literal.length >= 8) out = out.split(literal).join('***')

@@ -17,8 +17,9 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRet
   const resolved = { retries: 2, minDelayMs: 200, maxDelayMs: 3000, ...policy }
   for (const field of ['retries', 'minDelayMs', 'maxDelayMs'] as const) {
     const value = resolved[field]
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw invalidArgument(`retry.${field}`, 'must be an integer ≥ 0')
+    // Delays go to a Node timer, which takes at most 2^31 - 1 ms; retries are bounded alike.
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1) {
+      throw invalidArgument(`retry.${field}`, 'must be an integer from 0 to 2147483647')
     }
   }
   if (resolved.maxDelayMs < resolved.minDelayMs) throw invalidArgument('retry.maxDelayMs', 'must be ≥ retry.minDelayMs')

@@ -22,6 +22,9 @@ const FETCHERS: { [K in CredentialKind]?: Fetcher<K> } = {
   // user_refresh_token: only exchangeOAuthCode (and a renewal that brings a new one) stores one; a miss resolves null.
 }
 
+/** Shared by every copy of this package: a source built by the CJS build is recognised by the ESM build's helpers. */
+const WECHAT_SOURCE_BRAND = Symbol.for('open-bridge.wechat-source')
+
 /** The WeChat / QQ platform as a bridge source. Create one with `wechatSource`. */
 export class WechatSource implements CredentialSource {
   readonly #options: ResolvedOptions
@@ -31,6 +34,13 @@ export class WechatSource implements CredentialSource {
   constructor(options: WechatSourceOptions = {}) {
     this.#options = resolveOptions(options)
     this.client = new PlatformClient(this.#options)
+    Object.defineProperty(this, WECHAT_SOURCE_BRAND, { value: true })
+  }
+
+  /** `instanceof WechatSource` holds for a source from any copy of the package (by brand, not class identity). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== WechatSource) return Function.prototype[Symbol.hasInstance].call(this, value)
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WECHAT_SOURCE_BRAND] === true
   }
 
   fetch<K extends CredentialKind>(kind: K, key: ResolvedKey<K>, ctx: SourceContext): Promise<FetchResult<K> | null> {

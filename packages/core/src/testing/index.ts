@@ -1,1 +1,1 @@
-export { runStoreContract, type StoreContractOptions } from './store-contract.js'
+export { everyRendering, runStoreContract, type FailingStore, type StoreContractOptions } from './store-contract.js'

@@ -1,4 +1,9 @@
+import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createBridge } from '../bridge.js'
+import { isBridgeError } from '../errors.js'
+import type { BridgeEvents } from '../events.js'
+import { assertCredentialValue } from '../expiry.js'
 import type { CredentialStore, StoredRecord } from '../store.js'
 import { lockContract } from './lock-contract.js'
 
@@ -9,6 +14,20 @@ export interface StoreContractOptions {
   destroy?: (store: CredentialStore) => void | Promise<void>
   /** Does the store offer a lock (`store.lock`)? Then the lock contract runs too. Checked either way. */
   lock: boolean
+  /**
+   * Makes a store whose backend refuses (server down or read-only, file locked, a store that throws), so the
+   * error cases run: every rejection must be an open-bridge error whose `inspect` / JSON / stack carry neither
+   * the value written nor any of `secrets` (a connection password). `false` declares a store that cannot fail.
+   */
+  failing?: (() => FailingStore | Promise<FailingStore>) | false
+}
+
+export interface FailingStore {
+  store: CredentialStore
+  /** Strings that must never show in an error (a password in the URL, …). */
+  secrets?: string[]
+  /** Runs after the test, after `store.close()`. */
+  cleanup?: () => void | Promise<void>
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -160,5 +179,106 @@ export function runStoreContract(name: string, options: StoreContractOptions): v
     })
 
     if (options.lock) lockContract(() => store, key)
+  })
+
+  errorsAndValuesContract(name, options)
+}
+
+/** Every way an error object reaches a log: util.inspect deep, JSON (pino), the stack, and the chain of causes. */
+export function everyRendering(error: unknown): string {
+  const parts = [inspect(error, { depth: 10, showHidden: true }), safeJson(error)]
+  for (let e: unknown = error, n = 0; typeof e === 'object' && e !== null && n < 10; e = (e as { cause?: unknown }).cause, n++) {
+    parts.push(String((e as { stack?: unknown }).stack), String((e as { message?: unknown }).message), safeJson(e))
+  }
+  return parts.join('\n')
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? ''
+  } catch {
+    return ''
+  }
+}
+
+/** The cases added by the hardening issue (sanitised errors, values that pass the bridge's deep check). */
+function errorsAndValuesContract(name: string, options: StoreContractOptions): void {
+  describe(`${name}: store contract — errors and values`, () => {
+    const prefix = () => `uni-id:weixin-mp:hardening${process.pid}x${++run}x${Math.random().toString(36).slice(2, 8)}`
+
+    it('reads back exactly what the bridge accepts: plain JSON, passing the deep value check, no extra field', async () => {
+      const store = await options.create()
+      try {
+        const value = {
+          access_token: 'ACCESS',
+          nested: { list: [0, -1.5, 1e21, 'two', null, true, false, { deep: [[]] }], empty: {}, blank: '' },
+          unicode: '令牌 \u2028',
+        }
+        const key = `${prefix()}:deep`
+        await store.set(key, { value: structuredClone(value), expiresAt: null })
+        const read = await store.get(key)
+        expect(read?.value).toStrictEqual(value)
+        expect(() => assertCredentialValue(read!.value, 'value', 'access_token')).not.toThrow()
+      } finally {
+        await store.close()
+        await options.destroy?.(store)
+      }
+    })
+
+    if (options.failing === false) {
+      it('cannot fail (declared)', () => {
+        expect(options.failing).toBe(false)
+      })
+      return
+    }
+    if (options.failing === undefined) return
+    const makeFailing = options.failing
+
+    it('a refused operation rejects with an open-bridge error that carries neither the value nor a secret, nor do tier-error events', async () => {
+      const failing = await makeFailing()
+      const token = `TOKEN-${Math.random().toString(36).slice(2)}-SECRET`
+      const key = `${prefix()}:refused`
+      const errors: unknown[] = []
+      const events: BridgeEvents['tier-error'][] = []
+      try {
+        for (const run of [
+          () => failing.store.set(key, { value: { access_token: token, nested: { again: token } }, expiresAt: Date.now() + 60_000 }),
+          () => failing.store.set(key, { value: { access_token: token }, expiresAt: null }),
+          () => failing.store.get(key),
+          () => failing.store.delete(key),
+        ]) {
+          try {
+            await run()
+          } catch (error) {
+            errors.push(error)
+          }
+        }
+        // Through a bridge, as an application sees it: what a logger of `tier-error` events would print.
+        const bridge = createBridge({ stores: [failing.store] })
+        bridge.on('tier-error', (event) => void events.push(event))
+        const appKey = { appid: `wxcontract${run}`, platform: 'weixin-mp' } as const
+        await bridge.setAccessToken(appKey, { access_token: token }, 3600).catch((error: unknown) => errors.push(error))
+        await bridge.getAccessToken(appKey).catch((error: unknown) => errors.push(error))
+        await bridge.close()
+      } finally {
+        await failing.store.close().catch((error: unknown) => errors.push(error))
+        await failing.cleanup?.()
+      }
+      expect(events.length).toBeGreaterThanOrEqual(1)
+      for (const event of events) {
+        expect(isBridgeError(event.error), `tier-error not an open-bridge error: ${inspect(event.error)}`).toBe(true)
+        const shown = everyRendering(event)
+        expect(shown).not.toContain(token)
+        for (const secret of failing.secrets ?? []) expect(shown).not.toContain(secret)
+      }
+      // At least the writes must have been refused, or the failing store does not fail.
+      expect(errors.length).toBeGreaterThanOrEqual(2)
+      for (const error of errors) {
+        expect(isBridgeError(error), `not an open-bridge error: ${inspect(error)}`).toBe(true)
+        const shown = everyRendering(error)
+        expect(shown).not.toContain(token)
+        for (const secret of failing.secrets ?? []) expect(shown).not.toContain(secret)
+      }
+    })
   })
 }
