@@ -1,0 +1,1 @@
+export type { AppOptions, AuthOptions, MetricsHooks, ReadinessReport } from './app-options.js'
