@@ -57,7 +57,10 @@ const OPERATION_FIELDS: Record<CredentialOperation, Record<string, object>> = {
   get: {},
   remove: {},
   // Values are plain objects whose extra fields are kept; the bridge checks the rest.
-  set: { value: { type: 'object', maxProperties: 64 }, expiresIn: { type: 'number' } },
+  set: {
+    value: { type: 'object', maxProperties: 64, propertyNames: { not: { enum: ['__proto__', 'constructor', 'prototype'] } } },
+    expiresIn: { type: 'number' },
+  },
   refresh: { ifValue: { type: 'string', maxLength: 8192 } },
 }
 

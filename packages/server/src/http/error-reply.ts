@@ -151,6 +151,9 @@ function validationMessage(errors: unknown[]): string {
     }
     case 'type':
       return `${path} must be ${article(String(params.type))}`
+    case 'propertyNames':
+    case 'not':
+      return `${path} holds a forbidden key (__proto__, constructor or prototype)`
     case 'enum':
       return `${path} must be one of ${(params.allowedValues as unknown[]).join(', ')}`
     default:

@@ -45,7 +45,7 @@ export function serializeError(error: unknown): Record<string, unknown> {
 }
 
 const URL_CREDENTIALS = /(\/\/)[^\s/@:]*:[^\s/@]*@/g
-const SECRET_QUERY = /([?&](?:secret|appsecret|access_token|password|signature|sig|session_key|js_code|code|refresh_token)=)[^&\s"']*/gi
+const SECRET_QUERY = /(\b(?:secret|appsecret|access_token|password|passwd|signature|sig|session_key|js_code|code|refresh_token|ticket)=)[^&\s"',;]*/gi
 
 export function scrub(text: string): string {
   return text.replace(URL_CREDENTIALS, '$1***@').replace(SECRET_QUERY, '$1***')
