@@ -156,8 +156,11 @@ describe('--uni-config-center: a uniCloud project\'s files, unchanged', () => {
   it('the same app in the file and in uni-id is refused, naming both places', async () => {
     await project()
     await writeFile(join(dir, 'open-bridge.config.json'), JSON.stringify({ apps: [{ platform: 'weixin-mp', appid: 'wx1234567890abcdef' }] }))
-    const error = await loadConfig({ cwd: dir, env: {}, uniConfigCenter: 'uni-config-center' }).catch((e: { field: string; message: string }) => e)
+    const error = await loadConfig({ cwd: dir, env: {}, uniConfigCenter: 'uni-config-center' }).then(
+      () => expect.unreachable('must be refused'),
+      (e: Error & { field: string }) => e,
+    )
     expect(error).toMatchObject({ code: 'E_INVALID_CONFIG', field: 'uni-id/config.json:mp-weixin.oauth.weixin' })
-    expect((error as Error).message).toContain('first at apps[0]')
+    expect(error.message).toContain('first at apps[0]')
   })
 })

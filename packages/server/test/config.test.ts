@@ -32,6 +32,13 @@ async function failureOf(config: unknown, env: NodeJS.ProcessEnv = {}): Promise<
   return error as { code: string; field: string; message: string }
 }
 
+/** The error a promise rejects with (and a failed test if it resolves). */
+const errorOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable('must be refused'),
+    (e: unknown) => e as Error & { code: string; field: string },
+  )
+
 const goodApp = { dcloudAppid: '__UNI__A', platform: 'weixin-mp', appid: 'wx1234567890abcdef', secret: SECRET }
 
 describe('loadConfig: no file at all', () => {
@@ -94,13 +101,13 @@ describe('loadConfig: the file', () => {
     await expect(load({ configPath: 'missing.json' })).rejects.toMatchObject({ code: 'E_CONFIG_FILE', field: 'missing.json' })
 
     await writeFile(join(dir, 'open-bridge.config.json'), `{ "apps": [{ "secret": "${SECRET}" oops }] }`)
-    const broken = await load().catch((e: unknown) => e as Error & { code: string })
+    const broken = await errorOf(load())
     expect(broken).toMatchObject({ code: 'E_CONFIG_FILE', field: 'open-bridge.config.json' })
     expect(broken.message).toMatch(/not valid JSON \(at line 1, column \d+\)/)
     expect(broken.message).not.toContain(SECRET)
 
     await writeFile(join(dir, 'bad.mjs'), `export default { secret: "${SECRET}" ) }\n`)
-    const bad = await load({ configPath: 'bad.mjs' }).catch((e: unknown) => e as Error & { code: string })
+    const bad = await errorOf(load({ configPath: 'bad.mjs' }))
     expect(bad).toMatchObject({ code: 'E_CONFIG_FILE', field: 'bad.mjs' })
     expect(bad.message).not.toContain(SECRET)
     expect(JSON.stringify(bad)).not.toContain(SECRET)
