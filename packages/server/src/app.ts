@@ -1,8 +1,9 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import type { AppOptions } from './app-options.js'
 import { RequestAuth, pathOf } from './auth/request-auth.js'
 import type { VerifierOptions } from './auth/signature.js'
 import { ServerError } from './errors.js'
+import { clientErrorHandler } from './http/client-error.js'
 import { credentialCall, type CredentialBody } from './http/credential-handlers.js'
 import { CREDENTIAL_ROUTES, bodySchema } from './http/credential-routes.js'
 import { errorReply } from './http/error-reply.js'
@@ -45,6 +46,12 @@ export function buildApp(options: AppOptions, internals: BuildAppInternals = {})
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    clientErrorHandler,
+    // A URL fastify cannot decode (`/%`) is refused before routing: answer it like every other error.
+    frameworkErrors: (error, _request, reply) => {
+      const answer = errorReply(error)
+      ;(reply as FastifyReply).code(answer.statusCode).send(answer.body)
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   }
   const app: FastifyInstance = Fastify(fastifyOptions)
@@ -69,7 +76,9 @@ export function buildApp(options: AppOptions, internals: BuildAppInternals = {})
 
   app.setErrorHandler((error, request, reply) => {
     const answer = errorReply(error)
-    request.log[answer.level]({ err: error, statusCode: answer.statusCode }, `answered ${answer.body.errCode}`)
+    // A client's mistake is one line without a stack; upstream trouble and our own bugs carry the error.
+    if (answer.level === 'info') request.log.info({ statusCode: answer.statusCode, errMsg: answer.body.errMsg }, `answered ${answer.body.errCode}`)
+    else request.log[answer.level]({ err: error, statusCode: answer.statusCode }, `answered ${answer.body.errCode}`)
     if (answer.statusCode === 405) reply.header('allow', 'POST')
     reply.code(answer.statusCode).send(answer.body)
   })

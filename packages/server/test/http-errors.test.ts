@@ -1,4 +1,6 @@
-import { createBridge, memoryStore, BridgeError, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
+import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
+import { createBridge, memoryStore, BridgeError, type CredentialBridge, type CredentialSource, type CredentialStore } from '@open-bridge/core'
 import { wechatSource, PlatformApiError } from '@open-bridge/wechat-fetchers'
 import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -126,6 +128,35 @@ describe('request errors', () => {
     expect(post.headers.get('allow')).toBe('GET, HEAD')
   })
 
+  it('a request Node cannot parse as HTTP gets the same { errCode, errMsg } shape (400), and the server stays up', async () => {
+    const { port } = new URL(server.base)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('BR@KEN / HTTP/1.1\r\nHost: x\r\n\r\n'))
+      let text = ''
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')))
+      socket.on('close', () => resolve(text))
+      socket.on('error', reject)
+    })
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /)
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ errCode: 'E_BAD_REQUEST', errMsg: 'the request is not valid HTTP' })
+    expect((await server.get('/healthz')).status).toBe(200)
+  })
+
+  it('a URL fastify cannot decode is 400 E_BAD_REQUEST', async () => {
+    const { port } = new URL(server.base)
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: Number(port), path: '/%', agent: false }, (res) => {
+        let body = ''
+        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.body)).toMatchObject({ errCode: 'E_BAD_REQUEST' })
+  })
+
   it('a closed bridge answers 503 E_CLOSED', async () => {
     await bridge.close()
     const answer = await server.post('/getAccessToken', KEY)
@@ -144,7 +175,7 @@ describe('errors from tiers and sources', () => {
   }
 
   async function withSource(fetch: () => Promise<unknown>, stores: CredentialStore[] = [memoryStore()]) {
-    const bridge = createBridge({ stores, apps: APPS, source: { fetch } })
+    const bridge = createBridge({ stores, apps: APPS, source: { fetch: fetch as CredentialSource['fetch'] } })
     const logs = new LogLines()
     const server = await startApp({ bridge, auth: {}, logger: { level: 'trace', stream: logs } })
     return { bridge, server, logs, [Symbol.asyncDispose]: async () => (await server.close(), await bridge.close()) }
