@@ -170,7 +170,14 @@ function closer(app: FastifyInstance, bridge: CredentialBridge, scheduler: Sched
   return () =>
     (closing ??= (async () => {
       await scheduler.stop()
-      await app.close()
+      // fastify closes the connections idle when close() starts; a kept-alive connection whose request was in
+      // flight then would hold close() open after its answer, so idle connections are closed until it is done.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
+      try {
+        await app.close()
+      } finally {
+        clearInterval(sweep)
+      }
       metrics.close()
       await bridge.close()
     })())
