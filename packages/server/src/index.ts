@@ -12,3 +12,8 @@ export {
 export { assertSafeExposure, isLoopbackHost } from './auth/exposure.js'
 export { CREDENTIAL_ROUTES, type CredentialRoute, type CredentialOperation } from './http/credential-routes.js'
 export type { ErrorBody } from './http/error-reply.js'
+export { startServer, type StartServerOptions, type RunningServer } from './serve.js'
+export { loadConfig, CONFIG_FILE_NAMES, type LoadConfigOptions } from './config/load-config.js'
+export type { ConfigFile, ConfigFileApp, SecretRef, LogLevel } from './config/config-file.js'
+export type { ServiceConfig, ServiceApp } from './config/service-config.js'
+export { SCHEDULE_TASKS, type ScheduleTask } from './scheduler/tasks.js'
