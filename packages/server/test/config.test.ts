@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -57,6 +57,16 @@ describe('loadConfig: no file at all', () => {
 })
 
 describe('loadConfig: the file', () => {
+  it('the README\'s example config loads as it is', async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const example = /```json\n([\s\S]*?)```/.exec(readme)![1]!
+    await writeFile(join(dir, 'open-bridge.config.json'), example)
+    const env = { REDIS_URL: 'redis://127.0.0.1:6379', WX_MP_SECRET: 'a', WX_H5_SECRET: 'b', OB_SIGNING_SECRET: 'sixteen-chars-or-more' }
+    const config = await load({ env })
+    expect(config.stores.map((s) => s.name)).toEqual(['memory', 'redis', 'sqlite'])
+    expect(config.apps.map((a) => a.tasks)).toEqual([['accessToken'], ['accessToken', 'ticket']])
+  })
+
   it('finds open-bridge.config.json in the working directory and resolves an env secret', async () => {
     await writeJson('open-bridge.config.json', {
       stores: ['memory?maxTtl=60000', 'sqlite:./data/creds.db'],
