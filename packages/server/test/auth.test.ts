@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { IpAllowList } from '../src/auth/ip-allow-list.js'
-import { NonceCache, RequestVerifier } from '../src/auth/signature.js'
+import fc from 'fast-check'
+import { NonceTable } from '../src/auth/nonce-table.js'
+import { RequestVerifier } from '../src/auth/signature.js'
 import { assertSafeExposure, isLoopbackHost, isServerError, signRequest } from '../src/index.js'
 
 describe('IpAllowList', () => {
@@ -154,15 +156,56 @@ describe('RequestVerifier', () => {
   })
 })
 
-describe('NonceCache', () => {
-  it('drops expired nonces as new ones arrive, so its size follows the window, not the total', () => {
-    const cache = new NonceCache(1000)
-    for (let i = 0; i < 500; i++) cache.add(`n${i}`, 1000 + i, i)
-    expect(cache.size).toBeLessThanOrEqual(500)
-    cache.add('late', 5000, 4000)
-    expect(cache.size).toBe(1)
-    expect(cache.has('n1', 4000)).toBe(false)
-    expect(cache.has('late', 4000)).toBe(true)
+describe('NonceTable', () => {
+  it('remembers a nonce until its time, then forgets it', () => {
+    const table = new NonceTable(1000)
+    expect(table.add('nonce-1', 2000, 0)).toBe(true)
+    expect(table.has('nonce-1', 1999)).toBe(true)
+    expect(table.has('nonce-2', 1999)).toBe(false)
+    expect(table.has('nonce-1', 2000)).toBe(false)
+  })
+
+  it('reclaims expired slots, so a steady stream stays within a bounded table', () => {
+    const table = new NonceTable(100_000)
+    // 200 000 nonces, each live for 1 000 "ms", one per ms: about 1 000 live at any time.
+    for (let t = 0; t < 200_000; t++) expect(table.add(`n${t}`, t + 1000, t)).toBe(true)
+    expect(table.capacity).toBeLessThanOrEqual(8192)
+    expect(table.has('n199999', 200_000)).toBe(true)
+    expect(table.has('n100', 200_000)).toBe(false)
+  })
+
+  it('is bounded: full of live nonces it refuses rather than forgetting one', () => {
+    const table = new NonceTable(5000)
+    let accepted = 0
+    while (table.add(`live-${accepted}`, 1e12, 0)) accepted++
+    expect(accepted).toBe(5000)
+    for (let i = 0; i < accepted; i += 97) expect(table.has(`live-${i}`, 1)).toBe(true)
+    // once they expire, there is room again
+    expect(table.add('later', 2e12, 1e12)).toBe(true)
+  })
+
+  it('agrees with a Map model over random add / has / time steps', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('add', 'has', 'tick'), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 50 })), { maxLength: 3000 }),
+        (ops) => {
+          const table = new NonceTable(50_000)
+          const model = new Map<string, number>()
+          let now = 1
+          for (const [op, n, dt] of ops) {
+            const nonce = `nonce-${n}`
+            const live = (model.get(nonce) ?? 0) > now
+            if (op === 'tick') now += dt
+            else if (op === 'has') expect(table.has(nonce, now)).toBe(live)
+            else if (!live) {
+              expect(table.add(nonce, now + dt * 10, now)).toBe(true)
+              model.set(nonce, now + dt * 10)
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    )
   })
 })
 

@@ -1,5 +1,6 @@
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { ServerError } from '../errors.js'
+import { NonceTable } from './nonce-table.js'
 
 /** The request headers that carry a signature. Lower case, as Node reports them. */
 export const SIGNATURE_HEADERS = {
@@ -80,7 +81,7 @@ export type SignatureFailure = 'missing' | 'malformed' | 'expired' | 'mismatch' 
 
 export interface VerifierOptions {
   windowSeconds?: number
-  /** Most nonces remembered at once. Default 1 000 000 (about 100 MB at worst); beyond, requests get 503. */
+  /** Most live nonces remembered at once. Default 1 000 000 (a table of at most 32 MiB); beyond, requests get 503. */
   maxNonces?: number
   /** For tests: the clock, in ms. */
   now?: () => number
@@ -94,13 +95,13 @@ export interface VerifierOptions {
 export class RequestVerifier {
   readonly #key: KeyObject
   readonly #windowMs: number
-  readonly #nonces: NonceCache
+  readonly #nonces: NonceTable
   readonly #now: () => number
 
   constructor(secret: string, options: VerifierOptions = {}) {
     this.#key = createSecretKey(Buffer.from(secret, 'utf8'))
     this.#windowMs = (options.windowSeconds ?? SIGNATURE_WINDOW_SECONDS) * 1000
-    this.#nonces = new NonceCache(options.maxNonces ?? 1_000_000)
+    this.#nonces = new NonceTable(options.maxNonces ?? 1_000_000)
     this.#now = options.now ?? Date.now
   }
 
@@ -135,51 +136,5 @@ export class RequestVerifier {
     // Remembered until the timestamp leaves the window: after that the window check refuses the request anyway.
     if (!this.#nonces.add(nonce, Number(timestamp) * 1000 + this.#windowMs + 1000, now)) return 'cache-full'
     return undefined
-  }
-}
-
-/** Nonces with their forget-after time; expired ones are dropped as new ones arrive. Bounded. */
-export class NonceCache {
-  readonly #until = new Map<string, number>()
-  readonly #max: number
-
-  constructor(max: number) {
-    this.#max = max
-  }
-
-  get size(): number {
-    return this.#until.size
-  }
-
-  has(nonce: string, now: number): boolean {
-    const until = this.#until.get(nonce)
-    if (until === undefined) return false
-    if (until > now) return true
-    this.#until.delete(nonce)
-    return false
-  }
-
-  /** Remembers `nonce` until `until`; `false` when the cache is full of live nonces. */
-  add(nonce: string, until: number, now: number): boolean {
-    this.#prune(now)
-    if (this.#until.size >= this.#max) {
-      this.#sweep(now)
-      if (this.#until.size >= this.#max) return false
-    }
-    this.#until.set(nonce, until)
-    return true
-  }
-
-  /** Insertion order is nearly expiry order (timestamps are close to now): drop expired ones from the front. */
-  #prune(now: number): void {
-    for (const [nonce, until] of this.#until) {
-      if (until > now) return
-      this.#until.delete(nonce)
-    }
-  }
-
-  /** The full pass, only when the cache is full: clients with skewed clocks can leave expired ones behind live ones. */
-  #sweep(now: number): void {
-    for (const [nonce, until] of this.#until) if (until <= now) this.#until.delete(nonce)
   }
 }

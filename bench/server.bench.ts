@@ -1,0 +1,148 @@
+/**
+ * `npm run bench:server`: autocannon on `POST /getAccessToken` of the open-bridge server (signed, allow-listed,
+ * memory hit) against a bare fastify route answering a constant, in the same run with the same connections.
+ *
+ * Fairness: both servers run in one child process (so autocannon, in this process, does not share their event
+ * loop), take turns in interleaved rounds (drift hits both alike), and receive byte-for-byte the same kind of
+ * request: the same JSON body and a fresh signature per request (autocannon's `setupRequest` signs each one,
+ * so the client does the same work for both; the bare route parses the body with fastify's default parser and
+ * ignores the headers). Every answer must be a 200, or the run is void — a replay refusal would be fast.
+ * Reported: the median round's requests/s and p99 latency, and their ratios.
+ */
+import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { signRequest } from '@open-bridge/server'
+
+/** The part of autocannon's API used here (the package ships no types). */
+interface CannonRequest {
+  method?: string
+  path?: string
+  body?: string
+  headers?: Record<string, string>
+  setupRequest?: (request: CannonRequest) => CannonRequest
+}
+interface CannonResult {
+  requests: { average: number }
+  latency: { p99: number }
+  non2xx: number
+  errors: number
+  timeouts: number
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
+  url: string
+  connections: number
+  duration: number
+  requests: CannonRequest[]
+}) => Promise<CannonResult>
+
+const SECRET = 'bench-signing-secret-0123456789'
+const BODY = JSON.stringify({ dcloudAppid: '__UNI__BENCH', platform: 'weixin-mp' })
+const PATH = '/getAccessToken'
+const CONNECTIONS = 10
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const TOKEN = { access_token: 'A'.repeat(150), expires_in: 7200 }
+
+interface Round {
+  rps: number
+  p99: number
+}
+
+export async function run(): Promise<void> {
+  const self = fileURLToPath(import.meta.url)
+  const child = spawn(process.execPath, ['--import', 'tsx', self], {
+    env: { ...process.env, OB_BENCH_SERVER_CHILD: '1' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  try {
+    const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next()
+    const ports = JSON.parse(String(first.value)) as { server: number; bare: number }
+    const targets = { 'open-bridge POST /getAccessToken (signed, allow-listed, memory hit)': ports.server, 'bare fastify route (constant)': ports.bare }
+    const rounds = new Map<string, Round[]>(Object.keys(targets).map((name) => [name, []]))
+
+    for (const port of Object.values(targets)) await cannon(port, 1) // warm-up: JIT, sockets
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const [name, port] of Object.entries(targets)) rounds.get(name)!.push(await cannon(port, ROUND_SECONDS))
+    }
+
+    const [server, bare] = [...rounds.values()].map((r) => ({ rps: median(r.map((x) => x.rps)), p99: median(r.map((x) => x.p99)) }))
+    console.log(`\nserver: HTTP, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s each, median round`)
+    const width = Math.max(...Object.keys(targets).map((n) => n.length))
+    for (const [name, r] of [...rounds.keys()].map((n, i) => [n, i === 0 ? server! : bare!] as const)) {
+      console.log(`  ${name.padEnd(width)}  ${fmt(r.rps, 0).padStart(9)} req/s  p99 ${fmt(r.p99, 2).padStart(6)} ms`)
+    }
+    const rpsRatio = server!.rps / bare!.rps
+    const p99Ratio = server!.p99 / bare!.p99
+    console.log(`  ratio: ${rpsRatio.toFixed(2)}× the bare route's req/s (target ≥ 0.85), p99 ${p99Ratio.toFixed(2)}× (target ≤ 2)`)
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((resolve) => child.once('exit', resolve))
+  }
+}
+
+async function cannon(port: number, seconds: number): Promise<Round> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: PATH,
+        setupRequest: (request) => ({
+          ...request,
+          body: BODY,
+          headers: { ...request.headers, 'content-type': 'application/json', ...signRequest({ secret: SECRET, method: 'POST', path: PATH, body: BODY }) },
+        }),
+      },
+    ],
+  })
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(`bench void: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts on port ${port}`)
+  }
+  return { rps: result.requests.average, p99: result.latency.p99 }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+function fmt(value: number, digits: number): string {
+  return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+}
+
+/** The child: both servers, then their ports on stdout; it lives until the parent ends it. */
+async function serveBoth(): Promise<void> {
+  const [{ createBridge, memoryStore }, { buildApp }, { default: Fastify }] = await Promise.all([
+    import('@open-bridge/core'),
+    import('@open-bridge/server'),
+    import('fastify'),
+  ])
+  const bridge = createBridge({
+    stores: [memoryStore()],
+    apps: [{ dcloudAppid: '__UNI__BENCH', platform: 'weixin-mp', appid: 'wxbench0000000001', secret: 'unused' }],
+  })
+  await bridge.setAccessToken({ dcloudAppid: '__UNI__BENCH', platform: 'weixin-mp' }, TOKEN, -1)
+  // OB_BENCH_AUTH (none | ip | sign) isolates one check when looking for a cost; the default is both.
+  const mode = process.env.OB_BENCH_AUTH ?? 'both'
+  const auth = {
+    ...(mode === 'both' || mode === 'sign' ? { signingSecret: SECRET } : {}),
+    ...(mode === 'both' || mode === 'ip' ? { ipAllowList: ['127.0.0.1/32', '::1'] } : {}),
+  }
+  const server = buildApp({ bridge, auth, logger: false })
+  const bare = Fastify({ logger: false })
+  bare.post(PATH, () => TOKEN)
+  await server.listen({ host: '127.0.0.1', port: 0 })
+  await bare.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app: { server: { address(): unknown } }) => (app.server.address() as { port: number }).port
+  process.stdout.write(`${JSON.stringify({ server: port(server), bare: port(bare) })}\n`)
+  process.once('SIGTERM', () => {
+    void Promise.all([server.close(), bare.close()]).then(() => bridge.close()).then(() => process.exit(0))
+  })
+}
+
+if (process.env.OB_BENCH_SERVER_CHILD === '1') await serveBoth()
