@@ -45,7 +45,8 @@ export function buildApp(options: AppOptions, internals: BuildAppInternals = {})
     trustProxy: trustProxy as FastifyServerOptions['trustProxy'],
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // Refused in our own shape by the hook below, not with fastify's `{ error, message, statusCode }`.
+    return503OnClosing: false,
     clientErrorHandler,
     // A URL fastify cannot decode (`/%`) is refused before routing: answer it like every other error.
     frameworkErrors: (error, _request, reply) => {
@@ -97,6 +98,18 @@ export function buildApp(options: AppOptions, internals: BuildAppInternals = {})
       return
     }
     reply.code(404).send({ errCode: 'E_NOT_FOUND', errMsg: 'no route for this method and path' })
+  })
+
+  // While closing (SIGTERM), requests still arriving on kept-alive connections are turned away at once, so a
+  // load balancer retries them elsewhere; requests already in flight finish.
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done()
+    reply.code(503).header('connection', 'close').send({ errCode: 'E_SHUTTING_DOWN', errMsg: 'the server is shutting down; retry' })
   })
 
   auth.install(app, { public: new Set([HEALTH_PATH, READY_PATH]), ipOnly: new Set([METRICS_PATH]) })

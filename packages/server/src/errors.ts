@@ -38,6 +38,8 @@ export type ServerErrorCode =
   | 'E_NOT_IMPLEMENTED'
   /** 500: an error nobody expected; details are in the log, never in the answer. */
   | 'E_INTERNAL'
+  /** 503: the server is closing; a request that arrived on a kept-alive connection is refused (retry elsewhere). */
+  | 'E_SHUTTING_DOWN'
 
 export interface ServerErrorOptions extends BridgeErrorOptions {
   /** The HTTP status this error answers with, when it reaches a route's caller. */

@@ -1,6 +1,8 @@
+import { connect } from 'node:net'
+import { createBridge, memoryStore, type CredentialSource } from '@open-bridge/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ReadinessReport } from '../src/index.js'
-import { memoryBridge, startApp, type Running } from './http-support.js'
+import { APPS, memoryBridge, startApp, type Running } from './http-support.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -85,5 +87,39 @@ describe('operations routes', () => {
   it('without metrics there is no /metrics route', async () => {
     const { server } = await serve()
     expect(await server.get('/metrics')).toMatchObject({ status: 404, json: { errCode: 'E_NOT_FOUND' } })
+  })
+})
+
+describe('closing', () => {
+  it('finishes the request in flight and refuses one arriving on its kept-alive connection with 503 E_SHUTTING_DOWN', async () => {
+    let release!: () => void
+    const slow: CredentialSource['fetch'] = (async () => {
+      await new Promise<void>((resolve) => (release = resolve))
+      return { value: { access_token: 'late' }, expiresIn: 60 }
+    }) as CredentialSource['fetch']
+    const bridge = createBridge({ stores: [memoryStore()], apps: APPS, source: { fetch: slow } })
+    const server = await startApp({ bridge, auth: {} })
+    const { port } = new URL(server.base)
+    const request = (body: string) =>
+      `POST /getAccessToken HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+    const body = JSON.stringify({ appid: 'wxapp1', platform: 'weixin-mp' })
+    const socket = connect(Number(port), '127.0.0.1')
+    let text = ''
+    socket.on('data', (chunk) => (text += chunk.toString('utf8')))
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()))
+    socket.write(request(body))
+    await new Promise((resolve) => setTimeout(resolve, 100)) // the first request is waiting on the source
+    const closed = server.app.close()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    socket.write(request(body)) // pipelined on the same connection, after close() began
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    release()
+    await ended
+    await closed
+    await bridge.close()
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK/)
+    expect(text).toContain('{"access_token":"late"}')
+    expect(text).toContain('HTTP/1.1 503 Service Unavailable')
+    expect(text).toContain('{"errCode":"E_SHUTTING_DOWN","errMsg":"the server is shutting down; retry"}')
   })
 })
