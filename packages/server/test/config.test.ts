@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { inspect } from 'node:util'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
@@ -92,6 +93,13 @@ describe('loadConfig: the file', () => {
     expect(config.log.level).toBe('warn')
     expect(config.refresh).toEqual({ refreshAhead: { access_token: 300_000 }, fetchTimeout: 5000, lock: { ttl: 8000 }, breaker: false })
     expect(config.wechat).toEqual({ baseUrl: 'http://127.0.0.1:9', retry: { retries: 0 } })
+    // Printed, logged or serialised, the resolved config shows no secret; read directly, it holds them.
+    for (const view of [inspect(config, { depth: 10 }), JSON.stringify(config), inspect(config.apps[0]), JSON.stringify(config.server.auth)]) {
+      expect(view).not.toContain(SECRET)
+      expect(view).not.toContain('signing-secret-0123456789')
+      expect(view).toContain('[redacted]')
+    }
+    expect({ ...config.apps[0] }.secret).toBe(SECRET)
   })
 
   it('an app without a secret gets no scheduled task by default; one with a secret keeps its access_token fresh', async () => {

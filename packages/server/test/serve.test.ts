@@ -123,3 +123,14 @@ describe('startServer', () => {
     await expect(running.bridge.getAccessToken({ appid: 'wx', platform: 'weixin-mp' })).rejects.toMatchObject({ code: 'E_CLOSED' })
   })
 })
+
+describe('startServer: a port in use', () => {
+  it('fails with EADDRINUSE, closes what it opened, and leaves the first server serving', async () => {
+    await writeFile(join(dir, 'open-bridge.config.json'), JSON.stringify({ stores: ['memory'], server: { port: 0 } }))
+    server = await startServer({ cwd: dir, env: {}, logStream })
+    const port = Number(new URL(server.url).port)
+    await writeFile(join(dir, 'same.json'), JSON.stringify({ stores: ['memory', 'sqlite:./same.db'], server: { port } }))
+    await expect(startServer({ cwd: dir, env: {}, configPath: 'same.json', logStream })).rejects.toMatchObject({ code: 'EADDRINUSE' })
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+  })
+})

@@ -7,6 +7,7 @@ import { TASK_PLATFORMS, type ScheduleTask } from '../scheduler/tasks.js'
 import type { ConfigFile } from './config-file.js'
 import { parseJsonSafely } from './json-comments.js'
 import { resolveSecret } from './secret-ref.js'
+import { maskInViews } from './secret-view.js'
 import {
   DEFAULT_CRON,
   DEFAULT_HOST,
@@ -66,6 +67,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
     return { platform: app.platform, appid: app.appid, dcloudAppid: app.dcloudAppid, secret, tasks: tasks as ScheduleTask[], field }
   })
   if (uni) apps.push(...uni.apps)
+  for (const app of apps) maskInViews(app, ['secret'])
   checkUnique(apps)
 
   const schedule = {
@@ -87,11 +89,14 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
       host: raw.server?.host ?? DEFAULT_HOST,
       port: raw.server?.port ?? DEFAULT_PORT,
       bodyLimit: raw.server?.bodyLimit,
-      auth: {
-        ...(ipAllowList !== undefined ? { ipAllowList } : {}),
-        ...(auth?.trustProxy !== undefined ? { trustProxy: auth.trustProxy } : {}),
-        ...(auth?.signingSecret !== undefined ? { signingSecret: resolveSecret(auth.signingSecret, 'server.auth.signingSecret', env) } : {}),
-      },
+      auth: maskInViews(
+        {
+          ...(ipAllowList !== undefined ? { ipAllowList } : {}),
+          ...(auth?.trustProxy !== undefined ? { trustProxy: auth.trustProxy } : {}),
+          ...(auth?.signingSecret !== undefined ? { signingSecret: resolveSecret(auth.signingSecret, 'server.auth.signingSecret', env) } : {}),
+        },
+        ['signingSecret'],
+      ),
     },
     log: { level: raw.log?.level ?? 'info' },
     refresh: { ...raw.refresh },
