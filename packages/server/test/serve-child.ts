@@ -50,7 +50,7 @@ export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
-  const waitFor = (pattern: RegExp, timeoutMs = 15_000) => {
+  const waitFor = (pattern: RegExp, timeoutMs = 30_000) => {
     const seen = lines.find((line) => pattern.test(line))
     if (seen !== undefined) return Promise.resolve(seen)
     return new Promise<string>((resolve, reject) => {

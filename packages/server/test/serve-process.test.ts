@@ -41,7 +41,7 @@ function portIsFree(port: number): Promise<boolean> {
   })
 }
 
-describe('open-bridge serve (a real child process)', () => {
+describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => {
   it('`npm start` runs the CLI\'s serve, and with no config at all it serves the embedded default, saying so in one line', async () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     expect(pkg.scripts.start).toBe('node packages/server/dist/cli.js serve')
@@ -67,7 +67,7 @@ describe('open-bridge serve (a real child process)', () => {
   })
 
   it('SIGTERM with requests in flight: every one is answered, then the process exits 0', async () => {
-    fake = await startFakeWeChat({ apps: [mp], latencyMs: { stable_token: 1_500 } })
+    fake = await startFakeWeChat({ apps: [mp], latencyMs: { stable_token: 3_000 } })
     await writeFile(
       join(dir, 'open-bridge.config.json'),
       JSON.stringify({
@@ -82,7 +82,12 @@ describe('open-bridge serve (a real child process)', () => {
 
     // Five callers miss together: one fetch to the (slow) platform, all five wait on it.
     const inFlight = Array.from({ length: 5 }, () => post(base, '/getAccessToken', { dcloudAppid: '__UNI__P', platform: 'weixin-mp' }))
-    await new Promise((resolve) => setTimeout(resolve, 400))
+    // Signal once all five are inside the server and the one platform call is under way (it takes 3 s).
+    const deadline = Date.now() + 20_000
+    while (server.lines.filter((line) => line.includes('"msg":"incoming request"')).length < 5 || fake.calls('stable_token') < 1) {
+      if (Date.now() > deadline) throw new Error(`requests never arrived:\n${server.lines.join('\n')}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
     expect(fake.calls('stable_token')).toBe(1)
     server.child.kill('SIGTERM')
     await server.waitFor(/shutting down/)
