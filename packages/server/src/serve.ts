@@ -7,6 +7,7 @@ import { CONFIG_FILE_NAMES, loadConfig, type LoadConfigOptions } from './config/
 import type { ServiceConfig } from './config/service-config.js'
 import { createStores } from './config/store-url.js'
 import { ServerError } from './errors.js'
+import { logBridgeEvents } from './metrics/bridge-event-log.js'
 import { createReadiness } from './metrics/readiness.js'
 import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js'
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js'
@@ -66,6 +67,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const app = createApp(config, bridge, metrics, readiness, options.logStream)
     opened.push(() => app.close())
     logStart(app, config, options.cwd ?? process.cwd())
+    const stopEventLog = logBridgeEvents(bridge, app.log)
+    opened.push(async () => stopEventLog())
     await app.listen({ host: config.server.host, port: config.server.port })
 
     const scheduler = createScheduler({
@@ -80,7 +83,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     if (config.schedule.enable) scheduler.start()
     else app.log.info('scheduler disabled (schedule.enable: false)')
 
-    const running: RunningServer = { app, bridge, config, url: urlOf(app), close: closer(app, bridge, scheduler, metrics) }
+    const running: RunningServer = { app, bridge, config, url: urlOf(app), close: closer(app, bridge, scheduler, metrics, stopEventLog) }
     if (options.handleSignals) handleSignals(running, options.shutdownTimeoutMs ?? 10_000)
     return running
   } catch (error) {
@@ -165,7 +168,7 @@ function credentialsOf(config: ServiceConfig): Array<{ platform: ServiceConfig['
   ])
 }
 
-function closer(app: FastifyInstance, bridge: CredentialBridge, scheduler: Scheduler, metrics: ServiceMetrics): () => Promise<void> {
+function closer(app: FastifyInstance, bridge: CredentialBridge, scheduler: Scheduler, metrics: ServiceMetrics, stopEventLog: () => void): () => Promise<void> {
   let closing: Promise<void> | undefined
   return () =>
     (closing ??= (async () => {
@@ -180,6 +183,7 @@ function closer(app: FastifyInstance, bridge: CredentialBridge, scheduler: Sched
       }
       metrics.close()
       await bridge.close()
+      stopEventLog()
     })())
 }
 

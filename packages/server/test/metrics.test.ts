@@ -9,6 +9,7 @@ import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/t
 import { register as globalRegistry } from 'prom-client'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
+import { logBridgeEvents } from '../src/metrics/bridge-event-log.js'
 import { createReadiness } from '../src/metrics/readiness.js'
 import { createServiceMetrics, type ServiceMetrics } from '../src/metrics/service-metrics.js'
 
@@ -160,5 +161,24 @@ describe('readiness', () => {
     const hanging: CredentialStore = { ...brokenTier(), name: 'hanging', get: () => new Promise(() => {}) }
     const report = await createReadiness([{ store: hanging, inProcess: false }], undefined, 200)()
     expect(report).toEqual({ ready: false, tiers: [{ name: 'hanging', state: 'down', latencyMs: expect.any(Number), error: 'E_PROBE_TIMEOUT' }] })
+  })
+})
+
+describe('bridge trouble in the log', () => {
+  it('a failing tier is logged at its first error, then at most once per interval with the count in between', async () => {
+    const lines: Array<{ details: Record<string, unknown>; message: string }> = []
+    const push = (details: object, message: string) => void lines.push({ details: details as Record<string, unknown>, message })
+    const stop = logBridgeEvents(bridge, { debug: push, info: push, warn: push }, 300)
+    const read = () => bridge.getAccessToken({ appid: 'wx-none', platform: 'weixin-mp' }, async () => null)
+    for (let i = 0; i < 5; i++) await read()
+    expect(lines).toEqual([{ details: { tier: 'broken', operation: 'get', error: 'ECONNREFUSED' }, message: 'tier broken failed; the bridge goes on with the other tiers' }])
+    await new Promise((resolve) => setTimeout(resolve, 350))
+    await read()
+    // A miss asks the tier twice (the read, then the single-flight fill's re-read): 10 errors, this one included.
+    expect(lines[1]!.details).toEqual({ tier: 'broken', operation: 'get', error: 'ECONNREFUSED', errorsSinceLastLine: 10 })
+    stop()
+    await new Promise((resolve) => setTimeout(resolve, 350))
+    await read()
+    expect(lines).toHaveLength(2)
   })
 })
