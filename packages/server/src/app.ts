@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppOptions } from './app-options.js'
 import { RequestAuth, pathOf } from './auth/request-auth.js'
 import type { VerifierOptions } from './auth/signature.js'
@@ -129,7 +129,13 @@ export function buildApp(options: AppOptions, internals: BuildAppInternals = {})
 
   for (const route of CREDENTIAL_ROUTES) {
     const call = credentialCall(bridge, route)
-    app.post<{ Body: CredentialBody }>(`/${route.method}`, { schema: { body: bodySchema(route) } }, (request) => call(request.body))
+    const handler = auth.signs
+      ? (request: FastifyRequest<{ Body: CredentialBody }>) => {
+          auth.assertSigned(request)
+          return call(request.body)
+        }
+      : (request: FastifyRequest<{ Body: CredentialBody }>) => call(request.body)
+    app.post<{ Body: CredentialBody }>(`/${route.method}`, { schema: { body: bodySchema(route) } }, handler)
   }
   registerOpsRoutes(app, bridge, options.readiness, metrics)
   return app

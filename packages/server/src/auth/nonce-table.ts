@@ -45,8 +45,9 @@ export class NonceTable {
   }
 
   has(nonce: string, now: number): boolean {
-    const a = hashA(nonce)
-    const b = hashB(nonce)
+    fingerprint(nonce)
+    const a = fpA
+    const b = fpB
     const until = this.#until
     for (let i = a & this.#mask; until[i] !== EMPTY; i = (i + 1) & this.#mask) {
       if (this.#hashA[i] === a && this.#hashB[i] === b && until[i]! > now) return true
@@ -58,8 +59,9 @@ export class NonceTable {
   add(nonce: string, until: number, now: number): boolean {
     // `used` counts expired slots too: at either limit, reclaim them first and count what is really live.
     if ((this.#used + 1 > (this.#mask + 1) * MAX_USED || this.#used >= this.#maxLive) && !this.#rebuild(now)) return false
-    const a = hashA(nonce)
-    const b = hashB(nonce)
+    fingerprint(nonce)
+    const a = fpA
+    const b = fpB
     const times = this.#until
     let i = a & this.#mask
     // The first slot that is empty or expired: an expired slot inside a probe chain can be reused, because a
@@ -101,22 +103,23 @@ export class NonceTable {
   }
 }
 
-/** FNV-1a, 32 bits. */
-function hashA(text: string): number {
-  let h = 0x811c9dc5 | 0
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
-  return h
-}
+// The two halves of the last fingerprint: module state, so hashing allocates nothing.
+let fpA = 0
+let fpB = 0
 
-/** A MurmurHash-style multiply-and-mix with another seed: independent of `hashA`. */
-function hashB(text: string): number {
-  let h = 0x9747b28c ^ text.length
+/** Two independent 32-bit hashes in one pass: FNV-1a, and a MurmurHash-style multiply-and-mix with another seed. */
+function fingerprint(text: string): void {
+  let a = 0x811c9dc5 | 0
+  let b = 0x9747b28c ^ text.length
   for (let i = 0; i < text.length; i++) {
-    h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995)
-    h ^= h >>> 13
+    const c = text.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+    b ^= b >>> 13
   }
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b)
-  return h ^ (h >>> 13)
+  b = Math.imul(b ^ (b >>> 15), 0x85ebca6b)
+  fpA = a
+  fpB = b ^ (b >>> 13)
 }
 
 function nextPowerOfTwo(n: number): number {

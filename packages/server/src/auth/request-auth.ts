@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AuthOptions } from '../app-options.js'
 import { ServerError } from '../errors.js'
 import { IpAllowList } from './ip-allow-list.js'
@@ -49,9 +49,9 @@ export class RequestAuth {
   }
 
   /**
-   * Installs the checks: the IP and the signature headers (format, window) in `onRequest`, before the body is
-   * read; the HMAC and the nonce where the body is parsed (`verifyBody`), or in `preValidation` for a
-   * request without a body.
+   * Installs the checks in `onRequest`, before the body is read: the IP, then the signature headers (format,
+   * window) — and for a request without a body, the whole signature. With a body, the HMAC and the nonce are
+   * checked where it is parsed (`verifyBody`), before any JSON is parsed.
    */
   install(app: FastifyInstance, scope: AuthScope): void {
     const { allowList, verifier } = this
@@ -72,26 +72,32 @@ export class RequestAuth {
         request.obSigned = true
         return done()
       }
-      const failure = verifier.precheck(request.headers)
+      // No body will come (fastify parses none): the signature covers an empty body, and is checked now.
+      // Otherwise the cheap checks now, and the HMAC where the body is parsed (`verifyBody`).
+      const length = request.headers['content-length']
+      const bodyless = request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
+      const failure = bodyless ? verifier.verify(request.method, request.url, request.headers, undefined) : verifier.precheck(request.headers)
       if (failure !== undefined) return done(refusal(request, failure))
+      if (bodyless) request.obSigned = true
       done()
     })
+  }
 
-    if (verifier === undefined) return
-    app.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done) => {
-      if (request.obSigned) return done()
-      // No body was parsed (none sent): the signature covers an empty body.
-      const failure = verifier.verify(request.method, request.url, request.headers, undefined)
-      if (failure !== undefined) return done(refusal(request, failure))
-      request.obSigned = true
-      done()
-    })
+  /** Whether routes must see `request.obSigned` before they act (the handlers' own last check). */
+  get signs(): boolean {
+    return this.verifier !== undefined
+  }
+
+  /** The last line of defence, in each credential handler: a request that reached it unsigned is refused. */
+  assertSigned(request: FastifyRequest): void {
+    if (this.verifier !== undefined && !request.obSigned) throw refusal(request, 'missing')
   }
 
   /** Called by the body parser with the raw bytes: throws the 401 to answer, or marks the request signed. */
   verifyBody(request: FastifyRequest, body: Buffer): void {
     if (this.verifier === undefined || request.obSigned) return
-    const failure = this.verifier.verify(request.method, request.url, request.headers, body)
+    // onRequest ran precheck on these headers (every path that parses a body passes there first).
+    const failure = this.verifier.verify(request.method, request.url, request.headers, body, true)
     if (failure !== undefined) throw refusal(request, failure)
     request.obSigned = true
   }

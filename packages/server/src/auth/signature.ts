@@ -17,7 +17,7 @@ export const MIN_SECRET_LENGTH = 16
 
 const NONCE = /^[A-Za-z0-9_-]{8,128}$/
 const TIMESTAMP = /^\d{1,12}$/
-const HEX_SIGNATURE = /^[0-9a-f]{64}$/
+const HEX_SIGNATURE = /^[0-9a-fA-F]{64}$/
 
 export interface SignRequestInput {
   /** The shared secret (the server's `auth.signingSecret`). */
@@ -97,6 +97,7 @@ export class RequestVerifier {
   readonly #windowMs: number
   readonly #nonces: NonceTable
   readonly #now: () => number
+  readonly #given = Buffer.alloc(32)
 
   constructor(secret: string, options: VerifierOptions = {}) {
     this.#key = createSecretKey(Buffer.from(secret, 'utf8'))
@@ -117,20 +118,27 @@ export class RequestVerifier {
     return undefined
   }
 
-  /** The full check; on success the nonce is spent. `path` is the request target as received. */
+  /**
+   * The full check; on success the nonce is spent. `path` is the request target as received. `prechecked`:
+   * `precheck` already passed for these headers (in `onRequest`), so it is not repeated.
+   */
   verify(
     method: string,
     path: string,
     headers: Record<string, string | string[] | undefined>,
     body: string | Uint8Array | undefined,
+    prechecked = false,
   ): SignatureFailure | undefined {
-    const failure = this.precheck(headers)
-    if (failure !== undefined) return failure
+    if (!prechecked) {
+      const failure = this.precheck(headers)
+      if (failure !== undefined) return failure
+    }
     const timestamp = headers[SIGNATURE_HEADERS.timestamp] as string
     const nonce = headers[SIGNATURE_HEADERS.nonce] as string
-    const given = Buffer.from(headers[SIGNATURE_HEADERS.signature] as string, 'hex')
     const expected = hmac(this.#key, timestamp, nonce, method, path, body)
-    if (!timingSafeEqual(given, expected)) return 'mismatch'
+    // Decoded into a scratch buffer, not a new one per request (precheck made sure it is 64 hex digits).
+    this.#given.write(headers[SIGNATURE_HEADERS.signature] as string, 0, 'hex')
+    if (!timingSafeEqual(this.#given, expected)) return 'mismatch'
     const now = this.#now()
     if (this.#nonces.has(nonce, now)) return 'replayed'
     // Remembered until the timestamp leaves the window: after that the window check refuses the request anyway.
