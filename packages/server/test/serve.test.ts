@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
+import { startRedisServer } from '../../../test-support/redis-server.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../src/serve.js'
 import { post } from './serve-child.js'
@@ -132,5 +133,40 @@ describe('startServer: a port in use', () => {
     await writeFile(join(dir, 'same.json'), JSON.stringify({ stores: ['memory', 'sqlite:./same.db'], server: { port } }))
     await expect(startServer({ cwd: dir, env: {}, configPath: 'same.json', logStream })).rejects.toMatchObject({ code: 'EADDRINUSE' })
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+  })
+})
+
+describe('startServer: replicas on one Redis', () => {
+  it('a credential set through one replica is read through the other; /readyz shows Redis down, then back', async () => {
+    const redis = await startRedisServer()
+    const replicas: RunningServer[] = []
+    try {
+      await writeFile(join(dir, 'open-bridge.config.json'), JSON.stringify({ stores: ['memory?maxTtl=1000', redis.url], server: { port: 0 } }))
+      for (let i = 0; i < 2; i++) replicas.push(await startServer({ cwd: dir, env: {}, logStream }))
+      const [a, b] = replicas as [RunningServer, RunningServer]
+      const key = { appid: 'wx-shared', platform: 'weixin-mp' }
+      expect((await post(a.url, '/setAccessToken', { ...key, value: { access_token: 'shared' }, expiresIn: 600 })).status).toBe(200)
+      expect(await post(b.url, '/getAccessToken', key)).toEqual({ status: 200, body: { access_token: 'shared' } })
+
+      await redis.kill()
+      const down = await fetch(`${b.url}/readyz`)
+      expect(down.status).toBe(503) // the only shared tier is gone
+      expect(((await down.json()) as { tiers: Array<{ name: string; state: string; error?: string }> }).tiers[1]).toMatchObject({
+        name: 'redis',
+        state: 'down',
+        error: expect.stringMatching(/^E_[A-Z_]+$|^[A-Z]+$/),
+      })
+      await redis.restart()
+      const deadline = Date.now() + 10_000
+      let state = 503
+      while (state !== 200 && Date.now() < deadline) {
+        state = (await fetch(`${b.url}/readyz`)).status
+        if (state !== 200) await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+      expect(state).toBe(200)
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()))
+      await redis.stop()
+    }
   })
 })

@@ -16,5 +16,6 @@ export function getWithTimeout(store: CredentialStore, key: string, timeoutMs: n
 export function failureName(error: unknown): string {
   const { code, name } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; name?: unknown }
   if (typeof code === 'string' || typeof code === 'number') return String(code)
-  return typeof name === 'string' ? name : 'Error'
+  // A bare `Error` (ioredis refusing a command while disconnected) says nothing: name the situation instead.
+  return typeof name === 'string' && name !== 'Error' ? name : 'E_TIER_FAILED'
 }
