@@ -157,18 +157,28 @@ function logStart(app: FastifyInstance, config: ServiceConfig, cwd: string): voi
 }
 
 function jobsOf(config: ServiceConfig): ScheduledJob[] {
-  return config.apps.flatMap((app) => app.tasks.map((task) => ({ platform: app.platform, appid: app.appid, dcloudAppid: app.dcloudAppid, task })))
+  return config.apps.flatMap((app) =>
+    app.tasks.map((task) => ({ platform: app.platform, appid: app.appid, dcloudAppid: app.dcloudAppid, task })),
+  )
 }
 
 /** The app credentials whose life left `/metrics` shows: every app's access_token, and the tickets scheduled. */
-function credentialsOf(config: ServiceConfig): Array<{ platform: ServiceConfig['apps'][number]['platform']; appid: string; kind: 'access_token' | 'ticket' }> {
+function credentialsOf(
+  config: ServiceConfig,
+): Array<{ platform: ServiceConfig['apps'][number]['platform']; appid: string; kind: 'access_token' | 'ticket' }> {
   return config.apps.flatMap((app) => [
     { platform: app.platform, appid: app.appid, kind: 'access_token' as const },
     ...(app.tasks.includes('ticket') ? [{ platform: app.platform, appid: app.appid, kind: 'ticket' as const }] : []),
   ])
 }
 
-function closer(app: FastifyInstance, bridge: CredentialBridge, scheduler: Scheduler, metrics: ServiceMetrics, stopEventLog: () => void): () => Promise<void> {
+function closer(
+  app: FastifyInstance,
+  bridge: CredentialBridge,
+  scheduler: Scheduler,
+  metrics: ServiceMetrics,
+  stopEventLog: () => void,
+): () => Promise<void> {
   let closing: Promise<void> | undefined
   return () =>
     (closing ??= (async () => {
@@ -229,8 +239,15 @@ function urlOf(app: FastifyInstance): string {
 
 /** A `BridgeError`-shaped config error from a component, re-issued with the field as the config file names it. */
 function renamed(error: unknown, rename: (field: string) => string): unknown {
-  const { code, field, message } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; field?: unknown; message?: unknown }
-  if ((code !== 'E_INVALID_CONFIG' && code !== 'E_INVALID_ARGUMENT') || typeof field !== 'string' || typeof message !== 'string') return error
+  const { code, field, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown
+    field?: unknown
+    message?: unknown
+  }
+  if ((code !== 'E_INVALID_CONFIG' && code !== 'E_INVALID_ARGUMENT') || typeof field !== 'string' || typeof message !== 'string')
+    return error
   const to = rename(field)
-  return new ServerError('E_INVALID_CONFIG', message.startsWith(field) ? `${to}${message.slice(field.length)}` : `${to}: ${message}`, { field: to })
+  return new ServerError('E_INVALID_CONFIG', message.startsWith(field) ? `${to}${message.slice(field.length)}` : `${to}: ${message}`, {
+    field: to,
+  })
 }

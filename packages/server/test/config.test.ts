@@ -58,7 +58,7 @@ describe('loadConfig: no file at all', () => {
 })
 
 describe('loadConfig: the file', () => {
-  it('the README\'s example config loads as it is', async () => {
+  it("the README's example config loads as it is", async () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
     const example = /```json\n([\s\S]*?)```/.exec(readme)![1]!
     await writeFile(join(dir, 'open-bridge.config.json'), example)
@@ -71,7 +71,10 @@ describe('loadConfig: the file', () => {
   it('finds open-bridge.config.json in the working directory and resolves an env secret', async () => {
     await writeJson('open-bridge.config.json', {
       stores: ['memory?maxTtl=60000', 'sqlite:./data/creds.db'],
-      apps: [{ ...goodApp, secret: { env: 'WX_SECRET' } }, { platform: 'weixin-h5', appid: 'wxh5', secret: 'h5', tasks: ['accessToken', 'ticket'] }],
+      apps: [
+        { ...goodApp, secret: { env: 'WX_SECRET' } },
+        { platform: 'weixin-h5', appid: 'wxh5', secret: 'h5', tasks: ['accessToken', 'ticket'] },
+      ],
       schedule: { cron: '*/10 * * * * *', jitterMs: 2000 },
       server: { host: '0.0.0.0', port: 9000, auth: { ipAllowList: ['10.0.0.0/8'], trustProxy: 1, signingSecret: { env: 'SIGNING' } } },
       log: { level: 'warn' },
@@ -94,7 +97,12 @@ describe('loadConfig: the file', () => {
     expect(config.refresh).toEqual({ refreshAhead: { access_token: 300_000 }, fetchTimeout: 5000, lock: { ttl: 8000 }, breaker: false })
     expect(config.wechat).toEqual({ baseUrl: 'http://127.0.0.1:9', retry: { retries: 0 } })
     // Printed, logged or serialised, the resolved config shows no secret; read directly, it holds them.
-    for (const view of [inspect(config, { depth: 10 }), JSON.stringify(config), inspect(config.apps[0]), JSON.stringify(config.server.auth)]) {
+    for (const view of [
+      inspect(config, { depth: 10 }),
+      JSON.stringify(config),
+      inspect(config.apps[0]),
+      JSON.stringify(config.server.auth),
+    ]) {
       expect(view).not.toContain(SECRET)
       expect(view).not.toContain('signing-secret-0123456789')
       expect(view).toContain('[redacted]')
@@ -103,7 +111,9 @@ describe('loadConfig: the file', () => {
   })
 
   it('an app without a secret gets no scheduled task by default; one with a secret keeps its access_token fresh', async () => {
-    await writeJson('open-bridge.config.json', { apps: [{ platform: 'weixin-mp', appid: 'wxa' }, { platform: 'qq-app', appid: 'qqa', secret: 's' }, goodApp] })
+    await writeJson('open-bridge.config.json', {
+      apps: [{ platform: 'weixin-mp', appid: 'wxa' }, { platform: 'qq-app', appid: 'qqa', secret: 's' }, goodApp],
+    })
     const config = await load()
     expect(config.apps.map((a) => a.tasks)).toEqual([[], [], ['accessToken']])
   })
@@ -134,18 +144,33 @@ describe('loadConfig: the file', () => {
 
 describe('loadConfig: each bad field is named, and no message holds a secret', () => {
   const cases: Array<[string, unknown, string, RegExp?]> = [
-    ['a secret of the wrong type', { apps: [goodApp, { ...goodApp, appid: 'wx2', dcloudAppid: '__UNI__B', secret: 42 }] }, 'apps[1].secret', /string or \{ "env"/],
+    [
+      'a secret of the wrong type',
+      { apps: [goodApp, { ...goodApp, appid: 'wx2', dcloudAppid: '__UNI__B', secret: 42 }] },
+      'apps[1].secret',
+      /string or \{ "env"/,
+    ],
     ['an unknown platform', { apps: [{ ...goodApp, platform: 'weixin' }] }, 'apps[0].platform', /weixin-mp, weixin-h5/],
     ['a missing appid', { apps: [{ platform: 'weixin-mp', secret: SECRET }] }, 'apps[0].appid', /is required/],
     ['an appid with a colon', { apps: [{ ...goodApp, appid: 'wx:1' }] }, 'apps[0].appid', /without ':'/],
     ['an unknown task name', { apps: [{ ...goodApp, tasks: ['accessToken', 'acessToken'] }] }, 'apps[0].tasks[1]', /accessToken, ticket/],
     ['a ticket task on a mini-program', { apps: [{ ...goodApp, tasks: ['ticket'] }] }, 'apps[0].tasks[0]', /weixin-h5 only/],
-    ['tasks without a secret', { apps: [{ platform: 'weixin-mp', appid: 'wx1', tasks: ['accessToken'] }] }, 'apps[0].tasks', /needs apps\[0\]\.secret/],
+    [
+      'tasks without a secret',
+      { apps: [{ platform: 'weixin-mp', appid: 'wx1', tasks: ['accessToken'] }] },
+      'apps[0].tasks',
+      /needs apps\[0\]\.secret/,
+    ],
     ['a repeated appid', { apps: [goodApp, { ...goodApp, dcloudAppid: '__UNI__B' }] }, 'apps[1]', /again \(first at apps\[0\]\)/],
     ['an unknown top-level field', { store: ['memory'], apps: [goodApp] }, 'store', /not a known field/],
     ['an unknown store scheme', { stores: ['memory', `postgres://u:${REDIS_PASSWORD}@db/x`], apps: [goodApp] }, 'stores[1]', /store URL/],
     ['a redis URL without a host', { stores: [`redis://:${REDIS_PASSWORD}@`], apps: [goodApp] }, 'stores[0]'],
-    ['a mongodb URL without a database', { stores: [`mongodb://u:${REDIS_PASSWORD}@127.0.0.1:27017`], apps: [goodApp] }, 'stores[0]', /database/],
+    [
+      'a mongodb URL without a database',
+      { stores: [`mongodb://u:${REDIS_PASSWORD}@127.0.0.1:27017`], apps: [goodApp] },
+      'stores[0]',
+      /database/,
+    ],
     ['a bad memory option', { stores: ['memory?maxTtl=soon'] }, 'stores[0]', /maxTtl must be a positive integer/],
     ['an unknown memory option', { stores: ['memory?ttl=5'] }, 'stores[0]', /unknown memory option 'ttl'/],
     ['an empty sqlite path', { stores: ['sqlite:'] }, 'stores[0]', /must name a file/],
@@ -154,13 +179,23 @@ describe('loadConfig: each bad field is named, and no message holds a secret', (
     ['an ipAllowList that is not a list', { server: { auth: { ipAllowList: '10.0.0.1' } } }, 'server.auth.ipAllowList', /an array/],
     ['an unknown log level', { log: { level: 'verbose' } }, 'log.level', /fatal, error, warn, info/],
     ['a cron expression croner refuses', { schedule: { cron: 'every minute' } }, 'schedule.cron', /cron expression/],
-    ['a jitter as long as the interval', { schedule: { cron: '*/5 * * * * *', jitterMs: 5000 } }, 'schedule.jitterMs', /shorter than the interval .*5000 ms/],
+    [
+      'a jitter as long as the interval',
+      { schedule: { cron: '*/5 * * * * *', jitterMs: 5000 } },
+      'schedule.jitterMs',
+      /shorter than the interval .*5000 ms/,
+    ],
     ['an unknown time zone', { schedule: { timezone: 'Mars/Olympus' } }, 'schedule.timezone', /IANA/],
     ['a negative lock ttl', { refresh: { lock: { ttl: -1 } } }, 'refresh.lock.ttl', /> 0/],
     ['breaker: true', { refresh: { breaker: true } }, 'refresh.breaker', /false or \{ failures, cooldown \}/],
     ['an unknown refresh option', { refresh: { refreshAheadMs: 5 } }, 'refresh.refreshAheadMs', /not a known field/],
     ['a wechat baseUrl of the wrong type', { wechat: { baseUrl: 5 } }, 'wechat.baseUrl', /http\(s\) URL/],
-    ['an accessTokenMode typo', { wechat: { accessTokenMode: { 'weixin-mp': 'stabel' } } }, 'wechat.accessTokenMode.weixin-mp', /stable, classic/],
+    [
+      'an accessTokenMode typo',
+      { wechat: { accessTokenMode: { 'weixin-mp': 'stabel' } } },
+      'wechat.accessTokenMode.weixin-mp',
+      /stable, classic/,
+    ],
   ]
   for (const [what, config, field, message] of cases) {
     it(`${what} → ${field}`, async () => {

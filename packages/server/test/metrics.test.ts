@@ -72,7 +72,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe('metrics', () => {
-  it('after fetches: upstream results and errcodes by platform/kind, tier errors, request latency, life left — in Prometheus text', async () => {
+  it('after fetches: upstream results and errcodes, tier errors, request latency, life left — in Prometheus text', async () => {
     const token = await bridge.getAccessToken({ appid: mp.appid, platform: 'weixin-mp' })
     fake.inject('stable_token', { errcode: 40013, errmsg: 'invalid appid' }, 1)
     await expect(bridge.getAccessToken({ appid: other.appid, platform: 'weixin-app' })).rejects.toMatchObject({ errcode: 40013 })
@@ -91,7 +91,9 @@ describe('metrics', () => {
     expect(sample(body, 'open_bridge_http_request_duration_seconds_count{route="/getAccessToken",status_code="200"}')).toBe(1)
     expect(sample(body, 'open_bridge_http_request_duration_seconds_bucket{le="0.0025",route="/getAccessToken",status_code="200"}')).toBe(1)
     expect(sample(body, 'open_bridge_http_request_duration_seconds_count{route="unmatched",status_code="404"}')).toBe(1)
-    expect(sample(body, 'open_bridge_scheduled_runs_total{platform="weixin-mp",appid="wx1234567890abcdef",task="accessToken",outcome="ok"}')).toBe(1)
+    expect(
+      sample(body, 'open_bridge_scheduled_runs_total{platform="weixin-mp",appid="wx1234567890abcdef",task="accessToken",outcome="ok"}'),
+    ).toBe(1)
     // 7200 s from the fake, less the source's expiry margin (60 s): a little under 7140 by now.
     const left = sample(body, 'open_bridge_credential_ttl_seconds{platform="weixin-mp",appid="wx1234567890abcdef",kind="access_token"}')
     expect(left).toBeGreaterThan(7100)
@@ -109,11 +111,13 @@ describe('metrics', () => {
     expect(body).toContain('open_bridge_credential_ttl_seconds{platform="weixin-mp",appid="wx1234567890abcdef",kind="access_token"} +Inf')
     await bridge.setAccessToken({ appid: mp.appid, platform: 'weixin-mp' }, { access_token: 'short' }, 100)
     const after = await metrics.hooks.render()
-    expect(sample(after.body, 'open_bridge_credential_ttl_seconds{platform="weixin-mp",appid="wx1234567890abcdef",kind="access_token"}')).toBeLessThanOrEqual(100)
+    expect(
+      sample(after.body, 'open_bridge_credential_ttl_seconds{platform="weixin-mp",appid="wx1234567890abcdef",kind="access_token"}'),
+    ).toBeLessThanOrEqual(100)
     expect(fake.calls('stable_token')).toBe(0) // a scrape reads the tiers, never through the bridge: it fetches nothing
   })
 
-  it('uses a registry of its own: nothing in prom-client\'s global one, and two services side by side', async () => {
+  it("uses a registry of its own: nothing in prom-client's global one, and two services side by side", async () => {
     const second = createServiceMetrics({ bridge, stores, credentials: [] })
     second.close()
     expect(await globalRegistry.metrics()).not.toContain('open_bridge_')
@@ -149,7 +153,13 @@ describe('readiness', () => {
       expect(degraded.tiers[1]!.error).toMatch(/^[A-Za-z_]+$/) // a code or class name, never a driver's message
       expect(degraded.ready).toBe(true) // sqlite still answers
 
-      const onlyRedis = createReadiness([{ store: tiers[0]!, inProcess: true }, { store: tiers[1]!, inProcess: false }], undefined)
+      const onlyRedis = createReadiness(
+        [
+          { store: tiers[0]!, inProcess: true },
+          { store: tiers[1]!, inProcess: false },
+        ],
+        undefined,
+      )
       expect((await onlyRedis()).ready).toBe(false)
       await redis.restart()
     } finally {
@@ -160,7 +170,10 @@ describe('readiness', () => {
   it('a tier that hangs is reported down after the probe timeout', async () => {
     const hanging: CredentialStore = { ...brokenTier(), name: 'hanging', get: () => new Promise(() => {}) }
     const report = await createReadiness([{ store: hanging, inProcess: false }], undefined, 200)()
-    expect(report).toEqual({ ready: false, tiers: [{ name: 'hanging', state: 'down', latencyMs: expect.any(Number), error: 'E_PROBE_TIMEOUT' }] })
+    expect(report).toEqual({
+      ready: false,
+      tiers: [{ name: 'hanging', state: 'down', latencyMs: expect.any(Number), error: 'E_PROBE_TIMEOUT' }],
+    })
   })
 })
 
@@ -171,7 +184,12 @@ describe('bridge trouble in the log', () => {
     const stop = logBridgeEvents(bridge, { debug: push, info: push, warn: push }, 300)
     const read = () => bridge.getAccessToken({ appid: 'wx-none', platform: 'weixin-mp' }, async () => null)
     for (let i = 0; i < 5; i++) await read()
-    expect(lines).toEqual([{ details: { tier: 'broken', operation: 'get', error: 'ECONNREFUSED' }, message: 'tier broken failed; the bridge goes on with the other tiers' }])
+    expect(lines).toEqual([
+      {
+        details: { tier: 'broken', operation: 'get', error: 'ECONNREFUSED' },
+        message: 'tier broken failed; the bridge goes on with the other tiers',
+      },
+    ])
     await new Promise((resolve) => setTimeout(resolve, 350))
     await read()
     // A miss asks the tier twice (the read, then the single-flight fill's re-read): 10 errors, this one included.

@@ -76,7 +76,7 @@ const held = async () =>
   (await bridge.getTicket({ appid: h5.appid, platform: 'weixin-h5' }, async () => null)) !== null
 
 describe('scheduler against the fake WeChat', () => {
-  it('fetches each job\'s credential (the ticket with its access_token), then keeps it fresh on every tick', async () => {
+  it("fetches each job's credential (the ticket with its access_token), then keeps it fresh on every tick", async () => {
     start()
     await until(held)
     expect(fake.calls('stable_token')).toBe(1)
@@ -104,7 +104,15 @@ describe('scheduler against the fake WeChat', () => {
     expect(failures.length).toBeGreaterThanOrEqual(2)
     expect(failures[0]).toMatchObject({
       level: 'warn',
-      details: { app: '__UNI__A', appid: mp.appid, platform: 'weixin-mp', task: 'accessToken', errCode: 'E_PLATFORM_API', errcode: -1, category: 'transient' },
+      details: {
+        app: '__UNI__A',
+        appid: mp.appid,
+        platform: 'weixin-mp',
+        task: 'accessToken',
+        errCode: 'E_PLATFORM_API',
+        errcode: -1,
+        category: 'transient',
+      },
     })
     const everything = JSON.stringify(lines)
     for (const secret of [mp.secret, h5.secret]) expect(everything).not.toContain(secret)

@@ -54,7 +54,10 @@ export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
     const seen = lines.find((line) => pattern.test(line))
     if (seen !== undefined) return Promise.resolve(seen)
     return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line matched ${pattern} in ${timeoutMs} ms; got:\n${lines.join('\n')}`)), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`no line matched ${pattern} in ${timeoutMs} ms; got:\n${lines.join('\n')}`)),
+        timeoutMs,
+      )
       waiters.push({ pattern, resolve: (line) => (clearTimeout(timer), resolve(line)) })
       void exited.then(() => setTimeout(() => reject(new Error(`exited before a line matched ${pattern}; got:\n${lines.join('\n')}`)), 100))
     })
@@ -78,7 +81,12 @@ export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
 }
 
 /** POSTs a JSON body (optionally with signature headers) and resolves status and parsed body. */
-export async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+export async function post(
+  base: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

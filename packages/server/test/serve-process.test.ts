@@ -42,7 +42,7 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => {
-  it('`npm start` runs the CLI\'s serve, and with no config at all it serves the embedded default, saying so in one line', async () => {
+  it("`npm start` runs the CLI's serve, and with no config at all it serves the embedded default, saying so in one line", async () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     expect(pkg.scripts.start).toBe('node packages/server/dist/cli.js serve')
 
@@ -55,11 +55,22 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
     expect(JSON.parse(defaults[0]!).msg).toContain('memory + SQLite ./open-bridge.db on 127.0.0.1:8787')
 
     // The README's curl: set a credential, read it back.
-    expect(await post(base, '/setAccessToken', { dcloudAppid: undefined, appid: 'wx-readme', platform: 'weixin-mp', value: { access_token: 'hello' }, expiresIn: 7200 })).toEqual({
+    expect(
+      await post(base, '/setAccessToken', {
+        dcloudAppid: undefined,
+        appid: 'wx-readme',
+        platform: 'weixin-mp',
+        value: { access_token: 'hello' },
+        expiresIn: 7200,
+      }),
+    ).toEqual({
       status: 200,
       body: null,
     })
-    expect(await post(base, '/getAccessToken', { appid: 'wx-readme', platform: 'weixin-mp' })).toEqual({ status: 200, body: { access_token: 'hello' } })
+    expect(await post(base, '/getAccessToken', { appid: 'wx-readme', platform: 'weixin-mp' })).toEqual({
+      status: 200,
+      body: { access_token: 'hello' },
+    })
     expect(existsSync(join(dir, 'open-bridge.db'))).toBe(true)
 
     server.child.kill('SIGTERM')
@@ -134,26 +145,54 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
     const token = (fetched.body as { access_token: string }).access_token
 
     const USER_TOKEN = 'PROC-user-token-77aa'
-    expect((await signed('/setUserAccessToken', { dcloudAppid: '__UNI__L', platform: 'weixin-mp', openid: 'o1', value: { access_token: USER_TOKEN } })).status).toBe(200)
-    const unsigned = await post(base, '/getAccessToken', { dcloudAppid: '__UNI__L', platform: 'weixin-mp' }, { 'x-ob-signature': 'f'.repeat(64) })
+    expect(
+      (
+        await signed('/setUserAccessToken', {
+          dcloudAppid: '__UNI__L',
+          platform: 'weixin-mp',
+          openid: 'o1',
+          value: { access_token: USER_TOKEN },
+        })
+      ).status,
+    ).toBe(200)
+    const unsigned = await post(
+      base,
+      '/getAccessToken',
+      { dcloudAppid: '__UNI__L', platform: 'weixin-mp' },
+      { 'x-ob-signature': 'f'.repeat(64) },
+    )
     expect(unsigned.status).toBe(401)
-    expect((await signed('/getSessionKey', { dcloudAppid: '__UNI__L', platform: 'weixin-mp', openid: 1, secret: mp.secret })).status).toBe(400)
+    expect((await signed('/getSessionKey', { dcloudAppid: '__UNI__L', platform: 'weixin-mp', openid: 1, secret: mp.secret })).status).toBe(
+      400,
+    )
     expect((await fetch(`${base}/metrics`)).status).toBe(200)
 
     server.child.kill('SIGTERM')
     expect((await server.exited).code).toBe(0)
     const failure = server.lines.find((line) => line.includes('scheduled refresh failed'))!
-    expect(JSON.parse(failure)).toMatchObject({ level: 40, appid: mp.appid, app: '__UNI__L', task: 'accessToken', errcode: 40164, category: 'config' })
+    expect(JSON.parse(failure)).toMatchObject({
+      level: 40,
+      appid: mp.appid,
+      app: '__UNI__L',
+      task: 'accessToken',
+      errcode: 40164,
+      category: 'config',
+    })
     for (const line of server.lines) expect(() => JSON.parse(line), line).not.toThrow()
     const everything = server.lines.join('\n')
     for (const secret of [mp.secret, SIGNING, token, USER_TOKEN, 'f'.repeat(64)]) expect(everything).not.toContain(secret)
   })
 
   it('refuses to start, exit 1, on a bad config (naming the field, not the secret) or an unguarded public address', async () => {
-    await writeFile(join(dir, 'bad.json'), JSON.stringify({ apps: [{ platform: 'weixin-mp', appid: 'wx1', secret: mp.secret, tasks: ['acessToken'] }] }))
+    await writeFile(
+      join(dir, 'bad.json'),
+      JSON.stringify({ apps: [{ platform: 'weixin-mp', appid: 'wx1', secret: mp.secret, tasks: ['acessToken'] }] }),
+    )
     const bad = cli(['serve', '--config', 'bad.json'])
     expect((await bad.exited).code).toBe(1)
-    expect(bad.lines.join('\n')).toContain('open-bridge: cannot start: E_INVALID_CONFIG apps[0].tasks[0] must be one of accessToken, ticket')
+    expect(bad.lines.join('\n')).toContain(
+      'open-bridge: cannot start: E_INVALID_CONFIG apps[0].tasks[0] must be one of accessToken, ticket',
+    )
     expect(bad.lines.join('\n')).not.toContain(mp.secret)
 
     await writeFile(join(dir, 'public.json'), JSON.stringify({ server: { host: '0.0.0.0', port: 0 } }))

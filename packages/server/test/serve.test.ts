@@ -40,7 +40,7 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
 }
 
 describe('startServer', () => {
-  it('--uni-config-center: the project\'s own files drive the scheduler; HTTP readers get the credentials by dcloudAppid', async () => {
+  it("--uni-config-center: the project's own files drive the scheduler; HTTP readers get the credentials by dcloudAppid", async () => {
     await cp(join(fixtures, 'project'), join(dir, 'uni-config-center'), { recursive: true })
     await writeFile(
       join(dir, 'open-bridge.config.json'),
@@ -76,7 +76,9 @@ describe('startServer', () => {
     expect(metrics).toMatch(/open_bridge_upstream_fetches_total\{platform="weixin-h5",kind="ticket",by="source",result="ok"\} 1/)
     expect(metrics).toMatch(/open_bridge_credential_ttl_seconds\{platform="weixin-h5",appid="wxfedcba0987654321",kind="ticket"\} \d+/)
     expect(metrics).toMatch(/open_bridge_http_request_duration_seconds_count\{route="\/getTicket",status_code="200"\} 1/)
-    expect(metrics).toMatch(/open_bridge_scheduled_runs_total\{platform="weixin-mp",appid="wx1234567890abcdef",task="accessToken",outcome="ok"\} \d+/)
+    expect(metrics).toMatch(
+      /open_bridge_scheduled_runs_total\{platform="weixin-mp",appid="wx1234567890abcdef",task="accessToken",outcome="ok"\} \d+/,
+    )
 
     const loaded = JSON.parse(logs.find((l) => l.includes('configuration loaded'))!)
     expect(loaded.uniConfigCenter).toBe(join(dir, 'uni-config-center'))
@@ -101,13 +103,19 @@ describe('startServer', () => {
   })
 
   it('a field buildApp or wechatSource refuses is named as the config file names it', async () => {
-    await writeFile(join(dir, 'a.json'), JSON.stringify({ stores: ['sqlite:./a.db'], server: { port: 0, auth: { ipAllowList: ['10.0.0.300'] } } }))
+    await writeFile(
+      join(dir, 'a.json'),
+      JSON.stringify({ stores: ['sqlite:./a.db'], server: { port: 0, auth: { ipAllowList: ['10.0.0.300'] } } }),
+    )
     await expect(startServer({ cwd: dir, env: {}, configPath: 'a.json', logStream })).rejects.toMatchObject({
       code: 'E_INVALID_CONFIG',
       field: 'server.auth.ipAllowList[0]',
     })
     await writeFile(join(dir, 'b.json'), JSON.stringify({ server: { port: 0 }, wechat: { baseUrl: 'ftp://proxy' } }))
-    await expect(startServer({ cwd: dir, env: {}, configPath: 'b.json', logStream })).rejects.toMatchObject({ code: 'E_INVALID_CONFIG', field: 'wechat.baseUrl' })
+    await expect(startServer({ cwd: dir, env: {}, configPath: 'b.json', logStream })).rejects.toMatchObject({
+      code: 'E_INVALID_CONFIG',
+      field: 'wechat.baseUrl',
+    })
     await writeFile(join(dir, 'c.json'), JSON.stringify({ server: { port: 0, auth: { signingSecret: 'short' } } }))
     await expect(startServer({ cwd: dir, env: {}, configPath: 'c.json', logStream })).rejects.toMatchObject({
       code: 'E_INVALID_CONFIG',
@@ -141,7 +149,10 @@ describe('startServer: replicas on one Redis', () => {
     const redis = await startRedisServer()
     const replicas: RunningServer[] = []
     try {
-      await writeFile(join(dir, 'open-bridge.config.json'), JSON.stringify({ stores: ['memory?maxTtl=1000', redis.url], server: { port: 0 } }))
+      await writeFile(
+        join(dir, 'open-bridge.config.json'),
+        JSON.stringify({ stores: ['memory?maxTtl=1000', redis.url], server: { port: 0 } }),
+      )
       for (let i = 0; i < 2; i++) replicas.push(await startServer({ cwd: dir, env: {}, logStream }))
       const [a, b] = replicas as [RunningServer, RunningServer]
       const key = { appid: 'wx-shared', platform: 'weixin-mp' }

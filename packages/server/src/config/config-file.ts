@@ -60,7 +60,9 @@ const kindsOrNumber = {
     nonNegativeMs,
     {
       type: 'object',
-      properties: Object.fromEntries(['access_token', 'user_access_token', 'session_key', 'encrypt_key', 'ticket'].map((k) => [k, nonNegativeMs])),
+      properties: Object.fromEntries(
+        ['access_token', 'user_access_token', 'session_key', 'encrypt_key', 'ticket'].map((k) => [k, nonNegativeMs]),
+      ),
       additionalProperties: false,
     },
   ],
@@ -78,7 +80,10 @@ export const configFileSchema = {
     stores: {
       type: 'array',
       minItems: 1,
-      items: { description: 'a store URL (memory, redis://, rediss://, sqlite:, mongodb://) or { "env": "VARIABLE_NAME" }', anyOf: [nonEmpty, envRef] },
+      items: {
+        description: 'a store URL (memory, redis://, rediss://, sqlite:, mongodb://) or { "env": "VARIABLE_NAME" }',
+        anyOf: [nonEmpty, envRef],
+      },
     },
     apps: {
       type: 'array',
@@ -128,13 +133,25 @@ export const configFileSchema = {
       properties: {
         refreshAhead: kindsOrNumber,
         fetchTimeout: positiveMs,
-        lock: { type: 'object', additionalProperties: false, properties: { ttl: positiveMs, waitTimeout: positiveMs, pollInterval: positiveMs } },
-        failureBackoff: { type: 'object', additionalProperties: false, properties: { min: nonNegativeMs, max: nonNegativeMs, configuration: nonNegativeMs } },
+        lock: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { ttl: positiveMs, waitTimeout: positiveMs, pollInterval: positiveMs },
+        },
+        failureBackoff: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { min: nonNegativeMs, max: nonNegativeMs, configuration: nonNegativeMs },
+        },
         breaker: {
           description: 'false or { failures, cooldown }',
           anyOf: [
             { const: false },
-            { type: 'object', additionalProperties: false, properties: { failures: { type: 'integer', minimum: 1 }, cooldown: positiveMs } },
+            {
+              type: 'object',
+              additionalProperties: false,
+              properties: { failures: { type: 'integer', minimum: 1 }, cooldown: positiveMs },
+            },
           ],
         },
       },
@@ -145,15 +162,14 @@ export const configFileSchema = {
       properties: {
         baseUrl: {
           description: 'an http(s) URL or { "weixin": URL, "qq": URL }',
-          anyOf: [
-            nonEmpty,
-            { type: 'object', additionalProperties: false, properties: { weixin: nonEmpty, qq: nonEmpty } },
-          ],
+          anyOf: [nonEmpty, { type: 'object', additionalProperties: false, properties: { weixin: nonEmpty, qq: nonEmpty } }],
         },
         accessTokenMode: {
           type: 'object',
           additionalProperties: false,
-          properties: Object.fromEntries(['weixin-mp', 'weixin-h5', 'weixin-web', 'weixin-app'].map((p) => [p, { enum: ['stable', 'classic'] }])),
+          properties: Object.fromEntries(
+            ['weixin-mp', 'weixin-h5', 'weixin-web', 'weixin-app'].map((p) => [p, { enum: ['stable', 'classic'] }]),
+          ),
         },
         retry: {
           type: 'object',

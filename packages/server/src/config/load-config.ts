@@ -63,7 +63,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
         invalid(`${field}.tasks[${j}]`, `${task} is fetched for ${TASK_PLATFORMS[task as ScheduleTask].join(', ')} only`)
       }
     })
-    if (tasks.length > 0 && secret === undefined) invalid(`${field}.tasks`, `needs ${field}.secret: the scheduler fetches from the platform`)
+    if (tasks.length > 0 && secret === undefined)
+      invalid(`${field}.tasks`, `needs ${field}.secret: the scheduler fetches from the platform`)
     return { platform: app.platform, appid: app.appid, dcloudAppid: app.dcloudAppid, secret, tasks: tasks as ScheduleTask[], field }
   })
   if (uni) apps.push(...uni.apps)
@@ -79,7 +80,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
   checkSchedule(schedule)
 
   const auth = raw.server?.auth
-  const ipAllowList = auth?.ipAllowList || uni?.ipAllowList ? [...new Set([...(auth?.ipAllowList ?? []), ...(uni?.ipAllowList ?? [])])] : undefined
+  const ipAllowList =
+    auth?.ipAllowList || uni?.ipAllowList ? [...new Set([...(auth?.ipAllowList ?? []), ...(uni?.ipAllowList ?? [])])] : undefined
   return {
     origin: { file, uniConfigCenter: options.uniConfigCenter === undefined ? undefined : resolve(cwd, options.uniConfigCenter) },
     stores,
@@ -93,7 +95,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
         {
           ...(ipAllowList !== undefined ? { ipAllowList } : {}),
           ...(auth?.trustProxy !== undefined ? { trustProxy: auth.trustProxy } : {}),
-          ...(auth?.signingSecret !== undefined ? { signingSecret: resolveSecret(auth.signingSecret, 'server.auth.signingSecret', env) } : {}),
+          ...(auth?.signingSecret !== undefined
+            ? { signingSecret: resolveSecret(auth.signingSecret, 'server.auth.signingSecret', env) }
+            : {}),
         },
         ['signingSecret'],
       ),
@@ -130,7 +134,11 @@ async function readConfigFile(path: string): Promise<unknown> {
     try {
       text = await readFile(path, 'utf8')
     } catch (error) {
-      throw new ServerError('E_CONFIG_FILE', `config file ${path} could not be read (${String((error as { code?: unknown }).code ?? 'error')})`, { field: name })
+      throw new ServerError(
+        'E_CONFIG_FILE',
+        `config file ${path} could not be read (${String((error as { code?: unknown }).code ?? 'error')})`,
+        { field: name },
+      )
     }
     const parsed = parseJsonSafely(text.replace(/^\uFEFF/, ''))
     if (!parsed.ok) throw new ServerError('E_CONFIG_FILE', `${name} is not valid JSON (${parsed.where})`, { field: name })
@@ -143,9 +151,12 @@ async function readConfigFile(path: string): Promise<unknown> {
     } catch (error) {
       // The error's message may quote the file's source; its name and code say enough.
       const { name: kind, code } = error as { name?: unknown; code?: unknown }
-      throw new ServerError('E_CONFIG_FILE', `config file ${path} could not be loaded (${String(code ?? kind ?? 'error')})`, { field: name })
+      throw new ServerError('E_CONFIG_FILE', `config file ${path} could not be loaded (${String(code ?? kind ?? 'error')})`, {
+        field: name,
+      })
     }
-    if (loaded.default === undefined) throw new ServerError('E_CONFIG_FILE', `${name} must default-export the config object`, { field: name })
+    if (loaded.default === undefined)
+      throw new ServerError('E_CONFIG_FILE', `${name} must default-export the config object`, { field: name })
     return loaded.default
   }
   throw new ServerError('E_CONFIG_FILE', `${name}: a config file is .json, .mjs or .js`, { field: name })
@@ -190,7 +201,8 @@ function checkSchedule(schedule: ServiceConfig['schedule']): void {
   if (runs.length === 0) invalid('schedule.cron', 'never runs')
   let interval = Infinity
   for (let i = 1; i < runs.length; i++) interval = Math.min(interval, runs[i]!.getTime() - runs[i - 1]!.getTime())
-  if (schedule.jitterMs >= interval) invalid('schedule.jitterMs', `must be shorter than the interval between runs of schedule.cron (${interval} ms)`)
+  if (schedule.jitterMs >= interval)
+    invalid('schedule.jitterMs', `must be shorter than the interval between runs of schedule.cron (${interval} ms)`)
 }
 
 function invalid(field: string, why: string): never {

@@ -96,9 +96,13 @@ export async function createStores(specs: StoreSpec[]): Promise<CredentialStore[
       created.push(spec.create())
     } catch (error) {
       await Promise.allSettled(created.map((store) => store.close()))
-      throw new ServerError('E_INVALID_CONFIG', `stores[${i}] (${spec.scheme}) could not be created: ${describeFailure(error, spec.scheme)}`, {
-        field: `stores[${i}]`,
-      })
+      throw new ServerError(
+        'E_INVALID_CONFIG',
+        `stores[${i}] (${spec.scheme}) could not be created: ${describeFailure(error, spec.scheme)}`,
+        {
+          field: `stores[${i}]`,
+        },
+      )
     }
   }
   return created

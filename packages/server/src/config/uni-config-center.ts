@@ -75,7 +75,8 @@ function appsOf(uniId: unknown): ServiceApp[] {
       const { appid, appsecret } = node
       // The documented sample ships empty placeholders: an entry without either is "not configured".
       if (isBlank(appid) && isBlank(appsecret)) continue
-      if (typeof appid !== 'string' || appid.length === 0 || appid.includes(':')) invalid(`${at}.appid`, "must be a non-empty string without ':'")
+      if (typeof appid !== 'string' || appid.length === 0 || appid.includes(':'))
+        invalid(`${at}.appid`, "must be a non-empty string without ':'")
       if (appsecret !== undefined && typeof appsecret !== 'string') invalid(`${at}.appsecret`, 'must be a string')
       apps.push({
         platform,
@@ -106,7 +107,8 @@ function applySchedule(schedule: unknown, apps: ServiceApp[]): void {
     for (const [platform, settings] of Object.entries(entry)) {
       if (platform === 'enable') continue
       const pat = `${at}.${platform}`
-      if (!(platform in UNI_ID_PLATFORM_PATHS)) invalid(pat, `names no platform (known: enable, ${Object.keys(UNI_ID_PLATFORM_PATHS).join(', ')})`)
+      if (!(platform in UNI_ID_PLATFORM_PATHS))
+        invalid(pat, `names no platform (known: enable, ${Object.keys(UNI_ID_PLATFORM_PATHS).join(', ')})`)
       if (!isObject(settings)) invalid(pat, 'must be an object: { enable, tasks }')
       checkFlag(settings.enable, `${pat}.enable`)
       const tasks = settings.tasks ?? []
@@ -134,7 +136,9 @@ async function readJson(path: string, name: string, required: boolean): Promise<
   } catch (error) {
     const code = (error as { code?: unknown }).code
     if (code === 'ENOENT' && !required) return undefined
-    throw new ServerError('E_CONFIG_FILE', `${name} could not be read (${String(code ?? 'error')}) in the uni-config-center directory`, { field: name })
+    throw new ServerError('E_CONFIG_FILE', `${name} could not be read (${String(code ?? 'error')}) in the uni-config-center directory`, {
+      field: name,
+    })
   }
   const parsed = parseJsonSafely(stripJsonComments(text.replace(/^\uFEFF/, '')))
   if (!parsed.ok) throw new ServerError('E_CONFIG_FILE', `${name} is not valid JSON (${parsed.where})`, { field: name })

@@ -23,7 +23,12 @@ function fieldOf(error: ErrorObject): string {
     .map((step) => step.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((step) => (/^\d+$/.test(step) ? `[${step}]` : `.${step}`))
     .join('')
-  const extra = error.keyword === 'additionalProperties' ? error.params.additionalProperty : error.keyword === 'required' ? error.params.missingProperty : undefined
+  const extra =
+    error.keyword === 'additionalProperties'
+      ? error.params.additionalProperty
+      : error.keyword === 'required'
+      ? error.params.missingProperty
+      : undefined
   if (typeof extra === 'string') path += `.${extra}`
   path = path.replace(/^\./, '')
   return path === '' ? '(root)' : path

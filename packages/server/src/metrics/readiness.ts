@@ -13,7 +13,11 @@ export interface ReadinessTier {
  * `GET /readyz`: each tier probed with one cheap read (`timeoutMs` at most), its latency and state (`open` while
  * its breaker is open). Ready when some tier outside the process answers — or when every tier is in-process.
  */
-export function createReadiness(tiers: readonly ReadinessTier[], breakers: BreakerStates | undefined, timeoutMs = 1_000): () => Promise<ReadinessReport> {
+export function createReadiness(
+  tiers: readonly ReadinessTier[],
+  breakers: BreakerStates | undefined,
+  timeoutMs = 1_000,
+): () => Promise<ReadinessReport> {
   return async () => {
     const report = await Promise.all(
       tiers.map(async ({ store, inProcess }) => {
@@ -23,7 +27,13 @@ export function createReadiness(tiers: readonly ReadinessTier[], breakers: Break
           const latencyMs = Math.round((performance.now() - begun) * 1000) / 1000
           return { name: store.name, state: breakers?.isOpen(store.name) ? ('open' as const) : ('up' as const), latencyMs, inProcess }
         } catch (error) {
-          return { name: store.name, state: 'down' as const, latencyMs: Math.round(performance.now() - begun), error: failureName(error), inProcess }
+          return {
+            name: store.name,
+            state: 'down' as const,
+            latencyMs: Math.round(performance.now() - begun),
+            error: failureName(error),
+            inProcess,
+          }
         }
       }),
     )

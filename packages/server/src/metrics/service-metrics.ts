@@ -85,7 +85,10 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     registers,
   })
   const readTimeout = options.scrapeReadTimeoutMs ?? 500
-  const credentials = options.credentials.map((c) => ({ ...c, storageKey: bridge.resolve(c.kind, { appid: c.appid, platform: c.platform }).key.storageKey }))
+  const credentials = options.credentials.map((c) => ({
+    ...c,
+    storageKey: bridge.resolve(c.kind, { appid: c.appid, platform: c.platform }).key.storageKey,
+  }))
   new Gauge({
     name: 'open_bridge_credential_ttl_seconds',
     help: 'Seconds of life left of each configured app credential in the nearest tier holding it (+Inf: never expires; absent: none held)',
@@ -171,4 +174,3 @@ function errcodeOf(error: unknown): string {
   if (typeof code === 'string' && /^E_[A-Z_]+$/.test(code)) return code
   return 'other'
 }
-

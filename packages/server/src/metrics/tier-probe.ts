@@ -7,7 +7,10 @@ export const PROBE_KEY = 'open-bridge:probe'
 export function getWithTimeout(store: CredentialStore, key: string, timeoutMs: number): Promise<StoredRecord | undefined> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`tier ${store.name} did not answer within ${timeoutMs} ms`), { code: 'E_PROBE_TIMEOUT' })), timeoutMs)
+    timer = setTimeout(
+      () => reject(Object.assign(new Error(`tier ${store.name} did not answer within ${timeoutMs} ms`), { code: 'E_PROBE_TIMEOUT' })),
+      timeoutMs,
+    )
   })
   return Promise.race([Promise.resolve().then(() => store.get(key)), timeout]).finally(() => clearTimeout(timer))
 }
