@@ -25,7 +25,7 @@ interface CannonRequest {
   setupRequest?: (request: CannonRequest) => CannonRequest
 }
 interface CannonResult {
-  requests: { average: number }
+  requests: { average: number; total: number }
   latency: { p99: number }
   non2xx: number
   errors: number
@@ -49,6 +49,8 @@ const TOKEN = { access_token: 'A'.repeat(150), expires_in: 7200 }
 interface Round {
   rps: number
   p99: number
+  /** Server-process CPU time per request, in µs (user + system, measured in the child around the round). */
+  cpuUs: number
 }
 
 export async function run(): Promise<void> {
@@ -58,8 +60,19 @@ export async function run(): Promise<void> {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   try {
-    const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next()
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+    const first = await lines.next()
     const ports = JSON.parse(String(first.value)) as { server: number; bare: number }
+    /** The child's CPU time so far, in µs: the machine is shared, and CPU per request is what load does not bend. */
+    const cpu = async (): Promise<number> => {
+      child.stdin!.write('cpu\n')
+      return Number((await lines.next()).value)
+    }
+    const round = async (port: number, seconds: number): Promise<Round> => {
+      const before = await cpu()
+      const result = await cannon(port, seconds)
+      return { ...result, cpuUs: ((await cpu()) - before) / result.total }
+    }
     const targets = { 'open-bridge POST /getAccessToken (signed, allow-listed, memory hit)': ports.server, 'bare fastify route (constant)': ports.bare }
     const rounds = new Map<string, Round[]>(Object.keys(targets).map((name) => [name, []]))
 
@@ -67,27 +80,32 @@ export async function run(): Promise<void> {
     const entries = Object.entries(targets)
     for (let i = 0; i < ROUNDS; i++) {
       // ABBA order: neither target always runs right after the other.
-      for (const [name, port] of i % 2 === 0 ? entries : [...entries].reverse()) rounds.get(name)!.push(await cannon(port, ROUND_SECONDS))
+      for (const [name, port] of i % 2 === 0 ? entries : [...entries].reverse()) rounds.get(name)!.push(await round(port, ROUND_SECONDS))
     }
 
     const [ours, bare] = [...rounds.values()] as [Round[], Round[]]
     // Each round's pair ran back to back, so its ratio is the least disturbed by the machine's other load.
     const rpsRatio = median(ours.map((r, i) => r.rps / bare[i]!.rps))
     const p99Ratio = median(ours.map((r, i) => r.p99 / bare[i]!.p99))
+    const cpuRatio = median(ours.map((r, i) => bare[i]!.cpuUs / r.cpuUs))
     console.log(`\nserver: HTTP, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${ROUND_SECONDS}s per target (ABBA order), medians`)
     const width = Math.max(...entries.map(([n]) => n.length))
     for (const [name, list] of rounds) {
       const all = list.map((r) => fmt(r.rps, 0)).join(' ')
-      console.log(`  ${name.padEnd(width)}  ${fmt(median(list.map((r) => r.rps)), 0).padStart(9)} req/s  p99 ${fmt(median(list.map((r) => r.p99)), 2).padStart(6)} ms   (rounds: ${all})`)
+      console.log(
+        `  ${name.padEnd(width)}  ${fmt(median(list.map((r) => r.rps)), 0).padStart(9)} req/s  p99 ${fmt(median(list.map((r) => r.p99)), 2).padStart(6)} ms` +
+          `  server CPU ${fmt(median(list.map((r) => r.cpuUs)), 1).padStart(6)} µs/req   (rounds: ${all} req/s)`,
+      )
     }
     console.log(`  ratio (median of the rounds' pairs): ${rpsRatio.toFixed(2)}× the bare route's req/s (target ≥ 0.85), p99 ${p99Ratio.toFixed(2)}× (target ≤ 2)`)
+    console.log(`  server CPU per request: the bare route's is ${cpuRatio.toFixed(2)}× open-bridge's (the req/s ratio a CPU-bound server would reach)`)
   } finally {
     child.kill('SIGTERM')
     await new Promise((resolve) => child.once('exit', resolve))
   }
 }
 
-async function cannon(port: number, seconds: number): Promise<Round> {
+async function cannon(port: number, seconds: number): Promise<{ rps: number; p99: number; total: number }> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
@@ -107,7 +125,7 @@ async function cannon(port: number, seconds: number): Promise<Round> {
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(`bench void: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts on port ${port}`)
   }
-  return { rps: result.requests.average, p99: result.latency.p99 }
+  return { rps: result.requests.average, p99: result.latency.p99, total: result.requests.total }
 }
 
 function median(values: number[]): number {
@@ -145,6 +163,12 @@ async function serveBoth(): Promise<void> {
   await bare.listen({ host: '127.0.0.1', port: 0 })
   const port = (app: { server: { address(): unknown } }) => (app.server.address() as { port: number }).port
   process.stdout.write(`${JSON.stringify({ server: port(server), bare: port(bare) })}\n`)
+  // 'cpu' on stdin → this process's CPU time in µs on stdout.
+  process.stdin.setEncoding('utf8')
+  process.stdin.on('data', () => {
+    const { user, system } = process.cpuUsage()
+    process.stdout.write(`${user + system}\n`)
+  })
   process.once('SIGTERM', () => {
     void Promise.all([server.close(), bare.close()]).then(() => bridge.close()).then(() => process.exit(0))
   })

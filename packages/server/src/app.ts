@@ -100,6 +100,9 @@ export function buildApp(options: AppOptions, internals: BuildAppInternals = {})
     reply.code(404).send({ errCode: 'E_NOT_FOUND', errMsg: 'no route for this method and path' })
   })
 
+  auth.install(app, { public: new Set([HEALTH_PATH, READY_PATH]), ipOnly: new Set([METRICS_PATH]) })
+
+  // One onRequest hook for both checks (a hook per check costs a dispatch on every request).
   // While closing (SIGTERM), requests still arriving on kept-alive connections are turned away at once, so a
   // load balancer retries them elsewhere; requests already in flight finish.
   let closing = false
@@ -107,12 +110,14 @@ export function buildApp(options: AppOptions, internals: BuildAppInternals = {})
     closing = true
     done()
   })
-  app.addHook('onRequest', (_request, reply, done) => {
-    if (!closing) return done()
-    reply.code(503).header('connection', 'close').send({ errCode: 'E_SHUTTING_DOWN', errMsg: 'the server is shutting down; retry' })
+  const checksAuth = auth.active
+  app.addHook('onRequest', (request, reply, done) => {
+    if (closing) {
+      reply.code(503).header('connection', 'close').send({ errCode: 'E_SHUTTING_DOWN', errMsg: 'the server is shutting down; retry' })
+      return
+    }
+    done(checksAuth ? auth.check(request) : undefined)
   })
-
-  auth.install(app, { public: new Set([HEALTH_PATH, READY_PATH]), ipOnly: new Set([METRICS_PATH]) })
 
   if (metrics?.observeRequest !== undefined) {
     const observe = metrics.observeRequest.bind(metrics)

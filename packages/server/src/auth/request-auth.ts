@@ -28,6 +28,7 @@ const CLIENT_MESSAGES: Record<SignatureFailure, string> = {
 export class RequestAuth {
   readonly allowList: IpAllowList | undefined
   readonly verifier: RequestVerifier | undefined
+  #scope: AuthScope = { public: new Set(), ipOnly: new Set() }
 
   constructor(auth: AuthOptions, verifierOptions: VerifierOptions = {}) {
     if (typeof auth !== 'object' || auth === null) {
@@ -49,38 +50,46 @@ export class RequestAuth {
   }
 
   /**
-   * Installs the checks in `onRequest`, before the body is read: the IP, then the signature headers (format,
-   * window) — and for a request without a body, the whole signature. With a body, the HMAC and the nonce are
-   * checked where it is parsed (`verifyBody`), before any JSON is parsed.
+   * Prepares the app for the checks and sets which paths get which. `check` runs in `onRequest`, before the
+   * body is read: the IP, then the signature headers (format, window) — and for a request without a body, the
+   * whole signature. With a body, the HMAC and the nonce are checked where it is parsed (`verifyBody`), before
+   * any JSON is parsed.
    */
   install(app: FastifyInstance, scope: AuthScope): void {
-    const { allowList, verifier } = this
-    if (allowList === undefined && verifier === undefined) return
-    app.decorateRequest('obSigned', false)
+    if (this.allowList !== undefined || this.verifier !== undefined) app.decorateRequest('obSigned', false)
+    this.#scope = scope
+  }
 
-    app.addHook('onRequest', (request, reply, done) => {
-      const path = pathOf(request.url)
-      if (scope.public.has(path)) {
-        request.obSigned = true
-        return done()
-      }
-      if (allowList !== undefined && !allowList.allows(request.ip)) {
-        request.log.warn({ ip: request.ip }, 'refused: client IP not in the allow-list')
-        return done(new ServerError('E_FORBIDDEN', 'this client is not allowed', { statusCode: 403 }))
-      }
-      if (verifier === undefined || scope.ipOnly.has(path)) {
-        request.obSigned = true
-        return done()
-      }
-      // No body will come (fastify parses none): the signature covers an empty body, and is checked now.
-      // Otherwise the cheap checks now, and the HMAC where the body is parsed (`verifyBody`).
-      const length = request.headers['content-length']
-      const bodyless = request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
-      const failure = bodyless ? verifier.verify(request.method, request.url, request.headers, undefined) : verifier.precheck(request.headers)
-      if (failure !== undefined) return done(refusal(request, failure))
-      if (bodyless) request.obSigned = true
-      done()
-    })
+  /** Whether `check` has anything to do. */
+  get active(): boolean {
+    return this.allowList !== undefined || this.verifier !== undefined
+  }
+
+  /** The `onRequest` check (app.ts calls it from its one `onRequest` hook): the error to answer, or nothing. */
+  check(request: FastifyRequest): ServerError | undefined {
+    const { allowList, verifier } = this
+    const scope = this.#scope
+    const path = pathOf(request.url)
+    if (scope.public.has(path)) {
+      request.obSigned = true
+      return undefined
+    }
+    if (allowList !== undefined && !allowList.allows(request.ip)) {
+      request.log.warn({ ip: request.ip }, 'refused: client IP not in the allow-list')
+      return new ServerError('E_FORBIDDEN', 'this client is not allowed', { statusCode: 403 })
+    }
+    if (verifier === undefined || scope.ipOnly.has(path)) {
+      request.obSigned = true
+      return undefined
+    }
+    // No body will come (fastify parses none): the signature covers an empty body, and is checked now.
+    // Otherwise the cheap checks now, and the HMAC where the body is parsed (`verifyBody`).
+    const length = request.headers['content-length']
+    const bodyless = request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
+    const failure = bodyless ? verifier.verify(request.method, request.url, request.headers, undefined) : verifier.precheck(request.headers)
+    if (failure !== undefined) return refusal(request, failure)
+    if (bodyless) request.obSigned = true
+    return undefined
   }
 
   /** Whether routes must see `request.obSigned` before they act (the handlers' own last check). */
