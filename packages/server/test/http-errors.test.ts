@@ -247,10 +247,13 @@ describe('platform errors from the fake WeChat (a real PlatformApiError through 
   let bridge: CredentialBridge
   let server: Running
   let logs: LogLines
+  // One app per scenario: a bridge may remember a failed fetch for a while (backoff), so scenarios must not share a key.
+  const extra = ['quota', 'busy', 'down'].map((name) => ({ dcloudAppid: `__UNI__${name.toUpperCase()}`, platform: 'weixin-h5' as const, appid: `wx${name}`, secret: `SECRET-${name}-do-not-leak` }))
+  const keyOf = (name: string) => ({ dcloudAppid: `__UNI__${name.toUpperCase()}`, platform: 'weixin-h5' })
   beforeAll(async () => {
     // The fake knows wxapp1 with another secret: the token call is refused with 40125 (configuration).
-    fake = await startFakeWeChat({ apps: [{ appid: 'wxapp1', secret: 'the-real-secret' }, { appid: 'wxh5app', secret: APPS[1]!.secret }] })
-    bridge = createBridge({ stores: [memoryStore()], apps: APPS, source: wechatSource({ baseUrl: fake.url, retry: { retries: 0 } }) })
+    fake = await startFakeWeChat({ apps: [{ appid: 'wxapp1', secret: 'the-real-secret' }, ...extra.map(({ appid, secret }) => ({ appid, secret }))] })
+    bridge = createBridge({ stores: [memoryStore()], apps: [...APPS, ...extra], source: wechatSource({ baseUrl: fake.url, retry: { retries: 0 } }) })
     logs = new LogLines()
     server = await startApp({ bridge, auth: {}, logger: { level: 'trace', stream: logs } })
   })
@@ -269,17 +272,17 @@ describe('platform errors from the fake WeChat (a real PlatformApiError through 
 
   it('the daily quota (45009) is 502 with category quota; a system error (-1) is 503', async () => {
     fake.inject('token', { errcode: 45009 })
-    const quota = await server.post('/getAccessToken', { dcloudAppid: '__UNI__A', platform: 'weixin-h5' })
+    const quota = await server.post('/getAccessToken', keyOf('quota'))
     expect(quota).toMatchObject({ status: 502, json: { platformErrcode: 45009, category: 'quota' } })
     fake.inject('token', { errcode: -1 })
-    const busy = await server.post('/getAccessToken', { dcloudAppid: '__UNI__A', platform: 'weixin-h5' })
+    const busy = await server.post('/getAccessToken', keyOf('busy'))
     expect(busy).toMatchObject({ status: 503, json: { platformErrcode: -1, category: 'transient' } })
-    expect(logs.text).not.toContain(APPS[1]!.secret)
+    for (const app of extra) expect(logs.text).not.toContain(app.secret)
   })
 
   it('the platform unreachable (HTTP 500) is 502 E_HTTP', async () => {
     fake.inject('token', { status: 500 })
-    const answer = await server.post('/getAccessToken', { dcloudAppid: '__UNI__A', platform: 'weixin-h5' })
+    const answer = await server.post('/getAccessToken', keyOf('down'))
     expect(answer.status).toBe(502)
     expectErrorBody(answer.json, 'E_HTTP')
   })

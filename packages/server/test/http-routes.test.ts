@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { memoryStore, type CredentialBridge } from '@open-bridge/core'
+import { createBridge, memoryStore, type CredentialBridge, type CredentialSource } from '@open-bridge/core'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CREDENTIAL_ROUTES } from '../src/index.js'
-import { memoryBridge, startApp, SECRET, type Running } from './http-support.js'
+import { APPS, memoryBridge, startApp, SECRET, type Running } from './http-support.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'open-bridge-server-http-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -83,17 +83,39 @@ describe('refresh routes', () => {
   })
 
   it.each([
-    ['refreshAccessToken', { dcloudAppid: '__UNI__A', platform: 'weixin-mp', ifValue: 'old' }],
-    ['refreshTicket', { dcloudAppid: '__UNI__A', platform: 'weixin-h5', ifValue: 'old' }],
-    ['refreshEncryptKey', { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o', version: 1 }],
-    ['refreshUserAccessToken', { dcloudAppid: '__UNI__A', platform: 'weixin-h5', openid: 'o', ifValue: 'x' }],
-  ])('%s calls the bridge method when it has one, else answers 501', async (method, body) => {
-    const has = typeof (bridge as unknown as Record<string, unknown>)[method] === 'function'
-    const answer = await server.post(`/${method}`, body, { sign: false })
-    if (has) {
-      expect(answer.status).toBe(200)
-    } else {
-      expect(answer).toMatchObject({ status: 501, json: { errCode: 'E_NOT_IMPLEMENTED' } })
+    ['refreshAccessToken', 'access_token', { dcloudAppid: '__UNI__A', platform: 'weixin-mp' }],
+    ['refreshTicket', 'ticket', { dcloudAppid: '__UNI__A', platform: 'weixin-h5' }],
+    ['refreshEncryptKey', 'encrypt_key', { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o', version: 1 }],
+    ['refreshUserAccessToken', 'access_token', { dcloudAppid: '__UNI__A', platform: 'weixin-h5', openid: 'o' }],
+  ] as const)('%s: compare-and-refresh through the bridge when core has it, else 501', async (method, field, key) => {
+    // A source that answers a new value per fetch: v1, v2, …
+    let fetches = 0
+    const source: CredentialSource = {
+      fetch: (async () => {
+        fetches++
+        return { value: { [field]: `v${fetches}`, ...(field === 'encrypt_key' ? { iv: 'iv' } : {}) }, expiresIn: 7200 }
+      }) as CredentialSource['fetch'],
+    }
+    const withSource = createBridge({ stores: [memoryStore()], apps: APPS, source })
+    const other = await startApp({ bridge: withSource, auth: {} })
+    try {
+      const has = typeof (withSource as unknown as Record<string, unknown>)[method] === 'function'
+      const getter = `/get${method.slice('refresh'.length)}`
+      expect((await other.post(getter, key, { sign: false })).json).toMatchObject({ [field]: 'v1' })
+      const first = await other.post(`/${method}`, { ...key, ifValue: 'v1' }, { sign: false })
+      if (!has) {
+        expect(first).toMatchObject({ status: 501, json: { errCode: 'E_NOT_IMPLEMENTED' } })
+        return
+      }
+      expect(first).toMatchObject({ status: 200, json: { [field]: 'v2' } })
+      // A second report of the same dead value finds it already replaced: no fetch.
+      const again = await other.post(`/${method}`, { ...key, ifValue: 'v1' }, { sign: false })
+      expect(again).toMatchObject({ status: 200, json: { [field]: 'v2' } })
+      expect(fetches).toBe(2)
+      expect((await other.post(getter, key, { sign: false })).json).toMatchObject({ [field]: 'v2' })
+    } finally {
+      await other.close()
+      await withSource.close()
     }
   })
 

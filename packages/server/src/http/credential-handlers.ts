@@ -1,6 +1,6 @@
-import type { CredentialBridge, CredentialKind } from '@open-bridge/core'
+import type { CredentialBridge } from '@open-bridge/core'
 import { ServerError } from '../errors.js'
-import type { CredentialRoute } from './credential-routes.js'
+import type { CredentialRoute, RouteKind } from './credential-routes.js'
 
 /** A route's body once its schema passed: key fields, plus the fields of its operation. */
 export interface CredentialBody {
@@ -20,7 +20,7 @@ type RefreshMethod = (key: unknown, options: { ifValue?: string }) => Promise<ob
  * reads only the key fields, so `value` / `expiresIn` / `ifValue` beside them are not looked at.
  */
 export function credentialCall(bridge: CredentialBridge, route: CredentialRoute): CredentialCall {
-  const kind: CredentialKind = route.kind
+  const kind: RouteKind = route.kind
   switch (route.operation) {
     case 'get':
       return (body) => bridge.get(kind, body as never)

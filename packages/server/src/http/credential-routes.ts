@@ -1,16 +1,22 @@
 import { PLATFORMS, TICKET_TYPES, type CredentialKind } from '@open-bridge/core'
 
+/**
+ * The kinds uni-open-bridge's routes serve. Its own list, not all of core's `CredentialKind`: core may hold
+ * kinds of its own (such as a user refresh_token) that have no route.
+ */
+export type RouteKind = Extract<CredentialKind, 'access_token' | 'user_access_token' | 'session_key' | 'encrypt_key' | 'ticket'>
+
 /** What a route does with its credential kind. */
 export type CredentialOperation = 'get' | 'set' | 'remove' | 'refresh'
 
 export interface CredentialRoute {
   /** The uni-open-bridge method name, and the route's path without its `/`. */
   readonly method: string
-  readonly kind: CredentialKind
+  readonly kind: RouteKind
   readonly operation: CredentialOperation
 }
 
-const KIND_NAMES: ReadonlyArray<[name: string, kind: CredentialKind]> = [
+const KIND_NAMES: ReadonlyArray<[name: string, kind: RouteKind]> = [
   ['AccessToken', 'access_token'],
   ['UserAccessToken', 'user_access_token'],
   ['SessionKey', 'session_key'],
@@ -19,7 +25,7 @@ const KIND_NAMES: ReadonlyArray<[name: string, kind: CredentialKind]> = [
 ]
 
 /** Kinds with compare-and-refresh (the coordination contract): those the platform can be asked for again. */
-const REFRESHABLE: ReadonlySet<CredentialKind> = new Set(['access_token', 'ticket', 'encrypt_key', 'user_access_token'])
+const REFRESHABLE: ReadonlySet<RouteKind> = new Set(['access_token', 'ticket', 'encrypt_key', 'user_access_token'])
 
 /** uni-open-bridge's fifteen methods, then the four `refresh*` routes. */
 export const CREDENTIAL_ROUTES: readonly CredentialRoute[] = [
@@ -39,14 +45,14 @@ const KEY_FIELDS = {
   platform: { type: 'string', enum: [...PLATFORMS] },
 } as const
 const USER_FIELDS = { openid: nonEmpty(256) } as const
-const KIND_FIELDS: Record<CredentialKind, Record<string, object>> = {
+const KIND_FIELDS: Record<RouteKind, Record<string, object>> = {
   access_token: {},
   ticket: { ticketType: { type: 'string', enum: [...TICKET_TYPES] } },
   user_access_token: USER_FIELDS,
   session_key: USER_FIELDS,
   encrypt_key: { ...USER_FIELDS, version: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
 }
-const KIND_REQUIRED: Record<CredentialKind, string[]> = {
+const KIND_REQUIRED: Record<RouteKind, string[]> = {
   access_token: ['platform'],
   ticket: ['platform'],
   user_access_token: ['platform', 'openid'],

@@ -43,6 +43,9 @@ const BRIDGE_STATUS: Readonly<Record<string, number>> = {
   E_CLOSED: 503,
   E_REFRESH_TIMEOUT: 504,
   E_FETCH_TIMEOUT: 504,
+  // refresh* on a deployment without a platform source: nothing can fetch a fresh credential.
+  E_NO_SOURCE: 501,
+  E_NO_CREDENTIAL: 404,
   // wechat-fetchers
   E_APP_NOT_CONFIGURED: 404,
   E_SESSION_KEY_MISSING: 409,
