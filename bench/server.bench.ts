@@ -73,7 +73,10 @@ export async function run(): Promise<void> {
       const result = await cannon(port, seconds)
       return { ...result, cpuUs: ((await cpu()) - before) / result.total }
     }
-    const targets = { 'open-bridge POST /getAccessToken (signed, allow-listed, memory hit)': ports.server, 'bare fastify route (constant)': ports.bare }
+    const targets = {
+      'open-bridge POST /getAccessToken (signed, allow-listed, memory hit)': ports.server,
+      'bare fastify route (constant)': ports.bare,
+    }
     const rounds = new Map<string, Round[]>(Object.keys(targets).map((name) => [name, []]))
 
     for (const port of Object.values(targets)) await cannon(port, 1) // warm-up: JIT, sockets
@@ -93,12 +96,22 @@ export async function run(): Promise<void> {
     for (const [name, list] of rounds) {
       const all = list.map((r) => fmt(r.rps, 0)).join(' ')
       console.log(
-        `  ${name.padEnd(width)}  ${fmt(median(list.map((r) => r.rps)), 0).padStart(9)} req/s  p99 ${fmt(median(list.map((r) => r.p99)), 2).padStart(6)} ms` +
-          `  server CPU ${fmt(median(list.map((r) => r.cpuUs)), 1).padStart(6)} µs/req   (rounds: ${all} req/s)`,
+        `  ${name.padEnd(width)}  ${fmt(median(list.map((r) => r.rps)), 0).padStart(9)} req/s  p99 ${fmt(
+          median(list.map((r) => r.p99)),
+          2,
+        ).padStart(6)} ms` + `  server CPU ${fmt(median(list.map((r) => r.cpuUs)), 1).padStart(6)} µs/req   (rounds: ${all} req/s)`,
       )
     }
-    console.log(`  ratio (median of the rounds' pairs): ${rpsRatio.toFixed(2)}× the bare route's req/s (target ≥ 0.85), p99 ${p99Ratio.toFixed(2)}× (target ≤ 2)`)
-    console.log(`  server CPU per request: the bare route's is ${cpuRatio.toFixed(2)}× open-bridge's (the req/s ratio a CPU-bound server would reach)`)
+    console.log(
+      `  ratio (median of the rounds' pairs): ${rpsRatio.toFixed(2)}× the bare route's req/s (target ≥ 0.85), p99 ${p99Ratio.toFixed(
+        2,
+      )}× (target ≤ 2)`,
+    )
+    console.log(
+      `  server CPU per request: the bare route's is ${cpuRatio.toFixed(
+        2,
+      )}× open-bridge's (the req/s ratio a CPU-bound server would reach)`,
+    )
   } finally {
     child.kill('SIGTERM')
     await new Promise((resolve) => child.once('exit', resolve))
@@ -117,7 +130,11 @@ async function cannon(port: number, seconds: number): Promise<{ rps: number; p99
         setupRequest: (request) => ({
           ...request,
           body: BODY,
-          headers: { ...request.headers, 'content-type': 'application/json', ...signRequest({ secret: SECRET, method: 'POST', path: PATH, body: BODY }) },
+          headers: {
+            ...request.headers,
+            'content-type': 'application/json',
+            ...signRequest({ secret: SECRET, method: 'POST', path: PATH, body: BODY }),
+          },
         }),
       },
     ],
@@ -170,7 +187,9 @@ async function serveBoth(): Promise<void> {
     process.stdout.write(`${user + system}\n`)
   })
   process.once('SIGTERM', () => {
-    void Promise.all([server.close(), bare.close()]).then(() => bridge.close()).then(() => process.exit(0))
+    void Promise.all([server.close(), bare.close()])
+      .then(() => bridge.close())
+      .then(() => process.exit(0))
   })
 }
 

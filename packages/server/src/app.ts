@@ -78,9 +78,8 @@ export function buildApp(options: AppOptions, internals: BuildAppInternals = {})
   app.setErrorHandler((error, request, reply) => {
     const answer = errorReply(error)
     // A client's mistake is one line without a stack; upstream trouble and our own bugs carry the error.
-    if (answer.level === 'info') request.log.info({ statusCode: answer.statusCode, errMsg: answer.body.errMsg }, `answered ${answer.body.errCode}`)
-    else request.log[answer.level]({ err: error, statusCode: answer.statusCode }, `answered ${answer.body.errCode}`)
-    if (answer.statusCode === 405) reply.header('allow', 'POST')
+    const details = answer.level === 'info' ? { errMsg: answer.body.errMsg } : { err: error }
+    request.log[answer.level]({ ...details, statusCode: answer.statusCode }, `answered ${answer.body.errCode}`)
     reply.code(answer.statusCode).send(answer.body)
   })
 
@@ -94,7 +93,10 @@ export function buildApp(options: AppOptions, internals: BuildAppInternals = {})
   app.setNotFoundHandler((request, reply) => {
     const allow = allowed.get(pathOf(request.url))
     if (allow !== undefined) {
-      reply.code(405).header('allow', allow).send({ errCode: 'E_METHOD_NOT_ALLOWED', errMsg: `this path answers ${allow} only` })
+      reply
+        .code(405)
+        .header('allow', allow)
+        .send({ errCode: 'E_METHOD_NOT_ALLOWED', errMsg: `this path answers ${allow} only` })
       return
     }
     reply.code(404).send({ errCode: 'E_NOT_FOUND', errMsg: 'no route for this method and path' })
@@ -158,5 +160,7 @@ function isPoisoned(error: Error, text: string): boolean {
 }
 
 function forbiddenKeyError(): ServerError {
-  return new ServerError('E_INVALID_JSON', 'the request body holds a forbidden key (__proto__, constructor or prototype)', { statusCode: 400 })
+  return new ServerError('E_INVALID_JSON', 'the request body holds a forbidden key (__proto__, constructor or prototype)', {
+    statusCode: 400,
+  })
 }

@@ -39,18 +39,25 @@ describe('IpAllowList', () => {
     expect(new IpAllowList(['::/0']).allows('10.0.0.1')).toBe(false)
   })
 
-  it.each([['10.0.0.0/33'], ['10.0.0'], ['010.0.0.1'], ['10.0.0.0/8/1'], ['fe80::1%eth0'], ['example.com'], [''], ['10.0.0.0/x'], ['2001:db8::/129']])(
-    'refuses %j at build with E_INVALID_CONFIG naming the entry',
-    (bad) => {
-      try {
-        new IpAllowList(['127.0.0.1', bad])
-        expect.unreachable()
-      } catch (error) {
-        expect(isServerError(error, 'E_INVALID_CONFIG')).toBe(true)
-        expect((error as { field: string }).field).toBe('auth.ipAllowList[1]')
-      }
-    },
-  )
+  it.each([
+    ['10.0.0.0/33'],
+    ['10.0.0'],
+    ['010.0.0.1'],
+    ['10.0.0.0/8/1'],
+    ['fe80::1%eth0'],
+    ['example.com'],
+    [''],
+    ['10.0.0.0/x'],
+    ['2001:db8::/129'],
+  ])('refuses %j at build with E_INVALID_CONFIG naming the entry', (bad) => {
+    try {
+      new IpAllowList(['127.0.0.1', bad])
+      expect.unreachable()
+    } catch (error) {
+      expect(isServerError(error, 'E_INVALID_CONFIG')).toBe(true)
+      expect((error as { field: string }).field).toBe('auth.ipAllowList[1]')
+    }
+  })
 
   it('refuses a non-string entry', () => {
     expect(() => new IpAllowList([42 as unknown as string])).toThrow(/auth\.ipAllowList\[0\]/)
@@ -59,8 +66,17 @@ describe('IpAllowList', () => {
 
 describe('signRequest', () => {
   it('is HMAC-SHA256 over "timestamp\\nnonce\\nMETHOD\\npath\\nbody", lowercase hex', () => {
-    const headers = signRequest({ secret: 's3cret-s3cret-s3', method: 'post', path: '/getAccessToken?x=1', body: '{"a":1}', timestamp: 1700000000, nonce: 'nonce-0001' })
-    const expected = createHmac('sha256', 's3cret-s3cret-s3').update('1700000000\nnonce-0001\nPOST\n/getAccessToken?x=1\n{"a":1}').digest('hex')
+    const headers = signRequest({
+      secret: 's3cret-s3cret-s3',
+      method: 'post',
+      path: '/getAccessToken?x=1',
+      body: '{"a":1}',
+      timestamp: 1700000000,
+      nonce: 'nonce-0001',
+    })
+    const expected = createHmac('sha256', 's3cret-s3cret-s3')
+      .update('1700000000\nnonce-0001\nPOST\n/getAccessToken?x=1\n{"a":1}')
+      .digest('hex')
     expect(headers).toEqual({ 'x-ob-timestamp': '1700000000', 'x-ob-nonce': 'nonce-0001', 'x-ob-signature': expected })
   })
 
@@ -101,7 +117,8 @@ describe('signRequest', () => {
 describe('RequestVerifier', () => {
   const secret = 'verifier-secret-0123'
   const make = (now: { ms: number }, maxNonces?: number) => new RequestVerifier(secret, { now: () => now.ms, maxNonces })
-  const signed = (timestamp: number, nonce: string, body = '{}') => signRequest({ secret, method: 'POST', path: '/x', body, timestamp, nonce })
+  const signed = (timestamp: number, nonce: string, body = '{}') =>
+    signRequest({ secret, method: 'POST', path: '/x', body, timestamp, nonce })
 
   it('accepts within ±5 minutes and refuses just outside', () => {
     const now = { ms: 1_700_000_000_000 }
@@ -136,7 +153,8 @@ describe('RequestVerifier', () => {
   it('is bounded: a cache full of live nonces refuses (cache-full) rather than forgetting one', () => {
     const now = { ms: 1_700_000_000_000 }
     const verifier = make(now, 3)
-    for (const n of ['nonce-b1', 'nonce-b2', 'nonce-b3']) expect(verifier.verify('POST', '/x', signed(1_700_000_000, n), '{}')).toBeUndefined()
+    for (const n of ['nonce-b1', 'nonce-b2', 'nonce-b3'])
+      expect(verifier.verify('POST', '/x', signed(1_700_000_000, n), '{}')).toBeUndefined()
     expect(verifier.verify('POST', '/x', signed(1_700_000_000, 'nonce-b4'), '{}')).toBe('cache-full')
     now.ms += 302_000
     expect(verifier.verify('POST', '/x', signed(1_700_000_302, 'nonce-b4'), '{}')).toBeUndefined()
@@ -188,10 +206,13 @@ describe('NonceTable', () => {
     fc.assert(
       fc.property(
         // Enough distinct nonces to crowd a 4096-slot table: probe chains, expired slots inside them, rebuilds.
-        fc.array(fc.tuple(fc.constantFrom('add', 'add', 'has', 'tick'), fc.integer({ min: 0, max: 6000 }), fc.integer({ min: 1, max: 50 })), {
-          minLength: 2000,
-          maxLength: 8000,
-        }),
+        fc.array(
+          fc.tuple(fc.constantFrom('add', 'add', 'has', 'tick'), fc.integer({ min: 0, max: 6000 }), fc.integer({ min: 1, max: 50 })),
+          {
+            minLength: 2000,
+            maxLength: 8000,
+          },
+        ),
         (ops) => {
           const table = new NonceTable(50_000)
           const model = new Map<string, number>()
@@ -216,10 +237,13 @@ describe('NonceTable', () => {
 })
 
 describe('assertSafeExposure', () => {
-  it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1'])('%s is loopback: no auth needed', (host) => {
-    expect(isLoopbackHost(host)).toBe(true)
-    expect(() => assertSafeExposure(host, {})).not.toThrow()
-  })
+  it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1'])(
+    '%s is loopback: no auth needed',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(true)
+      expect(() => assertSafeExposure(host, {})).not.toThrow()
+    },
+  )
 
   it.each(['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.com', '2001:db8::1'])('%s is exposed: refused without auth', (host) => {
     expect(isLoopbackHost(host)).toBe(false)

@@ -68,8 +68,20 @@ function expectClientError(answer: Raw): void {
 
 const routeArb = fc.constantFrom(...CREDENTIAL_ROUTES)
 const validKey = { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1', version: 1 }
-const junkValue = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.object({ maxDepth: 2 }))
-const extraName = fc.string({ minLength: 1, maxLength: 20 }).filter((name) => !['dcloudAppid', 'appid', 'platform', 'openid', 'version', 'ticketType', 'value', 'expiresIn', 'ifValue'].includes(name))
+const junkValue = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.object({ maxDepth: 2 }),
+)
+const extraName = fc
+  .string({ minLength: 1, maxLength: 20 })
+  .filter(
+    (name) => !['dcloudAppid', 'appid', 'platform', 'openid', 'version', 'ticketType', 'value', 'expiresIn', 'ifValue'].includes(name),
+  )
 
 /** Bodies that are wrong for every route, each in a different way. */
 const malformedBody = fc.oneof(
@@ -83,22 +95,34 @@ const malformedBody = fc.oneof(
     }
   }),
   // JSON, but not an object
-  fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.boolean(), fc.array(fc.anything(), { maxLength: 4 })).map((v) => JSON.stringify(v)),
+  fc
+    .oneof(fc.integer(), fc.string(), fc.constant(null), fc.boolean(), fc.array(fc.anything(), { maxLength: 4 }))
+    .map((v) => JSON.stringify(v)),
   // a key without platform
   fc.record({ dcloudAppid: fc.string(), openid: fc.string() }).map((v) => JSON.stringify(v)),
   // a good key plus a property no route takes
   fc.tuple(extraName, junkValue).map(([name, v]) => JSON.stringify({ ...validKey, value: { access_token: 'x' }, [name]: v })),
   // a platform that does not exist
-  fc.string({ maxLength: 30 }).filter((p) => !(PLATFORMS as readonly string[]).includes(p)).map((platform) => JSON.stringify({ ...validKey, platform })),
+  fc
+    .string({ maxLength: 30 })
+    .filter((p) => !(PLATFORMS as readonly string[]).includes(p))
+    .map((platform) => JSON.stringify({ ...validKey, platform })),
   // a key field of the wrong type
-  fc.tuple(fc.constantFrom('dcloudAppid', 'platform'), junkValue.filter((v) => typeof v !== 'string')).map(([field, v]) => JSON.stringify({ ...validKey, [field]: v })),
+  fc
+    .tuple(
+      fc.constantFrom('dcloudAppid', 'platform'),
+      junkValue.filter((v) => typeof v !== 'string'),
+    )
+    .map(([field, v]) => JSON.stringify({ ...validKey, [field]: v })),
   // prototype-polluting keys, at the top and inside value
-  fc.constantFrom('__proto__', 'constructor').chain((name) =>
-    fc.constantFrom(
-      `{"dcloudAppid":"__UNI__A","platform":"weixin-mp","${name}":{"prototype":{"polluted":true},"polluted":true}}`,
-      `{"dcloudAppid":"__UNI__A","platform":"weixin-mp","openid":"o","version":1,"value":{"${name}":{"prototype":{"x":1}}}}`,
+  fc
+    .constantFrom('__proto__', 'constructor')
+    .chain((name) =>
+      fc.constantFrom(
+        `{"dcloudAppid":"__UNI__A","platform":"weixin-mp","${name}":{"prototype":{"polluted":true},"polluted":true}}`,
+        `{"dcloudAppid":"__UNI__A","platform":"weixin-mp","openid":"o","version":1,"value":{"${name}":{"prototype":{"x":1}}}}`,
+      ),
     ),
-  ),
   // larger than the body limit
   fc.integer({ min: BODY_LIMIT + 1, max: BODY_LIMIT * 3 }).map((n) => JSON.stringify({ ...validKey, pad: 'x'.repeat(n) })),
 )
@@ -123,7 +147,10 @@ describe('fuzz: malformed bodies, headers and paths over real HTTP', () => {
             'x-ob-timestamp': fc.oneof(headerValue, fc.integer().map(String), fc.constant(String(Math.floor(Date.now() / 1000)))),
             'x-ob-nonce': fc.oneof(headerValue, fc.stringMatching(/^[A-Za-z0-9_-]{8,20}$/)),
             'x-ob-signature': fc.oneof(headerValue, fc.stringMatching(/^[0-9a-f]{64}$/)),
-            'content-type': fc.oneof(headerValue, fc.constantFrom('application/json', 'text/plain', 'application/xml', 'application/json; charset=latin1')),
+            'content-type': fc.oneof(
+              headerValue,
+              fc.constantFrom('application/json', 'text/plain', 'application/xml', 'application/json; charset=latin1'),
+            ),
           },
           { requiredKeys: [] },
         ),
@@ -138,11 +165,24 @@ describe('fuzz: malformed bodies, headers and paths over real HTTP', () => {
 
   it('unknown and mangled paths, with any method, are a 4xx with errCode', async () => {
     const segment = fc.stringMatching(/^[A-Za-z0-9._~%!$&'()*+,;=:@-]{0,30}$/)
-    const path = fc.oneof(
-      fc.array(segment, { minLength: 1, maxLength: 5 }).map((parts) => `/${parts.join('/')}`),
-      fc.constantFrom('/../etc/passwd', '/%2e%2e/', '/getAccessToken/', '//getAccessToken', '/getAccessToken%00', '/GETACCESSTOKEN', '/%ff', '/getAccessToken/..'),
-      routeArb.map((route) => `/${route.method}/${route.method}`),
-    ).filter((p) => !CREDENTIAL_ROUTES.some((r) => p.split('?')[0] === `/${r.method}`) && !['/healthz', '/readyz'].includes(p.split('?')[0]!))
+    const path = fc
+      .oneof(
+        fc.array(segment, { minLength: 1, maxLength: 5 }).map((parts) => `/${parts.join('/')}`),
+        fc.constantFrom(
+          '/../etc/passwd',
+          '/%2e%2e/',
+          '/getAccessToken/',
+          '//getAccessToken',
+          '/getAccessToken%00',
+          '/GETACCESSTOKEN',
+          '/%ff',
+          '/getAccessToken/..',
+        ),
+        routeArb.map((route) => `/${route.method}/${route.method}`),
+      )
+      .filter(
+        (p) => !CREDENTIAL_ROUTES.some((r) => p.split('?')[0] === `/${r.method}`) && !['/healthz', '/readyz'].includes(p.split('?')[0]!),
+      )
     await fc.assert(
       fc.asyncProperty(path, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), async (p, method) => {
         const body = method === 'GET' || method === 'OPTIONS' ? undefined : '{}'

@@ -12,7 +12,10 @@ async function serve(auth: Parameters<typeof buildApp>[0]['auth'], host = '127.0
   const bridge = memoryBridge()
   await bridge.setAccessToken(KEY as never, { access_token: 'AT-live' }, 7200)
   const server = await startApp({ bridge, auth, ...(logs ? { logger: { level: 'trace', stream: logs } } : {}) }, host)
-  cleanups.push(() => bridge.close(), () => server.close())
+  cleanups.push(
+    () => bridge.close(),
+    () => server.close(),
+  )
   return server
 }
 
@@ -24,7 +27,11 @@ describe('IP allow-list over real HTTP', () => {
 
   it('refuses a client out of range with 403 E_FORBIDDEN, on every non-probe path', async () => {
     const server = await serve({ ipAllowList: ['10.0.0.0/8', '2001:db8::/32'] })
-    for (const answer of [await server.post('/getAccessToken', KEY, { sign: false }), await server.post('/nope', KEY, { sign: false }), await server.get('/getAccessToken')]) {
+    for (const answer of [
+      await server.post('/getAccessToken', KEY, { sign: false }),
+      await server.post('/nope', KEY, { sign: false }),
+      await server.get('/getAccessToken'),
+    ]) {
       expect(answer).toMatchObject({ status: 403, json: { errCode: 'E_FORBIDDEN' } })
     }
     // Probes stay open: an orchestrator's kubelet is rarely in the list.
@@ -76,14 +83,21 @@ describe('IP allow-list over real HTTP', () => {
 describe('request signing over real HTTP', () => {
   const body = JSON.stringify(KEY)
   const send = (server: Running, path: string, payload: string, headers: Record<string, string>) =>
-    fetch(`${server.base}${path}`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers } }).then(async (r) => ({
-      status: r.status,
-      text: await r.text(),
-    }))
+    fetch(`${server.base}${path}`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers } }).then(
+      async (r) => ({
+        status: r.status,
+        text: await r.text(),
+      }),
+    )
 
   it('accepts a good signature', async () => {
     const server = await serve({ signingSecret: SECRET })
-    const answer = await send(server, '/getAccessToken', body, signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }))
+    const answer = await send(
+      server,
+      '/getAccessToken',
+      body,
+      signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
+    )
     expect(answer).toEqual({ status: 200, text: '{"access_token":"AT-live"}' })
   })
 
@@ -91,17 +105,39 @@ describe('request signing over real HTTP', () => {
     const server = await serve({ signingSecret: SECRET })
     const path = '/getAccessToken?trace=1'
     expect((await send(server, path, body, signRequest({ secret: SECRET, method: 'POST', path, body }))).status).toBe(200)
-    expect((await send(server, path, body, signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }))).status).toBe(401)
+    expect((await send(server, path, body, signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }))).status).toBe(
+      401,
+    )
   })
 
   it.each([
-    ['a wrong secret', () => signRequest({ secret: 'another-secret-0123456', method: 'POST', path: '/getAccessToken', body }), body, '/getAccessToken'],
-    ['an expired timestamp', () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body, timestamp: Math.floor(Date.now() / 1000) - 301 }), body, '/getAccessToken'],
-    ['a future timestamp', () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body, timestamp: Math.floor(Date.now() / 1000) + 400 }), body, '/getAccessToken'],
-    ['a tampered body', () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }), JSON.stringify({ ...KEY, platform: 'weixin-h5' }), '/getAccessToken'],
+    [
+      'a wrong secret',
+      () => signRequest({ secret: 'another-secret-0123456', method: 'POST', path: '/getAccessToken', body }),
+      body,
+      '/getAccessToken',
+    ],
+    [
+      'an expired timestamp',
+      () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body, timestamp: Math.floor(Date.now() / 1000) - 301 }),
+      body,
+      '/getAccessToken',
+    ],
+    [
+      'a future timestamp',
+      () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body, timestamp: Math.floor(Date.now() / 1000) + 400 }),
+      body,
+      '/getAccessToken',
+    ],
+    [
+      'a tampered body',
+      () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
+      JSON.stringify({ ...KEY, platform: 'weixin-h5' }),
+      '/getAccessToken',
+    ],
     ['a tampered path', () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }), body, '/removeAccessToken'],
     ['a tampered method', () => signRequest({ secret: SECRET, method: 'PUT', path: '/getAccessToken', body }), body, '/getAccessToken'],
-    ['no headers', () => ({}) as Record<string, string>, body, '/getAccessToken'],
+    ['no headers', () => ({} as Record<string, string>), body, '/getAccessToken'],
   ])('refuses %s with 401 E_UNAUTHORIZED, never echoing the signature', async (_name, sign, payload, path) => {
     const logs = new LogLines()
     const server = await serve({ signingSecret: SECRET }, '127.0.0.1', logs)
@@ -138,9 +174,15 @@ describe('request signing over real HTTP', () => {
 
   it('checks a request without a body (signed as an empty body)', async () => {
     const server = await serve({ signingSecret: SECRET })
-    const good = await fetch(`${server.base}/getAccessToken`, { method: 'POST', headers: signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken' }) })
+    const good = await fetch(`${server.base}/getAccessToken`, {
+      method: 'POST',
+      headers: signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken' }),
+    })
     expect(good.status).toBe(400) // signed, then the empty body fails its schema
-    const bad = await fetch(`${server.base}/getAccessToken`, { method: 'POST', headers: signRequest({ secret: 'x'.repeat(20), method: 'POST', path: '/getAccessToken' }) })
+    const bad = await fetch(`${server.base}/getAccessToken`, {
+      method: 'POST',
+      headers: signRequest({ secret: 'x'.repeat(20), method: 'POST', path: '/getAccessToken' }),
+    })
     expect(bad.status).toBe(401)
   })
 
@@ -157,7 +199,10 @@ describe('request signing over real HTTP', () => {
       auth: { signingSecret: SECRET, ipAllowList: ['127.0.0.1'] },
       metrics: { render: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'up 1\n' }) },
     })
-    cleanups.push(() => bridge.close(), () => server.close())
+    cleanups.push(
+      () => bridge.close(),
+      () => server.close(),
+    )
     expect(await server.get('/healthz')).toMatchObject({ status: 200, json: { status: 'ok' } })
     expect(await server.get('/readyz')).toMatchObject({ status: 200, json: { ready: true } })
     expect(await server.get('/metrics')).toMatchObject({ status: 200, text: 'up 1\n' })
@@ -171,10 +216,17 @@ describe('request signing over real HTTP', () => {
 
   it('checks the IP first, then the signature (both configured)', async () => {
     const server = await serve({ signingSecret: SECRET, ipAllowList: ['10.0.0.0/8'] })
-    const answer = await send(server, '/getAccessToken', body, signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }))
+    const answer = await send(
+      server,
+      '/getAccessToken',
+      body,
+      signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
+    )
     expect(answer.status).toBe(403)
     const inRange = await serve({ signingSecret: SECRET, ipAllowList: ['127.0.0.1/32'] })
     expect((await send(inRange, '/getAccessToken', body, {})).status).toBe(401)
-    expect((await send(inRange, '/getAccessToken', body, signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }))).status).toBe(200)
+    expect(
+      (await send(inRange, '/getAccessToken', body, signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }))).status,
+    ).toBe(200)
   })
 })

@@ -1,6 +1,13 @@
 import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
-import { createBridge, memoryStore, BridgeError, type CredentialBridge, type CredentialSource, type CredentialStore } from '@open-bridge/core'
+import {
+  createBridge,
+  memoryStore,
+  BridgeError,
+  type CredentialBridge,
+  type CredentialSource,
+  type CredentialStore,
+} from '@open-bridge/core'
 import { wechatSource, PlatformApiError } from '@open-bridge/wechat-fetchers'
 import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -31,7 +38,11 @@ describe('request errors', () => {
   it.each([
     ['/getAccessToken', { dcloudAppid: '__UNI__A' }, 'body.platform is required'],
     ['/getAccessToken', { ...KEY, extra: 1 }, 'body.extra is not allowed'],
-    ['/getAccessToken', { ...KEY, platform: 'weixin-xx' }, 'body.platform must be one of weixin-mp, weixin-h5, weixin-web, weixin-app, qq-mp, qq-app'],
+    [
+      '/getAccessToken',
+      { ...KEY, platform: 'weixin-xx' },
+      'body.platform must be one of weixin-mp, weixin-h5, weixin-web, weixin-app, qq-mp, qq-app',
+    ],
     ['/getAccessToken', { dcloudAppid: 7, platform: 'weixin-mp' }, 'body.dcloudAppid must be a string'],
     ['/getAccessToken', { dcloudAppid: '', platform: 'weixin-mp' }, 'body.dcloudAppid must NOT have fewer than 1 characters'],
     ['/getSessionKey', KEY, 'body.openid is required'],
@@ -138,7 +149,10 @@ describe('request errors', () => {
       socket.on('error', reject)
     })
     expect(raw).toMatch(/^HTTP\/1\.1 400 /)
-    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ errCode: 'E_BAD_REQUEST', errMsg: 'the request is not valid HTTP' })
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({
+      errCode: 'E_BAD_REQUEST',
+      errMsg: 'the request is not valid HTTP',
+    })
     expect((await server.get('/healthz')).status).toBe(200)
   })
 
@@ -166,6 +180,11 @@ describe('request errors', () => {
 })
 
 describe('errors from tiers and sources', () => {
+  const cleanups: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup()
+  })
+
   const failing: CredentialStore = {
     name: 'down',
     get: () => Promise.reject(new Error('connect ECONNREFUSED redis://:hunter2-password@10.0.0.1:6379')),
@@ -178,7 +197,11 @@ describe('errors from tiers and sources', () => {
     const bridge = createBridge({ stores, apps: APPS, source: { fetch: fetch as CredentialSource['fetch'] } })
     const logs = new LogLines()
     const server = await startApp({ bridge, auth: {}, logger: { level: 'trace', stream: logs } })
-    return { bridge, server, logs, [Symbol.asyncDispose]: async () => (await server.close(), await bridge.close()) }
+    cleanups.push(async () => {
+      await server.close()
+      await bridge.close()
+    })
+    return { bridge, server, logs }
   }
 
   it('every tier down is 503 E_STORE_UNAVAILABLE, and the driver message reaches neither body nor log', async () => {
@@ -202,7 +225,7 @@ describe('errors from tiers and sources', () => {
     ['E_REFRESH_TIMEOUT', 504],
     ['E_STORE_UNAVAILABLE', 503],
   ])('a BridgeError %s from the source is %d', async (code, status) => {
-    await using ctx = await withSource(() => Promise.reject(new BridgeError(code as 'E_CLOSED', `waited too long for ${code}`)))
+    const ctx = await withSource(() => Promise.reject(new BridgeError(code as 'E_CLOSED', `waited too long for ${code}`)))
     const answer = await ctx.server.post('/getAccessToken', KEY)
     expect(answer.status).toBe(status)
     expectErrorBody(answer.json, code)
@@ -223,7 +246,7 @@ describe('errors from tiers and sources', () => {
       category,
       errcode,
     })
-    await using ctx = await withSource(() => Promise.reject(structural))
+    const ctx = await withSource(() => Promise.reject(structural))
     const answer = await ctx.server.post('/getAccessToken', KEY)
     expect(answer.status).toBe(status)
     expectErrorBody(answer.json, 'E_PLATFORM_API')
@@ -233,7 +256,7 @@ describe('errors from tiers and sources', () => {
   })
 
   it('an unexpected error is 500 E_INTERNAL with a fixed message; its URL password is masked in the log', async () => {
-    await using ctx = await withSource(() => Promise.reject(new TypeError('boom at mongodb://admin:s3cr3t-pw@db:27017/x')))
+    const ctx = await withSource(() => Promise.reject(new TypeError('boom at mongodb://admin:s3cr3t-pw@db:27017/x')))
     const answer = await ctx.server.post('/getAccessToken', KEY)
     expect(answer).toMatchObject({ status: 500, json: { errCode: 'E_INTERNAL', errMsg: 'internal error; see the server log' } })
     expect(answer.text).not.toContain('s3cr3t')
@@ -248,12 +271,23 @@ describe('platform errors from the fake WeChat (a real PlatformApiError through 
   let server: Running
   let logs: LogLines
   // One app per scenario: a bridge may remember a failed fetch for a while (backoff), so scenarios must not share a key.
-  const extra = ['quota', 'busy', 'down'].map((name) => ({ dcloudAppid: `__UNI__${name.toUpperCase()}`, platform: 'weixin-h5' as const, appid: `wx${name}`, secret: `SECRET-${name}-do-not-leak` }))
+  const extra = ['quota', 'busy', 'down'].map((name) => ({
+    dcloudAppid: `__UNI__${name.toUpperCase()}`,
+    platform: 'weixin-h5' as const,
+    appid: `wx${name}`,
+    secret: `SECRET-${name}-do-not-leak`,
+  }))
   const keyOf = (name: string) => ({ dcloudAppid: `__UNI__${name.toUpperCase()}`, platform: 'weixin-h5' })
   beforeAll(async () => {
     // The fake knows wxapp1 with another secret: the token call is refused with 40125 (configuration).
-    fake = await startFakeWeChat({ apps: [{ appid: 'wxapp1', secret: 'the-real-secret' }, ...extra.map(({ appid, secret }) => ({ appid, secret }))] })
-    bridge = createBridge({ stores: [memoryStore()], apps: [...APPS, ...extra], source: wechatSource({ baseUrl: fake.url, retry: { retries: 0 } }) })
+    fake = await startFakeWeChat({
+      apps: [{ appid: 'wxapp1', secret: 'the-real-secret' }, ...extra.map(({ appid, secret }) => ({ appid, secret }))],
+    })
+    bridge = createBridge({
+      stores: [memoryStore()],
+      apps: [...APPS, ...extra],
+      source: wechatSource({ baseUrl: fake.url, retry: { retries: 0 } }),
+    })
     logs = new LogLines()
     server = await startApp({ bridge, auth: {}, logger: { level: 'trace', stream: logs } })
   })
@@ -288,7 +322,14 @@ describe('platform errors from the fake WeChat (a real PlatformApiError through 
   })
 
   it('the same code recognised on a real PlatformApiError instance', () => {
-    const error = new PlatformApiError({ errcode: 40013, errmsg: 'invalid appid', category: 'config', appid: 'wx', url: 'u', endpoint: 'token' })
+    const error = new PlatformApiError({
+      errcode: 40013,
+      errmsg: 'invalid appid',
+      category: 'config',
+      appid: 'wx',
+      url: 'u',
+      endpoint: 'token',
+    })
     expect(error.code).toBe('E_PLATFORM_API')
   })
 })

@@ -40,7 +40,11 @@ describe('logs never hold a secret, a credential or a signature', () => {
     const headers = signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body: payload })
     signatures.push(headers['x-ob-signature'])
     for (const body of [payload, payload, JSON.stringify({ ...mp, x: tokens[0] })]) {
-      await fetch(`${server.base}/getAccessToken`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers, authorization: `Bearer ${tokens[0]}` } })
+      await fetch(`${server.base}/getAccessToken`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...headers, authorization: `Bearer ${tokens[0]}` },
+      })
     }
     // someone logging a request's headers by hand still gets them redacted
     server.app.log.info({ headers: { 'x-ob-signature': signatures[0], authorization: `Bearer ${tokens[1]}` } }, 'hand-made line')

@@ -9,10 +9,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function serve(options: Omit<Parameters<typeof startApp>[0], 'bridge'> = {}): Promise<{ server: Running; bridge: ReturnType<typeof memoryBridge> }> {
+async function serve(
+  options: Omit<Parameters<typeof startApp>[0], 'bridge'> = {},
+): Promise<{ server: Running; bridge: ReturnType<typeof memoryBridge> }> {
   const bridge = memoryBridge()
   const server = await startApp({ bridge, ...options })
-  cleanups.push(() => bridge.close(), () => server.close())
+  cleanups.push(
+    () => bridge.close(),
+    () => server.close(),
+  )
   return { server, bridge }
 }
 
@@ -37,7 +42,16 @@ describe('operations routes', () => {
     }
     const { server } = await serve({ readiness: async () => (report instanceof Error ? Promise.reject(report) : report) })
     expect(await server.get('/readyz')).toEqual(
-      expect.objectContaining({ status: 200, json: { ready: true, tiers: [{ name: 'memory', state: 'up', latencyMs: 0.1 }, { name: 'redis', state: 'up', latencyMs: 1.5 }] } }),
+      expect.objectContaining({
+        status: 200,
+        json: {
+          ready: true,
+          tiers: [
+            { name: 'memory', state: 'up', latencyMs: 0.1 },
+            { name: 'redis', state: 'up', latencyMs: 1.5 },
+          ],
+        },
+      }),
     )
     report = { ready: false, tiers: [{ name: 'redis', state: 'open', error: 'E_BREAKER_OPEN' }] }
     expect(await server.get('/readyz')).toMatchObject({ status: 503, json: report })
@@ -101,7 +115,9 @@ describe('closing', () => {
     const server = await startApp({ bridge, auth: {} })
     const { port } = new URL(server.base)
     const request = (body: string) =>
-      `POST /getAccessToken HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+      `POST /getAccessToken HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(
+        body,
+      )}\r\n\r\n${body}`
     const body = JSON.stringify({ appid: 'wxapp1', platform: 'weixin-mp' })
     const socket = connect(Number(port), '127.0.0.1')
     let text = ''

@@ -13,9 +13,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 /** One credential of each kind: the body that names it (by dcloudAppid) and a value to store. */
 const CASES = [
   { name: 'AccessToken', key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp' }, value: { access_token: 'AT-secret-1' } },
-  { name: 'UserAccessToken', key: { dcloudAppid: '__UNI__A', platform: 'weixin-h5', openid: 'o1' }, value: { access_token: 'UAT-1', refresh_token: 'RT-1' } },
+  {
+    name: 'UserAccessToken',
+    key: { dcloudAppid: '__UNI__A', platform: 'weixin-h5', openid: 'o1' },
+    value: { access_token: 'UAT-1', refresh_token: 'RT-1' },
+  },
   { name: 'SessionKey', key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1' }, value: { session_key: 'SK-1' } },
-  { name: 'EncryptKey', key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1', version: 3 }, value: { encrypt_key: 'EK-1', iv: 'IV-1' } },
+  {
+    name: 'EncryptKey',
+    key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1', version: 3 },
+    value: { encrypt_key: 'EK-1', iv: 'IV-1' },
+  },
   { name: 'Ticket', key: { dcloudAppid: '__UNI__A', platform: 'weixin-h5' }, value: { ticket: 'TK-1' } },
 ] as const
 
@@ -143,7 +151,13 @@ describe('refresh routes', () => {
 })
 
 function kindOf(name: string) {
-  return ({ AccessToken: 'access_token', UserAccessToken: 'user_access_token', SessionKey: 'session_key', EncryptKey: 'encrypt_key', Ticket: 'ticket' } as const)[
-    name as 'Ticket'
-  ]
+  return (
+    {
+      AccessToken: 'access_token',
+      UserAccessToken: 'user_access_token',
+      SessionKey: 'session_key',
+      EncryptKey: 'encrypt_key',
+      Ticket: 'ticket',
+    } as const
+  )[name as 'Ticket']
 }

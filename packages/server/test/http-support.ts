@@ -22,7 +22,12 @@ export function memoryBridge(stores: CredentialStore[] = [memoryStore()]): Crede
 export class LogLines extends Writable {
   readonly lines: string[] = []
   override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter((line) => line.length > 0))
+    this.lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.length > 0),
+    )
     done()
   }
   get text(): string {
@@ -63,7 +68,13 @@ export async function startApp(
     async post(path, body, { sign = true, secret = SECRET, headers = {} } = {}) {
       const payload = typeof body === 'string' ? body : JSON.stringify(body)
       const signed = sign ? signRequest({ secret, method: 'POST', path, body: payload }) : {}
-      return answer(await fetch(`${base}${path}`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...signed, ...headers } }))
+      return answer(
+        await fetch(`${base}${path}`, {
+          method: 'POST',
+          body: payload,
+          headers: { 'content-type': 'application/json', ...signed, ...headers },
+        }),
+      )
     },
     async get(path, headers = {}) {
       return answer(await fetch(`${base}${path}`, { headers }))

@@ -66,7 +66,14 @@ export function signRequest(input: SignRequestInput): SignatureHeaders {
   return { [SIGNATURE_HEADERS.timestamp]: String(timestamp), [SIGNATURE_HEADERS.nonce]: nonce, [SIGNATURE_HEADERS.signature]: signature }
 }
 
-function hmac(key: KeyObject, timestamp: string, nonce: string, method: string, path: string, body: string | Uint8Array | undefined): Buffer {
+function hmac(
+  key: KeyObject,
+  timestamp: string,
+  nonce: string,
+  method: string,
+  path: string,
+  body: string | Uint8Array | undefined,
+): Buffer {
   const mac = createHmac('sha256', key).update(`${timestamp}\n${nonce}\n${method.toUpperCase()}\n${path}\n`)
   if (body !== undefined) mac.update(body)
   return mac.digest()

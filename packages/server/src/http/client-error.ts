@@ -12,13 +12,14 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, 'E_BAD_REQUEST', 'the request took too long to arrive']
       : error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'E_BAD_REQUEST', 'the request headers are too large']
-        : [400, 'E_BAD_REQUEST', 'the request is not valid HTTP']
+      ? [431, 'E_BAD_REQUEST', 'the request headers are too large']
+      : [400, 'E_BAD_REQUEST', 'the request is not valid HTTP']
   const body = JSON.stringify({ errCode, errMsg })
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Connection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(
+        body,
+      )}\r\nContent-Type: application/json; charset=utf-8\r\n` + `Connection: close\r\n\r\n${body}`,
     )
   }
   socket.destroy()

@@ -32,12 +32,16 @@ export const CREDENTIAL_ROUTES: readonly CredentialRoute[] = [
   ...KIND_NAMES.flatMap(([name, kind]) =>
     (['get', 'set', 'remove'] as const).map((operation) => ({ method: `${operation}${name}`, kind, operation })),
   ),
-  ...KIND_NAMES.filter(([, kind]) => REFRESHABLE.has(kind)).map(([name, kind]) => ({ method: `refresh${name}`, kind, operation: 'refresh' as const })),
+  ...KIND_NAMES.filter(([, kind]) => REFRESHABLE.has(kind)).map(([name, kind]) => ({
+    method: `refresh${name}`,
+    kind,
+    operation: 'refresh' as const,
+  })),
 ]
 
 // ── body schemas ─────────────────────────────────────────────────────────────────────────────────────
 
-const nonEmpty = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const
+const nonEmpty = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength } as const)
 
 const KEY_FIELDS = {
   dcloudAppid: nonEmpty(128),

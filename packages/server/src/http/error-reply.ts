@@ -120,7 +120,9 @@ export function errorReply(error: unknown): ErrorReply {
       statusCode: 400,
       body: {
         errCode: 'E_INVALID_JSON',
-        errMsg: poisoned ? 'the request body holds a forbidden key (__proto__, constructor or prototype)' : 'the request body is not valid JSON',
+        errMsg: poisoned
+          ? 'the request body holds a forbidden key (__proto__, constructor or prototype)'
+          : 'the request body is not valid JSON',
       },
       level: 'info',
     }
@@ -150,7 +152,9 @@ function validationMessage(errors: unknown[]): string {
       return `${path}.${String(params.missingProperty)} is required`
     case 'additionalProperties': {
       const name = params.additionalProperty
-      return typeof name === 'string' && SAFE_NAME.test(name) ? `${path}.${name} is not allowed` : `${path} has a property that is not allowed`
+      return typeof name === 'string' && SAFE_NAME.test(name)
+        ? `${path}.${name} is not allowed`
+        : `${path} has a property that is not allowed`
     }
     case 'type':
       return `${path} must be ${article(String(params.type))}`

@@ -23,7 +23,11 @@ export function loggerOptions(logger: boolean | Record<string, unknown> | undefi
   if (logger === undefined || logger === false) return false
   const given: Record<string, unknown> = logger === true ? {} : { ...logger }
   const redact = given.redact
-  const paths = Array.isArray(redact) ? redact : typeof redact === 'object' && redact !== null ? ((redact as { paths?: string[] }).paths ?? []) : []
+  const paths = Array.isArray(redact)
+    ? redact
+    : typeof redact === 'object' && redact !== null
+    ? (redact as { paths?: string[] }).paths ?? []
+    : []
   return {
     ...given,
     redact: { paths: [...REDACTED_PATHS, ...paths], censor: '[redacted]' },
@@ -45,7 +49,8 @@ export function serializeError(error: unknown): Record<string, unknown> {
 }
 
 const URL_CREDENTIALS = /(\/\/)[^\s/@:]*:[^\s/@]*@/g
-const SECRET_QUERY = /(\b(?:secret|appsecret|access_token|password|passwd|signature|sig|session_key|js_code|code|refresh_token|ticket)=)[^&\s"',;]*/gi
+const SECRET_QUERY =
+  /(\b(?:secret|appsecret|access_token|password|passwd|signature|sig|session_key|js_code|code|refresh_token|ticket)=)[^&\s"',;]*/gi
 
 export function scrub(text: string): string {
   return text.replace(URL_CREDENTIALS, '$1***@').replace(SECRET_QUERY, '$1***')
