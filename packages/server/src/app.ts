@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppOptions } from './app-options.js'
 import { RequestAuth, pathOf } from './auth/request-auth.js'
-import type { VerifierOptions } from './auth/signature.js'
 import { ServerError } from './errors.js'
 import { clientErrorHandler } from './http/client-error.js'
 import { credentialCall, type CredentialBody } from './http/credential-handlers.js'
@@ -12,18 +11,13 @@ import { HEALTH_PATH, METRICS_PATH, READY_PATH, registerOpsRoutes } from './http
 
 const DEFAULT_BODY_LIMIT = 64 * 1024
 
-/** For tests: the signature verifier's clock and cache bound. Not part of `AppOptions`. */
-export interface BuildAppInternals {
-  verifier?: VerifierOptions
-}
-
 /**
  * Builds the HTTP service: the 15 uni-open-bridge routes and the `refresh*` routes (`POST /<method>`, JSON
  * bodies), `/healthz`, `/readyz`, `/metrics`, the auth checks, the error answers. Throws `E_INVALID_CONFIG`
  * (a `ServerError`) for malformed options before anything listens. The caller listens and closes; closing
  * the app never closes the bridge.
  */
-export function buildApp(options: AppOptions, internals: BuildAppInternals = {}): FastifyInstance {
+export function buildApp(options: AppOptions): FastifyInstance {
   if (typeof options !== 'object' || options === null) {
     throw new ServerError('E_INVALID_CONFIG', 'buildApp options must be an object', { field: 'options' })
   }
@@ -35,7 +29,7 @@ export function buildApp(options: AppOptions, internals: BuildAppInternals = {})
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1024) {
     throw new ServerError('E_INVALID_CONFIG', 'bodyLimit must be an integer number of bytes ≥ 1024', { field: 'bodyLimit' })
   }
-  const auth = new RequestAuth(options.auth, internals.verifier)
+  const auth = new RequestAuth(options.auth)
   const trustProxy = options.auth.trustProxy ?? false
 
   const fastifyOptions: FastifyServerOptions = {

@@ -6,7 +6,6 @@ import { Writable } from 'node:stream'
 import { createBridge, memoryStore, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, signRequest, type AppOptions } from '../src/index.js'
-import type { BuildAppInternals } from '../src/app.js'
 
 export const SECRET = 'test-signing-secret-0123456789'
 export const APPS = [
@@ -54,9 +53,8 @@ export interface Answer {
 export async function startApp(
   options: Partial<AppOptions> & { bridge: CredentialBridge },
   host = '127.0.0.1',
-  internals: BuildAppInternals = {},
 ): Promise<Running> {
-  const app = buildApp({ auth: {}, logger: false, ...options }, internals)
+  const app = buildApp({ auth: {}, logger: false, ...options })
   await app.listen({ host, port: 0 })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no port')
