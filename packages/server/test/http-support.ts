@@ -50,10 +50,7 @@ export interface Answer {
   json: unknown
 }
 
-export async function startApp(
-  options: Partial<AppOptions> & { bridge: CredentialBridge },
-  host = '127.0.0.1',
-): Promise<Running> {
+export async function startApp(options: Partial<AppOptions> & { bridge: CredentialBridge }, host = '127.0.0.1'): Promise<Running> {
   const app = buildApp({ auth: {}, logger: false, ...options })
   await app.listen({ host, port: 0 })
   const address = app.server.address()
