@@ -1,0 +1,41 @@
+import type { CredentialBridge } from '@open-bridge/core'
+
+/**
+ * The seam between the HTTP layer (`http/`, `auth/`) and the service around it (`config/`, `scheduler/`,
+ * `metrics/`, `serve.ts`). `buildApp(options)` builds the fastify instance from these; `serve` fills them in
+ * from the config file.
+ */
+export interface AppOptions {
+  /** The bridge every route calls. The app never closes it: whoever built it does. */
+  bridge: CredentialBridge
+  auth: AuthOptions
+  /** Largest accepted request body in bytes (413 beyond). Default 64 KiB. */
+  bodyLimit?: number
+  /** fastify's logger: `false`, a level (`'info'`…) or pino options. Secrets are always redacted. */
+  logger?: boolean | { level: string } | Record<string, unknown>
+  /** `GET /readyz`: each tier's state. Absent → the route answers from the bridge's tiers alone. */
+  readiness?: () => Promise<ReadinessReport>
+  /** `GET /metrics` and per-request observations. Absent → no `/metrics` route. */
+  metrics?: MetricsHooks
+}
+
+export interface AuthOptions {
+  /** IPs and CIDR ranges (IPv4 and IPv6) allowed to call. Empty or absent → no IP check. */
+  ipAllowList?: string[]
+  /** Take the client IP from `X-Forwarded-For` (only behind a proxy you run). Default `false`. */
+  trustProxy?: boolean | string | string[] | number
+  /** Shared secret for HMAC-SHA256 request signing. Absent → no signature check. */
+  signingSecret?: string
+}
+
+export interface ReadinessReport {
+  ready: boolean
+  tiers: Array<{ name: string; state: 'up' | 'down' | 'open'; latencyMs?: number; error?: string }>
+}
+
+export interface MetricsHooks {
+  /** Prometheus text exposition and its content type. */
+  render(): Promise<{ contentType: string; body: string }>
+  /** Called once per finished request with the route (e.g. `/getAccessToken`), status and seconds taken. */
+  observeRequest?(route: string, statusCode: number, seconds: number): void
+}

@@ -1,0 +1,160 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import type { AppOptions } from './app-options.js'
+import { RequestAuth, pathOf } from './auth/request-auth.js'
+import { ServerError } from './errors.js'
+import { clientErrorHandler } from './http/client-error.js'
+import { credentialCall, type CredentialBody } from './http/credential-handlers.js'
+import { CREDENTIAL_ROUTES, bodySchema } from './http/credential-routes.js'
+import { errorReply } from './http/error-reply.js'
+import { loggerOptions } from './http/logger-options.js'
+import { HEALTH_PATH, METRICS_PATH, READY_PATH, registerOpsRoutes } from './http/ops-routes.js'
+
+const DEFAULT_BODY_LIMIT = 64 * 1024
+
+/**
+ * Builds the HTTP service: the 15 uni-open-bridge routes and the `refresh*` routes (`POST /<method>`, JSON
+ * bodies), `/healthz`, `/readyz`, `/metrics`, the auth checks, the error answers. Throws `E_INVALID_CONFIG`
+ * (a `ServerError`) for malformed options before anything listens. The caller listens and closes; closing
+ * the app never closes the bridge.
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  if (typeof options !== 'object' || options === null) {
+    throw new ServerError('E_INVALID_CONFIG', 'buildApp options must be an object', { field: 'options' })
+  }
+  const { bridge, metrics } = options
+  if (typeof bridge !== 'object' || bridge === null || typeof bridge.get !== 'function') {
+    throw new ServerError('E_INVALID_CONFIG', 'options.bridge must be a bridge from createBridge()', { field: 'bridge' })
+  }
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1024) {
+    throw new ServerError('E_INVALID_CONFIG', 'bodyLimit must be an integer number of bytes ≥ 1024', { field: 'bodyLimit' })
+  }
+  const auth = new RequestAuth(options.auth)
+  const trustProxy = options.auth.trustProxy ?? false
+
+  const fastifyOptions: FastifyServerOptions = {
+    logger: loggerOptions(options.logger) as FastifyServerOptions['logger'],
+    bodyLimit,
+    // fastify takes a hop count too; its type says otherwise.
+    trustProxy: trustProxy as FastifyServerOptions['trustProxy'],
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // Refused in our own shape by the hook below, not with fastify's `{ error, message, statusCode }`.
+    return503OnClosing: false,
+    clientErrorHandler,
+    // A URL fastify cannot decode (`/%`) is refused before routing: answer it like every other error.
+    frameworkErrors: (error, _request, reply) => {
+      const answer = errorReply(error)
+      ;(reply as FastifyReply).code(answer.statusCode).send(answer.body)
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  }
+  const app: FastifyInstance = Fastify(fastifyOptions)
+
+  // One body parser: JSON only (415 otherwise). It sees the raw bytes first, so the signature is checked
+  // before anything is parsed.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      auth.verifyBody(request, body as Buffer)
+    } catch (error) {
+      done(error as Error, undefined)
+      return
+    }
+    const text = (body as Buffer).toString('utf8')
+    parseJson(request, text, (error, parsed) => {
+      if (error === null) return done(null, parsed)
+      done(isPoisoned(error, text) ? forbiddenKeyError() : error, undefined)
+    })
+  })
+
+  app.setErrorHandler((error, request, reply) => {
+    const answer = errorReply(error)
+    // A client's mistake is one line without a stack; upstream trouble and our own bugs carry the error.
+    const details = answer.level === 'info' ? { errMsg: answer.body.errMsg } : { err: error }
+    request.log[answer.level]({ ...details, statusCode: answer.statusCode }, `answered ${answer.body.errCode}`)
+    reply.code(answer.statusCode).send(answer.body)
+  })
+
+  // 404 for unknown paths, 405 (with Allow) for known paths asked with another method.
+  const allowed = new Map<string, string>([
+    ...CREDENTIAL_ROUTES.map((route) => [`/${route.method}`, 'POST'] as [string, string]),
+    [HEALTH_PATH, 'GET, HEAD'],
+    [READY_PATH, 'GET, HEAD'],
+    ...(metrics !== undefined ? [[METRICS_PATH, 'GET, HEAD'] as [string, string]] : []),
+  ])
+  app.setNotFoundHandler((request, reply) => {
+    const allow = allowed.get(pathOf(request.url))
+    if (allow !== undefined) {
+      reply
+        .code(405)
+        .header('allow', allow)
+        .send({ errCode: 'E_METHOD_NOT_ALLOWED', errMsg: `this path answers ${allow} only` })
+      return
+    }
+    reply.code(404).send({ errCode: 'E_NOT_FOUND', errMsg: 'no route for this method and path' })
+  })
+
+  auth.install(app, { public: new Set([HEALTH_PATH, READY_PATH]), ipOnly: new Set([METRICS_PATH]) })
+
+  // One onRequest hook for both checks (a hook per check costs a dispatch on every request).
+  // While closing (SIGTERM), requests still arriving on kept-alive connections are turned away at once, so a
+  // load balancer retries them elsewhere; requests already in flight finish.
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
+  const checksAuth = auth.active
+  app.addHook('onRequest', (request, reply, done) => {
+    if (closing) {
+      reply.code(503).header('connection', 'close').send({ errCode: 'E_SHUTTING_DOWN', errMsg: 'the server is shutting down; retry' })
+      return
+    }
+    done(checksAuth ? auth.check(request) : undefined)
+  })
+
+  if (metrics?.observeRequest !== undefined) {
+    const observe = metrics.observeRequest.bind(metrics)
+    app.addHook('onResponse', (request, reply, done) => {
+      try {
+        // The route pattern, never the raw URL: unknown paths must not grow the metric's label set.
+        observe(request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
+      } catch (error) {
+        request.log.warn({ err: error }, 'metrics.observeRequest threw')
+      }
+      done()
+    })
+  }
+
+  for (const route of CREDENTIAL_ROUTES) {
+    const call = credentialCall(bridge, route)
+    const handler = auth.signs
+      ? (request: FastifyRequest<{ Body: CredentialBody }>) => {
+          auth.assertSigned(request)
+          return call(request.body)
+        }
+      : (request: FastifyRequest<{ Body: CredentialBody }>) => call(request.body)
+    app.post<{ Body: CredentialBody }>(`/${route.method}`, { schema: { body: bodySchema(route) } }, handler)
+  }
+  registerOpsRoutes(app, bridge, options.readiness, metrics)
+  return app
+}
+
+/** fastify reports a prototype-poisoning body as invalid JSON; tell the client what was wrong. Error path only. */
+function isPoisoned(error: Error, text: string): boolean {
+  if ((error as { code?: unknown }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return false
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function forbiddenKeyError(): ServerError {
+  return new ServerError('E_INVALID_JSON', 'the request body holds a forbidden key (__proto__, constructor or prototype)', {
+    statusCode: 400,
+  })
+}

@@ -1,0 +1,188 @@
+import { PLATFORMS, type Platform } from '@open-bridge/core'
+import { SCHEDULE_TASKS } from '../scheduler/tasks.js'
+
+/** A secret given in the file, or the name of the environment variable that holds it (kept out of the file). */
+export type SecretRef = string | { env: string }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** What `open-bridge.config.json` (or the default export of `.mjs` / `.js`) holds. Every field is optional. */
+export interface ConfigFile {
+  /** Tiers by URL, nearest first: `memory`, `memory?maxTtl=60000`, `redis://…`, `rediss://…`, `sqlite:./file.db`, `mongodb://…/db`. */
+  stores?: Array<string | { env: string }>
+  apps?: ConfigFileApp[]
+  schedule?: {
+    /** Off switch for every scheduled refresh. Default `true`. */
+    enable?: boolean
+    /** When each task runs (croner syntax, 5 or 6 fields; 6 = with seconds). Default every minute. */
+    cron?: string
+    /** Each run waits a random 0…jitterMs first, so replicas do not all ask at once. Default 5000. */
+    jitterMs?: number
+    /** IANA time zone of `cron`. Default the process's. */
+    timezone?: string
+  }
+  server?: {
+    host?: string
+    port?: number
+    bodyLimit?: number
+    auth?: { ipAllowList?: string[]; trustProxy?: boolean | string | string[] | number; signingSecret?: SecretRef }
+  }
+  log?: { level?: LogLevel }
+  /** Refresh coordination options passed to `createBridge` (see @open-bridge/core). */
+  refresh?: Record<string, unknown>
+  /** Options of `wechatSource()` that fit in a file (see @open-bridge/wechat-fetchers). */
+  wechat?: Record<string, unknown>
+}
+
+export interface ConfigFileApp {
+  dcloudAppid?: string
+  platform: Platform
+  appid: string
+  secret?: SecretRef
+  /** Credentials the scheduler keeps fresh: `accessToken`, `ticket`. Default `['accessToken']` when the app has a secret. */
+  tasks?: string[]
+}
+
+const nonEmpty = { type: 'string', minLength: 1 } as const
+const envRef = {
+  type: 'object',
+  properties: { env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+  required: ['env'],
+  additionalProperties: false,
+} as const
+const secretRef = { description: 'a non-empty string or { "env": "VARIABLE_NAME" }', anyOf: [nonEmpty, envRef] } as const
+const positiveMs = { type: 'number', exclusiveMinimum: 0 } as const
+const nonNegativeMs = { type: 'number', minimum: 0 } as const
+const kindsOrNumber = {
+  description: 'a number of ms, or an object of ms per credential kind',
+  anyOf: [
+    nonNegativeMs,
+    {
+      type: 'object',
+      properties: Object.fromEntries(
+        ['access_token', 'user_access_token', 'session_key', 'encrypt_key', 'ticket'].map((k) => [k, nonNegativeMs]),
+      ),
+      additionalProperties: false,
+    },
+  ],
+} as const
+
+/**
+ * The hand-written schema of the file. `description`s that start with "must" become the error message, so
+ * every message names the field and says what it should be, never what it was (it could be a secret).
+ */
+export const configFileSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    stores: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        description: 'a store URL (memory, redis://, rediss://, sqlite:, mongodb://) or { "env": "VARIABLE_NAME" }',
+        anyOf: [nonEmpty, envRef],
+      },
+    },
+    apps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['platform', 'appid'],
+        properties: {
+          dcloudAppid: nonEmpty,
+          platform: { enum: [...PLATFORMS] },
+          appid: { type: 'string', minLength: 1, pattern: '^[^:]+$', description: "a non-empty string without ':'" },
+          secret: secretRef,
+          tasks: { type: 'array', items: { enum: [...SCHEDULE_TASKS] } },
+        },
+      },
+    },
+    schedule: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { enable: { type: 'boolean' }, cron: nonEmpty, jitterMs: nonNegativeMs, timezone: nonEmpty },
+    },
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        host: nonEmpty,
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        bodyLimit: { type: 'integer', minimum: 1 },
+        auth: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ipAllowList: { type: 'array', items: nonEmpty },
+            trustProxy: {
+              description: 'a boolean, a number of hops, or the proxy addresses (a string or an array of strings)',
+              anyOf: [{ type: 'boolean' }, { type: 'integer', minimum: 0 }, nonEmpty, { type: 'array', items: nonEmpty }],
+            },
+            signingSecret: secretRef,
+          },
+        },
+      },
+    },
+    log: { type: 'object', additionalProperties: false, properties: { level: { enum: [...LOG_LEVELS] } } },
+    refresh: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        refreshAhead: kindsOrNumber,
+        fetchTimeout: positiveMs,
+        lock: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { ttl: positiveMs, waitTimeout: positiveMs, pollInterval: positiveMs },
+        },
+        failureBackoff: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { min: nonNegativeMs, max: nonNegativeMs, configuration: nonNegativeMs },
+        },
+        breaker: {
+          description: 'false or { failures, cooldown }',
+          anyOf: [
+            { const: false },
+            {
+              type: 'object',
+              additionalProperties: false,
+              properties: { failures: { type: 'integer', minimum: 1 }, cooldown: positiveMs },
+            },
+          ],
+        },
+      },
+    },
+    wechat: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        baseUrl: {
+          description: 'an http(s) URL or { "weixin": URL, "qq": URL }',
+          anyOf: [nonEmpty, { type: 'object', additionalProperties: false, properties: { weixin: nonEmpty, qq: nonEmpty } }],
+        },
+        accessTokenMode: {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(
+            ['weixin-mp', 'weixin-h5', 'weixin-web', 'weixin-app'].map((p) => [p, { enum: ['stable', 'classic'] }]),
+          ),
+        },
+        retry: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { retries: { type: 'integer', minimum: 0 }, minDelayMs: nonNegativeMs, maxDelayMs: nonNegativeMs },
+        },
+        timeouts: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { connectMs: positiveMs, headersMs: positiveMs, bodyMs: positiveMs },
+        },
+        expiryMarginSeconds: nonNegativeMs,
+      },
+    },
+  },
+} as const

@@ -1,0 +1,34 @@
+import type { AppConfig } from '@open-bridge/core'
+import type { WechatSourceOptions } from '@open-bridge/wechat-fetchers'
+import type { AuthOptions } from '../app-options.js'
+import type { ScheduleTask } from '../scheduler/tasks.js'
+import type { LogLevel } from './config-file.js'
+import type { StoreSpec } from './store-url.js'
+
+/** An app with its secret resolved and the tasks the scheduler runs for it. */
+export interface ServiceApp extends AppConfig {
+  tasks: ScheduleTask[]
+  /** Where it was configured, for messages: `apps[1]` or `uni-id/config.json:mp-weixin.oauth.weixin`. */
+  field: string
+}
+
+/** Everything `serve` needs, validated, with defaults filled in and secrets resolved. */
+export interface ServiceConfig {
+  /** Where it came from: the config file read, the uni-config-center directory, or neither (the embedded default). */
+  origin: { file: string | undefined; uniConfigCenter: string | undefined }
+  stores: StoreSpec[]
+  apps: ServiceApp[]
+  schedule: { enable: boolean; cron: string; jitterMs: number; timezone: string | undefined }
+  server: { host: string; port: number; bodyLimit: number | undefined; auth: AuthOptions }
+  log: { level: LogLevel }
+  /** Passed to `createBridge` as they are (refreshAhead, fetchTimeout, lock, failureBackoff, breaker). */
+  refresh: Record<string, unknown>
+  wechat: WechatSourceOptions
+}
+
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_PORT = 8787
+export const DEFAULT_STORES = ['memory', 'sqlite:./open-bridge.db'] as const
+/** Every minute at second 0. A run on a live credential is one cache read. */
+export const DEFAULT_CRON = '0 * * * * *'
+export const DEFAULT_JITTER_MS = 5_000

@@ -1,0 +1,162 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Platform } from '@open-bridge/core'
+import { ServerError } from '../errors.js'
+import { SCHEDULE_TASKS, TASK_PLATFORMS, isScheduleTask, type ScheduleTask } from '../scheduler/tasks.js'
+import { parseJsonSafely, stripJsonComments } from './json-comments.js'
+import type { ServiceApp } from './service-config.js'
+
+/** Where uni-id keeps each platform's `appid` / `appsecret` (uni-open-bridge-common reads the same paths). */
+export const UNI_ID_PLATFORM_PATHS: Record<Platform, readonly [string, string, string]> = {
+  'weixin-mp': ['mp-weixin', 'oauth', 'weixin'],
+  'weixin-h5': ['web', 'oauth', 'weixin-h5'],
+  'weixin-web': ['web', 'oauth', 'weixin-web'],
+  'weixin-app': ['app', 'oauth', 'weixin'],
+  'qq-mp': ['mp-qq', 'oauth', 'qq'],
+  'qq-app': ['app', 'oauth', 'qq'],
+}
+
+const UNI_ID = 'uni-id/config.json'
+const UNI_OPEN_BRIDGE = 'uni-open-bridge/config.json'
+
+export interface UniConfigCenter {
+  apps: ServiceApp[]
+  /** `ipWhiteList` and `ipWhitelist` together (the sample config and the original's code spell it differently). */
+  ipAllowList: string[] | undefined
+  /** The files read, relative to the directory. */
+  files: string[]
+}
+
+/**
+ * Reads a uniCloud project's `uni-config-center` directory as uni-open-bridge does: apps from
+ * `uni-id/config.json` (one config object, or an array of them for several dcloudAppids), the schedule and the
+ * IP list from `uni-open-bridge/config.json` (optional). Messages name the file and the path in it, never a value.
+ */
+export async function readUniConfigCenter(dir: string): Promise<UniConfigCenter> {
+  const uniId = await readJson(join(dir, UNI_ID), UNI_ID, true)
+  const apps = appsOf(uniId)
+  const bridgeConfig = await readJson(join(dir, UNI_OPEN_BRIDGE), UNI_OPEN_BRIDGE, false)
+  const files = [UNI_ID]
+  let ipAllowList: string[] | undefined
+  if (bridgeConfig !== undefined) {
+    files.push(UNI_OPEN_BRIDGE)
+    if (!isObject(bridgeConfig)) invalid(UNI_OPEN_BRIDGE, 'must hold a JSON object')
+    applySchedule(bridgeConfig.schedule, apps)
+    for (const spelling of ['ipWhiteList', 'ipWhitelist'] as const) {
+      const list = bridgeConfig[spelling]
+      if (list === undefined) continue
+      const at = `${UNI_OPEN_BRIDGE}:${spelling}`
+      if (!Array.isArray(list)) invalid(at, 'must be an array of IP addresses')
+      list.forEach((ip, i) => {
+        if (typeof ip !== 'string' || ip.length === 0) invalid(`${at}[${i}]`, 'must be a non-empty string')
+      })
+      ipAllowList = [...new Set([...(ipAllowList ?? []), ...(list as string[])])]
+    }
+  }
+  return { apps, ipAllowList, files }
+}
+
+function appsOf(uniId: unknown): ServiceApp[] {
+  const configs = Array.isArray(uniId) ? uniId : [uniId]
+  const apps: ServiceApp[] = []
+  configs.forEach((config, index) => {
+    const prefix = Array.isArray(uniId) ? `[${index}].` : ''
+    if (!isObject(config)) invalid(`${UNI_ID}:${prefix.slice(0, -1) || '(root)'}`, 'must be a JSON object (or an array of them)')
+    const dcloudAppid = config.dcloudAppid
+    if (dcloudAppid !== undefined && (typeof dcloudAppid !== 'string' || dcloudAppid.length === 0)) {
+      invalid(`${UNI_ID}:${prefix}dcloudAppid`, 'must be a non-empty string')
+    }
+    for (const [platform, path] of Object.entries(UNI_ID_PLATFORM_PATHS) as [Platform, readonly string[]][]) {
+      let node: unknown = config
+      for (const step of path) node = isObject(node) ? node[step] : undefined
+      if (node === undefined) continue
+      const at = `${UNI_ID}:${prefix}${path.join('.')}`
+      if (!isObject(node)) invalid(at, 'must be an object with appid and appsecret')
+      const { appid, appsecret } = node
+      // The documented sample ships empty placeholders: an entry without either is "not configured".
+      if (isBlank(appid) && isBlank(appsecret)) continue
+      if (typeof appid !== 'string' || appid.length === 0 || appid.includes(':'))
+        invalid(`${at}.appid`, "must be a non-empty string without ':'")
+      if (appsecret !== undefined && typeof appsecret !== 'string') invalid(`${at}.appsecret`, 'must be a string')
+      apps.push({
+        platform,
+        appid,
+        dcloudAppid: dcloudAppid as string | undefined,
+        secret: isBlank(appsecret) ? undefined : (appsecret as string),
+        tasks: [],
+        field: at,
+      })
+    }
+  })
+  return apps
+}
+
+/**
+ * `schedule: { <dcloudAppid>: { enable, <platform>: { enable, tasks } } }`. As in uni-open-bridge, an entry runs
+ * only when both its `enable` flags are `true`. Every task name is checked, enabled or not: a typo is an error
+ * now, not a crash at 3 am. An enabled task needs an app with a secret in uni-id's config.
+ */
+function applySchedule(schedule: unknown, apps: ServiceApp[]): void {
+  if (schedule === undefined) return
+  const root = `${UNI_OPEN_BRIDGE}:schedule`
+  if (!isObject(schedule)) invalid(root, 'must be an object keyed by dcloudAppid')
+  for (const [dcloudAppid, entry] of Object.entries(schedule)) {
+    const at = `${root}.${dcloudAppid}`
+    if (!isObject(entry)) invalid(at, 'must be an object: { enable, <platform>: { enable, tasks } }')
+    checkFlag(entry.enable, `${at}.enable`)
+    for (const [platform, settings] of Object.entries(entry)) {
+      if (platform === 'enable') continue
+      const pat = `${at}.${platform}`
+      if (!(platform in UNI_ID_PLATFORM_PATHS))
+        invalid(pat, `names no platform (known: enable, ${Object.keys(UNI_ID_PLATFORM_PATHS).join(', ')})`)
+      if (!isObject(settings)) invalid(pat, 'must be an object: { enable, tasks }')
+      checkFlag(settings.enable, `${pat}.enable`)
+      const tasks = settings.tasks ?? []
+      if (!Array.isArray(tasks)) invalid(`${pat}.tasks`, `must be an array of task names (${SCHEDULE_TASKS.join(', ')})`)
+      tasks.forEach((task: unknown, i: number) => {
+        if (!isScheduleTask(task)) invalid(`${pat}.tasks[${i}]`, `must be one of ${SCHEDULE_TASKS.join(', ')}`)
+        if (!TASK_PLATFORMS[task].includes(platform as Platform)) {
+          invalid(`${pat}.tasks[${i}]`, `${task} is fetched for ${TASK_PLATFORMS[task].join(', ')} only`)
+        }
+      })
+      if (entry.enable !== true || settings.enable !== true || tasks.length === 0) continue
+      const app = apps.find((a) => a.dcloudAppid === dcloudAppid && a.platform === platform)
+      const where = `${UNI_ID}:${UNI_ID_PLATFORM_PATHS[platform as Platform].join('.')}`
+      if (app === undefined) invalid(pat, `is enabled, but ${UNI_ID} configures no ${platform} app for this dcloudAppid (${where})`)
+      if (app.secret === undefined) invalid(pat, `is enabled, but ${where}.appsecret is empty: the scheduler needs it to fetch`)
+      app.tasks = [...new Set([...app.tasks, ...(tasks as ScheduleTask[])])]
+    }
+  }
+}
+
+async function readJson(path: string, name: string, required: boolean): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (code === 'ENOENT' && !required) return undefined
+    throw new ServerError('E_CONFIG_FILE', `${name} could not be read (${String(code ?? 'error')}) in the uni-config-center directory`, {
+      field: name,
+    })
+  }
+  const parsed = parseJsonSafely(stripJsonComments(text.replace(/^\uFEFF/, '')))
+  if (!parsed.ok) throw new ServerError('E_CONFIG_FILE', `${name} is not valid JSON (${parsed.where})`, { field: name })
+  return parsed.value
+}
+
+function checkFlag(value: unknown, field: string): void {
+  if (value !== undefined && typeof value !== 'boolean') invalid(field, 'must be true or false')
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || value === ''
+}
+
+function invalid(field: string, why: string): never {
+  throw new ServerError('E_INVALID_CONFIG', `${field} ${why}`, { field })
+}

@@ -1,0 +1,67 @@
+import { BridgeError, type BridgeErrorOptions } from '@open-bridge/core'
+
+/**
+ * The codes `@open-bridge/server` throws, and the `errCode`s its HTTP answers carry besides the codes of
+ * core and wechat-fetchers (which pass through as they are). Stable: clients branch on them.
+ * Add codes at the end of a group; never rename one.
+ */
+export type ServerErrorCode =
+  // ── configuration (thrown by buildApp / assertSafeExposure, before anything listens) ──
+  /** `buildApp` options are malformed (an allow-list entry that is not an IP or CIDR, a short secret, …); `field` names it. */
+  | 'E_INVALID_CONFIG'
+  /** Asked to listen on a non-loopback address with neither an IP allow-list nor a signing secret. */
+  | 'E_UNSAFE_EXPOSURE'
+  /** The config file (or a uni-config-center file) cannot be found, read or parsed; `field` names the file. */
+  | 'E_CONFIG_FILE'
+  // ── HTTP answers ──
+  /** 400: the body failed its JSON schema; `errMsg` names the field. */
+  | 'E_INVALID_BODY'
+  /** 400: the body is not JSON, or holds `__proto__` / `constructor` / `prototype` keys. */
+  | 'E_INVALID_JSON'
+  /** 400: the request is malformed in a way fastify refuses before the route (bad URL, bad Content-Length, …). */
+  | 'E_BAD_REQUEST'
+  /** 401: the request signature is missing, malformed, outside the time window, replayed or wrong. */
+  | 'E_UNAUTHORIZED'
+  /** 403: the client IP is not in the allow-list. */
+  | 'E_FORBIDDEN'
+  /** 404: no route has this path. */
+  | 'E_NOT_FOUND'
+  /** 405: the path exists, with another method (see the `Allow` header). */
+  | 'E_METHOD_NOT_ALLOWED'
+  /** 413: the body is larger than `bodyLimit`. */
+  | 'E_BODY_TOO_LARGE'
+  /** 415: the body is not `application/json`. */
+  | 'E_UNSUPPORTED_MEDIA_TYPE'
+  /** 503: the replay cache is full of live nonces (a flood of validly signed requests); retry shortly. */
+  | 'E_REPLAY_CACHE_FULL'
+  /** 500: an error nobody expected; details are in the log, never in the answer. */
+  | 'E_INTERNAL'
+  /** 503: the server is closing; a request that arrived on a kept-alive connection is refused (retry elsewhere). */
+  | 'E_SHUTTING_DOWN'
+
+export interface ServerErrorOptions extends BridgeErrorOptions {
+  /** The HTTP status this error answers with, when it reaches a route's caller. */
+  statusCode?: number
+}
+
+/** Every error this package throws on purpose. Messages name fields, never a secret or a credential. */
+export class ServerError extends BridgeError<ServerErrorCode> {
+  override name = 'ServerError'
+  readonly statusCode: number | undefined
+
+  constructor(code: ServerErrorCode, message: string, options: ServerErrorOptions = {}) {
+    super(code, message, options)
+    this.statusCode = options.statusCode
+  }
+}
+
+/** Is `error` a `ServerError` (read by brand, not `instanceof`: ESM and CJS copies may both be loaded)? */
+export function isServerError(error: unknown, code?: ServerErrorCode): error is ServerError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'ServerError' &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    (code === undefined || (error as { code: unknown }).code === code)
+  )
+}

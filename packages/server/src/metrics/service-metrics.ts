@@ -1,0 +1,176 @@
+import type { CredentialBridge, CredentialStore, Platform } from '@open-bridge/core'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { MetricsHooks } from '../app-options.js'
+import type { RunOutcome } from '../scheduler/scheduler.js'
+import type { ScheduledJob } from '../scheduler/tasks.js'
+import { BreakerStates } from './breaker-states.js'
+import { getWithTimeout } from './tier-probe.js'
+
+export interface ServiceMetricsOptions {
+  bridge: CredentialBridge
+  /** The tiers, nearest first: the life-left gauge reads them at scrape time (never through the bridge: no fetch). */
+  stores: readonly CredentialStore[]
+  /** The app credentials whose life left is exported. */
+  credentials: ReadonlyArray<{ platform: Platform; appid: string; kind: 'access_token' | 'ticket' }>
+  /** Node's process metrics (CPU, memory, event loop lag). Default `true`. */
+  processMetrics?: boolean
+  /** Longest one tier read may take during a scrape, in ms. Default 500. */
+  scrapeReadTimeoutMs?: number
+}
+
+export interface ServiceMetrics {
+  /** For `buildApp({ metrics })`. */
+  hooks: MetricsHooks
+  /** Tier breaker states (shared with `/readyz`). */
+  breakers: BreakerStates
+  /** For the scheduler's `onRun`. */
+  observeRun(job: ScheduledJob, outcome: RunOutcome, seconds: number): void
+  /** Unsubscribes from the bridge. */
+  close(): void
+}
+
+/**
+ * Prometheus metrics in a registry of their own (never prom-client's global one, so two services in a process, or
+ * a test, never collide). Labels are platforms, kinds, tiers, routes and configured appids: no credential, no
+ * secret, no storage key of a user (openids stay out).
+ */
+export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMetrics {
+  const { bridge, stores } = options
+  const registry = new Registry()
+  const registers = [registry]
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry })
+
+  const fetches = new Counter({
+    name: 'open_bridge_upstream_fetches_total',
+    help: 'Credentials fetched from the platform (source) or a caller fallback, by result',
+    labelNames: ['platform', 'kind', 'by', 'result'] as const,
+    registers,
+  })
+  const fetchSeconds = new Histogram({
+    name: 'open_bridge_upstream_fetch_duration_seconds',
+    help: 'Time one upstream fetch took',
+    labelNames: ['platform', 'kind', 'result'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  })
+  const errcodes = new Counter({
+    name: 'open_bridge_upstream_errcodes_total',
+    help: 'Failed upstream fetches by platform errcode (or open-bridge error code when the platform gave none)',
+    labelNames: ['platform', 'kind', 'errcode'] as const,
+    registers,
+  })
+  const tierErrors = new Counter({
+    name: 'open_bridge_tier_errors_total',
+    help: 'Tier operations that failed (the bridge went on with the next tier)',
+    labelNames: ['tier', 'operation'] as const,
+    registers,
+  })
+  const breakerOpen = new Gauge({
+    name: 'open_bridge_tier_breaker_open',
+    help: '1 while the tier circuit breaker is open (the tier is skipped), else 0',
+    labelNames: ['tier'] as const,
+    registers,
+  })
+  const requestSeconds = new Histogram({
+    name: 'open_bridge_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status code',
+    labelNames: ['route', 'status_code'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  })
+  const runs = new Counter({
+    name: 'open_bridge_scheduled_runs_total',
+    help: 'Scheduler runs by outcome (ok, empty: the source produced nothing, error, skipped: the previous run was still going)',
+    labelNames: ['platform', 'appid', 'task', 'outcome'] as const,
+    registers,
+  })
+  const readTimeout = options.scrapeReadTimeoutMs ?? 500
+  const credentials = options.credentials.map((c) => ({
+    ...c,
+    storageKey: bridge.resolve(c.kind, { appid: c.appid, platform: c.platform }).key.storageKey,
+  }))
+  new Gauge({
+    name: 'open_bridge_credential_ttl_seconds',
+    help: 'Seconds of life left of each configured app credential in the nearest tier holding it (+Inf: never expires; absent: none held)',
+    labelNames: ['platform', 'appid', 'kind'] as const,
+    registers,
+    async collect() {
+      this.reset()
+      const now = Date.now()
+      await Promise.all(
+        credentials.map(async ({ platform, appid, kind, storageKey }) => {
+          for (const store of stores) {
+            let record
+            try {
+              record = await getWithTimeout(store, storageKey, readTimeout)
+            } catch {
+              continue // a failing tier: the next one may hold it (tier errors are counted by the bridge's own reads)
+            }
+            if (record === undefined) continue
+            const left = record.expiresAt === null ? Infinity : (record.expiresAt - now) / 1000
+            if (left <= 0) continue
+            this.set({ platform, appid, kind }, left)
+            return
+          }
+        }),
+      )
+    },
+  })
+
+  for (const store of stores) breakerOpen.set({ tier: store.name }, 0)
+  const breakers = new BreakerStates(bridge, (tier, open) => breakerOpen.set({ tier }, open ? 1 : 0))
+  const unsubscribe = [
+    bridge.on('fetch', ({ kind, storageKey, by, durationMs }) => {
+      const platform = platformOf(storageKey)
+      fetches.inc({ platform, kind, by, result: 'ok' })
+      fetchSeconds.observe({ platform, kind, result: 'ok' }, durationMs / 1000)
+    }),
+    bridge.on('fetch-error', ({ kind, storageKey, by, durationMs, error }) => {
+      const platform = platformOf(storageKey)
+      fetches.inc({ platform, kind, by, result: 'error' })
+      fetchSeconds.observe({ platform, kind, result: 'error' }, durationMs / 1000)
+      errcodes.inc({ platform, kind, errcode: errcodeOf(error) })
+    }),
+    bridge.on('tier-error', ({ tier, operation }) => tierErrors.inc({ tier, operation })),
+  ]
+
+  // One child per route and status, made once: the hot path is then a bucket increment.
+  const children = new Map<string, ReturnType<typeof requestSeconds.labels>>()
+  const hooks: MetricsHooks = {
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() }
+    },
+    observeRequest(route, statusCode, seconds) {
+      const id = `${statusCode} ${route}`
+      let child = children.get(id)
+      if (child === undefined) children.set(id, (child = requestSeconds.labels(route, String(statusCode))))
+      child.observe(seconds)
+    },
+  }
+
+  return {
+    hooks,
+    breakers,
+    observeRun(job, outcome) {
+      runs.inc({ platform: job.platform, appid: job.appid, task: job.task, outcome })
+    },
+    close() {
+      for (const off of unsubscribe) off()
+      breakers.close()
+    },
+  }
+}
+
+/** Storage keys are `uni-id:<platform>:…`; anything else (a custom source's key) is `unknown`. */
+function platformOf(storageKey: string): string {
+  const [prefix, platform] = storageKey.split(':', 2)
+  return prefix === 'uni-id' && platform ? platform : 'unknown'
+}
+
+/** The platform's errcode when it gave one (read structurally), else our error code, else `other`. */
+function errcodeOf(error: unknown): string {
+  const { errcode, code } = (typeof error === 'object' && error !== null ? error : {}) as { errcode?: unknown; code?: unknown }
+  if (typeof errcode === 'number') return String(errcode)
+  if (typeof code === 'string' && /^E_[A-Z_]+$/.test(code)) return code
+  return 'other'
+}

@@ -1,0 +1,253 @@
+import { createBridge, type BridgeOptions, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
+import { wechatSource, type WechatSource } from '@open-bridge/wechat-fetchers'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './app.js'
+import { assertSafeExposure } from './auth/exposure.js'
+import { CONFIG_FILE_NAMES, loadConfig, type LoadConfigOptions } from './config/load-config.js'
+import type { ServiceConfig } from './config/service-config.js'
+import { createStores } from './config/store-url.js'
+import { ServerError } from './errors.js'
+import { logBridgeEvents } from './metrics/bridge-event-log.js'
+import { createReadiness } from './metrics/readiness.js'
+import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js'
+import { createScheduler, type Scheduler } from './scheduler/scheduler.js'
+import type { ScheduledJob } from './scheduler/tasks.js'
+
+export interface StartServerOptions extends LoadConfigOptions {
+  /**
+   * Shut down on SIGTERM / SIGINT and exit the process (0 once closed; 1 if closing takes longer than
+   * `shutdownTimeoutMs`, or on a second signal). Default `false`: the `open-bridge serve` CLI turns it on.
+   */
+  handleSignals?: boolean
+  /** Longest a graceful shutdown may take before the process exits anyway, in ms. Default 10,000. */
+  shutdownTimeoutMs?: number
+  /** Where log lines go (one JSON object per line). Default stdout. */
+  logStream?: { write(line: string): void }
+}
+
+export interface RunningServer {
+  app: FastifyInstance
+  bridge: CredentialBridge
+  config: ServiceConfig
+  /** `http://host:port` as listened on (the real port when the config asked for 0). */
+  url: string
+  /**
+   * Graceful stop: the scheduler first (runs in flight finish), then the HTTP server (requests in flight are
+   * answered, new ones refused), then the bridge (its tiers and source). Idempotent.
+   */
+  close(): Promise<void>
+}
+
+/**
+ * `open-bridge serve`: config → tiers → bridge with the WeChat source → HTTP app → listen → scheduler.
+ * Refuses to start (a `ServerError` naming the field) on a bad config or an unguarded non-loopback address;
+ * whatever was opened before the failure is closed again.
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const config = await loadConfig(options)
+  assertSafeExposure(config.server.host, config.server.auth)
+
+  const opened: Array<() => Promise<unknown>> = []
+  const undo = () => Promise.allSettled(opened.reverse().map((close) => close()))
+  let metrics: ServiceMetrics | undefined
+  try {
+    const source = createSource(config)
+    opened.push(() => source.close())
+    const stores = await createStores(config.stores)
+    opened.push(() => Promise.all(stores.map((store) => store.close())))
+    const bridge = createBridgeFrom(config, stores, source)
+    opened.length = 0 // the bridge owns the tiers and the source now
+    opened.push(() => bridge.close())
+
+    metrics = createServiceMetrics({ bridge, stores, credentials: credentialsOf(config) })
+    const readiness = createReadiness(
+      stores.map((store, i) => ({ store, inProcess: config.stores[i]!.scheme === 'memory' })),
+      metrics.breakers,
+    )
+    const app = createApp(config, bridge, metrics, readiness, options.logStream)
+    opened.push(() => app.close())
+    logStart(app, config, options.cwd ?? process.cwd())
+    const stopEventLog = logBridgeEvents(bridge, app.log)
+    opened.push(async () => stopEventLog())
+    await app.listen({ host: config.server.host, port: config.server.port })
+
+    const scheduler = createScheduler({
+      bridge,
+      jobs: jobsOf(config),
+      cron: config.schedule.cron,
+      jitterMs: config.schedule.jitterMs,
+      timezone: config.schedule.timezone,
+      logger: app.log,
+      onRun: metrics.observeRun,
+    })
+    if (config.schedule.enable) scheduler.start()
+    else app.log.info('scheduler disabled (schedule.enable: false)')
+
+    const running: RunningServer = { app, bridge, config, url: urlOf(app), close: closer(app, bridge, scheduler, metrics, stopEventLog) }
+    if (options.handleSignals) handleSignals(running, options.shutdownTimeoutMs ?? 10_000)
+    return running
+  } catch (error) {
+    metrics?.close()
+    await undo()
+    throw error
+  }
+}
+
+function createSource(config: ServiceConfig): WechatSource {
+  try {
+    return wechatSource(config.wechat)
+  } catch (error) {
+    throw renamed(error, (field) => `wechat.${field}`)
+  }
+}
+
+function createBridgeFrom(config: ServiceConfig, stores: CredentialStore[], source: WechatSource): CredentialBridge {
+  const apps = config.apps.map(({ tasks: _tasks, field: _field, ...app }) => app)
+  try {
+    // The refresh options go through as they are: core takes those it knows (see @open-bridge/core).
+    return createBridge({ ...config.refresh, stores, apps, source } as BridgeOptions)
+  } catch (error) {
+    throw renamed(error, (field) => (field.split(/[.[]/)[0]! in config.refresh ? `refresh.${field}` : field))
+  }
+}
+
+function createApp(
+  config: ServiceConfig,
+  bridge: CredentialBridge,
+  metrics: ServiceMetrics,
+  readiness: ReturnType<typeof createReadiness>,
+  stream: StartServerOptions['logStream'],
+): FastifyInstance {
+  try {
+    return buildApp({
+      bridge,
+      auth: config.server.auth,
+      ...(config.server.bodyLimit !== undefined ? { bodyLimit: config.server.bodyLimit } : {}),
+      logger: { level: config.log.level, ...(stream ? { stream } : {}) },
+      readiness,
+      metrics: metrics.hooks,
+    })
+  } catch (error) {
+    // buildApp names its own options (auth.ipAllowList[0], bodyLimit); the config file has them under server.
+    throw renamed(error, (field) => (field === 'bridge' ? field : `server.${field}`))
+  }
+}
+
+/** One line when running on the embedded default; otherwise where the config came from and what it set up. */
+function logStart(app: FastifyInstance, config: ServiceConfig, cwd: string): void {
+  const { file, uniConfigCenter } = config.origin
+  const where = `${config.server.host}:${config.server.port}`
+  if (file === undefined && uniConfigCenter === undefined) {
+    app.log.info(
+      { cwd, stores: config.stores.map((s) => s.label) },
+      `no config file (${CONFIG_FILE_NAMES.join(', ')}) in the working directory: running the embedded default — ` +
+        `memory + SQLite ./open-bridge.db on ${where}`,
+    )
+    return
+  }
+  app.log.info(
+    {
+      configFile: file,
+      uniConfigCenter,
+      stores: config.stores.map((s) => s.label),
+      apps: config.apps.map((a) => ({ platform: a.platform, appid: a.appid, dcloudAppid: a.dcloudAppid, tasks: a.tasks })),
+    },
+    `configuration loaded: ${config.stores.length} tier(s), ${config.apps.length} app(s), serving on ${where}`,
+  )
+}
+
+function jobsOf(config: ServiceConfig): ScheduledJob[] {
+  return config.apps.flatMap((app) =>
+    app.tasks.map((task) => ({ platform: app.platform, appid: app.appid, dcloudAppid: app.dcloudAppid, task })),
+  )
+}
+
+/** The app credentials whose life left `/metrics` shows: every app's access_token, and the tickets scheduled. */
+function credentialsOf(
+  config: ServiceConfig,
+): Array<{ platform: ServiceConfig['apps'][number]['platform']; appid: string; kind: 'access_token' | 'ticket' }> {
+  return config.apps.flatMap((app) => [
+    { platform: app.platform, appid: app.appid, kind: 'access_token' as const },
+    ...(app.tasks.includes('ticket') ? [{ platform: app.platform, appid: app.appid, kind: 'ticket' as const }] : []),
+  ])
+}
+
+function closer(
+  app: FastifyInstance,
+  bridge: CredentialBridge,
+  scheduler: Scheduler,
+  metrics: ServiceMetrics,
+  stopEventLog: () => void,
+): () => Promise<void> {
+  let closing: Promise<void> | undefined
+  return () =>
+    (closing ??= (async () => {
+      await scheduler.stop()
+      // fastify closes the connections idle when close() starts; a kept-alive connection whose request was in
+      // flight then would hold close() open after its answer, so idle connections are closed until it is done.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
+      try {
+        await app.close()
+      } finally {
+        clearInterval(sweep)
+      }
+      metrics.close()
+      await bridge.close()
+      stopEventLog()
+    })())
+}
+
+function handleSignals(server: RunningServer, timeoutMs: number): void {
+  const log = server.app.log
+  let stopping = false
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal during shutdown: exiting now')
+      process.exit(1)
+    }
+    stopping = true
+    log.info({ signal }, 'shutting down: stopping the scheduler, finishing requests in flight, closing the tiers')
+    const timer = setTimeout(() => {
+      log.error({ timeoutMs }, 'shutdown took too long: exiting anyway')
+      process.exit(1)
+    }, timeoutMs)
+    timer.unref()
+    server.close().then(
+      () => {
+        log.info('stopped')
+        process.exit(0)
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  // `on`, not `once`: a second signal must reach the handler too (it exits at once).
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+}
+
+function urlOf(app: FastifyInstance): string {
+  const address = app.server.address()
+  if (typeof address === 'object' && address !== null) {
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    return `http://${host}:${address.port}`
+  }
+  return String(address)
+}
+
+/** A `BridgeError`-shaped config error from a component, re-issued with the field as the config file names it. */
+function renamed(error: unknown, rename: (field: string) => string): unknown {
+  const { code, field, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown
+    field?: unknown
+    message?: unknown
+  }
+  if ((code !== 'E_INVALID_CONFIG' && code !== 'E_INVALID_ARGUMENT') || typeof field !== 'string' || typeof message !== 'string')
+    return error
+  const to = rename(field)
+  return new ServerError('E_INVALID_CONFIG', message.startsWith(field) ? `${to}${message.slice(field.length)}` : `${to}: ${message}`, {
+    field: to,
+  })
+}

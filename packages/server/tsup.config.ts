@@ -1,0 +1,6 @@
+import { packageConfig } from '../../tsup.config.js'
+
+export default packageConfig({
+  index: 'src/index.ts',
+  cli: 'src/cli.ts',
+})
