@@ -2,32 +2,15 @@
  * Compare-and-refresh across processes: 4 processes × 25 callers report the same dead token with
  * `refreshAccessToken(key, { ifValue })` → one token call, and every report answers the same new token.
  */
-import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Fleet } from '../../test-support/coordination/fleet.js'
-import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
-import { APPS, fleetOf, h5Key, mpKey, tally } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { APPS, coordinationRig, h5Key, mpKey, tally } from './support.js'
 
 describe('compare-and-refresh: 4 processes × 25 reports of one dead token', () => {
-  let redis: RedisServer
-  let fake: FakeWeChat | undefined
-  let fleet: Fleet | undefined
-
-  beforeAll(async () => {
-    redis = await startRedisServer()
-  })
-  afterEach(async () => {
-    await fleet?.close()
-    await fake?.close()
-    fleet = fake = undefined
-  })
-  afterAll(async () => {
-    await redis.stop()
-  })
+  const rig = coordinationRig()
 
   it('makes one token call and answers every report with the same new token', async () => {
-    fake = await startFakeWeChat({ apps: APPS, latencyMs: { token: 200 } })
-    fleet = await fleetOf(4, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: redis.url }])
+    const fake = await rig.startFake({ apps: APPS, latencyMs: { token: 200 } })
+    const fleet = await rig.fleetOf(4, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }])
     const first = tally((await fleet.herd({ key: h5Key, callers: 5, op: 'get' })).flatMap((r) => r.outcomes))
     expect(first.errors).toEqual([])
     expect(first.tokens.size).toBe(1)
@@ -54,8 +37,8 @@ describe('compare-and-refresh: 4 processes × 25 reports of one dead token', () 
   it('stable mode: one forced stable_token call for all reports, the reported token is dead afterwards', async () => {
     // The platform would hand the reported token back unforced (it has hours left): only force_refresh, sent on a
     // confirmed rejection, replaces it. One such call for the deployment, however many report it.
-    fake = await startFakeWeChat({ apps: APPS, latencyMs: { stable_token: 200 } })
-    fleet = await fleetOf(4, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: redis.url }])
+    const fake = await rig.startFake({ apps: APPS, latencyMs: { stable_token: 200 } })
+    const fleet = await rig.fleetOf(4, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }])
     const first = tally((await fleet.herd({ key: mpKey, callers: 5, op: 'get' })).flatMap((r) => r.outcomes))
     expect(first.tokens.size).toBe(1)
     const rejected = [...first.tokens][0]!

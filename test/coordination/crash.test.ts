@@ -3,12 +3,9 @@
  * flight. The lock is never released, so the next caller (process B) waits out at most one lock TTL, takes
  * the lock and fetches: it has a token within one lock TTL plus one fetch.
  */
-import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Fleet } from '../../test-support/coordination/fleet.js'
+import { describe, expect, it } from 'vitest'
 import type { TierSpec } from '../../test-support/coordination/protocol.js'
-import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
-import { APPS, fleetOf, h5Key, sleep, tally, tempDir } from './support.js'
+import { APPS, coordinationRig, h5Key, sleep, tally } from './support.js'
 
 const LOCK_TTL = 2_000
 const FETCH_MS = 200
@@ -16,28 +13,12 @@ const FETCH_MS = 200
 const SLACK_MS = 2_000
 
 describe('crash: kill -9 the lock holder mid-fetch', () => {
-  let redis: RedisServer
-  let fake: FakeWeChat | undefined
-  let fleet: Fleet | undefined
-  const dir = tempDir()
-
-  beforeAll(async () => {
-    redis = await startRedisServer()
-  })
-  afterEach(async () => {
-    await fleet?.close()
-    await fake?.close()
-    fleet = fake = undefined
-  })
-  afterAll(async () => {
-    await redis.stop()
-    dir.remove()
-  })
+  const rig = coordinationRig()
 
   async function crash(stores: TierSpec[]) {
     // A's token call hangs long enough to be killed in the middle of it.
-    fake = await startFakeWeChat({ apps: APPS, latencyMs: { token: 30_000 } })
-    fleet = await fleetOf(2, fake.url, stores, { bridge: { lock: { ttl: LOCK_TTL, waitTimeout: 10_000 } } })
+    const fake = await rig.startFake({ apps: APPS, latencyMs: { token: 30_000 } })
+    const fleet = await rig.fleetOf(2, fake.url, stores, { bridge: { lock: { ttl: LOCK_TTL, waitTimeout: 10_000 } } })
     const [a, b] = fleet.workers as [(typeof fleet.workers)[0], (typeof fleet.workers)[0]]
     const aborted = a.herd({ key: h5Key, callers: 3, op: 'get', startAt: 0 }).catch((error: unknown) => error)
     for (let i = 0; i < 200 && fake.calls('token') === 0; i++) await sleep(25)
@@ -60,10 +41,10 @@ describe('crash: kill -9 the lock holder mid-fetch', () => {
   }
 
   it('[memory, redis]: the next caller has a token within one lock TTL plus one fetch', async () => {
-    await crash([{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: redis.url }])
+    await crash([{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }])
   })
 
   it('[memory, sqlite file]: the same', async () => {
-    await crash([{ type: 'memory', maxTtl: 1000 }, { type: 'sqlite', path: dir.file('crash.db') }])
+    await crash([{ type: 'memory', maxTtl: 1000 }, { type: 'sqlite', path: rig.dir.file('crash.db') }])
   })
 })

@@ -9,11 +9,8 @@
  * least 250, 500, 1000, 2000, 2000, … ms, so over 11 s at most 4 + ⌈11 / 2⌉ = 10 attempts → 40 for 4 processes
  * (without the memory: one per read, thousands).
  */
-import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Fleet } from '../../test-support/coordination/fleet.js'
-import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
-import { APPS, fleetOf, merged, mpKey, sleep } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { APPS, coordinationRig, merged, mpKey, sleep } from './support.js'
 
 const PROCESSES = 4
 const LIFE_S = 10
@@ -26,25 +23,11 @@ const DURATION = 16_000
 const SLACK_MS = 2_000
 
 describe('outage: the token endpoint answers 503 for 11 s', () => {
-  let redis: RedisServer
-  let fake: FakeWeChat | undefined
-  let fleet: Fleet | undefined
-
-  beforeAll(async () => {
-    redis = await startRedisServer()
-  })
-  afterEach(async () => {
-    await fleet?.close()
-    await fake?.close()
-    fleet = fake = undefined
-  })
-  afterAll(async () => {
-    await redis.stop()
-  })
+  const rig = coordinationRig()
 
   it('serves the valid token until expiry, never an expired one, calls the platform little while down, recovers', async () => {
-    fake = await startFakeWeChat({ apps: APPS, tokenLifetimeSeconds: LIFE_S, stableRotationSeconds: 3, latencyMs: { stable_token: 50 } })
-    fleet = await fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: redis.url }], {
+    const fake = await rig.startFake({ apps: APPS, tokenLifetimeSeconds: LIFE_S, stableRotationSeconds: 3, latencyMs: { stable_token: 50 } })
+    const fleet = await rig.fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }], {
       bridge: { refreshAhead: 3_000, failureBackoff: { ...BACKOFF, configuration: 60_000 } },
     })
     const startAt = Date.now() + 300

@@ -3,42 +3,25 @@
  * 3 s and restarted at 7 s. No caller sees an error (reads fall back to memory and the source, the breaker
  * skips the dead tier), each process opens its breaker and closes it again once Redis is back.
  */
-import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Fleet } from '../../test-support/coordination/fleet.js'
-import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
-import { APPS, fleetOf, merged, mpKey, sleep } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { APPS, coordinationRig, merged, mpKey, sleep } from './support.js'
 
 const PROCESSES = 4
 
 describe('Redis killed during a soak', () => {
-  let redis: RedisServer
-  let fake: FakeWeChat | undefined
-  let fleet: Fleet | undefined
-
-  beforeAll(async () => {
-    redis = await startRedisServer()
-  })
-  afterEach(async () => {
-    await fleet?.close()
-    await fake?.close()
-    fleet = fake = undefined
-  })
-  afterAll(async () => {
-    await redis.stop()
-  })
+  const rig = coordinationRig()
 
   it('no caller error; the breaker opens and closes in every process', async () => {
-    fake = await startFakeWeChat({ apps: APPS, latencyMs: { stable_token: 50 } })
-    fleet = await fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 500 }, { type: 'redis', url: redis.url }], {
+    const fake = await rig.startFake({ apps: APPS, latencyMs: { stable_token: 50 } })
+    const fleet = await rig.fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 500 }, { type: 'redis', url: rig.redis.url }], {
       bridge: { breaker: { failures: 3, cooldown: 1_000 } },
     })
     const startAt = Date.now() + 300
     const running = fleet.loop({ key: mpKey, callers: 4, durationMs: 12_000, business: true, pauseMs: 10 }, 300)
     await sleep(startAt + 3_000 - Date.now())
-    await redis.kill()
+    await rig.redis.kill()
     await sleep(startAt + 7_000 - Date.now())
-    await redis.restart()
+    await rig.redis.restart()
     const results = await running
     const run = merged(results)
     const figures = { reads: run.reads, accepted: run.accepted, rejected: run.rejected, errors: run.errors, tokenCalls: fake.calls('stable_token') }

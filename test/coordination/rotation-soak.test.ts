@@ -15,11 +15,8 @@
  *   backoff (deployment-wide, ≥ 1 s) keeps those fruitless refreshes to one or two per rotation rather than one
  *   per process or per hit.
  */
-import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Fleet } from '../../test-support/coordination/fleet.js'
-import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
-import { APPS, fleetOf, h5Key, merged, mpKey } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { APPS, coordinationRig, h5Key, merged, mpKey } from './support.js'
 
 const PROCESSES = 4
 const CALLERS = 8
@@ -30,31 +27,17 @@ const STORED_LIFE = (LIFE_S - Math.min(60, LIFE_S / 10)) * 1000
 const REFRESH_AHEAD = 4_000
 
 describe('rotation soak: 4 processes × 8 callers, 60 s of business calls, 20 s tokens, 5 s overlap', () => {
-  let redis: RedisServer
-  let fake: FakeWeChat | undefined
-  let fleet: Fleet | undefined
-
-  beforeAll(async () => {
-    redis = await startRedisServer()
-  })
-  afterEach(async () => {
-    await fleet?.close()
-    await fake?.close()
-    fleet = fake = undefined
-  })
-  afterAll(async () => {
-    await redis.stop()
-  })
+  const rig = coordinationRig()
 
   async function soak(mode: 'classic' | 'stable') {
-    fake = await startFakeWeChat({
+    const fake = await rig.startFake({
       apps: APPS,
       tokenLifetimeSeconds: LIFE_S,
       graceSeconds: OVERLAP_S,
       stableRotationSeconds: OVERLAP_S,
       latencyMs: { token: 50, stable_token: 50 },
     })
-    fleet = await fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: redis.url }], {
+    const fleet = await rig.fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }], {
       bridge: { refreshAhead: REFRESH_AHEAD },
       source: { accessTokenMode: { 'weixin-h5': mode, 'weixin-mp': mode } },
     })

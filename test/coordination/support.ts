@@ -4,7 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startFakeWeChat, type FakeWeChat, type FakeWeChatOptions } from '@open-bridge/wechat-fetchers/testing'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { startFleet, type Fleet } from '../../test-support/coordination/fleet.js'
+import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
 import type { CallOutcome, LoopResult, TierSpec, WorkerConfig } from '../../test-support/coordination/protocol.js'
 
 /** An official account (weixin-h5: classic tokens by default) and a mini-program (weixin-mp: stable tokens). */
@@ -75,4 +78,41 @@ function earliestSightings(sightings: readonly { token: string; firstSeenAt: num
   const earliest = new Map<string, number>()
   for (const { token, firstSeenAt } of sightings) earliest.set(token, Math.min(firstSeenAt, earliest.get(token) ?? Infinity))
   return [...earliest].map(([token, firstSeenAt]) => ({ token, firstSeenAt })).sort((a, b) => a.firstSeenAt - b.firstSeenAt)
+}
+
+/**
+ * What every coordination file sets up and tears down, registered on the calling `describe`: a private
+ * redis-server and a temp directory for the file, and the fake WeChat and the fleet a test starts through
+ * `startFake` / `fleetOf`, stopped after each test.
+ */
+export function coordinationRig() {
+  let redis: RedisServer | undefined
+  let fake: FakeWeChat | undefined
+  let fleet: Fleet | undefined
+  const dir = tempDir()
+  beforeAll(async () => {
+    redis = await startRedisServer()
+  })
+  afterEach(async () => {
+    await fleet?.close()
+    await fake?.close()
+    fleet = fake = undefined
+  })
+  afterAll(async () => {
+    await redis?.stop()
+    dir.remove()
+  })
+  return {
+    dir,
+    get redis(): RedisServer {
+      if (redis === undefined) throw new Error('the rig starts redis-server in beforeAll: use it inside a test')
+      return redis
+    },
+    async startFake(options: FakeWeChatOptions): Promise<FakeWeChat> {
+      return (fake = await startFakeWeChat(options))
+    },
+    async fleetOf(...args: Parameters<typeof fleetOf>): Promise<Fleet> {
+      return (fleet = await fleetOf(...args))
+    },
+  }
 }

@@ -3,35 +3,18 @@
  * the platform sees at most 2 calls per process (the failure is remembered for a backoff window, longer for a
  * configuration error), and the secret is in no message, stack, JSON or inspected error.
  */
-import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Fleet } from '../../test-support/coordination/fleet.js'
-import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
-import { H5, MP, fleetOf, merged, mpKey } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { H5, MP, coordinationRig, merged, mpKey } from './support.js'
 
 const PROCESSES = 4
 const WRONG = 'wrong-mp-secret-0d3f5b7a9c'
 
 describe('wrong secret: 4 processes × 20 looping callers for 5 s', () => {
-  let redis: RedisServer
-  let fake: FakeWeChat | undefined
-  let fleet: Fleet | undefined
-
-  beforeAll(async () => {
-    redis = await startRedisServer()
-  })
-  afterEach(async () => {
-    await fleet?.close()
-    await fake?.close()
-    fleet = fake = undefined
-  })
-  afterAll(async () => {
-    await redis.stop()
-  })
+  const rig = coordinationRig()
 
   it('rejects every call with the platform error, costs ≤ 2 platform calls per process, never shows the secret', async () => {
-    fake = await startFakeWeChat({ apps: [MP, H5], latencyMs: { stable_token: 20 } })
-    fleet = await fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: redis.url }], {
+    const fake = await rig.startFake({ apps: [MP, H5], latencyMs: { stable_token: 20 } })
+    const fleet = await rig.fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }], {
       apps: [{ platform: 'weixin-mp', appid: MP.appid, secret: WRONG }],
     })
     const forbidden = [WRONG, MP.secret]
