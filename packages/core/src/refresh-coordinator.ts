@@ -190,7 +190,10 @@ export class RefreshCoordinator {
       if (request.reason === 'refresh-ahead') await this.#fruitless(request, locked)
       return null
     }
-    if (request.reason !== 'miss' && previous !== undefined && !isFresher(kind, record, previous)) {
+    // After a rejection any other credential beats the dead one, whatever its expiry; otherwise it must be fresher.
+    const stale = (before: StoredRecord) =>
+      request.reason === 'rejected' ? sameCredential(kind, record, before) : !isFresher(kind, record, before)
+    if (request.reason !== 'miss' && previous !== undefined && stale(previous)) {
       // The platform handed back what is stored (a stable token before its last 5 minutes): keep it, back off.
       await this.#fruitless(request, locked)
       return isLive(previous) ? freezeRecord(previous) : record

@@ -61,6 +61,15 @@ describe('compare-and-refresh', () => {
     for (const bridge of processes) expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'token-1' })
   })
 
+  it('a rejected token is replaced even when the new one expires sooner than the stored record said', async () => {
+    const { source, calls } = tokenSource()
+    const a = processBridge(source)
+    await a.setAccessToken(key, { access_token: 'dead' }, 86_400) // stored by hand with a day's life; the source gives 7,200 s
+    expect(await a.refreshAccessToken(key, { ifValue: 'dead' })).toEqual({ access_token: 'token-1' })
+    expect(await a.getAccessToken(key)).toEqual({ access_token: 'token-1' })
+    expect(calls).toHaveLength(1)
+  })
+
   it('a stale ifValue (already replaced) returns the stored credential without a fetch', async () => {
     const { source, calls } = tokenSource()
     const a = processBridge(source)
