@@ -8,13 +8,13 @@ export const EXIT = {
   failed: 1,
   /** Bad arguments: unknown command, option or kind; a key, value or expiry the bridge refuses. */
   usage: 2,
-  /** The configuration is wrong or does not serve this app (a config error, an unknown app, no source). */
+  /** The configuration is wrong or does not know this app (a config error, an unknown dcloudAppid, no source). */
   config: 3,
   /** Something could not be reached: a store tier, the remote service, the platform. */
   unreachable: 4,
   /** The remote service refused us: signature (or clock), or IP allow-list. */
   refused: 5,
-  /** `get` found nothing held; `refresh` had nothing to refresh. */
+  /** `get` found nothing held (and nothing could fetch it); `refresh` had nothing to refresh. */
   notFound: 6,
 } as const
 
@@ -31,7 +31,6 @@ const BY_CODE: Record<string, ExitCode> = {
   E_CONFIG_FILE: EXIT.config,
   E_UNSAFE_EXPOSURE: EXIT.config,
   E_UNKNOWN_APP: EXIT.config,
-  E_APP_NOT_CONFIGURED: EXIT.config,
   E_NO_SOURCE: EXIT.config,
   E_UNREACHABLE: EXIT.unreachable,
   E_STORE_UNAVAILABLE: EXIT.unreachable,
@@ -41,6 +40,8 @@ const BY_CODE: Record<string, ExitCode> = {
   E_UNAUTHORIZED: EXIT.refused,
   E_FORBIDDEN: EXIT.refused,
   E_CLOCK_SKEW: EXIT.refused,
+  // Not held, and the source cannot fetch it for this app (no secret, or not configured for the platform).
+  E_APP_NOT_CONFIGURED: EXIT.notFound,
   E_NO_CREDENTIAL: EXIT.notFound,
   E_ENCRYPT_KEY_VERSION_MISSING: EXIT.notFound,
   E_SESSION_KEY_MISSING: EXIT.notFound,

@@ -149,7 +149,8 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode | undefi
     await program.parseAsync([...argv], { from: 'user' })
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok
+      // Help asked for (`--help`, `help <command>`): commander says so with exit code 0.
+      if (error.exitCode === 0) return EXIT.ok
       // No command: commander printed the help (stderr); say why it did.
       if (error.code === 'commander.help') process.stderr.write('open-bridge: E_USAGE a command is needed\n')
       return EXIT.usage
