@@ -1,5 +1,3 @@
-import { createBridge, memoryStore, type CredentialBridge } from '@open-bridge/core'
-import { wechatSource, type WechatSource } from '@open-bridge/wechat-fetchers'
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.js'
 import type { ServiceConfig } from '../config/service-config.js'
 import { SIGNATURE_WINDOW_SECONDS } from '../index.js'
@@ -7,6 +5,7 @@ import { PROBE_KEY, failureName, getWithTimeout } from '../metrics/tier-probe.js
 import { TASK_PLATFORMS } from '../scheduler/tasks.js'
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js'
 import { Output, showError } from './output.js'
+import { openBridge } from './local-target.js'
 import { RemoteClient } from './remote-client.js'
 
 /** One line of the report. `exitCode` is set on a failed check: the command exits with the first one's. */
@@ -36,8 +35,8 @@ const SKEW_WARN_SECONDS = 60
 
 /**
  * `open-bridge doctor`: with a config, checks it (named errors), reaches every tier (one read each, with its
- * latency) and, with `--live`, asks the platform for each app's access_token once (through the source; the token
- * is not stored). With `--remote`, reaches the service, reads its tiers' readiness, compares the clocks (the
+ * latency) and, with `--live`, asks the platform for each app's access_token once (through the source; see
+ * `liveChecks` for when the token is stored). With `--remote`, reaches the service, reads its tiers' readiness, compares the clocks (the
  * server's `Date` header against the ±5 min signing window) and checks that a signed request is accepted.
  */
 export async function runDoctor(options: DoctorOptions): Promise<ExitCode> {
@@ -118,21 +117,22 @@ async function probeTier(spec: ServiceConfig['stores'][number], timeoutMs: numbe
 }
 
 /**
- * One access_token fetch per app, straight through the source: nothing is read from or written to the tiers, so
- * the check neither hides behind a cached token nor replaces the deployment's. (In `classic` accessTokenMode a
- * fetch issues a new token, which cuts the old one to 5 minutes: the deployment refreshes on rejection.)
+ * One access_token fetch per app, through the source. In `stable` mode (WeChat's default but for weixin-h5) the
+ * fetch goes straight to the source and is not stored: the platform answers the token it holds, so nothing
+ * changes. In `classic` mode (weixin-h5's default) and for QQ every fetch issues a new token and cuts the old one to
+ * 5 minutes, so that fetch is a `refresh` through the bridge over the config's tiers: the new token is stored, under
+ * the refresh lock, and the deployment switches to it (within its memory tier's `maxTtl`) instead of meeting 40001.
  */
 async function liveChecks(config: ServiceConfig, timeoutMs: number, checks: Check[]): Promise<void> {
-  let source: WechatSource
+  let opened: Awaited<ReturnType<typeof openBridge>>
   try {
-    source = wechatSource(config.wechat)
+    opened = await openBridge(config)
   } catch (error) {
     const shown = showError(error)
-    checks.push({ check: 'live', status: 'fail', detail: shown.message, code: shown.code, exitCode: EXIT.config })
+    checks.push({ check: 'live', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) })
     return
   }
-  const apps = config.apps.map(({ tasks: _tasks, field: _field, ...app }) => app)
-  const bridge: CredentialBridge = createBridge({ stores: [memoryStore()], apps, source })
+  const { bridge } = opened
   try {
     for (const app of config.apps) {
       const check = `live ${app.platform} ${app.appid}`
@@ -144,16 +144,21 @@ async function liveChecks(config: ServiceConfig, timeoutMs: number, checks: Chec
         checks.push({ check, status: 'skip', detail: `no app access_token is fetched for ${app.platform}` })
         continue
       }
-      const { key, ctx } = bridge.resolve('access_token', { appid: app.appid, platform: app.platform })
+      const key = { appid: app.appid, platform: app.platform }
       const begun = performance.now()
       try {
-        const result = await source.fetch('access_token', key, { ...ctx, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]) })
-        const latencyMs = Math.round(performance.now() - begun)
-        checks.push(
-          result === null
-            ? { check, status: 'fail', detail: 'the source fetched nothing', latencyMs, exitCode: EXIT.failed }
-            : { check, status: 'ok', detail: `access_token fetched (lives ${result.expiresIn} s; not stored)`, latencyMs },
-        )
+        let detail: string
+        if (rotates(config, app.platform)) {
+          await bridge.refresh('access_token', key)
+          detail = 'access_token fetched and stored (each fetch rotates it here, so the deployment now uses this one)'
+        } else {
+          const resolved = bridge.resolve('access_token', key)
+          const signal = AbortSignal.any([resolved.ctx.signal, AbortSignal.timeout(timeoutMs)])
+          const result = await bridge.source!.fetch('access_token', resolved.key, { ...resolved.ctx, signal })
+          if (result === null) throw Object.assign(new Error('the source fetched nothing'), { code: 'E_NO_CREDENTIAL' })
+          detail = `access_token fetched (lives ${result.expiresIn} s; not stored)`
+        }
+        checks.push({ check, status: 'ok', detail, latencyMs: Math.round(performance.now() - begun) })
       } catch (error) {
         const shown = showError(error)
         checks.push({
@@ -164,13 +169,20 @@ async function liveChecks(config: ServiceConfig, timeoutMs: number, checks: Chec
           code: shown.code,
           ...(shown.platformErrcode !== undefined ? { platformErrcode: shown.platformErrcode } : {}),
           ...(shown.category !== undefined ? { category: shown.category } : {}),
-          exitCode: exitCodeOf(shown.code),
+          exitCode: exitCodeOf(shown.code) === EXIT.notFound ? EXIT.failed : exitCodeOf(shown.code),
         })
       }
     }
   } finally {
     await bridge.close()
   }
+}
+
+/** Does fetching this platform's access_token replace the one held (wechat-fetchers' `classic` mode, and QQ)? */
+function rotates(config: ServiceConfig, platform: ServiceConfig['apps'][number]['platform']): boolean {
+  if (!platform.startsWith('weixin-')) return true
+  const mode = config.wechat.accessTokenMode?.[platform as keyof NonNullable<ServiceConfig['wechat']['accessTokenMode']>]
+  return (mode ?? (platform === 'weixin-h5' ? 'classic' : 'stable')) === 'classic'
 }
 
 async function remoteChecks(options: DoctorOptions, checks: Check[]): Promise<void> {

@@ -86,7 +86,7 @@ export function buildProgram(argv: readonly string[]): { program: Command; resul
     .description('check the config, reach every tier (latency), the remote service and its clock; --live asks the platform')
   targetOptions(doctor)
   doctor
-    .option('--live', 'fetch each app’s access_token once from the platform (through the source; not stored)')
+    .option('--live', 'fetch each app’s access_token once from the platform (stable mode: not stored; classic: stored, it rotates)')
     .action(async (options: TargetOptions & { live?: boolean }) => {
       const output = new Output(options.json === true)
       try {
