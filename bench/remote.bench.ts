@@ -3,11 +3,13 @@
  * same run. (1) memory hits: a bridge whose source is remoteBridge vs a plain local bridge — the source is not
  * touched on a hit, so the two should cost the same. (2) a miss that goes to the centre: a signed
  * `POST /getAccessToken` over a keep-alive connection to a central open-bridge (`buildApp`, memory tier,
- * signing on, loopback) that answers from its own memory, plus the write-back — against the same direct hit.
+ * signing on, loopback) that answers from its own memory, plus the write-back — against the same direct hit,
+ * and against the floor of a miss: the same signed request sent by hand with undici.
  */
 import { createBridge, memoryStore } from '@open-bridge/core'
-import { remoteBridge } from '@open-bridge/remote'
+import { remoteBridge, signRequest } from '@open-bridge/remote'
 import { buildApp } from '@open-bridge/server'
+import { Agent, request } from 'undici'
 import { compare } from './measure.js'
 
 const APPID = 'wx0123456789abcdef'
@@ -39,7 +41,17 @@ export async function run(): Promise<void> {
   await local.setAccessToken(KEY, value, 7200)
   if ((await business.getAccessToken(KEY))?.access_token !== value.access_token) throw new Error('the centre did not answer the token')
 
+  // The floor of a miss: the same signed request by hand over a keep-alive Agent, body read and parsed.
+  const agent = new Agent({ keepAliveTimeout: 30_000 })
+  const rawBody = JSON.stringify(KEY)
+  const rawPost = async () => {
+    const headers = { 'content-type': 'application/json', ...signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body: rawBody }) }
+    const response = await request(`http://127.0.0.1:${port}/getAccessToken`, { method: 'POST', headers, body: rawBody, dispatcher: agent })
+    return JSON.parse(await response.body.text())
+  }
+
   const direct = 'direct memory hit (local bridge)'
+  const raw = 'signed undici POST by hand (floor)'
   await compare(
     'memory hit: a business service on remoteBridge vs a local bridge (200,000 awaited calls per round, median of 9)',
     [
@@ -52,6 +64,7 @@ export async function run(): Promise<void> {
     'miss going to the centre: remove + getAccessToken → signed POST /getAccessToken on loopback (2,000 per round, median of 7)',
     [
       { name: direct, run: () => local.getAccessToken(KEY) },
+      { name: raw, run: rawPost },
       {
         name: 'remoteBridge service, miss → centre',
         run: async () => {
@@ -60,9 +73,10 @@ export async function run(): Promise<void> {
         },
       },
     ],
-    { iterations: 2_000, rounds: 7, baselines: [direct] },
+    { iterations: 2_000, rounds: 7, baselines: [direct, raw] },
   )
 
+  await agent.close()
   await business.close()
   await local.close()
   await app.close()

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http'
 import { createServer, type Server } from 'node:net'
 import { inspect } from 'node:util'
 import { createBridge, memoryStore, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
@@ -130,6 +131,35 @@ describe('remoteBridge against a central open-bridge on loopback', () => {
     await business.removeAccessToken(KEY)
     const again = await business.getAccessToken(KEY)
     expect(again?.access_token).toMatch(/\S/)
+  })
+
+  it('a kept-alive socket the centre drops under a request is retried once on a new connection', async () => {
+    // A stand-in centre that answers the first request of each connection and drops the connection at the second.
+    let answered = 0
+    const perSocket = new WeakMap<object, number>()
+    const flaky = createHttpServer((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1
+      perSocket.set(req.socket, n)
+      if (n > 1) return void req.socket.destroy()
+      answered++
+      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `AT-${answered}` })))
+    })
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve))
+    // One connection, so the second request is sent on the kept-alive socket the stand-in drops.
+    const pool = new Agent({ connections: 1 })
+    try {
+      const url = `http://127.0.0.1:${(flaky.address() as { port: number }).port}`
+      const business = createBridge({ stores: [memoryStore()], source: remoteBridge({ url, dispatcher: pool }) })
+      opened.push(business)
+      expect((await business.getAccessToken(KEY))?.access_token).toBe('AT-1')
+      await business.removeAccessToken(KEY)
+      expect((await business.getAccessToken(KEY))?.access_token).toBe('AT-2')
+    } finally {
+      await Promise.all(opened.splice(0).map((bridge) => bridge.close()))
+      await pool.close()
+      flaky.closeAllConnections()
+      await new Promise((resolve) => flaky.close(resolve))
+    }
   })
 
   it('50 services reporting one dead token cause one refresh at the centre', async () => {
