@@ -35,7 +35,15 @@ function deadPort(): Promise<number> {
   })
 }
 
-type Check = { check: string; status: string; detail: string; latencyMs?: number; code?: string; platformErrcode?: number; exitCode?: number }
+type Check = {
+  check: string
+  status: string
+  detail: string
+  latencyMs?: number
+  code?: string
+  platformErrcode?: number
+  exitCode?: number
+}
 
 describe('open-bridge doctor against a config (real child processes)', { timeout: 120_000 }, () => {
   it('reaches every tier with its latency; a dead Redis is reported by code (password masked) and exits 4', async () => {
@@ -59,7 +67,10 @@ describe('open-bridge doctor against a config (real child processes)', { timeout
     expect(byName['tier sqlite']).toMatchObject({ status: 'ok', detail: 'sqlite:./doctor.db: reached', latencyMs: expect.any(Number) })
     expect(byName['tier redis']).toMatchObject({ status: 'fail', exitCode: 4, detail: `redis://:***@127.0.0.1:${port}: not reached` })
     expect(byName['tier redis']!.code).toMatch(/^(ECONNREFUSED|E_PROBE_TIMEOUT|E_[A-Z_]+)$/)
-    expect(byName['app apps[0]']).toMatchObject({ status: 'ok', detail: `weixin-mp ${mp.appid} (__UNI__D): secret set, scheduled accessToken` })
+    expect(byName['app apps[0]']).toMatchObject({
+      status: 'ok',
+      detail: `weixin-mp ${mp.appid} (__UNI__D): secret set, scheduled accessToken`,
+    })
     // No live check without --live.
     expect(report.checks.some((c) => c.check.startsWith('live'))).toBe(false)
     expect(all(run)).not.toContain(REDIS_PASSWORD)
@@ -79,7 +90,9 @@ describe('open-bridge doctor against a config (real child processes)', { timeout
     expect(run.json()).toMatchObject({
       ok: false,
       exitCode: 3,
-      checks: [{ check: 'config', status: 'fail', code: 'E_INVALID_CONFIG', detail: expect.stringMatching(/^stores\[1\] must name a file/) }],
+      checks: [
+        { check: 'config', status: 'fail', code: 'E_INVALID_CONFIG', detail: expect.stringMatching(/^stores\[1\] must name a file/) },
+      ],
     })
   })
 

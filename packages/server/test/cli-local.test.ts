@@ -82,9 +82,28 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
     expect(set.code, all(set)).toBe(0)
     expect(set.stdout).toContain('never expires')
     // The same record, named by its platform appid this time.
-    const get = await cli(['get', 'EncryptKey', '--appid', mp.appid, '--platform', 'weixin-mp', '--openid', 'o-cli', '--version', '2', '--json', '--show-value'])
+    const get = await cli([
+      'get',
+      'EncryptKey',
+      '--appid',
+      mp.appid,
+      '--platform',
+      'weixin-mp',
+      '--openid',
+      'o-cli',
+      '--version',
+      '2',
+      '--json',
+      '--show-value',
+    ])
     expect(get.code, all(get)).toBe(0)
-    expect(get.json()).toMatchObject({ found: true, value, expiresAt: null, expiresInSeconds: null, fingerprint: fingerprint(value.encrypt_key) })
+    expect(get.json()).toMatchObject({
+      found: true,
+      value,
+      expiresAt: null,
+      expiresInSeconds: null,
+      fingerprint: fingerprint(value.encrypt_key),
+    })
     // Another version is not held; the source cannot fetch it without the user's session_key.
     const other = await cli(['get', 'encrypt_key', '--appid', mp.appid, '--platform', 'weixin-mp', '--openid', 'o-cli', '--version', '3'])
     expect(other.code).toBe(6)
@@ -135,12 +154,21 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
       [['get', 'acces_token', ...KEY], /E_USAGE unknown kind 'acces_token' \(one of access_token, ticket, /],
       [['get', 'access_token', '--appid', 'wx1'], /E_USAGE --platform is required/],
       [['get', 'access_token', '--platform', 'weixin-mp'], /E_USAGE --appid or --dcloud-appid is required/],
-      [['get', 'access_token', '--appid', 'wx1', '--platform', 'weixin'], /E_USAGE option '--platform <platform>' argument 'weixin' is invalid/],
+      [
+        ['get', 'access_token', '--appid', 'wx1', '--platform', 'weixin'],
+        /E_USAGE option '--platform <platform>' argument 'weixin' is invalid/,
+      ],
       [['get', 'session_key', ...KEY], /E_USAGE --openid is required for session_key/],
       [['get', 'encrypt_key', ...KEY, '--openid', 'o1', '--version', 'x'], /E_USAGE --version must be an integer ≥ 1/],
       [['get', 'access_token', ...KEY, '--openid', 'o1'], /E_USAGE --openid is not part of a access_token key/],
-      [['get', 'access_token', '--key', '{"appid":"wx1"', '--platform', 'weixin-mp'], /E_USAGE option '--key <json>' cannot be used with option '--platform/],
-      [['get', 'access_token', '--key', '{"appid":"wx1","platform":"weixin-mp","secret":"x"}'], /E_USAGE --key has an unknown field 'secret'/],
+      [
+        ['get', 'access_token', '--key', '{"appid":"wx1"', '--platform', 'weixin-mp'],
+        /E_USAGE option '--key <json>' cannot be used with option '--platform/,
+      ],
+      [
+        ['get', 'access_token', '--key', '{"appid":"wx1","platform":"weixin-mp","secret":"x"}'],
+        /E_USAGE --key has an unknown field 'secret'/,
+      ],
       [['set', 'access_token', ...KEY], /E_USAGE required option '--value <json>' not specified/],
       [['set', 'access_token', ...KEY, '--value', 'CLI-not-json-token'], /E_USAGE --value is not valid JSON/],
       [['set', 'access_token', ...KEY, '--value', '["a"]'], /E_USAGE --value must be a JSON object/],
@@ -173,7 +201,13 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
   })
 
   it('a bad config exits 3 naming the field (never the secret); an unconfigured app exits 3', async () => {
-    await writeFile(join(dir, 'bad.json'), JSON.stringify({ stores: ['memory', 'redis:/nohost'], apps: [{ platform: 'weixin-mp', appid: 'wx1', secret: mp.secret, tasks: ['acessToken'] }] }))
+    await writeFile(
+      join(dir, 'bad.json'),
+      JSON.stringify({
+        stores: ['memory', 'redis:/nohost'],
+        apps: [{ platform: 'weixin-mp', appid: 'wx1', secret: mp.secret, tasks: ['acessToken'] }],
+      }),
+    )
     const bad = await cli(['get', 'access_token', ...KEY, '--config', 'bad.json', '--json'])
     expect(bad.code).toBe(3)
     expect(bad.stderr).toMatch(/^open-bridge: E_INVALID_CONFIG apps\[0\]\.tasks\[0\] must be one of accessToken, ticket\b/)
@@ -189,12 +223,30 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
   it('--help for every command, exit 0', async () => {
     const commands: Array<[string[], string[]]> = [
       [['--help'], ['serve', 'doctor', 'get', 'set', 'remove', 'refresh', 'Exit codes:', '--uni-config-center <dir>']],
-      [['get', '--help'], ['<kind>', '--show-value', '--dcloud-appid <id>', '--key <json>', '--remote <url>', '--json']],
-      [['set', '--help'], ['--value <json>', '--expires-in <seconds>']],
-      [['remove', '--help'], ['--openid <openid>', '--ticket-type <type>']],
-      [['refresh', '--help'], ['--if-value <credential>', '--show-value']],
-      [['doctor', '--help'], ['--live', '--remote <url>', '--timeout <ms>']],
-      [['serve', '--help'], ['--config <file>', '--uni-config-center <dir>']],
+      [
+        ['get', '--help'],
+        ['<kind>', '--show-value', '--dcloud-appid <id>', '--key <json>', '--remote <url>', '--json'],
+      ],
+      [
+        ['set', '--help'],
+        ['--value <json>', '--expires-in <seconds>'],
+      ],
+      [
+        ['remove', '--help'],
+        ['--openid <openid>', '--ticket-type <type>'],
+      ],
+      [
+        ['refresh', '--help'],
+        ['--if-value <credential>', '--show-value'],
+      ],
+      [
+        ['doctor', '--help'],
+        ['--live', '--remote <url>', '--timeout <ms>'],
+      ],
+      [
+        ['serve', '--help'],
+        ['--config <file>', '--uni-config-center <dir>'],
+      ],
       [['help', 'get'], ['--show-value']],
     ]
     const runs = await Promise.all(commands.map(([args]) => cli(args)))

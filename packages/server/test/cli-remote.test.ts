@@ -58,11 +58,25 @@ describe('open-bridge get / set / remove / refresh / doctor --remote (a real ser
     expect(get.code, all(get)).toBe(0)
     expect(get.stdout).toContain('access_token weixin-mp dcloudAppid __UNI__R: held')
     expect(get.stdout).toContain(`fingerprint  ${fingerprint(TOKEN)}`)
+    // The centre states the record's life in x-ob-expires-in.
+    expect(get.stdout).toMatch(/expires {6}in (59\d|600) s \(/)
     expect(all(get)).not.toContain(TOKEN)
 
-    const json = await cli(['get', 'access_token', '--key', '{"appid":"wx-remote","platform":"weixin-mp"}', '--remote', url, '--json', '--show-value'])
+    const json = await cli([
+      'get',
+      'access_token',
+      '--key',
+      '{"appid":"wx-remote","platform":"weixin-mp"}',
+      '--remote',
+      url,
+      '--json',
+      '--show-value',
+    ])
     expect(json.code).toBe(0)
-    expect(json.json()).toMatchObject({ mode: 'remote', found: true, value: { access_token: TOKEN }, fingerprint: fingerprint(TOKEN) })
+    const doc = json.json()
+    expect(doc).toMatchObject({ mode: 'remote', found: true, value: { access_token: TOKEN }, fingerprint: fingerprint(TOKEN) })
+    expect(doc.expiresInSeconds).toBeGreaterThanOrEqual(590)
+    expect(doc.expiresInSeconds).toBeLessThanOrEqual(600)
 
     expect((await cli(['remove', 'access_token', ...KEY, '--remote', url])).code).toBe(0)
     expect(await server!.bridge.getAccessToken({ appid: 'wx-remote', platform: 'weixin-mp' }).catch((e: { code: string }) => e.code)).toBe(
@@ -103,7 +117,14 @@ describe('open-bridge get / set / remove / refresh / doctor --remote (a real ser
       expect(all(run)).not.toContain(SIGNING)
     }
     // A key the server's schema refuses is the user's mistake: exit 2 with the server's field name.
-    const bad = await cli(['get', 'encrypt_key', '--key', '{"appid":"wx-remote","platform":"weixin-mp","openid":"o","version":99999999999}', '--remote', url])
+    const bad = await cli([
+      'get',
+      'encrypt_key',
+      '--key',
+      '{"appid":"wx-remote","platform":"weixin-mp","openid":"o","version":99999999999}',
+      '--remote',
+      url,
+    ])
     expect(bad.code, all(bad)).toBe(2)
     expect(bad.stderr).toMatch(/^open-bridge: E_INVALID_BODY body\.version /)
   })

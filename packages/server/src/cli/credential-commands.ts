@@ -62,7 +62,9 @@ export async function runCredentialCommand(
         return report(output, doc, title, kind!, await target.refresh(kind!, key, options.ifValue), options.showValue === true)
       case 'set':
         await target.set(kind!, key, value!, expiresIn)
-        output.result({ ...doc, done: true }, [`${title}: set${expiresIn === undefined || expiresIn === -1 ? ', never expires' : `, expires in ${expiresIn} s`}`])
+        output.result({ ...doc, done: true }, [
+          `${title}: set${expiresIn === undefined || expiresIn === -1 ? ', never expires' : `, expires in ${expiresIn} s`}`,
+        ])
         return EXIT.ok
       default: // remove
         await target.remove(kind!, key)

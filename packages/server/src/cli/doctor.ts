@@ -1,6 +1,6 @@
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.js'
 import type { ServiceConfig } from '../config/service-config.js'
-import { SIGNATURE_WINDOW_SECONDS } from '../index.js'
+import { SIGNATURE_WINDOW_SECONDS } from '@open-bridge/remote'
 import { PROBE_KEY, failureName, getWithTimeout } from '../metrics/tier-probe.js'
 import { TASK_PLATFORMS } from '../scheduler/tasks.js'
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js'
@@ -50,13 +50,18 @@ export async function runDoctor(options: DoctorOptions): Promise<ExitCode> {
   }
   const failed = checks.find((check) => check.status === 'fail')
   const exitCode = failed?.exitCode ?? EXIT.ok
-  output.result({ command: 'doctor', mode: options.remote !== undefined ? 'remote' : 'config', ok: failed === undefined, exitCode, checks }, [
-    ...checks.map(
-      (c) =>
-        `${c.status.padEnd(4)}  ${c.check.padEnd(24)} ${c.detail}${c.latencyMs !== undefined ? ` (${c.latencyMs} ms)` : ''}${c.code ? ` [${c.code}]` : ''}`,
-    ),
-    failed === undefined ? 'all checks passed' : `failed: ${checks.filter((c) => c.status === 'fail').length} check(s)`,
-  ])
+  output.result(
+    { command: 'doctor', mode: options.remote !== undefined ? 'remote' : 'config', ok: failed === undefined, exitCode, checks },
+    [
+      ...checks.map(
+        (c) =>
+          `${c.status.padEnd(4)}  ${c.check.padEnd(24)} ${c.detail}${c.latencyMs !== undefined ? ` (${c.latencyMs} ms)` : ''}${
+            c.code ? ` [${c.code}]` : ''
+          }`,
+      ),
+      failed === undefined ? 'all checks passed' : `failed: ${checks.filter((c) => c.status === 'fail').length} check(s)`,
+    ],
+  )
   return exitCode
 }
 
@@ -213,7 +218,8 @@ function clockCheck(date: string | null, midpoint: number): Check {
   // Date has whole seconds: the server's clock is somewhere in [serverMs, serverMs + 1 s).
   const skew = Math.round((serverMs + 500 - midpoint) / 1000)
   const detail = `skew ${skew >= 0 ? '+' : ''}${skew} s against the server (signatures allow ±${SIGNATURE_WINDOW_SECONDS} s)`
-  if (Math.abs(skew) >= SIGNATURE_WINDOW_SECONDS) return { check: 'clock', status: 'fail', detail, code: 'E_CLOCK_SKEW', exitCode: EXIT.refused }
+  if (Math.abs(skew) >= SIGNATURE_WINDOW_SECONDS)
+    return { check: 'clock', status: 'fail', detail, code: 'E_CLOCK_SKEW', exitCode: EXIT.refused }
   return { check: 'clock', status: Math.abs(skew) > SKEW_WARN_SECONDS ? 'warn' : 'ok', detail }
 }
 
@@ -232,18 +238,32 @@ async function signatureCheck(client: RemoteClient): Promise<Check> {
   }
   const { errCode } = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as { errCode?: unknown }
   if (answer.status === 400) {
-    return { check, status: 'ok', detail: client.signs ? 'a signed request is accepted' : 'the server takes unsigned requests', latencyMs: answer.latencyMs }
+    return {
+      check,
+      status: 'ok',
+      detail: client.signs ? 'a signed request is accepted' : 'the server takes unsigned requests',
+      latencyMs: answer.latencyMs,
+    }
   }
   if (answer.status === 401) {
     return {
       check,
       status: 'fail',
-      detail: client.signs ? 'the server refused the signature (wrong secret, or clock)' : 'the server wants signed requests: give OPEN_BRIDGE_SECRET',
+      detail: client.signs
+        ? 'the server refused the signature (wrong secret, or clock)'
+        : 'the server wants signed requests: give OPEN_BRIDGE_SECRET',
       code: 'E_UNAUTHORIZED',
       exitCode: EXIT.refused,
     }
   }
-  if (answer.status === 403) return { check, status: 'fail', detail: 'this address is not in the server’s IP allow-list', code: 'E_FORBIDDEN', exitCode: EXIT.refused }
+  if (answer.status === 403)
+    return {
+      check,
+      status: 'fail',
+      detail: 'this address is not in the server’s IP allow-list',
+      code: 'E_FORBIDDEN',
+      exitCode: EXIT.refused,
+    }
   return {
     check,
     status: 'fail',

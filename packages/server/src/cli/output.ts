@@ -30,7 +30,10 @@ export function showError(error: unknown): ShownError {
     if (typeof status === 'number') shown.status = status
     return shown
   }
-  return { code: 'E_INTERNAL', message: `unexpected ${typeof name === 'string' ? name : 'error'}${typeof code === 'string' ? ` (${code})` : ''}` }
+  return {
+    code: 'E_INTERNAL',
+    message: `unexpected ${typeof name === 'string' ? name : 'error'}${typeof code === 'string' ? ` (${code})` : ''}`,
+  }
 }
 
 /** Writes a command's result (human text, or one JSON document with `--json`) and its errors (always on stderr). */

@@ -72,7 +72,7 @@ export function buildProgram(argv: readonly string[]): { program: Command; resul
     .option('--show-value', 'print the credential value too (stdout)')
     .action(run('get'))
   credential('set', 'store a credential in every tier')
-    .requiredOption('--value <json>', "the value object, e.g. '{\"access_token\":\"…\"}'; - reads it from stdin")
+    .requiredOption('--value <json>', 'the value object, e.g. \'{"access_token":"…"}\'; - reads it from stdin')
     .option('--expires-in <seconds>', 'life in seconds; -1 (default) = never expires')
     .action(run('set'))
   credential('remove', 'delete a credential from every tier').action(run('remove'))

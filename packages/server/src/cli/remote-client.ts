@@ -1,4 +1,4 @@
-import { signRequest } from '../index.js'
+import { signRequest } from '@open-bridge/remote'
 import { ServerError } from '../errors.js'
 
 export interface RemoteOptions {
@@ -21,8 +21,8 @@ export interface RemoteAnswer {
 }
 
 /** An error answer of the service (`{ errCode, errMsg }`), kept with its code: the exit code is chosen from it. */
-export class RemoteError extends Error {
-  override name = 'RemoteError'
+export class RemoteErrorAnswer extends Error {
+  override name = 'RemoteErrorAnswer'
   constructor(
     readonly code: string,
     message: string,
@@ -53,7 +53,8 @@ export class RemoteClient {
     } catch {
       throw new ServerError('E_USAGE', '--remote must be an http:// or https:// URL')
     }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new ServerError('E_USAGE', '--remote must be an http:// or https:// URL')
+    if (base.protocol !== 'http:' && base.protocol !== 'https:')
+      throw new ServerError('E_USAGE', '--remote must be an http:// or https:// URL')
     if (base.search !== '' || base.hash !== '') throw new ServerError('E_USAGE', '--remote must not carry a query or fragment')
     this.#base = base
     this.#secret = options.secret
@@ -67,7 +68,7 @@ export class RemoteClient {
     return this.#secret !== undefined
   }
 
-  /** `POST /<method>` with a JSON body; resolves the 200 answer, throws `RemoteError` for an error answer. */
+  /** `POST /<method>` with a JSON body; resolves the 200 answer, throws `RemoteErrorAnswer` for an error answer. */
   async call(method: string, body: object): Promise<RemoteAnswer> {
     const answer = await this.send('POST', `/${method}`, JSON.stringify(body))
     if (answer.status === 200) return answer
@@ -99,21 +100,23 @@ export class RemoteClient {
       try {
         parsed = JSON.parse(text)
       } catch {
-        throw new ServerError('E_REMOTE_ANSWER', `${this.label} answered HTTP ${response.status} with a body that is not JSON: is it open-bridge?`)
+        throw new ServerError(
+          'E_REMOTE_ANSWER',
+          `${this.label} answered HTTP ${response.status} with a body that is not JSON: is it open-bridge?`,
+        )
       }
     }
     return { status: response.status, headers: response.headers, body: parsed, latencyMs, midpoint: started + latencyMs / 2 }
   }
 
   errorOf(answer: RemoteAnswer): Error {
-    const { errCode, errMsg, platformErrcode, category } = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as Record<
-      string,
-      unknown
-    >
+    const { errCode, errMsg, platformErrcode, category } = (
+      typeof answer.body === 'object' && answer.body !== null ? answer.body : {}
+    ) as Record<string, unknown>
     if (typeof errCode !== 'string' || typeof errMsg !== 'string') {
       return new ServerError('E_REMOTE_ANSWER', `${this.label} answered HTTP ${answer.status} without an open-bridge error body`)
     }
-    return new RemoteError(
+    return new RemoteErrorAnswer(
       errCode,
       errMsg,
       answer.status,

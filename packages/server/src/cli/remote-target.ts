@@ -1,12 +1,10 @@
+import { EXPIRES_IN_HEADER } from '@open-bridge/remote'
 import type { RouteKind } from '../http/credential-routes.js'
 import { ServerError } from '../errors.js'
 import type { CliKey } from './credential-key.js'
 import { ROUTE_NAMES } from './kinds.js'
 import { RemoteClient, type RemoteAnswer, type RemoteOptions } from './remote-client.js'
 import type { CredentialTarget, HeldCredential } from './target.js'
-
-/** The header in which the service states an answered credential's remaining life (see @open-bridge/remote). */
-const EXPIRES_IN_HEADER = 'x-ob-expires-in'
 
 /** get / set / remove / refresh through the central service's uni-open-bridge routes (`POST /getAccessToken`, …). */
 export function openRemoteTarget(options: RemoteOptions): CredentialTarget {
