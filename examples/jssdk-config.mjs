@@ -36,9 +36,12 @@ const first = answers[0]
 console.log('wx.config fields:', Object.keys(first).join(', '))
 // Check the signature as WeChat does, over the URL without its #fragment (the ticket is read from the bridge).
 const { ticket } = await bridge.getTicket(app)
-const expected = (url) => createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${first.nonceStr}&timestamp=${first.timestamp}&url=${url}`).digest('hex')
-console.log('signed without the #fragment:', first.signature === expected(page.split('#')[0]), '- with it:', first.signature === expected(page))
-console.log('10 pages configured - token calls:', fake.calls('stable_token') + fake.calls('token'), '- ticket calls:', fake.calls('getticket'))
+const signed = (url) => `jsapi_ticket=${ticket}&noncestr=${first.nonceStr}&timestamp=${first.timestamp}&url=${url}`
+const expected = (url) => createHash('sha1').update(signed(url)).digest('hex')
+const withoutHash = first.signature === expected(page.split('#')[0])
+console.log('signed without the #fragment:', withoutHash, '- with it:', first.signature === expected(page))
+const tokenCalls = fake.calls('stable_token') + fake.calls('token')
+console.log('10 pages configured - token calls:', tokenCalls, '- ticket calls:', fake.calls('getticket'))
 console.log('a relative URL is refused:', JSON.stringify(await config('/cart')))
 
 server.close()

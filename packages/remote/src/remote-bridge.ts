@@ -27,6 +27,12 @@ export interface RemoteBridgeOptions {
   defaultExpiresIn?: number | undefined
 }
 
+/** What the centre answered: the value object (or `null`), and its life when the centre stated it. */
+interface CentreAnswer {
+  value: object | null
+  expiresIn: number | undefined
+}
+
 /** Errors of the connection (a kept-alive socket the centre closed while restarting): worth one more try. */
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
 
@@ -75,8 +81,10 @@ class RemoteBridgeSource implements CredentialSource {
     if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function')) {
       throw invalidArgument('dispatcher', 'must be an undici Dispatcher (Agent, Pool, …)')
     }
-    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) throw invalidArgument('timeout', 'must be a number of ms > 0')
-    if (typeof defaultExpiresIn !== 'number' || !(defaultExpiresIn > 0 || defaultExpiresIn === -1) || !Number.isFinite(defaultExpiresIn)) {
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+      throw invalidArgument('timeout', 'must be a number of ms > 0')
+    }
+    if (typeof defaultExpiresIn !== 'number' || !Number.isFinite(defaultExpiresIn) || !(defaultExpiresIn > 0 || defaultExpiresIn === -1)) {
       throw invalidArgument('defaultExpiresIn', 'must be a number of seconds > 0, or -1')
     }
     this.#prefix = parsed.pathname.replace(/\/+$/, '')
@@ -111,7 +119,7 @@ class RemoteBridgeSource implements CredentialSource {
     await this.#owned?.close()
   }
 
-  async #post(route: string, body: string, signal: AbortSignal): Promise<{ value: object | null; expiresIn: number | undefined }> {
+  async #post(route: string, body: string, signal: AbortSignal): Promise<CentreAnswer> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#once(route, body, signal)
@@ -123,7 +131,7 @@ class RemoteBridgeSource implements CredentialSource {
     }
   }
 
-  async #once(route: string, body: string, signal: AbortSignal): Promise<{ value: object | null; expiresIn: number | undefined }> {
+  async #once(route: string, body: string, signal: AbortSignal): Promise<CentreAnswer> {
     // A fresh nonce per attempt: the centre refuses a nonce it has seen.
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (this.#key !== undefined) Object.assign(headers, signWithKey(this.#key, { method: 'POST', path: this.#prefix + route, body }))
@@ -152,8 +160,9 @@ class RemoteBridgeSource implements CredentialSource {
     const reply = parseJson(text)
     if (status >= 200 && status < 300) {
       if (reply === null) return { value: null, expiresIn: undefined }
-      if (typeof reply !== 'object' || Array.isArray(reply) || reply === undefined) {
-        throw new RemoteError('E_REMOTE_PROTOCOL', `the central open-bridge answered ${route} with something that is not a JSON object`, { route, status })
+      if (typeof reply !== 'object' || Array.isArray(reply)) {
+        const message = `the central open-bridge answered ${route} with something that is not a JSON object`
+        throw new RemoteError('E_REMOTE_PROTOCOL', message, { route, status })
       }
       return { value: reply, expiresIn: parseExpiresIn(expiresHeader) }
     }
@@ -176,10 +185,8 @@ function answeredError(route: string, status: number, reply: unknown): RemoteErr
   const errMsg = typeof r.errMsg === 'string' ? r.errMsg.slice(0, 300) : undefined
   const said = `${errCode ?? 'no errCode'}${errMsg !== undefined ? `: ${errMsg}` : ''}`
   if (status === 401 || status === 403) {
-    return new RemoteError('E_REMOTE_UNAUTHORIZED', `the central open-bridge refused ${route} (HTTP ${status} ${said}); check the secret and the clock`, {
-      route,
-      status,
-    })
+    const message = `the central open-bridge refused ${route} (HTTP ${status} ${said}); check the secret and the clock`
+    return new RemoteError('E_REMOTE_UNAUTHORIZED', message, { route, status })
   }
   if (errCode === undefined || errCode === 'E_SHUTTING_DOWN') {
     const code = status >= 500 || errCode === 'E_SHUTTING_DOWN' ? 'E_REMOTE_UNAVAILABLE' : 'E_REMOTE_PROTOCOL'

@@ -142,7 +142,8 @@ describe('remoteBridge against a central open-bridge on loopback', () => {
       perSocket.set(req.socket, n)
       if (n > 1) return void req.socket.destroy()
       answered++
-      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `AT-${answered}` })))
+      const body = JSON.stringify({ access_token: `AT-${answered}` })
+      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(body))
     })
     await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve))
     // One connection, so the second request is sent on the kept-alive socket the stand-in drops.

@@ -6,7 +6,8 @@ describe('signRequest (the one home of the signing rule)', () => {
   it('is HMAC-SHA256 of "timestamp\\nnonce\\nMETHOD\\npath\\nbody", lowercase hex', () => {
     const secret = 'remote-signing-secret-0123'
     const body = '{"appid":"wx1","platform":"weixin-mp"}'
-    const headers = signRequest({ secret, method: 'post', path: '/getAccessToken?x=1', body, timestamp: 1_700_000_000, nonce: 'nonce-0123456789' })
+    const fixed = { timestamp: 1_700_000_000, nonce: 'nonce-0123456789' }
+    const headers = signRequest({ secret, method: 'post', path: '/getAccessToken?x=1', body, ...fixed })
     const expected = createHmac('sha256', secret).update(`1700000000\nnonce-0123456789\nPOST\n/getAccessToken?x=1\n${body}`).digest('hex')
     expect(headers).toEqual({
       [SIGNATURE_HEADERS.timestamp]: '1700000000',
@@ -14,7 +15,7 @@ describe('signRequest (the one home of the signing rule)', () => {
       [SIGNATURE_HEADERS.signature]: expected,
     })
     // Bytes sign as the same text; a fresh nonce each call by default.
-    expect(signRequest({ secret, method: 'POST', path: '/getAccessToken?x=1', body: Buffer.from(body), timestamp: 1_700_000_000, nonce: 'nonce-0123456789' })).toEqual(headers)
+    expect(signRequest({ secret, method: 'POST', path: '/getAccessToken?x=1', body: Buffer.from(body), ...fixed })).toEqual(headers)
     const a = signRequest({ secret, method: 'POST', path: '/p' })
     const b = signRequest({ secret, method: 'POST', path: '/p' })
     expect(a[SIGNATURE_HEADERS.nonce]).not.toBe(b[SIGNATURE_HEADERS.nonce])
