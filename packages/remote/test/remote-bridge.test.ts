@@ -118,6 +118,25 @@ describe('remoteBridge against a central open-bridge on loopback', () => {
     }
   })
 
+  it("the bridge's fetchTimeout (ctx.signal) cuts the request: E_FETCH_TIMEOUT, and close() is not held by it", async () => {
+    const sockets: import('node:net').Socket[] = []
+    const silent: Server = createServer((socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`
+      const business = createBridge({ stores: [memoryStore()], source: remoteBridge({ url, timeout: 60_000 }), fetchTimeout: 300 })
+      const error = await failure(business.getAccessToken(KEY))
+      expect(error.code).toBe('E_FETCH_TIMEOUT')
+      // The source's own pool closes once its requests are done: an aborted request is done, a hung one would
+      // hold close() for the 60 s timeout.
+      const closed = await Promise.race([business.close().then(() => true), new Promise((resolve) => setTimeout(resolve, 5000, false))])
+      expect(closed).toBe(true)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
+  })
+
   it('the next call works after the centre restarts (same port, kept-alive sockets gone)', async () => {
     const business = service()
     const first = await business.getAccessToken(KEY)
@@ -192,6 +211,19 @@ describe('remoteBridge against a central open-bridge on loopback', () => {
       await Promise.all(opened.splice(0).map((bridge) => bridge.close()))
       await pool.close()
     }
+  })
+
+  it("close() closes the source's own pool: its kept-alive connection to the centre ends", async () => {
+    await Promise.all(opened.splice(0).map((bridge) => bridge.close()))
+    const connections = () =>
+      new Promise<number>((resolve, reject) => centre.running.app.server.getConnections((error, n) => (error ? reject(error) : resolve(n))))
+    const business = createBridge({ stores: [memoryStore()], source: remoteBridge({ url: centre.url, secret: SECRET }) })
+    await business.getAccessToken(KEY)
+    expect(await connections()).toBeGreaterThanOrEqual(1)
+    await business.close()
+    const deadline = Date.now() + 5000
+    while ((await connections()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(await connections()).toBe(0)
   })
 
   it('refuses malformed options with E_INVALID_ARGUMENT naming the field', () => {
