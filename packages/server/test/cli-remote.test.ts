@@ -175,13 +175,14 @@ describe('open-bridge get / set / remove / refresh / doctor --remote (a real ser
     expect(all(wrong)).not.toContain('CLI-wrong-secret-111111')
   })
 
-  it('doctor --remote: a server clock 10 minutes ahead fails the clock check (E_CLOCK_SKEW, exit 5)', async () => {
+  it('doctor --remote: a server clock 10 minutes ahead fails the clock check (E_CLOCK_SKEW, exit 5); a non-JSON answer is E_REMOTE_ANSWER', async () => {
     // A plain HTTP server whose Date header is 10 minutes ahead; it answers every path like an open-bridge would.
     extra = createServer((request, response) => {
       response.setHeader('date', new Date(Date.now() + 600_000).toUTCString())
       response.setHeader('content-type', 'application/json')
       if (request.url === '/readyz') response.end(JSON.stringify({ ready: true, tiers: [{ name: 'memory', state: 'up', latencyMs: 0.1 }] }))
       else if (request.url === '/healthz') response.end('{"ok":true}')
+      else if (request.url === '/getTicket') response.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>')
       else response.writeHead(400).end('{"errCode":"E_INVALID_BODY","errMsg":"body.platform is required"}')
     })
     await new Promise<void>((resolve) => extra!.listen(0, '127.0.0.1', resolve))
@@ -191,5 +192,10 @@ describe('open-bridge get / set / remove / refresh / doctor --remote (a real ser
     const clock = (doctor.json().checks as Array<Record<string, unknown>>).find((c) => c.check === 'clock')
     expect(clock).toMatchObject({ status: 'fail', code: 'E_CLOCK_SKEW', exitCode: 5 })
     expect(clock!.detail).toMatch(/^skew \+(599|600|601) s against the server/)
+
+    // Something that is not open-bridge answering (a proxy's error page): named as such, exit 1.
+    const proxy = await cli(['get', 'ticket', ...KEY, '--remote', `http://127.0.0.1:${port}`])
+    expect(proxy.code, all(proxy)).toBe(1)
+    expect(proxy.stderr).toMatch(/^open-bridge: E_REMOTE_ANSWER http:\/\/127\.0\.0\.1:\d+ answered HTTP 502 with a body that is not JSON/)
   })
 })
