@@ -179,6 +179,7 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
       [['get', 'access_token', ...KEY, '--bogus'], /E_USAGE unknown option '--bogus'/],
       [['get'], /E_USAGE missing required argument 'kind'/],
       [['fetch', 'access_token'], /E_USAGE unknown command 'fetch'/],
+      [['doctor', '--remote', 'http://127.0.0.1:1', '--live'], /E_USAGE doctor --remote checks the service; --config, --uni-config-center/],
     ]
     const runs = await Promise.all(cases.map(([args]) => cli(args)))
     runs.forEach((run, i) => {

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
 import { PLATFORMS, TICKET_TYPES } from '@open-bridge/core'
+import { ServerError } from '../errors.js'
 import { runCredentialCommand, parseTimeout, secretOf, type CredentialOperation, type TargetOptions } from './credential-commands.js'
 import { runDoctor } from './doctor.js'
 import { EXIT, type ExitCode } from './exit-codes.js'
@@ -91,9 +92,7 @@ export function buildProgram(argv: readonly string[]): { program: Command; resul
       const output = new Output(options.json === true)
       try {
         if (options.remote !== undefined && (options.config !== undefined || options.uniConfigCenter !== undefined || options.live)) {
-          throw Object.assign(new Error('doctor --remote checks the service; --config, --uni-config-center and --live check a config'), {
-            code: 'E_USAGE',
-          })
+          throw new ServerError('E_USAGE', 'doctor --remote checks the service; --config, --uni-config-center and --live check a config')
         }
         exitCode = await runDoctor({
           config: options.config,
