@@ -37,4 +37,36 @@ describe('examples', () => {
     expect(stdout).toContain('login stored for o-demo true')
     expect(stdout).toContain('wx.config: appId, timestamp, nonceStr, signature - token calls: 1 ticket calls: 1')
   })
+
+  it('remote-business-service.mjs', async () => {
+    const { stdout } = await node('remote-business-service.mjs')
+    expect(stdout).toContain('business call: ok - attempts: 1')
+    expect(stdout).toContain('forced rotation, old token revoked: true')
+    expect(stdout).toContain('business call after the rotation: ok - attempts: 2 - token replaced: true')
+    expect(stdout).toContain('tokens the centre fetched from WeChat: 2')
+    expect(stdout).not.toMatch(/central-signing-secret|mp-test-secret/)
+  })
+
+  it('mini-program-login.mjs', async () => {
+    const { stdout } = await node('mini-program-login.mjs')
+    expect(stdout).toContain('logged in: o-demo-user')
+    expect(stdout).toContain('profile: {"nickName":"Demo User","watermarkOk":true}')
+    expect(stdout).toContain('a used code is refused: {"error":"E_PLATFORM_API"}')
+    expect(stdout).not.toContain('session_key')
+  })
+
+  it('jssdk-config.mjs', async () => {
+    const { stdout } = await node('jssdk-config.mjs')
+    expect(stdout).toContain('wx.config fields: appId, timestamp, nonceStr, signature, jsApiList')
+    expect(stdout).toContain('signed without the #fragment: true - with it: false')
+    expect(stdout).toContain('10 pages configured - token calls: 1 - ticket calls: 1')
+    expect(stdout).toContain('a relative URL is refused: {"error":"E_INVALID_ARGUMENT"}')
+  })
+
+  it('npm run demo (demo-workers.mjs): worker processes share one token fetched once', async () => {
+    const { stdout } = await node('demo-workers.mjs')
+    expect(stdout).toContain('4 worker processes, 100 reads')
+    expect(stdout).toContain('upstream token calls: 1')
+    expect(stdout).toContain('every worker got the same token: true')
+  })
 })

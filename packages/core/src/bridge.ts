@@ -33,6 +33,36 @@ export interface RefreshOptions {
   ifValue?: string | undefined
 }
 
+/**
+ * The methods that are safe to destructure: `const { getAccessToken } = bridge` then `getAccessToken(key)` works,
+ * as uniCloud code does with uni-open-bridge-common's module (`const { getAccessToken } = require(…)`).
+ */
+export const BRIDGE_METHODS = [
+  'getAccessToken',
+  'setAccessToken',
+  'removeAccessToken',
+  'refreshAccessToken',
+  'getUserAccessToken',
+  'setUserAccessToken',
+  'removeUserAccessToken',
+  'refreshUserAccessToken',
+  'getSessionKey',
+  'setSessionKey',
+  'removeSessionKey',
+  'getEncryptKey',
+  'setEncryptKey',
+  'removeEncryptKey',
+  'refreshEncryptKey',
+  'getTicket',
+  'setTicket',
+  'removeTicket',
+  'refreshTicket',
+  'get',
+  'set',
+  'remove',
+  'refresh',
+] as const satisfies ReadonlyArray<keyof CredentialBridge>
+
 export interface BridgeOptions extends CoordinationOptions {
   /** Storage tiers, nearest first, e.g. `[memoryStore(), redisStore(…), sqliteStore(…)]`. */
   stores: CredentialStore[]
@@ -91,6 +121,12 @@ export class CredentialBridge {
       ahead: this.#ahead,
       options: coordination,
     })
+    // Bound once, here, as own non-enumerable properties (they shadow the prototype's): a destructured method keeps
+    // its bridge, and a call stays one bound-function hop (measured against caching prototype getters: see README).
+    for (const name of BRIDGE_METHODS) {
+      const method = this[name] as (...args: never[]) => unknown
+      Object.defineProperty(this, name, { value: method.bind(this), writable: true, configurable: true })
+    }
   }
 
   // ── uni-open-bridge-common's API ────────────────────────────────────────────────────────────────

@@ -17,7 +17,16 @@ export interface AppOptions {
   readiness?: () => Promise<ReadinessReport>
   /** `GET /metrics` and per-request observations. Absent → no `/metrics` route. */
   metrics?: MetricsHooks
+  /**
+   * Where a value's expiry is read, for the `x-ob-expires-in` header of `get*` / `refresh*` answers (how a
+   * `remoteBridge()` client learns the life of what it got). `startServer` reads its tiers, nearest first.
+   * Absent → no header (clients then use their `defaultExpiresIn`).
+   */
+  expiryOf?: ExpiryLookup
 }
+
+/** A stored record's `expiresAt` (ms since the epoch; `null` = never) by storage key; `undefined` when nothing is stored. */
+export type ExpiryLookup = (storageKey: string) => Promise<number | null | undefined>
 
 export interface AuthOptions {
   /** IPs and CIDR ranges (IPv4 and IPv6) allowed to call. Empty or absent → no IP check. */

@@ -4,6 +4,7 @@ import { RequestAuth, pathOf } from './auth/request-auth.js'
 import { ServerError } from './errors.js'
 import { clientErrorHandler } from './http/client-error.js'
 import { credentialCall, type CredentialBody } from './http/credential-handlers.js'
+import { addExpiresIn } from './http/expires-in.js'
 import { CREDENTIAL_ROUTES, bodySchema } from './http/credential-routes.js'
 import { errorReply } from './http/error-reply.js'
 import { loggerOptions } from './http/logger-options.js'
@@ -128,14 +129,27 @@ export function buildApp(options: AppOptions): FastifyInstance {
     })
   }
 
+  const { expiryOf } = options
+  if (expiryOf !== undefined && typeof expiryOf !== 'function') {
+    throw new ServerError('E_INVALID_CONFIG', 'expiryOf must be a function (storageKey) => Promise<expiresAt>', { field: 'expiryOf' })
+  }
   for (const route of CREDENTIAL_ROUTES) {
-    const call = credentialCall(bridge, route)
+    const plain = credentialCall(bridge, route)
+    // get* and refresh* answers carry the value's remaining life in x-ob-expires-in (see http/expires-in.ts).
+    const call: typeof plain =
+      expiryOf === undefined || (route.operation !== 'get' && route.operation !== 'refresh')
+        ? plain
+        : (body, reply) =>
+            plain(body).then(async (value) => {
+              if (value !== null) await addExpiresIn(reply!, bridge, expiryOf, route.kind, body)
+              return value
+            })
     const handler = auth.signs
-      ? (request: FastifyRequest<{ Body: CredentialBody }>) => {
+      ? (request: FastifyRequest<{ Body: CredentialBody }>, reply: FastifyReply) => {
           auth.assertSigned(request)
-          return call(request.body)
+          return call(request.body, reply)
         }
-      : (request: FastifyRequest<{ Body: CredentialBody }>) => call(request.body)
+      : (request: FastifyRequest<{ Body: CredentialBody }>, reply: FastifyReply) => call(request.body, reply)
     app.post<{ Body: CredentialBody }>(`/${route.method}`, { schema: { body: bodySchema(route) } }, handler)
   }
   registerOpsRoutes(app, bridge, options.readiness, metrics)

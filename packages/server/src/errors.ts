@@ -38,6 +38,15 @@ export type ServerErrorCode =
   | 'E_INTERNAL'
   /** 503: the server is closing; a request that arrived on a kept-alive connection is refused (retry elsewhere). */
   | 'E_SHUTTING_DOWN'
+  // ── the open-bridge CLI (get / set / remove / refresh / doctor; see the README's CLI section for exit codes) ──
+  /** Bad command-line arguments: an unknown command, option or kind, a missing key field, `--value` not a JSON object. */
+  | 'E_USAGE'
+  /** `--remote`: the central service could not be reached (refused, reset, DNS) or did not answer in time. */
+  | 'E_UNREACHABLE'
+  /** `--remote`: the central service answered something that is not its JSON (a proxy's error page, a wrong URL). */
+  | 'E_REMOTE_ANSWER'
+  /** `doctor --remote`: this machine's clock is too far from the server's for signed requests (±5 min window). */
+  | 'E_CLOCK_SKEW'
 
 export interface ServerErrorOptions extends BridgeErrorOptions {
   /** The HTTP status this error answers with, when it reaches a route's caller. */

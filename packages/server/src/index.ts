@@ -1,4 +1,4 @@
-export type { AppOptions, AuthOptions, MetricsHooks, ReadinessReport } from './app-options.js'
+export type { AppOptions, AuthOptions, ExpiryLookup, MetricsHooks, ReadinessReport } from './app-options.js'
 export { buildApp } from './app.js'
 export { ServerError, isServerError, type ServerErrorCode, type ServerErrorOptions } from './errors.js'
 export {
@@ -11,6 +11,7 @@ export {
 } from './auth/signature.js'
 export { assertSafeExposure, isLoopbackHost } from './auth/exposure.js'
 export { CREDENTIAL_ROUTES, type CredentialRoute, type CredentialOperation } from './http/credential-routes.js'
+export { EXPIRES_IN_HEADER } from './http/expires-in.js'
 export type { ErrorBody } from './http/error-reply.js'
 export { startServer, type StartServerOptions, type RunningServer } from './serve.js'
 export { loadConfig, CONFIG_FILE_NAMES, type LoadConfigOptions } from './config/load-config.js'

@@ -1,6 +1,7 @@
 import { createBridge, type BridgeOptions, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
 import { wechatSource, type WechatSource } from '@open-bridge/wechat-fetchers'
 import type { FastifyInstance } from 'fastify'
+import type { ExpiryLookup } from './app-options.js'
 import { buildApp } from './app.js'
 import { assertSafeExposure } from './auth/exposure.js'
 import { CONFIG_FILE_NAMES, loadConfig, type LoadConfigOptions } from './config/load-config.js'
@@ -64,7 +65,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       stores.map((store, i) => ({ store, inProcess: config.stores[i]!.scheme === 'memory' })),
       metrics.breakers,
     )
-    const app = createApp(config, bridge, metrics, readiness, options.logStream)
+    const app = createApp(config, bridge, metrics, readiness, options.logStream, expiryFrom(stores))
     opened.push(() => app.close())
     logStart(app, config, options.cwd ?? process.cwd())
     const stopEventLog = logBridgeEvents(bridge, app.log)
@@ -111,12 +112,31 @@ function createBridgeFrom(config: ServiceConfig, stores: CredentialStore[], sour
   }
 }
 
+/**
+ * The expiry of what a route just answered, for `x-ob-expires-in`: the nearest tier that holds the record
+ * (the in-process memory tier, when there is one, after the read that filled it). A tier that throws is passed.
+ */
+function expiryFrom(stores: CredentialStore[]): ExpiryLookup {
+  return async (storageKey) => {
+    for (const store of stores) {
+      try {
+        const record = store.getSync?.(storageKey, Date.now()) ?? (await store.get(storageKey))
+        if (record !== undefined) return record.expiresAt
+      } catch {
+        // The bridge reports tier errors through its own events; a missing header is harmless.
+      }
+    }
+    return undefined
+  }
+}
+
 function createApp(
   config: ServiceConfig,
   bridge: CredentialBridge,
   metrics: ServiceMetrics,
   readiness: ReturnType<typeof createReadiness>,
   stream: StartServerOptions['logStream'],
+  expiryOf: ExpiryLookup,
 ): FastifyInstance {
   try {
     return buildApp({
@@ -126,6 +146,7 @@ function createApp(
       logger: { level: config.log.level, ...(stream ? { stream } : {}) },
       readiness,
       metrics: metrics.hooks,
+      expiryOf,
     })
   } catch (error) {
     // buildApp names its own options (auth.ipAllowList[0], bodyLimit); the config file has them under server.

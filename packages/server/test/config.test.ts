@@ -57,6 +57,21 @@ describe('loadConfig: no file at all', () => {
   })
 })
 
+describe("loadConfig({ stores }): store URLs from elsewhere (an environment variable) replace the file's", () => {
+  it("replaces the file's stores, parsed and named by the same rule; a bad one is named stores[i]", async () => {
+    await writeJson('open-bridge.config.json', { stores: ['sqlite:./file.db'] })
+    const config = await load({ stores: ['memory?max=5', 'redis://:pw@127.0.0.1:6379/0', 'redis://127.0.0.1:6380'] })
+    expect(config.stores.map((s) => [s.scheme, s.name, s.label])).toEqual([
+      ['memory', 'memory', 'memory?max=5'],
+      ['redis', 'redis', 'redis://:***@127.0.0.1:6379/0'],
+      ['redis', 'redis-2', 'redis://127.0.0.1:6380'],
+    ])
+    expect((await load()).stores.map((s) => s.label)).toEqual(['sqlite:./file.db'])
+    const error = await errorOf(load({ stores: ['memory', 'postgres://db/x'] }))
+    expect(error).toMatchObject({ code: 'E_INVALID_CONFIG', field: 'stores[1]' })
+  })
+})
+
 describe('loadConfig: the file', () => {
   it("the README's example config loads as it is", async () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')

@@ -29,6 +29,11 @@ export interface LoadConfigOptions {
   configPath?: string | undefined
   /** `--uni-config-center`: a uniCloud project's `uni-config-center` directory (apps, schedule, IP list). */
   uniConfigCenter?: string | undefined
+  /**
+   * Store URLs that replace the file's `stores` (e.g. from an environment variable, as
+   * `@open-bridge/uni-open-bridge-common` reads `OPEN_BRIDGE_STORES`): parsed by the same rule, named `stores[i]`.
+   */
+  stores?: readonly string[] | undefined
   /** Default `process.cwd()`. Relative paths (the config file, `sqlite:` stores) are taken from here. */
   cwd?: string
   /** Where `{ "env": "NAME" }` secrets are read. Default `process.env`. */
@@ -48,7 +53,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
   const uni = options.uniConfigCenter !== undefined ? await readUniConfigCenter(resolve(cwd, options.uniConfigCenter)) : undefined
 
   const stores = nameStores(
-    (raw.stores ?? [...DEFAULT_STORES]).map((entry, i) => {
+    (options.stores ?? raw.stores ?? [...DEFAULT_STORES]).map((entry, i) => {
       const field = `stores[${i}]`
       return parseStoreUrl(resolveSecret(entry, field, env), field, cwd)
     }),

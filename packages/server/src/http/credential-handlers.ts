@@ -1,4 +1,5 @@
 import type { CredentialBridge } from '@open-bridge/core'
+import type { FastifyReply } from 'fastify'
 import type { CredentialRoute, RouteKind } from './credential-routes.js'
 
 /** A route's body once its schema passed: key fields, plus the fields of its operation. */
@@ -10,7 +11,7 @@ export interface CredentialBody {
 }
 
 /** What a route resolves: the value object, or `null` (a miss, and every set / remove / refresh that found nothing). */
-export type CredentialCall = (body: CredentialBody) => Promise<object | null>
+export type CredentialCall = (body: CredentialBody, reply?: FastifyReply) => Promise<object | null>
 
 /**
  * The bridge call behind a route, chosen once when the app is built. The key is the body itself: the bridge

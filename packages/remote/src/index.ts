@@ -1,0 +1,16 @@
+export { remoteBridge, type RemoteBridgeOptions } from './remote-bridge.js'
+export { RemoteError, isRemoteError, type RemoteErrorCode, type RemoteErrorOptions } from './errors.js'
+export { EXPIRES_IN_HEADER } from './expires-in-header.js'
+export {
+  signRequest,
+  signWithKey,
+  canonicalMac,
+  SIGNATURE_HEADERS,
+  SIGNATURE_WINDOW_SECONDS,
+  MIN_SECRET_LENGTH,
+  NONCE_PATTERN,
+  TIMESTAMP_PATTERN,
+  SIGNATURE_PATTERN,
+  type SignRequestInput,
+  type SignatureHeaders,
+} from './signing.js'

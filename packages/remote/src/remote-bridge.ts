@@ -1,0 +1,201 @@
+import { createSecretKey, type KeyObject } from 'node:crypto'
+import {
+  credentialString,
+  sanitizeCause,
+  type CredentialKind,
+  type CredentialSource,
+  type FetchResult,
+  type ResolvedKey,
+  type SourceContext,
+} from '@open-bridge/core'
+import { Agent, request, type Dispatcher } from 'undici'
+import { RemoteError, invalidArgument } from './errors.js'
+import { EXPIRES_IN_HEADER, parseExpiresIn } from './expires-in-header.js'
+import { keyBody, routeOf } from './routes.js'
+import { MIN_SECRET_LENGTH, signWithKey } from './signing.js'
+
+export interface RemoteBridgeOptions {
+  /** The central open-bridge server, e.g. `http://bridge.internal:8080` (a path prefix is kept). */
+  url: string
+  /** The centre's `server.auth.signingSecret` (≥ 16 characters). Absent: requests go unsigned (a centre on loopback). */
+  secret?: string | undefined
+  /** An undici dispatcher (Agent, Pool) to send through; the caller closes it. Default: a keep-alive Agent of our own. */
+  dispatcher?: Dispatcher | undefined
+  /** Longest wait, in ms, for the centre to connect, to send its headers and then its body. Default 10 000. */
+  timeout?: number | undefined
+  /** Life, in seconds, of a value the centre answered without an `x-ob-expires-in` header (an older centre). Default 60. */
+  defaultExpiresIn?: number | undefined
+}
+
+/** What the centre answered: the value object (or `null`), and its life when the centre stated it. */
+interface CentreAnswer {
+  value: object | null
+  expiresIn: number | undefined
+}
+
+/** Errors of the connection (a kept-alive socket the centre closed while restarting): worth one more try. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
+
+/**
+ * A `CredentialSource` that reads from a central open-bridge server over HTTP, so a business service runs
+ * `createBridge({ stores: [memoryStore({ maxTtl: 60_000 })], source: remoteBridge({ url, secret }) })` and never
+ * talks to the platform itself.
+ *
+ * - a miss (or refresh-ahead) asks `POST /get<Kind>` by platform appid;
+ * - a credential the platform rejected (`bridge.refresh…`, `withAccessToken`) is reported to the centre as
+ *   `POST /refresh<Kind>` with `ifValue` = the rejected credential: the centre's compare-and-refresh answers a
+ *   token someone already replaced, so fifty services reporting one dead token cause one refresh there;
+ * - requests are signed (see `signRequest`), sent over a keep-alive pool, cut at `timeout` and at the
+ *   bridge's `ctx.signal`.
+ */
+export function remoteBridge(options: RemoteBridgeOptions): CredentialSource {
+  return new RemoteBridgeSource(options)
+}
+
+class RemoteBridgeSource implements CredentialSource {
+  readonly #base: string
+  /** The path part of `url` (a centre behind a path prefix): it is part of what is signed. */
+  readonly #prefix: string
+  readonly #key: KeyObject | undefined
+  readonly #dispatcher: Dispatcher
+  /** Only a dispatcher we created is ours to close. */
+  readonly #owned: Agent | undefined
+  readonly #timeout: number
+  readonly #defaultExpiresIn: number
+
+  constructor(options: RemoteBridgeOptions) {
+    if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object')
+    const { url, secret, dispatcher, timeout = 10_000, defaultExpiresIn = 60 } = options
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      throw invalidArgument('url', 'must be an http(s) URL, e.g. http://bridge.internal:8080')
+    }
+    if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '' || parsed.username !== '') {
+      throw invalidArgument('url', 'must be an http(s) URL without query or user info')
+    }
+    if (secret !== undefined && (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH)) {
+      throw invalidArgument('secret', `must be the centre's signing secret (a string of at least ${MIN_SECRET_LENGTH} characters)`)
+    }
+    if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function')) {
+      throw invalidArgument('dispatcher', 'must be an undici Dispatcher (Agent, Pool, …)')
+    }
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+      throw invalidArgument('timeout', 'must be a number of ms > 0')
+    }
+    if (typeof defaultExpiresIn !== 'number' || !Number.isFinite(defaultExpiresIn) || !(defaultExpiresIn > 0 || defaultExpiresIn === -1)) {
+      throw invalidArgument('defaultExpiresIn', 'must be a number of seconds > 0, or -1')
+    }
+    this.#prefix = parsed.pathname.replace(/\/+$/, '')
+    this.#base = parsed.origin + this.#prefix
+    this.#key = secret === undefined ? undefined : createSecretKey(Buffer.from(secret, 'utf8'))
+    this.#timeout = timeout
+    this.#defaultExpiresIn = defaultExpiresIn
+    this.#owned =
+      dispatcher === undefined
+        ? new Agent({ connect: { timeout }, headersTimeout: timeout, bodyTimeout: timeout, keepAliveTimeout: 30_000 })
+        : undefined
+    this.#dispatcher = dispatcher ?? this.#owned!
+  }
+
+  async fetch<K extends CredentialKind>(kind: K, key: ResolvedKey<K>, ctx: SourceContext): Promise<FetchResult<K> | null> {
+    const body = keyBody(key)
+    let route: string | undefined
+    if (ctx.reason === 'rejected') {
+      route = routeOf(kind, 'refresh')
+      const rejected = ctx.previous === undefined ? undefined : credentialString(kind, ctx.previous.value)
+      if (rejected !== undefined) body.ifValue = rejected
+    }
+    // A kind the centre cannot refresh (session_key) is read again: the centre may hold a newer one.
+    route ??= routeOf(kind, 'get')
+    if (route === undefined) return null
+    const answer = await this.#post(route, JSON.stringify(body), ctx.signal)
+    if (answer.value === null) return null
+    return { value: answer.value as FetchResult<K>['value'], expiresIn: answer.expiresIn ?? this.#defaultExpiresIn }
+  }
+
+  async close(): Promise<void> {
+    await this.#owned?.close()
+  }
+
+  async #post(route: string, body: string, signal: AbortSignal): Promise<CentreAnswer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once(route, body, signal)
+      } catch (error) {
+        const code = (error as { cause?: { code?: unknown } }).cause?.code
+        if (attempt === 1 && typeof code === 'string' && STALE_SOCKET_CODES.has(code) && !signal.aborted) continue
+        throw error
+      }
+    }
+  }
+
+  async #once(route: string, body: string, signal: AbortSignal): Promise<CentreAnswer> {
+    // A fresh nonce per attempt: the centre refuses a nonce it has seen.
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    if (this.#key !== undefined) Object.assign(headers, signWithKey(this.#key, { method: 'POST', path: this.#prefix + route, body }))
+    let status: number
+    let text: string
+    let expiresHeader: string | string[] | undefined
+    try {
+      const response = await request(this.#base + route, {
+        method: 'POST',
+        dispatcher: this.#dispatcher,
+        headers,
+        body,
+        headersTimeout: this.#timeout,
+        bodyTimeout: this.#timeout,
+        signal,
+      })
+      status = response.statusCode
+      expiresHeader = response.headers[EXPIRES_IN_HEADER]
+      text = await response.body.text()
+    } catch (error) {
+      // Aborted by the bridge (fetchTimeout or close): its reason is the answer.
+      signal.throwIfAborted()
+      const cause = sanitizeCause(error)
+      throw new RemoteError('E_REMOTE_UNAVAILABLE', `the central open-bridge did not answer ${route}: ${cause.message}`, { route, cause })
+    }
+    const reply = parseJson(text)
+    if (status >= 200 && status < 300) {
+      if (reply === null) return { value: null, expiresIn: undefined }
+      if (typeof reply !== 'object' || Array.isArray(reply)) {
+        const message = `the central open-bridge answered ${route} with something that is not a JSON object`
+        throw new RemoteError('E_REMOTE_PROTOCOL', message, { route, status })
+      }
+      return { value: reply, expiresIn: parseExpiresIn(expiresHeader) }
+    }
+    throw answeredError(route, status, reply)
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** The centre's `{ errCode, errMsg }` answer as a `RemoteError`. Its messages are written to be shown (they name fields). */
+function answeredError(route: string, status: number, reply: unknown): RemoteError {
+  const r = (typeof reply === 'object' && reply !== null ? reply : {}) as Record<string, unknown>
+  const errCode = typeof r.errCode === 'string' && /^E_[A-Z0-9_]{1,64}$/.test(r.errCode) ? r.errCode : undefined
+  const errMsg = typeof r.errMsg === 'string' ? r.errMsg.slice(0, 300) : undefined
+  const said = `${errCode ?? 'no errCode'}${errMsg !== undefined ? `: ${errMsg}` : ''}`
+  if (status === 401 || status === 403) {
+    const message = `the central open-bridge refused ${route} (HTTP ${status} ${said}); check the secret and the clock`
+    return new RemoteError('E_REMOTE_UNAUTHORIZED', message, { route, status })
+  }
+  if (errCode === undefined || errCode === 'E_SHUTTING_DOWN') {
+    const code = status >= 500 || errCode === 'E_SHUTTING_DOWN' ? 'E_REMOTE_UNAVAILABLE' : 'E_REMOTE_PROTOCOL'
+    return new RemoteError(code, `the central open-bridge answered ${route} with HTTP ${status} (${said})`, { route, status })
+  }
+  return new RemoteError(errCode, `the central open-bridge answered ${route} with HTTP ${status} ${said}`, {
+    route,
+    status,
+    platformErrcode: typeof r.platformErrcode === 'number' ? r.platformErrcode : undefined,
+    category: typeof r.category === 'string' ? r.category : undefined,
+  })
+}

@@ -1,0 +1,129 @@
+import { PLATFORMS, TICKET_TYPES } from '@open-bridge/core'
+import { ServerError } from '../errors.js'
+import type { RouteKind } from '../http/credential-routes.js'
+
+/** A credential key as the bridge and the HTTP routes take it (uni-open-bridge's body fields). */
+export interface CliKey {
+  platform: string
+  appid?: string
+  dcloudAppid?: string
+  openid?: string
+  version?: number
+  ticketType?: string
+}
+
+/** The key options every credential command has. `key` is the whole key as one JSON object instead. */
+export interface KeyOptions {
+  key?: string
+  platform?: string
+  appid?: string
+  dcloudAppid?: string
+  openid?: string
+  version?: string
+  ticketType?: string
+}
+
+const USER_KINDS: ReadonlySet<RouteKind> = new Set(['user_access_token', 'session_key', 'encrypt_key'])
+const KEY_FIELDS = ['platform', 'appid', 'dcloudAppid', 'openid', 'version', 'ticketType'] as const
+const FLAG: Record<(typeof KEY_FIELDS)[number], string> = {
+  platform: '--platform',
+  appid: '--appid',
+  dcloudAppid: '--dcloud-appid',
+  openid: '--openid',
+  version: '--version',
+  ticketType: '--ticket-type',
+}
+
+/**
+ * The key from `--appid` / `--dcloud-appid` / `--platform` / `--openid` / `--version` / `--ticket-type`, or from
+ * `--key '<json>'`. Checks what a shell user gets wrong (a missing field, a field the kind does not take) and names
+ * the flag; the bridge (or the server) checks the rest. Messages never quote what was typed.
+ */
+export function keyFromOptions(kind: RouteKind, options: KeyOptions): CliKey {
+  const fromJson = options.key !== undefined
+  const raw: Record<string, unknown> = fromJson ? parseKeyJson(options.key!) : flagsOf(options)
+  const name = (field: (typeof KEY_FIELDS)[number]) => (fromJson ? `--key .${field}` : FLAG[field])
+  for (const field of Object.keys(raw)) {
+    if (!(KEY_FIELDS as readonly string[]).includes(field)) usage(`--key has an unknown field '${field}' (known: ${KEY_FIELDS.join(', ')})`)
+  }
+  const text = (field: (typeof KEY_FIELDS)[number]): string | undefined => {
+    const value = raw[field]
+    if (value === undefined) return undefined
+    if (typeof value !== 'string' || value.length === 0) usage(`${name(field)} must be a non-empty string`)
+    return value as string
+  }
+  const platform = text('platform')
+  if (platform === undefined) usage(`${name('platform')} is required (one of ${PLATFORMS.join(', ')})`)
+  if (!(PLATFORMS as readonly string[]).includes(platform!)) usage(`${name('platform')} must be one of ${PLATFORMS.join(', ')}`)
+  const key: CliKey = { platform: platform! }
+  const appid = text('appid')
+  const dcloudAppid = text('dcloudAppid')
+  if (appid === undefined && dcloudAppid === undefined) usage(`${name('appid')} or ${name('dcloudAppid')} is required`)
+  if (appid !== undefined) key.appid = appid
+  if (dcloudAppid !== undefined) key.dcloudAppid = dcloudAppid
+
+  const openid = text('openid')
+  if (USER_KINDS.has(kind)) {
+    if (openid === undefined) usage(`${name('openid')} is required for ${kind}`)
+    key.openid = openid!
+  } else if (openid !== undefined) usage(`${name('openid')} is not part of a ${kind} key`)
+
+  const version = raw.version
+  if (kind === 'encrypt_key') {
+    if (version === undefined) usage(`${name('version')} is required for encrypt_key (an integer ≥ 1)`)
+    const n = typeof version === 'string' && /^\d{1,10}$/.test(version) ? Number(version) : version
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) usage(`${name('version')} must be an integer ≥ 1`)
+    key.version = n as number
+  } else if (version !== undefined) usage(`${name('version')} is only part of an encrypt_key key`)
+
+  const ticketType = text('ticketType')
+  if (kind === 'ticket') {
+    if (ticketType !== undefined && !(TICKET_TYPES as readonly string[]).includes(ticketType)) {
+      usage(`${name('ticketType')} must be one of ${TICKET_TYPES.join(', ')}`)
+    }
+    if (ticketType !== undefined) key.ticketType = ticketType
+  } else if (ticketType !== undefined) usage(`${name('ticketType')} is only part of a ticket key`)
+  return key
+}
+
+function flagsOf(options: KeyOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const field of KEY_FIELDS) if (options[field] !== undefined) out[field] = options[field]
+  return out
+}
+
+function parseKeyJson(text: string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // JSON.parse's message quotes the input; the input is the user's, but we keep to field names.
+    return usage(`--key is not valid JSON (e.g. '{"dcloudAppid":"__UNI__A1B2C3","platform":"weixin-mp"}')`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return usage('--key must be a JSON object')
+  return parsed as Record<string, unknown>
+}
+
+/** A JSON object given on the command line (`--value`); never quoted back in a message: it is a credential. */
+export function parseValueJson(text: string, flag: string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return usage(`${flag} is not valid JSON (e.g. '{"access_token":"…"}')`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return usage(`${flag} must be a JSON object`)
+  return parsed as Record<string, unknown>
+}
+
+/** `--expires-in`: seconds > 0, or -1 for never. */
+export function parseExpiresIn(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const n = /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : NaN
+  if (!(n > 0 || n === -1) || !Number.isFinite(n)) usage('--expires-in must be a number of seconds > 0, or -1 for never')
+  return n
+}
+
+export function usage(message: string): never {
+  throw new ServerError('E_USAGE', message)
+}

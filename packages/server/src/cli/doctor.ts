@@ -1,0 +1,296 @@
+import { loadConfig, type LoadConfigOptions } from '../config/load-config.js'
+import type { ServiceConfig } from '../config/service-config.js'
+import { SIGNATURE_WINDOW_SECONDS } from '@open-bridge/remote'
+import { PROBE_KEY, failureName, getWithTimeout } from '../metrics/tier-probe.js'
+import { TASK_PLATFORMS } from '../scheduler/tasks.js'
+import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js'
+import { Output, showError } from './output.js'
+import { openBridge } from './local-target.js'
+import { RemoteClient } from './remote-client.js'
+
+/** One line of the report. `exitCode` is set on a failed check: the command exits with the first one's. */
+export interface Check {
+  check: string
+  status: 'ok' | 'warn' | 'fail' | 'skip'
+  detail: string
+  latencyMs?: number
+  code?: string
+  platformErrcode?: number
+  category?: string
+  exitCode?: ExitCode
+}
+
+export interface DoctorOptions {
+  config?: string
+  uniConfigCenter?: string
+  remote?: string
+  secret?: string | undefined
+  live?: boolean
+  timeoutMs: number
+  json?: boolean
+}
+
+/** Clock skew worth a warning: a fifth of the signing window. */
+const SKEW_WARN_SECONDS = 60
+
+/**
+ * `open-bridge doctor`: with a config, checks it (named errors), reaches every tier (one read each, with its
+ * latency) and, with `--live`, asks the platform for each app's access_token once (through the source; see
+ * `liveChecks` for when the token is stored). With `--remote`, reaches the service, reads its tiers' readiness, compares the clocks (the
+ * server's `Date` header against the ±5 min signing window) and checks that a signed request is accepted.
+ */
+export async function runDoctor(options: DoctorOptions): Promise<ExitCode> {
+  const output = new Output(options.json === true)
+  const checks: Check[] = []
+  try {
+    if (options.remote !== undefined) await remoteChecks(options, checks)
+    else await localChecks(options, checks)
+  } catch (error) {
+    return output.fail(error)
+  }
+  const failed = checks.find((check) => check.status === 'fail')
+  const exitCode = failed?.exitCode ?? EXIT.ok
+  output.result(
+    { command: 'doctor', mode: options.remote !== undefined ? 'remote' : 'config', ok: failed === undefined, exitCode, checks },
+    [
+      ...checks.map(
+        (c) =>
+          `${c.status.padEnd(4)}  ${c.check.padEnd(24)} ${c.detail}${c.latencyMs !== undefined ? ` (${c.latencyMs} ms)` : ''}${
+            c.code ? ` [${c.code}]` : ''
+          }`,
+      ),
+      failed === undefined ? 'all checks passed' : `failed: ${checks.filter((c) => c.status === 'fail').length} check(s)`,
+    ],
+  )
+  return exitCode
+}
+
+async function localChecks(options: DoctorOptions, checks: Check[]): Promise<void> {
+  let config: ServiceConfig
+  try {
+    config = await loadConfig({ configPath: options.config, uniConfigCenter: options.uniConfigCenter } satisfies LoadConfigOptions)
+  } catch (error) {
+    const shown = showError(error)
+    checks.push({ check: 'config', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) })
+    return
+  }
+  const { file, uniConfigCenter } = config.origin
+  checks.push({
+    check: 'config',
+    status: 'ok',
+    detail:
+      `${[file, uniConfigCenter].filter(Boolean).join(' + ') || 'no config file: the embedded default'}: ` +
+      `${config.stores.length} tier(s), ${config.apps.length} app(s)`,
+  })
+  for (const spec of config.stores) checks.push(await probeTier(spec, options.timeoutMs))
+  for (const app of config.apps) {
+    const name = `${app.platform} ${app.appid}${app.dcloudAppid !== undefined ? ` (${app.dcloudAppid})` : ''}`
+    checks.push({
+      check: `app ${app.field}`,
+      status: 'ok',
+      detail: `${name}: secret ${app.secret !== undefined ? 'set' : 'not set'}, scheduled ${app.tasks.join(', ') || 'nothing'}`,
+    })
+  }
+  if (options.live) await liveChecks(config, options.timeoutMs, checks)
+}
+
+async function probeTier(spec: ServiceConfig['stores'][number], timeoutMs: number): Promise<Check> {
+  const check = `tier ${spec.name}`
+  let store
+  try {
+    store = spec.create()
+  } catch (error) {
+    const shown = showError(error)
+    return { check, status: 'fail', detail: `${spec.label}: could not be created`, code: shown.code, exitCode: EXIT.config }
+  }
+  const begun = performance.now()
+  try {
+    await getWithTimeout(store, PROBE_KEY, timeoutMs)
+    return { check, status: 'ok', detail: `${spec.label}: reached`, latencyMs: Math.round((performance.now() - begun) * 10) / 10 }
+  } catch (error) {
+    return {
+      check,
+      status: 'fail',
+      detail: `${spec.label}: not reached`,
+      latencyMs: Math.round(performance.now() - begun),
+      code: failureName(error),
+      exitCode: EXIT.unreachable,
+    }
+  } finally {
+    await Promise.race([store.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())])
+  }
+}
+
+/**
+ * One access_token fetch per app, through the source. In `stable` mode (WeChat's default but for weixin-h5) the
+ * fetch goes straight to the source and is not stored: the platform answers the token it holds, so nothing
+ * changes. In `classic` mode (weixin-h5's default) and for QQ every fetch issues a new token and cuts the old one to
+ * 5 minutes, so that fetch is a `refresh` through the bridge over the config's tiers: the new token is stored, under
+ * the refresh lock, and the deployment switches to it (within its memory tier's `maxTtl`) instead of meeting 40001.
+ */
+async function liveChecks(config: ServiceConfig, timeoutMs: number, checks: Check[]): Promise<void> {
+  let opened: Awaited<ReturnType<typeof openBridge>>
+  try {
+    opened = await openBridge(config)
+  } catch (error) {
+    const shown = showError(error)
+    checks.push({ check: 'live', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) })
+    return
+  }
+  const { bridge } = opened
+  try {
+    for (const app of config.apps) {
+      const check = `live ${app.platform} ${app.appid}`
+      if (app.secret === undefined) {
+        checks.push({ check, status: 'skip', detail: 'no secret: nothing to ask the platform with' })
+        continue
+      }
+      if (!TASK_PLATFORMS.accessToken.includes(app.platform)) {
+        checks.push({ check, status: 'skip', detail: `no app access_token is fetched for ${app.platform}` })
+        continue
+      }
+      const key = { appid: app.appid, platform: app.platform }
+      const begun = performance.now()
+      try {
+        let detail: string
+        if (rotates(config, app.platform)) {
+          await bridge.refresh('access_token', key)
+          detail = 'access_token fetched and stored (each fetch rotates it here, so the deployment now uses this one)'
+        } else {
+          const resolved = bridge.resolve('access_token', key)
+          const signal = AbortSignal.any([resolved.ctx.signal, AbortSignal.timeout(timeoutMs)])
+          const result = await bridge.source!.fetch('access_token', resolved.key, { ...resolved.ctx, signal })
+          if (result === null) throw Object.assign(new Error('the source fetched nothing'), { code: 'E_NO_CREDENTIAL' })
+          detail = `access_token fetched (lives ${result.expiresIn} s; not stored)`
+        }
+        checks.push({ check, status: 'ok', detail, latencyMs: Math.round(performance.now() - begun) })
+      } catch (error) {
+        const shown = showError(error)
+        checks.push({
+          check,
+          status: 'fail',
+          detail: shown.message,
+          latencyMs: Math.round(performance.now() - begun),
+          code: shown.code,
+          ...(shown.platformErrcode !== undefined ? { platformErrcode: shown.platformErrcode } : {}),
+          ...(shown.category !== undefined ? { category: shown.category } : {}),
+          exitCode: exitCodeOf(shown.code) === EXIT.notFound ? EXIT.failed : exitCodeOf(shown.code),
+        })
+      }
+    }
+  } finally {
+    await bridge.close()
+  }
+}
+
+/** Does fetching this platform's access_token replace the one held (wechat-fetchers' `classic` mode, and QQ)? */
+function rotates(config: ServiceConfig, platform: ServiceConfig['apps'][number]['platform']): boolean {
+  if (!platform.startsWith('weixin-')) return true
+  const mode = config.wechat.accessTokenMode?.[platform as keyof NonNullable<ServiceConfig['wechat']['accessTokenMode']>]
+  return (mode ?? (platform === 'weixin-h5' ? 'classic' : 'stable')) === 'classic'
+}
+
+async function remoteChecks(options: DoctorOptions, checks: Check[]): Promise<void> {
+  const client = new RemoteClient({ url: options.remote!, secret: options.secret, timeoutMs: options.timeoutMs })
+  let health
+  try {
+    health = await client.send('GET', '/healthz')
+  } catch (error) {
+    const shown = showError(error)
+    checks.push({ check: 'reach', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) })
+    return
+  }
+  checks.push({
+    check: 'reach',
+    status: health.status === 200 ? 'ok' : 'fail',
+    detail: `${client.label}/healthz answered ${health.status}`,
+    latencyMs: health.latencyMs,
+    ...(health.status === 200 ? {} : { exitCode: EXIT.unreachable }),
+  })
+  checks.push(clockCheck(health.headers.get('date'), health.midpoint))
+  checks.push(await signatureCheck(client))
+  checks.push(...(await readinessChecks(client)))
+}
+
+function clockCheck(date: string | null, midpoint: number): Check {
+  const serverMs = date === null ? NaN : Date.parse(date)
+  if (Number.isNaN(serverMs)) return { check: 'clock', status: 'warn', detail: 'the server sent no Date header: skew unknown' }
+  // Date has whole seconds: the server's clock is somewhere in [serverMs, serverMs + 1 s).
+  const skew = Math.round((serverMs + 500 - midpoint) / 1000)
+  const detail = `skew ${skew >= 0 ? '+' : ''}${skew} s against the server (signatures allow ±${SIGNATURE_WINDOW_SECONDS} s)`
+  if (Math.abs(skew) >= SIGNATURE_WINDOW_SECONDS)
+    return { check: 'clock', status: 'fail', detail, code: 'E_CLOCK_SKEW', exitCode: EXIT.refused }
+  return { check: 'clock', status: Math.abs(skew) > SKEW_WARN_SECONDS ? 'warn' : 'ok', detail }
+}
+
+/**
+ * A signed `POST /getAccessToken` with an empty body: the server checks IP and signature before the body, so a
+ * 400 (body refused) means the signature was accepted — and no credential is read.
+ */
+async function signatureCheck(client: RemoteClient): Promise<Check> {
+  const check = 'signature'
+  let answer
+  try {
+    answer = await client.send('POST', '/getAccessToken', '{}')
+  } catch (error) {
+    const shown = showError(error)
+    return { check, status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) }
+  }
+  const { errCode } = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as { errCode?: unknown }
+  if (answer.status === 400) {
+    return {
+      check,
+      status: 'ok',
+      detail: client.signs ? 'a signed request is accepted' : 'the server takes unsigned requests',
+      latencyMs: answer.latencyMs,
+    }
+  }
+  if (answer.status === 401) {
+    return {
+      check,
+      status: 'fail',
+      detail: client.signs
+        ? 'the server refused the signature (wrong secret, or clock)'
+        : 'the server wants signed requests: give OPEN_BRIDGE_SECRET',
+      code: 'E_UNAUTHORIZED',
+      exitCode: EXIT.refused,
+    }
+  }
+  if (answer.status === 403)
+    return {
+      check,
+      status: 'fail',
+      detail: 'this address is not in the server’s IP allow-list',
+      code: 'E_FORBIDDEN',
+      exitCode: EXIT.refused,
+    }
+  return {
+    check,
+    status: 'fail',
+    detail: `unexpected answer HTTP ${answer.status}`,
+    ...(typeof errCode === 'string' ? { code: errCode } : {}),
+    exitCode: EXIT.failed,
+  }
+}
+
+async function readinessChecks(client: RemoteClient): Promise<Check[]> {
+  let answer
+  try {
+    answer = await client.send('GET', '/readyz', undefined, false)
+  } catch (error) {
+    const shown = showError(error)
+    return [{ check: 'tiers', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) }]
+  }
+  const report = answer.body as { ready?: unknown; tiers?: unknown } | undefined
+  if (!report || !Array.isArray(report.tiers)) {
+    return [{ check: 'tiers', status: 'fail', detail: `/readyz answered ${answer.status} without a tier report`, exitCode: EXIT.failed }]
+  }
+  return (report.tiers as Array<{ name?: unknown; state?: unknown; latencyMs?: unknown; error?: unknown }>).map((tier) => ({
+    check: `remote tier ${String(tier.name)}`,
+    status: tier.state === 'up' ? 'ok' : 'fail',
+    detail: `state ${String(tier.state)}`,
+    ...(typeof tier.latencyMs === 'number' ? { latencyMs: tier.latencyMs } : {}),
+    ...(typeof tier.error === 'string' ? { code: tier.error } : {}),
+    ...(tier.state === 'up' ? {} : { exitCode: EXIT.unreachable }),
+  }))
+}

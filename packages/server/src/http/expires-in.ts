@@ -1,0 +1,29 @@
+import type { CredentialBridge, CredentialKind } from '@open-bridge/core'
+import { EXPIRES_IN_HEADER } from '@open-bridge/remote'
+import type { FastifyReply } from 'fastify'
+import type { ExpiryLookup } from '../app-options.js'
+
+export { EXPIRES_IN_HEADER }
+
+/**
+ * Adds `x-ob-expires-in` (remaining whole seconds, `-1` = never) to an answer that carries a value, so a
+ * `remoteBridge()` client caches it no longer than the centre does. The body stays the value object as
+ * uni-open-bridge answers it; a client that ignores the header sees nothing new. Best effort: when the
+ * lookup finds no record (removed meanwhile) or throws, the answer goes out without the header.
+ */
+export async function addExpiresIn(
+  reply: FastifyReply,
+  bridge: CredentialBridge,
+  lookup: ExpiryLookup,
+  kind: CredentialKind,
+  body: object,
+): Promise<void> {
+  try {
+    const expiresAt = await lookup(bridge.resolve(kind, body as never).key.storageKey)
+    if (expiresAt === undefined) return
+    const seconds = expiresAt === null ? -1 : Math.max(1, Math.floor((expiresAt - Date.now()) / 1000))
+    reply.header(EXPIRES_IN_HEADER, String(seconds))
+  } catch (error) {
+    reply.log.warn({ err: error }, 'could not read the expiry for x-ob-expires-in')
+  }
+}

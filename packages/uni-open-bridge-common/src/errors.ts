@@ -1,0 +1,40 @@
+import { BridgeError, type BridgeErrorOptions } from '@open-bridge/core'
+
+/**
+ * The codes this package throws itself. Everything else passes through as it is: core's (`E_INVALID_KEY`, …),
+ * the server config loader's (`E_INVALID_CONFIG`, `E_CONFIG_FILE`) and the platform's. Stable; add at the end.
+ */
+export type UniCommonErrorCode =
+  /** No config file and no uni-config-center directory was found; the message lists every place looked at. */
+  | 'E_NO_CONFIG'
+  /** `configure(options)` was given something it cannot use; `field` names it. */
+  | 'E_INVALID_OPTIONS'
+  /** `OPEN_BRIDGE_STORES` is set but names no store; `field` is the variable. */
+  | 'E_INVALID_ENV'
+
+/** Every error this package throws on purpose. Messages name files, fields and variables, never a secret. */
+export class UniCommonError extends BridgeError<UniCommonErrorCode> {
+  override name = 'UniCommonError'
+
+  constructor(code: UniCommonErrorCode, message: string, options: BridgeErrorOptions = {}) {
+    super(code, message, options)
+  }
+}
+
+/** Is `error` a `UniCommonError` (read by name and code, not `instanceof`: ESM and CJS copies may both be loaded)? */
+export function isUniCommonError(error: unknown, code?: UniCommonErrorCode): error is UniCommonError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'UniCommonError' &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    (code === undefined || (error as { code: unknown }).code === code)
+  )
+}
+
+/** What a value is, for messages: its type, never its content (it may be a secret). */
+export function describeTypeOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}

@@ -1,0 +1,153 @@
+import { createBridge, type BridgeOptions, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
+import { isServerError, loadConfig, type ServiceConfig } from '@open-bridge/server'
+import { wechatSource } from '@open-bridge/wechat-fetchers'
+import { UniCommonError, describeTypeOf } from './errors.js'
+import { locateConfig } from './locate-config.js'
+import { STORES_ENV, storeUrlsFromEnv } from './store-urls.js'
+
+export interface ConfigureOptions {
+  /** Use this bridge as it is (its owner closes it: `close()` here only forgets it). Excludes the options below. */
+  bridge?: CredentialBridge
+  /** A config file, as `OPEN_BRIDGE_CONFIG`. */
+  configPath?: string
+  /** A uni-config-center directory, as `OPEN_BRIDGE_UNI_CONFIG_CENTER`. */
+  uniConfigCenter?: string
+  /** Store URLs, nearest first, as `OPEN_BRIDGE_STORES`: they replace the config's `stores`. */
+  stores?: string[]
+  /** Where relative paths and the default files are looked for. Default `process.cwd()` at the first call. */
+  cwd?: string
+  /** The variables read (the three above and `{ "env": … }` secrets). Default `process.env`. */
+  env?: NodeJS.ProcessEnv
+}
+
+interface Built {
+  bridge: CredentialBridge
+  /** Whether this module built it (and so closes it). */
+  owned: boolean
+}
+
+let options: ConfigureOptions = {}
+/** The bridge, once built: the functions call it directly, no promise in between. */
+let ready: CredentialBridge | undefined
+/** The build in flight (or done); concurrent first calls share it. A failed build is forgotten so the next call retries. */
+let building: Promise<Built> | undefined
+
+/** The bridge the functions use, if already built (the fast path of every call). */
+export function readyBridge(): CredentialBridge | undefined {
+  return ready
+}
+
+/** The bridge the functions use, built on first need from `configure()`'s options, or the environment and files. */
+export function getBridge(): Promise<CredentialBridge> {
+  if (ready !== undefined) return Promise.resolve(ready)
+  if (building === undefined) {
+    const attempt = build(options)
+    building = attempt
+    attempt.then(
+      (built) => {
+        if (building === attempt) ready = built.bridge
+      },
+      () => {
+        if (building === attempt) building = undefined
+      }
+    )
+  }
+  return building.then((built) => built.bridge)
+}
+
+/**
+ * Sets how the bridge is built (or hands one over with `{ bridge }`). A bridge built before is closed first, so
+ * the next call uses the new settings. Calling it is optional: without it, the environment and files decide.
+ */
+export async function configure(next: ConfigureOptions = {}): Promise<void> {
+  checkOptions(next)
+  await close()
+  options = { ...next }
+}
+
+/**
+ * Closes the bridge this module built (a bridge handed over with `configure({ bridge })` is only forgotten).
+ * The next call builds again.
+ */
+export async function close(): Promise<void> {
+  const pending = building
+  building = undefined
+  ready = undefined
+  if (pending === undefined) return
+  const built = await pending.catch(() => undefined)
+  if (built?.owned) await built.bridge.close()
+}
+
+async function build(from: ConfigureOptions): Promise<Built> {
+  if (from.bridge !== undefined) return { bridge: from.bridge, owned: false }
+  const env = from.env ?? process.env
+  const cwd = from.cwd ?? process.cwd()
+  const located =
+    from.configPath !== undefined || from.uniConfigCenter !== undefined
+      ? { configPath: from.configPath, uniConfigCenter: from.uniConfigCenter }
+      : await locateConfig(cwd, env)
+  const envStores = from.stores ?? storeUrlsFromEnv(env)
+  let config: ServiceConfig
+  try {
+    config = await loadConfig({ ...located, cwd, env, ...(envStores !== undefined ? { stores: envStores } : {}) })
+  } catch (error) {
+    throw from.stores === undefined && envStores !== undefined ? fromEnv(error) : error
+  }
+  return { bridge: await open(config, from.stores === undefined && envStores !== undefined), owned: true }
+}
+
+/** What `open-bridge serve` builds, without HTTP or scheduler: the config's tiers, its apps, the WeChat / QQ source. */
+async function open(config: ServiceConfig, storesFromEnv: boolean): Promise<CredentialBridge> {
+  const source = wechatSource(config.wechat)
+  const stores: CredentialStore[] = []
+  try {
+    for (const spec of config.stores) stores.push(spec.create())
+    const apps = config.apps.map(({ tasks: _tasks, field: _field, ...app }) => app)
+    // The refresh options go through as they are, as `serve` passes them (see @open-bridge/core).
+    return createBridge({ ...config.refresh, stores, apps, source } as BridgeOptions)
+  } catch (error) {
+    await Promise.allSettled([source.close(), ...stores.map((store) => store.close())])
+    throw storesFromEnv ? fromEnv(error) : error
+  }
+}
+
+/** A store error about `stores[i]` names the variable it came from. Its message names the field, never the URL. */
+function fromEnv(error: unknown): unknown {
+  if (!isServerError(error) || error.field === undefined || !error.field.startsWith('stores[')) return error
+  const field = `${STORES_ENV}${error.field.slice('stores'.length)}`
+  return new UniCommonError('E_INVALID_ENV', `${STORES_ENV}: ${error.message.replace(/^stores\[\d+\]/, field)}`, { field })
+}
+
+function checkOptions(next: unknown): void {
+  if (typeof next !== 'object' || next === null) {
+    throw new UniCommonError('E_INVALID_OPTIONS', `configure(options) takes an object, got ${describeTypeOf(next)}`, { field: 'options' })
+  }
+  const given = next as Record<string, unknown>
+  const { bridge } = given
+  if (bridge !== undefined) {
+    if (typeof bridge !== 'object' || bridge === null || typeof (bridge as { getAccessToken?: unknown }).getAccessToken !== 'function') {
+      throw new UniCommonError('E_INVALID_OPTIONS', 'options.bridge must be a bridge from createBridge()', { field: 'options.bridge' })
+    }
+    const other = ['configPath', 'uniConfigCenter', 'stores'].find((name) => given[name] !== undefined)
+    if (other !== undefined) {
+      throw new UniCommonError('E_INVALID_OPTIONS', `options.bridge excludes options.${other}: the bridge is used as it is`, {
+        field: `options.${other}`,
+      })
+    }
+  }
+  for (const name of ['configPath', 'uniConfigCenter', 'cwd'] as const) {
+    const value = given[name]
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw new UniCommonError('E_INVALID_OPTIONS', `options.${name} must be a non-empty path, got ${describeTypeOf(value)}`, {
+        field: `options.${name}`,
+      })
+    }
+  }
+  const { stores, env } = given
+  if (stores !== undefined && (!Array.isArray(stores) || stores.length === 0 || stores.some((url) => typeof url !== 'string'))) {
+    throw new UniCommonError('E_INVALID_OPTIONS', 'options.stores must be a non-empty array of store URLs', { field: 'options.stores' })
+  }
+  if (env !== undefined && (typeof env !== 'object' || env === null)) {
+    throw new UniCommonError('E_INVALID_OPTIONS', 'options.env must be an object of variables', { field: 'options.env' })
+  }
+}

@@ -1,0 +1,5 @@
+import { packageConfig } from '../../tsup.config.js'
+
+export default packageConfig({
+  index: 'src/index.ts',
+})
