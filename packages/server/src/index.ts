@@ -14,6 +14,7 @@ export { CREDENTIAL_ROUTES, type CredentialRoute, type CredentialOperation } fro
 export { EXPIRES_IN_HEADER } from './http/expires-in.js'
 export type { ErrorBody } from './http/error-reply.js'
 export { startServer, type StartServerOptions, type RunningServer } from './serve.js'
+export { openConfiguredBridge } from './configured-bridge.js'
 export { loadConfig, CONFIG_FILE_NAMES, type LoadConfigOptions } from './config/load-config.js'
 export type { ConfigFile, ConfigFileApp, SecretRef, LogLevel } from './config/config-file.js'
 export type { ServiceConfig, ServiceApp } from './config/service-config.js'

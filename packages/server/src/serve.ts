@@ -1,12 +1,12 @@
-import { createBridge, type BridgeOptions, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
-import { wechatSource, type WechatSource } from '@open-bridge/wechat-fetchers'
+import type { CredentialBridge, CredentialStore } from '@open-bridge/core'
 import type { FastifyInstance } from 'fastify'
 import type { ExpiryLookup } from './app-options.js'
 import { buildApp } from './app.js'
 import { assertSafeExposure } from './auth/exposure.js'
 import { CONFIG_FILE_NAMES, loadConfig, type LoadConfigOptions } from './config/load-config.js'
 import type { ServiceConfig } from './config/service-config.js'
-import { createStores } from './config/store-url.js'
+import { renamedConfigError } from './config/renamed-config-error.js'
+import { openConfiguredBridge } from './configured-bridge.js'
 import { ServerError } from './errors.js'
 import { logBridgeEvents } from './metrics/bridge-event-log.js'
 import { createReadiness } from './metrics/readiness.js'
@@ -52,13 +52,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const undo = () => Promise.allSettled(opened.reverse().map((close) => close()))
   let metrics: ServiceMetrics | undefined
   try {
-    const source = createSource(config)
-    opened.push(() => source.close())
-    const stores = await createStores(config.stores)
-    opened.push(() => Promise.all(stores.map((store) => store.close())))
-    const bridge = createBridgeFrom(config, stores, source)
-    opened.length = 0 // the bridge owns the tiers and the source now
-    opened.push(() => bridge.close())
+    const { bridge, stores } = await openConfiguredBridge(config)
+    opened.push(() => bridge.close()) // the bridge owns the tiers and the source
 
     metrics = createServiceMetrics({ bridge, stores, credentials: credentialsOf(config) })
     const readiness = createReadiness(
@@ -91,24 +86,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     metrics?.close()
     await undo()
     throw error
-  }
-}
-
-function createSource(config: ServiceConfig): WechatSource {
-  try {
-    return wechatSource(config.wechat)
-  } catch (error) {
-    throw renamed(error, (field) => `wechat.${field}`)
-  }
-}
-
-function createBridgeFrom(config: ServiceConfig, stores: CredentialStore[], source: WechatSource): CredentialBridge {
-  const apps = config.apps.map(({ tasks: _tasks, field: _field, ...app }) => app)
-  try {
-    // The refresh options go through as they are: core takes those it knows (see @open-bridge/core).
-    return createBridge({ ...config.refresh, stores, apps, source } as BridgeOptions)
-  } catch (error) {
-    throw renamed(error, (field) => (field.split(/[.[]/)[0]! in config.refresh ? `refresh.${field}` : field))
   }
 }
 
@@ -150,7 +127,7 @@ function createApp(
     })
   } catch (error) {
     // buildApp names its own options (auth.ipAllowList[0], bodyLimit); the config file has them under server.
-    throw renamed(error, (field) => (field === 'bridge' ? field : `server.${field}`))
+    throw renamedConfigError(error, (field) => (field === 'bridge' ? field : `server.${field}`))
   }
 }
 
@@ -258,17 +235,3 @@ function urlOf(app: FastifyInstance): string {
   return String(address)
 }
 
-/** A `BridgeError`-shaped config error from a component, re-issued with the field as the config file names it. */
-function renamed(error: unknown, rename: (field: string) => string): unknown {
-  const { code, field, message } = (typeof error === 'object' && error !== null ? error : {}) as {
-    code?: unknown
-    field?: unknown
-    message?: unknown
-  }
-  if ((code !== 'E_INVALID_CONFIG' && code !== 'E_INVALID_ARGUMENT') || typeof field !== 'string' || typeof message !== 'string')
-    return error
-  const to = rename(field)
-  return new ServerError('E_INVALID_CONFIG', message.startsWith(field) ? `${to}${message.slice(field.length)}` : `${to}: ${message}`, {
-    field: to,
-  })
-}

@@ -1,6 +1,5 @@
-import { createBridge, type BridgeOptions, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
-import { isServerError, loadConfig, type ServiceConfig } from '@open-bridge/server'
-import { wechatSource } from '@open-bridge/wechat-fetchers'
+import type { CredentialBridge } from '@open-bridge/core'
+import { isServerError, loadConfig, openConfiguredBridge, type ServiceConfig } from '@open-bridge/server'
 import { UniCommonError, describeTypeOf } from './errors.js'
 import { locateConfig } from './locate-config.js'
 import { STORES_ENV, storeUrlsFromEnv } from './store-urls.js'
@@ -96,17 +95,11 @@ async function build(from: ConfigureOptions): Promise<Built> {
   return { bridge: await open(config, from.stores === undefined && envStores !== undefined), owned: true }
 }
 
-/** What `open-bridge serve` builds, without HTTP or scheduler: the config's tiers, its apps, the WeChat / QQ source. */
+/** What `open-bridge serve` runs on (`openConfiguredBridge`), without HTTP or scheduler. */
 async function open(config: ServiceConfig, storesFromEnv: boolean): Promise<CredentialBridge> {
-  const source = wechatSource(config.wechat)
-  const stores: CredentialStore[] = []
   try {
-    for (const spec of config.stores) stores.push(spec.create())
-    const apps = config.apps.map(({ tasks: _tasks, field: _field, ...app }) => app)
-    // The refresh options go through as they are, as `serve` passes them (see @open-bridge/core).
-    return createBridge({ ...config.refresh, stores, apps, source } as BridgeOptions)
+    return (await openConfiguredBridge(config)).bridge
   } catch (error) {
-    await Promise.allSettled([source.close(), ...stores.map((store) => store.close())])
     throw storesFromEnv ? fromEnv(error) : error
   }
 }

@@ -5,7 +5,7 @@ import { PROBE_KEY, failureName, getWithTimeout } from '../metrics/tier-probe.js
 import { TASK_PLATFORMS } from '../scheduler/tasks.js'
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js'
 import { Output, showError } from './output.js'
-import { openBridge } from './local-target.js'
+import { openConfiguredBridge } from '../configured-bridge.js'
 import { RemoteClient } from './remote-client.js'
 
 /** One line of the report. `exitCode` is set on a failed check: the command exits with the first one's. */
@@ -129,9 +129,9 @@ async function probeTier(spec: ServiceConfig['stores'][number], timeoutMs: numbe
  * the refresh lock, and the deployment switches to it (within its memory tier's `maxTtl`) instead of meeting 40001.
  */
 async function liveChecks(config: ServiceConfig, timeoutMs: number, checks: Check[]): Promise<void> {
-  let opened: Awaited<ReturnType<typeof openBridge>>
+  let opened: Awaited<ReturnType<typeof openConfiguredBridge>>
   try {
-    opened = await openBridge(config)
+    opened = await openConfiguredBridge(config)
   } catch (error) {
     const shown = showError(error)
     checks.push({ check: 'live', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) })

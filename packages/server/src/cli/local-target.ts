@@ -1,8 +1,5 @@
-import { createBridge, type BridgeOptions, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
-import { wechatSource } from '@open-bridge/wechat-fetchers'
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.js'
-import type { ServiceConfig } from '../config/service-config.js'
-import { createStores } from '../config/store-url.js'
+import { openConfiguredBridge } from '../configured-bridge.js'
 import type { RouteKind } from '../http/credential-routes.js'
 import type { CliKey } from './credential-key.js'
 import type { CredentialTarget, HeldCredential } from './target.js'
@@ -14,7 +11,7 @@ import type { CredentialTarget, HeldCredential } from './target.js'
  */
 export async function openLocalTarget(options: LoadConfigOptions): Promise<CredentialTarget> {
   const config = await loadConfig(options)
-  const { bridge, stores } = await openBridge(config)
+  const { bridge, stores } = await openConfiguredBridge(config)
   const expiryOf = async (kind: RouteKind, key: CliKey, value: object): Promise<number | null | undefined> => {
     // The bridge answers the value only; its record (with the expiry) is in the nearest tier that holds it.
     const storageKey = bridge.resolve(kind, key as never).key.storageKey
@@ -45,25 +42,5 @@ export async function openLocalTarget(options: LoadConfigOptions): Promise<Crede
       return held(kind, key, await bridge.refresh(kind, key as never, ifValue === undefined ? {} : { ifValue }))
     },
     close: () => bridge.close(),
-  }
-}
-
-/** The config's tiers, nearest first, and a bridge over them with the configured source (it owns both). */
-export async function openBridge(config: ServiceConfig): Promise<{ bridge: CredentialBridge; stores: CredentialStore[] }> {
-  const source = wechatSource(config.wechat)
-  let stores: CredentialStore[]
-  try {
-    stores = await createStores(config.stores)
-  } catch (error) {
-    await source.close()
-    throw error
-  }
-  const apps = config.apps.map(({ tasks: _tasks, field: _field, ...app }) => app)
-  try {
-    // The refresh options go through as they are, as `serve` passes them (see @open-bridge/core).
-    return { bridge: createBridge({ ...config.refresh, stores, apps, source } as BridgeOptions), stores }
-  } catch (error) {
-    await Promise.allSettled([source.close(), ...stores.map((store) => store.close())])
-    throw error
   }
 }

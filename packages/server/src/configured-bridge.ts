@@ -1,0 +1,35 @@
+import { createBridge, type BridgeOptions, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
+import { wechatSource, type WechatSource } from '@open-bridge/wechat-fetchers'
+import { renamedConfigError } from './config/renamed-config-error.js'
+import type { ServiceConfig } from './config/service-config.js'
+import { createStores } from './config/store-url.js'
+
+/**
+ * The bridge a config describes — its tiers nearest first, its apps, the WeChat / QQ source — without HTTP or
+ * scheduler: what `serve`, the CLI and the uni-open-bridge-common drop-in each run on. The bridge owns the tiers and
+ * the source (`bridge.close()` closes them). On a failure whatever was opened is closed again and the error names
+ * the field as the config file does (`wechat.baseUrl`, `refresh.lock.ttl`, `stores[1]`).
+ */
+export async function openConfiguredBridge(config: ServiceConfig): Promise<{ bridge: CredentialBridge; stores: CredentialStore[] }> {
+  let source: WechatSource
+  try {
+    source = wechatSource(config.wechat)
+  } catch (error) {
+    throw renamedConfigError(error, (field) => `wechat.${field}`)
+  }
+  let stores: CredentialStore[]
+  try {
+    stores = await createStores(config.stores)
+  } catch (error) {
+    await source.close()
+    throw error
+  }
+  const apps = config.apps.map(({ tasks: _tasks, field: _field, ...app }) => app)
+  try {
+    // The refresh options go through as they are: core takes those it knows (see @open-bridge/core).
+    return { bridge: createBridge({ ...config.refresh, stores, apps, source } as BridgeOptions), stores }
+  } catch (error) {
+    await Promise.allSettled([source.close(), ...stores.map((store) => store.close())])
+    throw renamedConfigError(error, (field) => (field.split(/[.[]/)[0]! in config.refresh ? `refresh.${field}` : field))
+  }
+}
