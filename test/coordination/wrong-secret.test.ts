@@ -20,7 +20,7 @@ describe('wrong secret: 4 processes × 20 looping callers for 5 s', () => {
     const forbidden = [WRONG, MP.secret]
     const run = merged(await fleet.loop({ key: mpKey, callers: 20, durationMs: 5_000, business: false, pauseMs: 5, forbidden }))
     const calls = fake.calls('stable_token')
-    console.log(`wrong secret ${JSON.stringify({ reads: run.reads, errors: run.errors, platformCalls: calls, events: run.events })}`)
+    console.log(`wrong-credentials run ${JSON.stringify({ reads: run.reads, errors: run.errors, platformCalls: calls, events: run.events })}`)
 
     expect(run.reads).toBeGreaterThan(PROCESSES * 20 * 10)
     expect(run.nulls).toBe(0)
