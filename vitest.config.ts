@@ -11,7 +11,10 @@ export default defineConfig({
       { find: /^@open-bridge\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@open-bridge\/wechat-fetchers\/testing$/, replacement: src('wechat-fetchers/src/testing/index.ts') },
       { find: /^@open-bridge\/wechat-fetchers$/, replacement: src('wechat-fetchers/src/index.ts') },
-      { find: /^@open-bridge\/(adapter-[a-z]+|server|remote|uni-open-bridge-common)$/, replacement: src('$1/src/index.ts') },
+      {
+        find: /^@open-bridge\/(adapter-[a-z]+|server|remote|uni-open-bridge-common)$/,
+        replacement: src('$1/src/index.ts'),
+      },
     ],
   },
   test: {

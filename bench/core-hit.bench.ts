@@ -36,8 +36,14 @@ export async function run(): Promise<void> {
     [
       { name: 'awaited Map.get + expiry check', run: () => mapGet(storageKey) },
       { name: 'lru-cache.get (awaited)', run: () => lru.get(storageKey) },
-      { name: 'bridge.getAccessToken({ appid })', run: () => bridge.getAccessToken({ appid: 'wx0123456789abcdef', platform: 'weixin-mp' }) },
-      { name: 'bridge.getAccessToken({ dcloudAppid })', run: () => bridge.getAccessToken({ dcloudAppid: '__UNI__BENCH', platform: 'weixin-mp' }) },
+      {
+        name: 'bridge.getAccessToken({ appid })',
+        run: () => bridge.getAccessToken({ appid: 'wx0123456789abcdef', platform: 'weixin-mp' }),
+      },
+      {
+        name: 'bridge.getAccessToken({ dcloudAppid })',
+        run: () => bridge.getAccessToken({ dcloudAppid: '__UNI__BENCH', platform: 'weixin-mp' }),
+      },
       {
         name: 'getAccessToken({ appid }), destructured',
         run: () => getAccessToken({ appid: APPID, platform: 'weixin-mp' }),

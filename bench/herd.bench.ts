@@ -35,9 +35,16 @@ const soloApp = { appid: 'wxbenchherdsolo001', secret: 'bench-herd-secret-0b7e' 
 
 export async function run(): Promise<void> {
   const redis = await startRedisServer()
-  const fake = await startFakeWeChat({ apps: [app, warmApp, soloApp], tokenLifetimeSeconds: LIFE_S, latencyMs: { token: FETCH_MS } })
+  const fake = await startFakeWeChat({
+    apps: [app, warmApp, soloApp],
+    tokenLifetimeSeconds: LIFE_S,
+    latencyMs: { token: FETCH_MS },
+  })
   const fleet = await startFleet(PROCESSES, () => ({
-    stores: [{ type: 'memory', maxTtl: MAX_TTL }, { type: 'redis', url: redis.url }],
+    stores: [
+      { type: 'memory', maxTtl: MAX_TTL },
+      { type: 'redis', url: redis.url },
+    ],
     apps: [
       { platform: 'weixin-h5', ...app },
       { platform: 'weixin-h5', ...warmApp },
@@ -47,7 +54,9 @@ export async function run(): Promise<void> {
     bridge: { refreshAhead: REFRESH_AHEAD },
   }))
   try {
-    console.log(`\nherd: ${PROCESSES} processes × ${CALLERS} callers, [memory(maxTtl 1000), redis], classic token endpoint`)
+    console.log(
+      `\nherd: ${PROCESSES} processes × ${CALLERS} callers, [memory(maxTtl 1000), redis], classic token endpoint`,
+    )
     await fleet.herd({ key: { appid: warmApp.appid, platform: 'weixin-h5' }, callers: CALLERS, op: 'get' })
     fake.resetCalls()
     const soloKey = { appid: soloApp.appid, platform: 'weixin-h5' } as const
@@ -110,11 +119,14 @@ function report(title: string, results: HerdResult[], upstream: number, fetchMs?
   const errors = outcomes.filter((o) => o.error !== undefined).length
   const p50 = percentile(ms, 50)
   const p99 = percentile(ms, 99)
-  const against = fetchMs === undefined ? '' : `  (fetch latency ${fetchMs} ms: p99 = fetch + ${(p99 - fetchMs).toFixed(1)} ms)`
-  const events = results.map((r) => r.events).reduce<Record<string, number>>((all, e) => {
-    for (const [name, n] of Object.entries(e)) all[name] = (all[name] ?? 0) + n
-    return all
-  }, {})
+  const against =
+    fetchMs === undefined ? '' : `  (fetch latency ${fetchMs} ms: p99 = fetch + ${(p99 - fetchMs).toFixed(1)} ms)`
+  const events = results
+    .map((r) => r.events)
+    .reduce<Record<string, number>>((all, e) => {
+      for (const [name, n] of Object.entries(e)) all[name] = (all[name] ?? 0) + n
+      return all
+    }, {})
   console.log(
     `  ${title.padEnd(30)} upstream calls ${String(upstream).padStart(2)}  distinct tokens ${tokens.size}  errors ${errors}  ` +
       `p50 ${p50.toFixed(1)} ms  p99 ${p99.toFixed(1)} ms  max ${ms.at(-1)!.toFixed(1)} ms${against}` +

@@ -28,7 +28,11 @@ export interface Result {
   opsPerSec: number
 }
 
-export async function compare(title: string, candidates: Candidate[], options: CompareOptions): Promise<Map<string, Result>> {
+export async function compare(
+  title: string,
+  candidates: Candidate[],
+  options: CompareOptions,
+): Promise<Map<string, Result>> {
   const rounds = options.rounds ?? 9
   const samples = new Map<string, number[]>(candidates.map((c) => [c.name, []]))
   for (const candidate of candidates) await time(candidate, Math.max(1, Math.floor(options.iterations / 4))) // warm-up

@@ -39,7 +39,8 @@ export async function run(): Promise<void> {
   })
   const local = createBridge({ stores: [memoryStore({ maxTtl: 60_000 })] })
   await local.setAccessToken(KEY, value, 7200)
-  if ((await business.getAccessToken(KEY))?.access_token !== value.access_token) throw new Error('the centre did not answer the token')
+  if ((await business.getAccessToken(KEY))?.access_token !== value.access_token)
+    throw new Error('the centre did not answer the token')
 
   // The floor of a miss: the same signed request by hand over a keep-alive Agent, body read and parsed.
   const agent = new Agent({ keepAliveTimeout: 30_000 })
@@ -47,7 +48,12 @@ export async function run(): Promise<void> {
   const rawPost = async () => {
     const signed = signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body: rawBody })
     const headers = { 'content-type': 'application/json', ...signed }
-    const response = await request(`http://127.0.0.1:${port}/getAccessToken`, { method: 'POST', headers, body: rawBody, dispatcher: agent })
+    const response = await request(`http://127.0.0.1:${port}/getAccessToken`, {
+      method: 'POST',
+      headers,
+      body: rawBody,
+      dispatcher: agent,
+    })
     return JSON.parse(await response.body.text())
   }
 

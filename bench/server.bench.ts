@@ -83,7 +83,8 @@ export async function run(): Promise<void> {
     const entries = Object.entries(targets)
     for (let i = 0; i < ROUNDS; i++) {
       // ABBA order: neither target always runs right after the other.
-      for (const [name, port] of i % 2 === 0 ? entries : [...entries].reverse()) rounds.get(name)!.push(await round(port, ROUND_SECONDS))
+      for (const [name, port] of i % 2 === 0 ? entries : [...entries].reverse())
+        rounds.get(name)!.push(await round(port, ROUND_SECONDS))
     }
 
     const [ours, bare] = [...rounds.values()] as [Round[], Round[]]
@@ -91,7 +92,9 @@ export async function run(): Promise<void> {
     const rpsRatio = median(ours.map((r, i) => r.rps / bare[i]!.rps))
     const p99Ratio = median(ours.map((r, i) => r.p99 / bare[i]!.p99))
     const cpuRatio = median(ours.map((r, i) => bare[i]!.cpuUs / r.cpuUs))
-    console.log(`\nserver: HTTP, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${ROUND_SECONDS}s per target (ABBA order), medians`)
+    console.log(
+      `\nserver: HTTP, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${ROUND_SECONDS}s per target (ABBA order), medians`,
+    )
     const width = Math.max(...entries.map(([n]) => n.length))
     for (const [name, list] of rounds) {
       const all = list.map((r) => fmt(r.rps, 0)).join(' ')
@@ -99,7 +102,8 @@ export async function run(): Promise<void> {
         `  ${name.padEnd(width)}  ${fmt(median(list.map((r) => r.rps)), 0).padStart(9)} req/s  p99 ${fmt(
           median(list.map((r) => r.p99)),
           2,
-        ).padStart(6)} ms` + `  server CPU ${fmt(median(list.map((r) => r.cpuUs)), 1).padStart(6)} µs/req   (rounds: ${all} req/s)`,
+        ).padStart(6)} ms` +
+          `  server CPU ${fmt(median(list.map((r) => r.cpuUs)), 1).padStart(6)} µs/req   (rounds: ${all} req/s)`,
       )
     }
     console.log(
@@ -140,7 +144,9 @@ async function cannon(port: number, seconds: number): Promise<{ rps: number; p99
     ],
   })
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(`bench void: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts on port ${port}`)
+    throw new Error(
+      `bench void: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts on port ${port}`,
+    )
   }
   return { rps: result.requests.average, p99: result.latency.p99, total: result.requests.total }
 }

@@ -52,23 +52,44 @@ export async function run(): Promise<void> {
       const basePath = join(dir, `baseline-${i}.db`)
       const legacy = new Database(basePath, { timeout: BUSY_TIMEOUT })
       legacy.pragma('journal_mode = WAL')
-      legacy.exec('CREATE TABLE IF NOT EXISTS credentials (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER) WITHOUT ROWID')
-      const upsert = legacy.prepare('INSERT INTO credentials (key, value, expires_at) VALUES (?, ?, NULL) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      legacy.exec(
+        'CREATE TABLE IF NOT EXISTS credentials (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER) WITHOUT ROWID',
+      )
+      const upsert = legacy.prepare(
+        'INSERT INTO credentials (key, value, expires_at) VALUES (?, ?, NULL) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
       results.baseline!.push(await measure(basePath, () => void upsert.run('k', value)))
       legacy.close()
 
       const storePath = join(dir, `store-${i}.db`)
       const store = sqliteStore({ path: storePath, busyTimeout: BUSY_TIMEOUT })
-      results.sqliteStore!.push(await measure(storePath, () => store.set('k', { value: { access_token: 'A'.repeat(150) }, expiresAt: null })))
+      results.sqliteStore!.push(
+        await measure(storePath, () => store.set('k', { value: { access_token: 'A'.repeat(150) }, expiresAt: null })),
+      )
       await store.close()
     }
     const baseStall = median(results.baseline!.map((r) => r.stallMs))
-    console.log(`\nsqlite: longest event-loop stall while another process holds the write lock for ${HOLD_MS} ms (busyTimeout ${BUSY_TIMEOUT}, median of ${RUNS})`)
-    console.log('candidate'.padEnd(46), 'stall ms'.padStart(10), 'write ms'.padStart(10), 'stall vs baseline'.padStart(19))
+    console.log(
+      `\nsqlite: longest event-loop stall while another process holds the write lock for ${HOLD_MS} ms (busyTimeout ${BUSY_TIMEOUT}, median of ${RUNS})`,
+    )
+    console.log(
+      'candidate'.padEnd(46),
+      'stall ms'.padStart(10),
+      'write ms'.padStart(10),
+      'stall vs baseline'.padStart(19),
+    )
     for (const [name, list] of Object.entries(results)) {
       const stall = median(list.map((r) => r.stallMs))
-      const label = name === 'baseline' ? 'baseline: timeout = busyTimeout (before)' : 'sqliteStore: 20 ms blocking + async retry'
-      console.log(label.padEnd(46), stall.toFixed(1).padStart(10), median(list.map((r) => r.writeMs)).toFixed(1).padStart(10), `${(stall / baseStall).toFixed(3)}×`.padStart(19))
+      const label =
+        name === 'baseline' ? 'baseline: timeout = busyTimeout (before)' : 'sqliteStore: 20 ms blocking + async retry'
+      console.log(
+        label.padEnd(46),
+        stall.toFixed(1).padStart(10),
+        median(list.map((r) => r.writeMs))
+          .toFixed(1)
+          .padStart(10),
+        `${(stall / baseStall).toFixed(3)}×`.padStart(19),
+      )
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -17,7 +17,8 @@ export async function run(): Promise<void> {
     const storageKey = 'uni-id:weixin-mp:wxbench0000000001:access-token'
     const value = { access_token: 'A'.repeat(150), expires_in: 7200 }
     await bridge.setAccessToken(key, value, 7200)
-    if ((await store.get(storageKey))?.value.access_token !== value.access_token) throw new Error('bench setup: the key is not where the bench expects it')
+    if ((await store.get(storageKey))?.value.access_token !== value.access_token)
+      throw new Error('bench setup: the key is not where the bench expects it')
 
     let n = 0
     await compare(
@@ -25,8 +26,18 @@ export async function run(): Promise<void> {
       [
         { name: 'store.get (hit)', run: () => store.get(storageKey) },
         { name: 'bridge.getAccessToken (sqlite only)', run: () => bridge.getAccessToken(key) },
-        { name: 'store.set (one key, replaced)', run: () => store.set(storageKey, { value, expiresAt: Date.now() + 7_200_000 }) },
-        { name: 'store.set (new keys)', run: () => store.set(`uni-id:weixin-mp:wxbench:user${++n}:session-key`, { value: { session_key: 's' }, expiresAt: null }) },
+        {
+          name: 'store.set (one key, replaced)',
+          run: () => store.set(storageKey, { value, expiresAt: Date.now() + 7_200_000 }),
+        },
+        {
+          name: 'store.set (new keys)',
+          run: () =>
+            store.set(`uni-id:weixin-mp:wxbench:user${++n}:session-key`, {
+              value: { session_key: 's' },
+              expiresAt: null,
+            }),
+        },
       ],
       { iterations: 5_000, baselines: ['store.get (hit)'] },
     )

@@ -27,9 +27,13 @@ if (process.argv[2] === 'worker') {
   process.send('ready')
   await new Promise((resolve) => process.once('message', resolve)) // start together
   const tokens = await Promise.all(
-    Array.from({ length: READS_PER_WORKER }, () => bridge.getAccessToken({ dcloudAppid: '__UNI__DEMO', platform: 'weixin-mp' })),
+    Array.from({ length: READS_PER_WORKER }, () =>
+      bridge.getAccessToken({ dcloudAppid: '__UNI__DEMO', platform: 'weixin-mp' }),
+    ),
   )
-  const fingerprints = new Set(tokens.map((t) => createHash('sha256').update(t.access_token).digest('hex').slice(0, 12)))
+  const fingerprints = new Set(
+    tokens.map((t) => createHash('sha256').update(t.access_token).digest('hex').slice(0, 12)),
+  )
   await bridge.close()
   process.send([...fingerprints])
   process.disconnect()
@@ -44,7 +48,11 @@ if (process.argv[2] === 'worker') {
   const results = children.map(next)
   for (const child of children) child.send('go')
   const seen = new Set((await Promise.all(results)).flat())
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))))
+  await Promise.all(
+    children.map(
+      (child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve))),
+    ),
+  )
   console.log(`${workers} worker processes, ${workers * READS_PER_WORKER} reads`)
   console.log('upstream token calls:', fake.calls('stable_token') + fake.calls('token'))
   console.log('every worker got the same token:', seen.size === 1)

@@ -21,9 +21,13 @@ const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://localhost').searchParams.get('url')
   try {
     const config = await jsapiSignature(bridge, app, { url })
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...config, jsApiList: ['chooseImage'] }))
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ ...config, jsApiList: ['chooseImage'] }))
   } catch (error) {
-    res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.code ?? 'E_BAD_REQUEST' }))
+    res
+      .writeHead(400, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: error.code ?? 'E_BAD_REQUEST' }))
   }
 })
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))

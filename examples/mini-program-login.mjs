@@ -25,7 +25,12 @@ const routes = {
   async '/profile'({ openid, encryptedData, iv }) {
     const stored = await bridge.getSessionKey({ ...app, openid })
     if (stored === null) return { error: 'log in again' }
-    const { nickName, watermark } = decryptUserData({ sessionKey: stored.session_key, encryptedData, iv, appid: mp.appid })
+    const { nickName, watermark } = decryptUserData({
+      sessionKey: stored.session_key,
+      encryptedData,
+      iv,
+      appid: mp.appid,
+    })
     return { nickName, watermarkOk: watermark.appid === mp.appid }
   },
 }
@@ -36,7 +41,9 @@ const server = createServer(async (req, res) => {
     const answer = await routes[req.url](JSON.parse(body))
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer))
   } catch (error) {
-    res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.code ?? 'E_BAD_REQUEST' }))
+    res
+      .writeHead(400, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: error.code ?? 'E_BAD_REQUEST' }))
   }
 })
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -50,7 +57,10 @@ console.log('logged in:', openid)
 // What WeChat hands the mini-program: the profile, AES-128-CBC under the user's session_key.
 const iv = randomBytes(16)
 const cipher = createCipheriv('aes-128-cbc', Buffer.from(fake.sessionKeyOf(mp.appid, openid), 'base64'), iv)
-const plain = JSON.stringify({ nickName: 'Demo User', watermark: { appid: mp.appid, timestamp: Math.floor(Date.now() / 1000) } })
+const plain = JSON.stringify({
+  nickName: 'Demo User',
+  watermark: { appid: mp.appid, timestamp: Math.floor(Date.now() / 1000) },
+})
 const encryptedData = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]).toString('base64')
 console.log('profile:', JSON.stringify(await post('/profile', { openid, encryptedData, iv: iv.toString('base64') })))
 console.log('a used code is refused:', JSON.stringify(await post('/login', { code })))

@@ -22,7 +22,10 @@ const fallback = async () => {
 }
 const key = { appid: 'wxh5', platform: 'weixin-h5' }
 const tickets = await Promise.all(Array.from({ length: 50 }, () => bridge.getTicket(key, fallback)))
-console.log(`50 callers, ${calls} fallback call, all got the same ticket:`, tickets.every((t) => t?.ticket === 'jsapi-ticket'))
+console.log(
+  `50 callers, ${calls} fallback call, all got the same ticket:`,
+  tickets.every((t) => t?.ticket === 'jsapi-ticket'),
+)
 
 // Bad input is a BridgeError with a stable code and the field at fault.
 try {

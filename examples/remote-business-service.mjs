@@ -17,14 +17,17 @@ const fake = await startFakeWeChat({ apps: [mp] })
 
 // ── the central service (one per deployment): holds the appsecret, talks to WeChat ──
 const dir = mkdtempSync(join(tmpdir(), 'open-bridge-centre-'))
-writeFileSync(join(dir, 'open-bridge.config.json'), JSON.stringify({
-  stores: ['memory'],
-  apps: [{ platform: 'weixin-mp', appid: mp.appid, secret: mp.secret }],
-  wechat: { baseUrl: fake.url },
-  server: { host: '127.0.0.1', port: 0, auth: { signingSecret } },
-  schedule: { enable: false }, // the example counts token fetches: no background refresh
-  log: { level: 'silent' },
-}))
+writeFileSync(
+  join(dir, 'open-bridge.config.json'),
+  JSON.stringify({
+    stores: ['memory'],
+    apps: [{ platform: 'weixin-mp', appid: mp.appid, secret: mp.secret }],
+    wechat: { baseUrl: fake.url },
+    server: { host: '127.0.0.1', port: 0, auth: { signingSecret } },
+    schedule: { enable: false }, // the example counts token fetches: no background refresh
+    log: { level: 'silent' },
+  }),
+)
 const centre = await startServer({ cwd: dir })
 
 // ── a business service (as many as you like): no appsecret, only the centre's URL and signing secret ──
@@ -37,7 +40,8 @@ const key = { appid: mp.appid, platform: 'weixin-mp' }
 /** Any platform API call made with the access_token (here the fake's stand-in for one). */
 async function businessCall(token) {
   const reply = await (await fetch(`${fake.url}/fake/business?access_token=${encodeURIComponent(token)}`)).json()
-  if (reply.errcode !== 0) throw Object.assign(new Error(`business call: errcode ${reply.errcode}`), { errcode: reply.errcode })
+  if (reply.errcode !== 0)
+    throw Object.assign(new Error(`business call: errcode ${reply.errcode}`), { errcode: reply.errcode })
   return reply
 }
 /** 40001 / 42001 …: the token is dead. withAccessToken then reports it (compare-and-refresh at the centre) and retries once. */
@@ -54,7 +58,14 @@ console.log('forced rotation, old token revoked:', fake.revokeToken(before))
 attempts = 0
 const second = await withAccessToken(bridge, key, (token) => (attempts++, businessCall(token)), isRejected)
 const after = (await bridge.getAccessToken(key)).access_token
-console.log('business call after the rotation:', second.errmsg, '- attempts:', attempts, '- token replaced:', after !== before)
+console.log(
+  'business call after the rotation:',
+  second.errmsg,
+  '- attempts:',
+  attempts,
+  '- token replaced:',
+  after !== before,
+)
 console.log('tokens the centre fetched from WeChat:', fake.tokensIssued())
 
 await bridge.close()

@@ -18,17 +18,34 @@ const bridge = createBridge({
 })
 
 // Twenty concurrent readers of a cold access_token: one call to the platform.
-await Promise.all(Array.from({ length: 20 }, () => bridge.getAccessToken({ dcloudAppid: '__UNI__DEMO', platform: 'weixin-mp' })))
+await Promise.all(
+  Array.from({ length: 20 }, () => bridge.getAccessToken({ dcloudAppid: '__UNI__DEMO', platform: 'weixin-mp' })),
+)
 console.log('20 readers, stable_token calls:', fake.calls('stable_token'))
 
 // Mini-program login: the session_key lands in the bridge.
 const code = fake.issueLoginCode(mp.appid, { openid: 'o-demo' }) // what wx.login gives the client
 const { openid } = await code2Session(bridge, { dcloudAppid: '__UNI__DEMO', platform: 'weixin-mp' }, code)
-console.log('login stored for', openid, (await bridge.getSessionKey({ appid: mp.appid, platform: 'weixin-mp', openid })) !== null)
+console.log(
+  'login stored for',
+  openid,
+  (await bridge.getSessionKey({ appid: mp.appid, platform: 'weixin-mp', openid })) !== null,
+)
 
 // JS-SDK: the ticket is fetched with the token the bridge holds; the #fragment is stripped before signing.
-const signed = await jsapiSignature(bridge, { dcloudAppid: '__UNI__DEMO', platform: 'weixin-h5' }, { url: 'https://shop.example.com/cart#/step/2' })
-console.log('wx.config:', Object.keys(signed).join(', '), '- token calls:', fake.calls('token'), 'ticket calls:', fake.calls('getticket'))
+const signed = await jsapiSignature(
+  bridge,
+  { dcloudAppid: '__UNI__DEMO', platform: 'weixin-h5' },
+  { url: 'https://shop.example.com/cart#/step/2' },
+)
+console.log(
+  'wx.config:',
+  Object.keys(signed).join(', '),
+  '- token calls:',
+  fake.calls('token'),
+  'ticket calls:',
+  fake.calls('getticket'),
+)
 
 await bridge.close()
 await fake.close()

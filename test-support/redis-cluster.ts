@@ -39,16 +39,28 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       // The bus port defaults to port + 10000, which may be taken or past 65535: pick a free one (Redis 7+).
       const busPort = await freePort()
       node.child = await spawnRedisServer(node.port, [
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', join(node.dir, `nodes-${node.port}.conf`),
-        '--cluster-port', String(busPort),
-        '--dir', node.dir,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(node.dir, `nodes-${node.port}.conf`),
+        '--cluster-port',
+        String(busPort),
+        '--dir',
+        node.dir,
       ])
     }
-    await redisCli(['--cluster', 'create', ...nodes.map((node) => `${HOST}:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'])
+    await redisCli([
+      '--cluster',
+      'create',
+      ...nodes.map((node) => `${HOST}:${node.port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ])
     for (const node of nodes) {
       await waitFor(
-        async () => (await redisCli(['-h', HOST, '-p', String(node.port), 'cluster', 'info'])).includes('cluster_state:ok'),
+        async () =>
+          (await redisCli(['-h', HOST, '-p', String(node.port), 'cluster', 'info'])).includes('cluster_state:ok'),
         true,
         `redis cluster node ${HOST}:${node.port} did not reach cluster_state:ok`,
         30_000,

@@ -23,7 +23,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
     })
   })
 }
@@ -57,11 +59,27 @@ export async function startRedisServer(extraArgs: readonly string[] = []): Promi
 export async function spawnRedisServer(port: number, extraArgs: readonly string[] = []): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', ...extraArgs],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+      ...extraArgs,
+    ],
     { stdio: 'ignore' },
   )
   await new Promise<void>((resolve, reject) => {
-    child.once('error', (error) => reject(new Error(`could not start redis-server (is it installed?): ${error.message}`)))
+    child.once('error', (error) =>
+      reject(new Error(`could not start redis-server (is it installed?): ${error.message}`)),
+    )
     child.once('spawn', () => resolve())
   })
   try {
@@ -95,7 +113,12 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** Polls `check` every 25 ms until it answers `want`; throws `message` after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean>, want: boolean, message: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  want: boolean,
+  message: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if ((await check()) === want) return

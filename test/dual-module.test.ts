@@ -26,7 +26,8 @@ const mpKey = { appid: MP.appid, platform: 'weixin-mp' } as const
 
 beforeAll(async () => {
   for (const pkg of ['core', 'wechat-fetchers']) {
-    if (!existsSync(dist(pkg, 'index.cjs'))) throw new Error(`packages/${pkg} is not built: run \`npm run build\` first`)
+    if (!existsSync(dist(pkg, 'index.cjs')))
+      throw new Error(`packages/${pkg} is not built: run \`npm run build\` first`)
   }
   cjsCore = require(dist('core', 'index.cjs')) as Core
   esmCore = (await import(pathToFileURL(dist('core', 'index.js')).href)) as Core
@@ -46,8 +47,14 @@ describe('CJS and ESM builds side by side', () => {
   })
 
   it('isBridgeError and instanceof BridgeError hold for errors of the other copy, both ways', async () => {
-    const fromCjs = await cjsCore.createBridge({ stores: [cjsCore.memoryStore()] }).getAccessToken({ platform: 'weixin-mp' } as never).catch((e: unknown) => e)
-    const fromEsm = await esmCore.createBridge({ stores: [esmCore.memoryStore()] }).getAccessToken({ platform: 'weixin-mp' } as never).catch((e: unknown) => e)
+    const fromCjs = await cjsCore
+      .createBridge({ stores: [cjsCore.memoryStore()] })
+      .getAccessToken({ platform: 'weixin-mp' } as never)
+      .catch((e: unknown) => e)
+    const fromEsm = await esmCore
+      .createBridge({ stores: [esmCore.memoryStore()] })
+      .getAccessToken({ platform: 'weixin-mp' } as never)
+      .catch((e: unknown) => e)
     for (const [error, other] of [
       [fromCjs, esmCore],
       [fromEsm, cjsCore],
@@ -60,11 +67,17 @@ describe('CJS and ESM builds side by side', () => {
 
   it('code2Session (ESM) accepts a wechatSource() built by the CJS copy, as the bridge source and as options.source', async () => {
     const cjsSource = cjsWechat.wechatSource({ baseUrl: fake.url })
-    const bridge = esmCore.createBridge({ stores: [esmCore.memoryStore()], apps: [{ platform: 'weixin-mp', ...MP }], source: cjsSource })
+    const bridge = esmCore.createBridge({
+      stores: [esmCore.memoryStore()],
+      apps: [{ platform: 'weixin-mp', ...MP }],
+      source: cjsSource,
+    })
     try {
       const info = await esmWechat.code2Session(bridge, mpKey, fake.issueLoginCode(MP.appid, { openid: 'o-dual' }))
       expect(info.openid).toBe('o-dual')
-      const again = await esmWechat.code2Session(bridge, mpKey, fake.issueLoginCode(MP.appid, { openid: 'o-dual-2' }), { source: cjsSource })
+      const again = await esmWechat.code2Session(bridge, mpKey, fake.issueLoginCode(MP.appid, { openid: 'o-dual-2' }), {
+        source: cjsSource,
+      })
       expect(again.openid).toBe('o-dual-2')
       // A platform refusal raised by the CJS client is recognised by the ESM helper (87009 → false) and predicate.
       fake.rotateEncryptKey(MP.appid, 'o-dual')
@@ -84,7 +97,9 @@ describe('CJS and ESM builds side by side', () => {
 
   it('a source is still told apart from a look-alike that is not one', async () => {
     const bridge = esmCore.createBridge({ stores: [esmCore.memoryStore()], apps: [{ platform: 'weixin-mp', ...MP }] })
-    const error = await esmWechat.code2Session(bridge, mpKey, 'code', { source: { fetch: async () => null } as never }).catch((e: unknown) => e)
+    const error = await esmWechat
+      .code2Session(bridge, mpKey, 'code', { source: { fetch: async () => null } as never })
+      .catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'E_INVALID_ARGUMENT', field: 'options.source' })
     await bridge.close()
   })

@@ -7,7 +7,8 @@ import { startRedisServer, type RedisServer } from '../../test-support/redis-ser
 /** The examples are run as a user runs them (plain node, against the built packages) and their output checked. */
 const run = promisify(execFile)
 const examples = fileURLToPath(new URL('..', import.meta.url))
-const node = (file: string, env: Record<string, string> = {}) => run(process.execPath, [file], { cwd: examples, env: { ...process.env, ...env } })
+const node = (file: string, env: Record<string, string> = {}) =>
+  run(process.execPath, [file], { cwd: examples, env: { ...process.env, ...env } })
 
 describe('examples', () => {
   let redis: RedisServer

@@ -44,7 +44,9 @@ let fakeUrl = ''
 const events: Record<string, number> = {}
 
 /** The bridge's refresh API, read structurally so this file does not depend on its exact declaration. */
-type Refreshing = { refreshAccessToken(key: object, options: { ifValue?: string }): Promise<{ access_token: string } | null> }
+type Refreshing = {
+  refreshAccessToken(key: object, options: { ifValue?: string }): Promise<{ access_token: string } | null>
+}
 type Listening = { on(event: string, listener: (payload: Record<string, unknown>) => void): unknown }
 
 function tier(spec: TierSpec): CredentialStore {
@@ -52,7 +54,10 @@ function tier(spec: TierSpec): CredentialStore {
     case 'memory':
       return memoryStore(spec.maxTtl === undefined ? {} : { maxTtl: spec.maxTtl })
     case 'redis':
-      return redisStore({ url: spec.url, ...(spec.socketTimeout === undefined ? {} : { socketTimeout: spec.socketTimeout }) })
+      return redisStore({
+        url: spec.url,
+        ...(spec.socketTimeout === undefined ? {} : { socketTimeout: spec.socketTimeout }),
+      })
     case 'sqlite':
       return sqliteStore({ path: spec.path })
   }
@@ -190,8 +195,7 @@ async function loop(command: LoopCommand): Promise<LoopResult> {
             else if (errcode === 40001 || errcode === 42001) {
               result.rejected++
               if (command.recover) await reportRejected(b, command, token)
-            }
-            else result.errors[`business ${errcode}`] = (result.errors[`business ${errcode}`] ?? 0) + 1
+            } else result.errors[`business ${errcode}`] = (result.errors[`business ${errcode}`] ?? 0) + 1
           }
         }
       } catch (error) {

@@ -33,7 +33,12 @@ describe('crash: kill -9 the lock holder mid-fetch', () => {
     expect(errors).toEqual([])
     expect(fake.isTokenValid([...tokens][0]!)).toBe(true)
     expect(fake.calls('token')).toBe(2)
-    const figures = { stores: stores.map((s) => s.type), waitedMs: Math.round(outcome!.ms), bound: LOCK_TTL + FETCH_MS, events: result.events }
+    const figures = {
+      stores: stores.map((s) => s.type),
+      waitedMs: Math.round(outcome!.ms),
+      bound: LOCK_TTL + FETCH_MS,
+      events: result.events,
+    }
     console.log(`crash ${JSON.stringify(figures)}`)
     expect(outcome!.ms).toBeLessThanOrEqual(LOCK_TTL + FETCH_MS + SLACK_MS)
     // B respected the dead holder's lock rather than fetching at once: it was taken well under a TTL before.
@@ -41,10 +46,16 @@ describe('crash: kill -9 the lock holder mid-fetch', () => {
   }
 
   it('[memory, redis]: the next caller has a token within one lock TTL plus one fetch', async () => {
-    await crash([{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }])
+    await crash([
+      { type: 'memory', maxTtl: 1000 },
+      { type: 'redis', url: rig.redis.url },
+    ])
   })
 
   it('[memory, sqlite file]: the same', async () => {
-    await crash([{ type: 'memory', maxTtl: 1000 }, { type: 'sqlite', path: rig.dir.file('crash.db') }])
+    await crash([
+      { type: 'memory', maxTtl: 1000 },
+      { type: 'sqlite', path: rig.dir.file('crash.db') },
+    ])
   })
 })

@@ -21,13 +21,29 @@ describe('herd: 4 processes × 250 callers on a cold key', () => {
     const outcomes = results.flatMap((r) => r.outcomes)
     const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b)
     const { tokens, errors } = tally(outcomes)
-    const figures = { stores: stores.map((s) => s.type), tokenCalls: fake.calls('token'), tokens: tokens.size, errors: errors.length }
-    console.log(`herd ${JSON.stringify({ ...figures, p50: Math.round(percentile(ms, 50)), p99: Math.round(percentile(ms, 99)) })}`)
-    return { outcomes, ...tally(outcomes), fake, tokenCalls: fake.calls('token'), fetches: results.map((r) => r.events.fetch ?? 0) }
+    const figures = {
+      stores: stores.map((s) => s.type),
+      tokenCalls: fake.calls('token'),
+      tokens: tokens.size,
+      errors: errors.length,
+    }
+    console.log(
+      `herd ${JSON.stringify({ ...figures, p50: Math.round(percentile(ms, 50)), p99: Math.round(percentile(ms, 99)) })}`,
+    )
+    return {
+      outcomes,
+      ...tally(outcomes),
+      fake,
+      tokenCalls: fake.calls('token'),
+      fetches: results.map((r) => r.events.fetch ?? 0),
+    }
   }
 
   it('[memory, redis]: exactly one token call, one token for all 1,000 callers', async () => {
-    const run = await herd([{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }])
+    const run = await herd([
+      { type: 'memory', maxTtl: 1000 },
+      { type: 'redis', url: rig.redis.url },
+    ])
     expect(run.outcomes).toHaveLength(PROCESSES * CALLERS)
     expect(run.errors).toEqual([])
     expect(run.tokenCalls).toBe(1)
@@ -38,7 +54,10 @@ describe('herd: 4 processes × 250 callers on a cold key', () => {
   })
 
   it('[memory, sqlite file]: exactly one token call, one token for all 1,000 callers, no Redis', async () => {
-    const run = await herd([{ type: 'memory', maxTtl: 1000 }, { type: 'sqlite', path: rig.dir.file('herd.db') }])
+    const run = await herd([
+      { type: 'memory', maxTtl: 1000 },
+      { type: 'sqlite', path: rig.dir.file('herd.db') },
+    ])
     expect(run.outcomes).toHaveLength(PROCESSES * CALLERS)
     expect(run.errors).toEqual([])
     expect(run.tokenCalls).toBe(1)

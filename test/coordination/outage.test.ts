@@ -26,10 +26,23 @@ describe('outage: the token endpoint answers 503 for 11 s', () => {
   const rig = coordinationRig()
 
   it('serves the valid token until expiry, never an expired one, calls the platform little while down, recovers', async () => {
-    const fake = await rig.startFake({ apps: APPS, tokenLifetimeSeconds: LIFE_S, stableRotationSeconds: 3, latencyMs: { stable_token: 50 } })
-    const fleet = await rig.fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }], {
-      bridge: { refreshAhead: 3_000, failureBackoff: { ...BACKOFF, configuration: 60_000 } },
+    const fake = await rig.startFake({
+      apps: APPS,
+      tokenLifetimeSeconds: LIFE_S,
+      stableRotationSeconds: 3,
+      latencyMs: { stable_token: 50 },
     })
+    const fleet = await rig.fleetOf(
+      PROCESSES,
+      fake.url,
+      [
+        { type: 'memory', maxTtl: 1000 },
+        { type: 'redis', url: rig.redis.url },
+      ],
+      {
+        bridge: { refreshAhead: 3_000, failureBackoff: { ...BACKOFF, configuration: 60_000 } },
+      },
+    )
     const startAt = Date.now() + 300
     const running = fleet.loop({ key: mpKey, callers: 4, durationMs: DURATION, business: true, pauseMs: 20 }, 300)
     await sleep(startAt + OUTAGE_FROM - Date.now())

@@ -13,9 +13,17 @@ describe('Redis killed during a soak', () => {
 
   it('no caller error; the breaker opens and closes in every process', async () => {
     const fake = await rig.startFake({ apps: APPS, latencyMs: { stable_token: 50 } })
-    const fleet = await rig.fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 500 }, { type: 'redis', url: rig.redis.url }], {
-      bridge: { breaker: { failures: 3, cooldown: 1_000 } },
-    })
+    const fleet = await rig.fleetOf(
+      PROCESSES,
+      fake.url,
+      [
+        { type: 'memory', maxTtl: 500 },
+        { type: 'redis', url: rig.redis.url },
+      ],
+      {
+        bridge: { breaker: { failures: 3, cooldown: 1_000 } },
+      },
+    )
     const startAt = Date.now() + 300
     const running = fleet.loop({ key: mpKey, callers: 4, durationMs: 12_000, business: true, pauseMs: 10 }, 300)
     await sleep(startAt + 3_000 - Date.now())
@@ -24,7 +32,13 @@ describe('Redis killed during a soak', () => {
     await rig.redis.restart()
     const results = await running
     const run = merged(results)
-    const figures = { reads: run.reads, accepted: run.accepted, rejected: run.rejected, errors: run.errors, tokenCalls: fake.calls('stable_token') }
+    const figures = {
+      reads: run.reads,
+      accepted: run.accepted,
+      rejected: run.rejected,
+      errors: run.errors,
+      tokenCalls: fake.calls('stable_token'),
+    }
     console.log(`redis killed ${JSON.stringify({ ...figures, events: results.map((r) => r.events) })}`)
 
     expect(run.errors).toEqual({})

@@ -37,12 +37,22 @@ describe('rotation soak: 4 processes × 8 callers, 60 s of business calls, 20 s 
       stableRotationSeconds: OVERLAP_S,
       latencyMs: { token: 50, stable_token: 50 },
     })
-    const fleet = await rig.fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }], {
-      bridge: { refreshAhead: REFRESH_AHEAD },
-      source: { accessTokenMode: { 'weixin-h5': mode, 'weixin-mp': mode } },
-    })
+    const fleet = await rig.fleetOf(
+      PROCESSES,
+      fake.url,
+      [
+        { type: 'memory', maxTtl: 1000 },
+        { type: 'redis', url: rig.redis.url },
+      ],
+      {
+        bridge: { refreshAhead: REFRESH_AHEAD },
+        source: { accessTokenMode: { 'weixin-h5': mode, 'weixin-mp': mode } },
+      },
+    )
     const key = mode === 'classic' ? h5Key : mpKey
-    const run = merged(await fleet.loop({ key, callers: CALLERS, durationMs: D, business: true, pauseMs: 10, recover: true }))
+    const run = merged(
+      await fleet.loop({ key, callers: CALLERS, durationMs: D, business: true, pauseMs: 10, recover: true }),
+    )
     const summary = {
       mode,
       reads: run.reads,
@@ -58,27 +68,35 @@ describe('rotation soak: 4 processes × 8 callers, 60 s of business calls, 20 s 
     return { run, calls: summary.calls, issued: summary.issued }
   }
 
-  it('classic: 0 calls rejected, token calls within 1 + ⌈D / (S − R)⌉', async () => {
-    const { run, calls } = await soak('classic')
-    expect(run.errors).toEqual({})
-    expect(run.nulls).toBe(0)
-    expect(run.accepted).toBeGreaterThan(1_000)
-    expect(run.rejected).toBe(0)
-    expect(calls).toBeLessThanOrEqual(1 + Math.ceil(D / (STORED_LIFE - REFRESH_AHEAD)))
-    expect(calls).toBeGreaterThanOrEqual(1 + Math.floor(D / STORED_LIFE))
-    // Every token the fake issued was handed out (none fetched for nothing).
-    expect(run.tokens.length).toBe(calls)
-  }, D + 60_000)
+  it(
+    'classic: 0 calls rejected, token calls within 1 + ⌈D / (S − R)⌉',
+    async () => {
+      const { run, calls } = await soak('classic')
+      expect(run.errors).toEqual({})
+      expect(run.nulls).toBe(0)
+      expect(run.accepted).toBeGreaterThan(1_000)
+      expect(run.rejected).toBe(0)
+      expect(calls).toBeLessThanOrEqual(1 + Math.ceil(D / (STORED_LIFE - REFRESH_AHEAD)))
+      expect(calls).toBeGreaterThanOrEqual(1 + Math.floor(D / STORED_LIFE))
+      // Every token the fake issued was handed out (none fetched for nothing).
+      expect(run.tokens.length).toBe(calls)
+    },
+    D + 60_000,
+  )
 
-  it('stable: 0 calls rejected, at most 3 token calls per rotation', async () => {
-    const { run, calls, issued } = await soak('stable')
-    expect(run.errors).toEqual({})
-    expect(run.nulls).toBe(0)
-    expect(run.accepted).toBeGreaterThan(1_000)
-    expect(run.rejected).toBe(0)
-    expect(issued).toBeGreaterThanOrEqual(1 + Math.floor(D / (LIFE_S * 1000)))
-    expect(issued).toBeLessThanOrEqual(1 + Math.ceil(D / ((LIFE_S - OVERLAP_S) * 1000)))
-    expect(calls).toBeLessThanOrEqual(3 * issued)
-    expect(run.tokens.length).toBe(issued)
-  }, D + 60_000)
+  it(
+    'stable: 0 calls rejected, at most 3 token calls per rotation',
+    async () => {
+      const { run, calls, issued } = await soak('stable')
+      expect(run.errors).toEqual({})
+      expect(run.nulls).toBe(0)
+      expect(run.accepted).toBeGreaterThan(1_000)
+      expect(run.rejected).toBe(0)
+      expect(issued).toBeGreaterThanOrEqual(1 + Math.floor(D / (LIFE_S * 1000)))
+      expect(issued).toBeLessThanOrEqual(1 + Math.ceil(D / ((LIFE_S - OVERLAP_S) * 1000)))
+      expect(calls).toBeLessThanOrEqual(3 * issued)
+      expect(run.tokens.length).toBe(issued)
+    },
+    D + 60_000,
+  )
 })

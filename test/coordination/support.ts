@@ -35,7 +35,13 @@ export function fleetOf(
   stores: TierSpec[],
   extra: Pick<WorkerConfig, 'bridge' | 'source'> & { apps?: WorkerConfig['apps'] } = {},
 ): Promise<Fleet> {
-  return startFleet(size, () => ({ stores, apps: extra.apps ?? APPS, fakeUrl, bridge: extra.bridge, source: extra.source }))
+  return startFleet(size, () => ({
+    stores,
+    apps: extra.apps ?? APPS,
+    fakeUrl,
+    bridge: extra.bridge,
+    source: extra.source,
+  }))
 }
 
 /** The distinct tokens of some outcomes, and the errors among them. */
@@ -74,10 +80,15 @@ export function merged(results: readonly LoopResult[]) {
 }
 
 /** Each token once, with the earliest time any worker saw it, oldest first. */
-function earliestSightings(sightings: readonly { token: string; firstSeenAt: number }[]): { token: string; firstSeenAt: number }[] {
+function earliestSightings(
+  sightings: readonly { token: string; firstSeenAt: number }[],
+): { token: string; firstSeenAt: number }[] {
   const earliest = new Map<string, number>()
-  for (const { token, firstSeenAt } of sightings) earliest.set(token, Math.min(firstSeenAt, earliest.get(token) ?? Infinity))
-  return [...earliest].map(([token, firstSeenAt]) => ({ token, firstSeenAt })).sort((a, b) => a.firstSeenAt - b.firstSeenAt)
+  for (const { token, firstSeenAt } of sightings)
+    earliest.set(token, Math.min(firstSeenAt, earliest.get(token) ?? Infinity))
+  return [...earliest]
+    .map(([token, firstSeenAt]) => ({ token, firstSeenAt }))
+    .sort((a, b) => a.firstSeenAt - b.firstSeenAt)
 }
 
 /**

@@ -14,13 +14,25 @@ describe('wrong secret: 4 processes × 20 looping callers for 5 s', () => {
 
   it('rejects every call with the platform error, costs ≤ 2 platform calls per process, never shows the secret', async () => {
     const fake = await rig.startFake({ apps: [MP, H5], latencyMs: { stable_token: 20 } })
-    const fleet = await rig.fleetOf(PROCESSES, fake.url, [{ type: 'memory', maxTtl: 1000 }, { type: 'redis', url: rig.redis.url }], {
-      apps: [{ platform: 'weixin-mp', appid: MP.appid, secret: WRONG }],
-    })
+    const fleet = await rig.fleetOf(
+      PROCESSES,
+      fake.url,
+      [
+        { type: 'memory', maxTtl: 1000 },
+        { type: 'redis', url: rig.redis.url },
+      ],
+      {
+        apps: [{ platform: 'weixin-mp', appid: MP.appid, secret: WRONG }],
+      },
+    )
     const forbidden = [WRONG, MP.secret]
-    const run = merged(await fleet.loop({ key: mpKey, callers: 20, durationMs: 5_000, business: false, pauseMs: 5, forbidden }))
+    const run = merged(
+      await fleet.loop({ key: mpKey, callers: 20, durationMs: 5_000, business: false, pauseMs: 5, forbidden }),
+    )
     const calls = fake.calls('stable_token')
-    console.log(`wrong-credentials run ${JSON.stringify({ reads: run.reads, errors: run.errors, platformCalls: calls, events: run.events })}`)
+    console.log(
+      `wrong-credentials run ${JSON.stringify({ reads: run.reads, errors: run.errors, platformCalls: calls, events: run.events })}`,
+    )
 
     expect(run.reads).toBeGreaterThan(PROCESSES * 20 * 10)
     expect(run.nulls).toBe(0)

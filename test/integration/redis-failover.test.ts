@@ -53,7 +53,11 @@ describe('memory → Redis → SQLite when Redis dies and comes back', () => {
     raw = new Redis(server.url)
     raw.on('error', () => {})
     bridge = createBridge({
-      stores: [memoryStore({ maxTtl: 5 }), redisStore({ url: server.url }), sqliteStore({ path: join(dir, 'tier.db') })],
+      stores: [
+        memoryStore({ maxTtl: 5 }),
+        redisStore({ url: server.url }),
+        sqliteStore({ path: join(dir, 'tier.db') }),
+      ],
     })
     bridge.on('tier-error', (event) => tierErrors.push(event))
   })
@@ -87,7 +91,11 @@ describe('memory → Redis → SQLite when Redis dies and comes back', () => {
     const outage = log.values.slice(afterKill + 1)
     expect(outage.length).toBeGreaterThan(50)
     expect(new Set(outage)).toEqual(new Set(['durable']))
-    expect(tierErrors.some((event) => event.tier === 'redis' && event.operation === 'get' && event.storageKey === storageKey)).toBe(true)
+    expect(
+      tierErrors.some(
+        (event) => event.tier === 'redis' && event.operation === 'get' && event.storageKey === storageKey,
+      ),
+    ).toBe(true)
     expect(tierErrors.every((event) => event.tier === 'redis')).toBe(true)
 
     await server.restart()

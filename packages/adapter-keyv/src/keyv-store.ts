@@ -16,9 +16,13 @@ export interface KeyvStoreOptions {
  */
 export function keyvStore(keyv: Keyv<unknown>, options: KeyvStoreOptions = {}): CredentialStore {
   if (!isKeyv(keyv)) {
-    throw new KeyvStoreError('E_INVALID_CONFIG', 'keyvStore needs a Keyv 5 instance (new Keyv(store)), not a store adapter or a Map', {
-      field: 'keyv',
-    })
+    throw new KeyvStoreError(
+      'E_INVALID_CONFIG',
+      'keyvStore needs a Keyv 5 instance (new Keyv(store)), not a store adapter or a Map',
+      {
+        field: 'keyv',
+      },
+    )
   }
   const name = options.name ?? 'keyv'
   if (typeof name !== 'string' || name.length === 0) {
@@ -69,7 +73,11 @@ export function keyvStore(keyv: Keyv<unknown>, options: KeyvStoreOptions = {}): 
       } catch (error) {
         throw keyvFailure('set', error, [JSON.stringify(record.value), ...stringsOf(record.value)])
       }
-      if (!taken) throw new KeyvStoreError('E_KEYV_WRITE_FAILED', 'the Keyv store did not take the write (keyv.set resolved false)')
+      if (!taken)
+        throw new KeyvStoreError(
+          'E_KEYV_WRITE_FAILED',
+          'the Keyv store did not take the write (keyv.set resolved false)',
+        )
     },
 
     delete: remove,

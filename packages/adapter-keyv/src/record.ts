@@ -10,8 +10,12 @@ export function readRecord(stored: unknown): StoredRecord {
   if (typeof stored === 'object' && stored !== null) {
     const { value, expiresAt } = stored as Partial<Record<keyof StoredRecord, unknown>>
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      if (expiresAt === null || (typeof expiresAt === 'number' && Number.isFinite(expiresAt))) return stored as StoredRecord
+      if (expiresAt === null || (typeof expiresAt === 'number' && Number.isFinite(expiresAt)))
+        return stored as StoredRecord
     }
   }
-  throw new KeyvStoreError('E_KEYV_CORRUPT_RECORD', 'the entry is not a { value: object, expiresAt: number | null } record')
+  throw new KeyvStoreError(
+    'E_KEYV_CORRUPT_RECORD',
+    'the entry is not a { value: object, expiresAt: number | null } record',
+  )
 }

@@ -34,7 +34,13 @@ afterAll(async () => {
 function quotingFailingStore(): Map<string, unknown> {
   const store = new Map<string, unknown>()
   const fail = (command: string, args: unknown[]) =>
-    Promise.reject(Object.assign(new Error(`READONLY refused ${command} ${JSON.stringify(args)}`), { name: 'ReplyError', code: 'READONLY', command: { name: command, args } }))
+    Promise.reject(
+      Object.assign(new Error(`READONLY refused ${command} ${JSON.stringify(args)}`), {
+        name: 'ReplyError',
+        code: 'READONLY',
+        command: { name: command, args },
+      }),
+    )
   return Object.assign(store, {
     get: (key: string) => fail('get', [key]),
     set: (key: string, value: unknown) => fail('set', [key, value]),
@@ -61,7 +67,10 @@ describe('keyvStore layout', () => {
     await store.set('uni-id:weixin-mp:wx1:access-token', { value: { access_token: 'AT' }, expiresAt })
     await store.set('uni-id:weixin-mp:wx1:user1:session-key', { value: { session_key: 'sk' }, expiresAt: null })
     expect(await keyv.get('uni-id:weixin-mp:wx1:access-token')).toEqual({ value: { access_token: 'AT' }, expiresAt })
-    expect(await keyv.get('uni-id:weixin-mp:wx1:user1:session-key')).toEqual({ value: { session_key: 'sk' }, expiresAt: null })
+    expect(await keyv.get('uni-id:weixin-mp:wx1:user1:session-key')).toEqual({
+      value: { session_key: 'sk' },
+      expiresAt: null,
+    })
   })
 
   it('stores Keyv JSON under the storage key in Redis, with a PX ttl for an expiring record and none for "never"', async () => {
@@ -90,7 +99,7 @@ describe('keyvStore layout', () => {
     expect(await redis.exists(key)).toBe(0)
   })
 
-  it("keeps a never-expiring record although the Keyv instance has a default ttl", async () => {
+  it('keeps a never-expiring record although the Keyv instance has a default ttl', async () => {
     const keyv = new Keyv({ ttl: 200 })
     const store = keyvStore(keyv)
     await store.set('forever', { value: { session_key: 'sk' }, expiresAt: null })
@@ -140,7 +149,9 @@ describe('keyvStore errors', () => {
   })
 
   it('rejects an empty name with E_INVALID_CONFIG on field name', () => {
-    expect(() => keyvStore(new Keyv(), { name: '' })).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'name' }))
+    expect(() => keyvStore(new Keyv(), { name: '' })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'name' }),
+    )
   })
 
   it('reports an entry that is not a record with E_KEYV_CORRUPT_RECORD, without its content', async () => {
@@ -166,7 +177,9 @@ describe('keyvStore errors', () => {
       }
     })()
     const store = keyvStore(new Keyv({ store: failing }))
-    await expect(store.set('k', { value: { access_token: 'x' }, expiresAt: null })).rejects.toMatchObject({ code: 'E_KEYV_WRITE_FAILED' })
+    await expect(store.set('k', { value: { access_token: 'x' }, expiresAt: null })).rejects.toMatchObject({
+      code: 'E_KEYV_WRITE_FAILED',
+    })
   })
 
   it('names itself keyv unless told otherwise', () => {

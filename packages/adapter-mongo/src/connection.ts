@@ -20,7 +20,8 @@ export const FIRST_BACKOFF_MS = 200
 export const MAX_BACKOFF_MS = 10_000
 
 /** Errors after which the client's topology is not worth keeping: the server is gone or the client closed. */
-const LOST = /^(MongoServerSelectionError|MongoTopologyClosedError|MongoNotConnectedError|MongoNetworkError|MongoNetworkTimeoutError)$/
+const LOST =
+  /^(MongoServerSelectionError|MongoTopologyClosedError|MongoNotConnectedError|MongoNetworkError|MongoNetworkTimeoutError)$/
 
 /**
  * The store's own client. Connecting is explicit and bounded (`connectTimeoutMS`, `serverSelectionTimeoutMS`):
@@ -28,7 +29,12 @@ const LOST = /^(MongoServerSelectionError|MongoTopologyClosedError|MongoNotConne
  * and dropped — never reused — and the next attempt, after a growing pause, builds a new `MongoClient`.
  * Meanwhile operations fail at once, so the bridge moves on to the next tier.
  */
-export function ownConnection(url: string, dbName: string, options: MongoClientOptions, secrets: readonly string[]): MongoConnection {
+export function ownConnection(
+  url: string,
+  dbName: string,
+  options: MongoClientOptions,
+  secrets: readonly string[],
+): MongoConnection {
   let client: MongoClient | undefined
   let db: Promise<Db> | undefined
   let failures = 0
@@ -69,7 +75,10 @@ export function ownConnection(url: string, dbName: string, options: MongoClientO
       const wait = retryAt - Date.now()
       if (wait > 0) {
         return Promise.reject(
-          new MongoStoreError('E_MONGO_UNAVAILABLE', `mongo is unreachable; the next connection attempt is in ${wait} ms`),
+          new MongoStoreError(
+            'E_MONGO_UNAVAILABLE',
+            `mongo is unreachable; the next connection attempt is in ${wait} ms`,
+          ),
         )
       }
       db = connect()

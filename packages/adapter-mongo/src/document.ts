@@ -20,7 +20,9 @@ export interface WrittenDocument {
 
 export function toDocument(record: StoredRecord): WrittenDocument {
   // "Never" leaves `expired` out: the TTL index ignores documents without a Date in the indexed field.
-  return record.expiresAt === null ? { value: record.value } : { value: record.value, expired: new Date(record.expiresAt) }
+  return record.expiresAt === null
+    ? { value: record.value }
+    : { value: record.value, expired: new Date(record.expiresAt) }
 }
 
 /** Reads both layouts; uni-open-bridge's is parsed only when met, so documents this store wrote cost no parse. */
@@ -40,14 +42,22 @@ function valueOf(value: unknown): CredentialValue {
     }
     if (isPlainObject(parsed)) return parsed as CredentialValue
   }
-  throw new MongoStoreError('E_MONGO_CORRUPT_RECORD', 'the stored value is neither an object nor a JSON object string', { field: 'value' })
+  throw new MongoStoreError(
+    'E_MONGO_CORRUPT_RECORD',
+    'the stored value is neither an object nor a JSON object string',
+    { field: 'value' },
+  )
 }
 
 function expiresAtOf(expired: unknown): number | null {
   if (expired === undefined || expired === null || expired === -1) return null
   const ms = expired instanceof Date ? expired.getTime() : expired
   if (typeof ms === 'number' && Number.isFinite(ms)) return ms
-  throw new MongoStoreError('E_MONGO_CORRUPT_RECORD', 'the stored expiry is neither a Date, a number of ms, -1 nor absent', { field: 'expired' })
+  throw new MongoStoreError(
+    'E_MONGO_CORRUPT_RECORD',
+    'the stored expiry is neither a Date, a number of ms, -1 nor absent',
+    { field: 'expired' },
+  )
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -38,12 +38,24 @@ export function mongoFailure(operation: string, error: unknown, literals: readon
   const code = (error as { code?: unknown } | null)?.code
   // 18: AuthenticationFailed.
   if (code === 18 || /authentication failed/i.test(cause.message)) {
-    return new MongoStoreError('E_MONGO_AUTH', `mongo ${operation} failed: authentication failed (check the user and password of the url)`, { cause })
+    return new MongoStoreError(
+      'E_MONGO_AUTH',
+      `mongo ${operation} failed: authentication failed (check the user and password of the url)`,
+      { cause },
+    )
   }
   if (UNAVAILABLE.test(cause.name)) {
-    return new MongoStoreError('E_MONGO_UNAVAILABLE', `mongo ${operation} failed: the server is unreachable (${cause.name})`, { cause })
+    return new MongoStoreError(
+      'E_MONGO_UNAVAILABLE',
+      `mongo ${operation} failed: the server is unreachable (${cause.name})`,
+      { cause },
+    )
   }
-  return new MongoStoreError('E_MONGO_FAILED', `mongo ${operation} failed (${cause.name}${typeof code === 'number' || typeof code === 'string' ? ` ${code}` : ''})`, {
-    cause,
-  })
+  return new MongoStoreError(
+    'E_MONGO_FAILED',
+    `mongo ${operation} failed (${cause.name}${typeof code === 'number' || typeof code === 'string' ? ` ${code}` : ''})`,
+    {
+      cause,
+    },
+  )
 }

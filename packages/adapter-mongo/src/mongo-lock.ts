@@ -16,7 +16,11 @@ export interface LockDocument {
  * so hosts sharing a database need clocks that agree to well within a lock's TTL.
  */
 /** Runs one lock operation on the lock collection, wrapping driver errors (and ensuring the TTL index on acquire). */
-export type LockRunner = <T>(operation: string, run: (locks: Collection<LockDocument>) => Promise<T>, token: string) => Promise<T>
+export type LockRunner = <T>(
+  operation: string,
+  run: (locks: Collection<LockDocument>) => Promise<T>,
+  token: string,
+) => Promise<T>
 
 export function mongoLock(guarded: LockRunner): StoreLock {
   return {
@@ -28,7 +32,10 @@ export function mongoLock(guarded: LockRunner): StoreLock {
         'lock extend',
         async (locks) => {
           const now = Date.now()
-          const result = await locks.updateOne({ _id: name, token, expiresAt: { $gt: new Date(now) } }, { $set: { expiresAt: new Date(now + ttlMs) } })
+          const result = await locks.updateOne(
+            { _id: name, token, expiresAt: { $gt: new Date(now) } },
+            { $set: { expiresAt: new Date(now + ttlMs) } },
+          )
           return result.matchedCount === 1
         },
         token,

@@ -36,7 +36,11 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
     return pair
   }
   /** Runs one operation; a driver error is reported to the connection (a lost server means a fresh client) and wrapped. */
-  const guarded = async <T>(operation: string, run: (c: Collections) => Promise<T>, literals: readonly string[] = []): Promise<T> => {
+  const guarded = async <T>(
+    operation: string,
+    run: (c: Collections) => Promise<T>,
+    literals: readonly string[] = [],
+  ): Promise<T> => {
     try {
       return await run(await collections())
     } catch (error) {
@@ -46,7 +50,8 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
   }
   let closed = false
 
-  const remove = (key: string): Promise<void> => guarded('delete', async ({ credentials }) => void (await credentials.deleteOne({ _id: key })))
+  const remove = (key: string): Promise<void> =>
+    guarded('delete', async ({ credentials }) => void (await credentials.deleteOne({ _id: key })))
   const replace = (credentials: Collection<CredentialDocument>, key: string, document: WrittenDocument) =>
     credentials.replaceOne({ _id: key }, document, { upsert: true })
 

@@ -52,7 +52,8 @@ export interface ResolvedMongoStoreOptions {
 
 /** Validates everything before creating a client, so a bad option never leaves a client behind. */
 export function resolveOptions(options: MongoStoreOptions): ResolvedMongoStoreOptions {
-  if (typeof options !== 'object' || options === null) invalid('options', 'mongoStore needs an options object: { db } or { url, dbName }')
+  if (typeof options !== 'object' || options === null)
+    invalid('options', 'mongoStore needs an options object: { db } or { url, dbName }')
   const given = options as Partial<Record<keyof MongoStoreDbOptions | keyof MongoStoreUrlOptions, unknown>>
   const collection = collectionName(given.collection ?? 'opendb-open-data', 'collection')
   const lockCollection = collectionName(given.lockCollection ?? 'open-bridge-locks', 'lockCollection')
@@ -62,19 +63,26 @@ export function resolveOptions(options: MongoStoreOptions): ResolvedMongoStoreOp
 
   if (given.db !== undefined) {
     if (given.url !== undefined) invalid('url', 'mongoStore takes either db or url, not both')
-    if (given.dbName !== undefined) invalid('dbName', 'mongoStore dbName goes with url; a db already names its database')
-    if (given.connectTimeout !== undefined) invalid('connectTimeout', 'mongoStore connectTimeout goes with url; set it on your own client')
+    if (given.dbName !== undefined)
+      invalid('dbName', 'mongoStore dbName goes with url; a db already names its database')
+    if (given.connectTimeout !== undefined)
+      invalid('connectTimeout', 'mongoStore connectTimeout goes with url; set it on your own client')
     if (given.serverSelectionTimeout !== undefined) {
       invalid('serverSelectionTimeout', 'mongoStore serverSelectionTimeout goes with url; set it on your own client')
     }
-    if (typeof given.db !== 'object' || given.db === null || typeof (given.db as { collection?: unknown }).collection !== 'function') {
+    if (
+      typeof given.db !== 'object' ||
+      given.db === null ||
+      typeof (given.db as { collection?: unknown }).collection !== 'function'
+    ) {
       invalid('db', 'mongoStore db must be a Db from the mongodb driver (client.db(name))')
     }
     return { connection: callerConnection(given.db as Db), secrets: [], collection, lockCollection, name }
   }
 
   if (given.url === undefined) invalid('db', 'mongoStore needs db (a Db you own) or url with dbName')
-  if (typeof given.url !== 'string' || given.url.length === 0) invalid('url', 'mongoStore url must be a non-empty string')
+  if (typeof given.url !== 'string' || given.url.length === 0)
+    invalid('url', 'mongoStore url must be a non-empty string')
   const dbName = given.dbName
   // MongoDB refuses these characters in database names on every platform.
   if (typeof dbName !== 'string' || dbName.length === 0 || /[/\\. "$\0]/.test(dbName)) {
@@ -91,7 +99,13 @@ export function resolveOptions(options: MongoStoreOptions): ResolvedMongoStoreOp
     invalid('url', 'mongoStore url is not a valid MongoDB connection string (mongodb:// or mongodb+srv://)')
   }
   const secrets = urlSecrets(given.url)
-  return { connection: ownConnection(given.url, dbName, clientOptions, secrets), secrets, collection, lockCollection, name }
+  return {
+    connection: ownConnection(given.url, dbName, clientOptions, secrets),
+    secrets,
+    collection,
+    lockCollection,
+    name,
+  }
 }
 
 function timeout(value: unknown, field: string): number {
@@ -119,8 +133,17 @@ function urlSecrets(url: string): string[] {
 }
 
 function collectionName(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.includes('$') || value.includes('\0') || value.startsWith('system.')) {
-    invalid(field, `mongoStore ${field} must be a non-empty collection name without $ that does not start with "system."`)
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.includes('$') ||
+    value.includes('\0') ||
+    value.startsWith('system.')
+  ) {
+    invalid(
+      field,
+      `mongoStore ${field} must be a non-empty collection name without $ that does not start with "system."`,
+    )
   }
   return value
 }

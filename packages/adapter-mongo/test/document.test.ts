@@ -37,7 +37,10 @@ describe('record ⇄ document', () => {
   })
 
   it('treats a null expired like an absent one: never', () => {
-    expect(fromDocument({ value: { access_token: 'a' }, expired: null })).toEqual({ value: { access_token: 'a' }, expiresAt: null })
+    expect(fromDocument({ value: { access_token: 'a' }, expired: null })).toEqual({
+      value: { access_token: 'a' },
+      expiresAt: null,
+    })
   })
 
   it("reads uni-open-bridge's layout: value as a JSON string, expired as ms or -1", () => {
@@ -45,7 +48,10 @@ describe('record ⇄ document', () => {
       value: { access_token: 'legacy', expires_in: 7200 },
       expiresAt: 1_900_000_000_000,
     })
-    expect(fromDocument({ value: '{"session_key":"sk"}', expired: -1 })).toEqual({ value: { session_key: 'sk' }, expiresAt: null })
+    expect(fromDocument({ value: '{"session_key":"sk"}', expired: -1 })).toEqual({
+      value: { session_key: 'sk' },
+      expiresAt: null,
+    })
   })
 
   it.each([
@@ -56,7 +62,10 @@ describe('record ⇄ document', () => {
     ['a JSON string of a string', '"text"'],
     ['null', null],
   ])('rejects a stored value that is %s with E_MONGO_CORRUPT_RECORD on field value', (_, value) => {
-    expect(thrownBy(() => fromDocument({ value, expired: -1 }))).toMatchObject({ code: 'E_MONGO_CORRUPT_RECORD', field: 'value' })
+    expect(thrownBy(() => fromDocument({ value, expired: -1 }))).toMatchObject({
+      code: 'E_MONGO_CORRUPT_RECORD',
+      field: 'value',
+    })
   })
 
   it.each([
@@ -65,10 +74,15 @@ describe('record ⇄ document', () => {
     ['an invalid Date', new Date(Number.NaN)],
     ['an object', { $date: 1 }],
   ])('rejects a stored expiry that is %s with E_MONGO_CORRUPT_RECORD on field expired', (_, expired) => {
-    expect(thrownBy(() => fromDocument({ value: { access_token: 'a' }, expired }))).toMatchObject({ code: 'E_MONGO_CORRUPT_RECORD', field: 'expired' })
+    expect(thrownBy(() => fromDocument({ value: { access_token: 'a' }, expired }))).toMatchObject({
+      code: 'E_MONGO_CORRUPT_RECORD',
+      field: 'expired',
+    })
   })
 
   it('does not put the stored value into the error message', () => {
-    expect(thrownBy(() => fromDocument({ value: 'SECRET-TOKEN-not-json', expired: -1 })).message).not.toContain('SECRET')
+    expect(thrownBy(() => fromDocument({ value: 'SECRET-TOKEN-not-json', expired: -1 })).message).not.toContain(
+      'SECRET',
+    )
   })
 })

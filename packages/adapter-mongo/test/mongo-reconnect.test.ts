@@ -41,12 +41,19 @@ async function acceptAndDrop(port: number): Promise<{ accepted: () => number }> 
 describe('mongoStore reconnects (real TCP ports, no MongoDB)', () => {
   it('fails fast on a refused port, backs off, then makes a fresh connection attempt once the port accepts', async () => {
     const port = await freePort()
-    const store = mongoStore({ url: `mongodb://app:${PASSWORD}@127.0.0.1:${port}/?directConnection=true`, dbName: 'app', serverSelectionTimeout: 300, connectTimeout: 300 })
+    const store = mongoStore({
+      url: `mongodb://app:${PASSWORD}@127.0.0.1:${port}/?directConnection=true`,
+      dbName: 'app',
+      serverSelectionTimeout: 300,
+      connectTimeout: 300,
+    })
     const key = 'uni-id:weixin-mp:wx1:access-token'
     try {
       // 1. Nothing listens: bounded by the selection timeout (the driver's default would wait 30 s).
       let started = performance.now()
-      const first = await store.set(key, { value: { access_token: 'MONGO-TOKEN-42' }, expiresAt: null }).catch((e: unknown) => e)
+      const first = await store
+        .set(key, { value: { access_token: 'MONGO-TOKEN-42' }, expiresAt: null })
+        .catch((e: unknown) => e)
       expect(performance.now() - started).toBeLessThan(5_000)
       expect(first).toMatchObject({ name: 'MongoStoreError', code: 'E_MONGO_UNAVAILABLE' })
       expect(isBridgeError(first)).toBe(true)
@@ -56,7 +63,10 @@ describe('mongoStore reconnects (real TCP ports, no MongoDB)', () => {
 
       // 2. Right after: the store backs off and answers at once, without a new wait.
       started = performance.now()
-      await expect(store.get(key)).rejects.toMatchObject({ code: 'E_MONGO_UNAVAILABLE', message: expect.stringContaining('next connection attempt') })
+      await expect(store.get(key)).rejects.toMatchObject({
+        code: 'E_MONGO_UNAVAILABLE',
+        message: expect.stringContaining('next connection attempt'),
+      })
       expect(performance.now() - started).toBeLessThan(100)
 
       // 3. The port starts accepting: a later operation tries again with a new client (sockets arrive).
@@ -80,7 +90,12 @@ describe('mongoStore reconnects (real TCP ports, no MongoDB)', () => {
   it('closes every client it gave up on: after close() no socket reaches the port any more', async () => {
     const port = await freePort()
     const listener = await acceptAndDrop(port)
-    const store = mongoStore({ url: `mongodb://127.0.0.1:${port}/?directConnection=true`, dbName: 'app', serverSelectionTimeout: 200, connectTimeout: 200 })
+    const store = mongoStore({
+      url: `mongodb://127.0.0.1:${port}/?directConnection=true`,
+      dbName: 'app',
+      serverSelectionTimeout: 200,
+      connectTimeout: 200,
+    })
     const deadline = Date.now() + 10_000
     // Several failed attempts, each with its own client.
     while (listener.accepted() < 3 && Date.now() < deadline) {
@@ -102,6 +117,8 @@ describe('mongoStore reconnects (real TCP ports, no MongoDB)', () => {
     ['serverSelectionTimeout', { serverSelectionTimeout: 0 }],
     ['serverSelectionTimeout', { serverSelectionTimeout: 1.5 }],
   ])('refuses a %s Node timers cannot hold, or that is no positive integer', (field, extra) => {
-    expect(() => mongoStore({ url: 'mongodb://127.0.0.1:9', dbName: 'app', ...extra })).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', field }))
+    expect(() => mongoStore({ url: 'mongodb://127.0.0.1:9', dbName: 'app', ...extra })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', field }),
+    )
   })
 })

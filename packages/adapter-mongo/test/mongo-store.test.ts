@@ -33,7 +33,11 @@ describe('mongoStore options (no server needed)', () => {
     ['an empty collection', { url: UNREACHABLE, dbName: 'a', collection: '' }, 'collection'],
     ['a collection with $', { url: UNREACHABLE, dbName: 'a', collection: 'a$b' }, 'collection'],
     ['a system collection', { url: UNREACHABLE, dbName: 'a', lockCollection: 'system.locks' }, 'lockCollection'],
-    ['the same collection for locks', { url: UNREACHABLE, dbName: 'a', collection: 'x', lockCollection: 'x' }, 'lockCollection'],
+    [
+      'the same collection for locks',
+      { url: UNREACHABLE, dbName: 'a', collection: 'x', lockCollection: 'x' },
+      'lockCollection',
+    ],
     ['an empty name', { url: UNREACHABLE, dbName: 'a', name: '' }, 'name'],
   ])('rejects %s with E_INVALID_CONFIG naming the field', (_, options, field) => {
     expect(rejectionOf(options)).toMatchObject({ code: 'E_INVALID_CONFIG', field })
@@ -86,7 +90,11 @@ if (url) {
     lock: true,
     // Nothing listens on a fresh free port: every operation fails, and the url's password must not show.
     failing: async () => ({
-      store: mongoStore({ url: `mongodb://u:Contract-pw-5@127.0.0.1:${await freePort()}`, dbName, serverSelectionTimeout: 200 }),
+      store: mongoStore({
+        url: `mongodb://u:Contract-pw-5@127.0.0.1:${await freePort()}`,
+        dbName,
+        serverSelectionTimeout: 200,
+      }),
       secrets: ['Contract-pw-5'],
     }),
   })
@@ -112,9 +120,16 @@ if (url) {
     it('writes _id = key, value as an object and expired as a Date', async () => {
       open()
       const expiresAt = Date.now() + 7_200_000
-      await store.set('uni-id:weixin-mp:wx1:access-token', { value: { access_token: 'AT', expires_in: 7200 }, expiresAt })
+      await store.set('uni-id:weixin-mp:wx1:access-token', {
+        value: { access_token: 'AT', expires_in: 7200 },
+        expiresAt,
+      })
       const document = await raw(collection, 'uni-id:weixin-mp:wx1:access-token')
-      expect(document).toEqual({ _id: 'uni-id:weixin-mp:wx1:access-token', value: { access_token: 'AT', expires_in: 7200 }, expired: new Date(expiresAt) })
+      expect(document).toEqual({
+        _id: 'uni-id:weixin-mp:wx1:access-token',
+        value: { access_token: 'AT', expires_in: 7200 },
+        expired: new Date(expiresAt),
+      })
       expect(document?.expired).toBeInstanceOf(Date)
     })
 
@@ -138,10 +153,16 @@ if (url) {
 
     it('creates each index once, not per call', async () => {
       open()
-      for (let i = 0; i < 5; i++) await store.set(`k${i}`, { value: { ticket: `t${i}` }, expiresAt: Date.now() + 60_000 })
+      for (let i = 0; i < 5; i++)
+        await store.set(`k${i}`, { value: { ticket: `t${i}` }, expiresAt: Date.now() + 60_000 })
       for (let i = 0; i < 3; i++) await store.lock?.acquire(`lock${i}`, 'holder', 10_000)
       const createIndexes = (name: string) =>
-        commands.filter((event) => event.commandName === 'createIndexes' && event.databaseName === dbName && event.command.createIndexes === name)
+        commands.filter(
+          (event) =>
+            event.commandName === 'createIndexes' &&
+            event.databaseName === dbName &&
+            event.command.createIndexes === name,
+        )
       expect(createIndexes(collection)).toHaveLength(1)
       expect(createIndexes(lockCollection)).toHaveLength(1)
     })
@@ -161,14 +182,18 @@ if (url) {
 
     it('rewrites a legacy document in its own layout on set', async () => {
       open()
-      await db.collection<Document & { _id: string }>(collection).insertOne({ _id: 'migrate', value: '{"ticket":"old"}', expired: -1 })
+      await db
+        .collection<Document & { _id: string }>(collection)
+        .insertOne({ _id: 'migrate', value: '{"ticket":"old"}', expired: -1 })
       await store.set('migrate', { value: { ticket: 'new' }, expiresAt: null })
       expect(await raw(collection, 'migrate')).toEqual({ _id: 'migrate', value: { ticket: 'new' } })
     })
 
     it('does not return an expired document the TTL monitor has not removed yet', async () => {
       open()
-      await db.collection<Document & { _id: string }>(collection).insertOne({ _id: 'stale', value: { access_token: 'x' }, expired: new Date(Date.now() - 1_000) })
+      await db
+        .collection<Document & { _id: string }>(collection)
+        .insertOne({ _id: 'stale', value: { access_token: 'x' }, expired: new Date(Date.now() - 1_000) })
       expect(await raw(collection, 'stale')).not.toBeNull()
       expect(await store.get('stale')).toBeUndefined()
     })
@@ -185,7 +210,11 @@ if (url) {
       expect(await store.lock?.acquire('refresh:uni-id:weixin-mp:wx1:access-token', 'token-1', 30_000)).toBe(true)
       const after = Date.now()
       const document = await raw(lockCollection, 'refresh:uni-id:weixin-mp:wx1:access-token')
-      expect(document).toEqual({ _id: 'refresh:uni-id:weixin-mp:wx1:access-token', token: 'token-1', expiresAt: expect.any(Date) })
+      expect(document).toEqual({
+        _id: 'refresh:uni-id:weixin-mp:wx1:access-token',
+        token: 'token-1',
+        expiresAt: expect.any(Date),
+      })
       const expiresAt = (document?.expiresAt as Date).getTime()
       expect(expiresAt).toBeGreaterThanOrEqual(before + 30_000)
       expect(expiresAt).toBeLessThanOrEqual(after + 30_000)
@@ -201,5 +230,7 @@ if (url) {
     })
   })
 } else {
-  console.warn('adapter-mongo: MongoDB suite SKIPPED (store contract, document layout, TTL index): MONGODB_URL is not set (set it to a MongoDB connection string to run it).')
+  console.warn(
+    'adapter-mongo: MongoDB suite SKIPPED (store contract, document layout, TTL index): MONGODB_URL is not set (set it to a MongoDB connection string to run it).',
+  )
 }

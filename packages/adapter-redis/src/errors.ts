@@ -29,21 +29,34 @@ const AUTH_CODES = /^(NOAUTH|WRONGPASS)\b|invalid password|invalid username-pass
  * `lastConnectionError` is the latest error of the connection itself: a command that failed because the
  * connection is not ready fails for *that* reason (wrong password, refused port).
  */
-export function redisFailure(operation: string, error: unknown, literals: readonly string[], lastConnectionError?: unknown): RedisStoreError {
+export function redisFailure(
+  operation: string,
+  error: unknown,
+  literals: readonly string[],
+  lastConnectionError?: unknown,
+): RedisStoreError {
   if (error instanceof RedisStoreError) return error
   const reason = isNotReady(error) && lastConnectionError !== undefined ? lastConnectionError : error
   const cause = sanitizeCause(reason, literals)
   const text = cause.message
   if (AUTH_CODES.test(text)) {
-    return new RedisStoreError('E_REDIS_AUTH', `redis ${operation} failed: authentication failed (check the user and password of the connection)`, {
-      cause,
-    })
+    return new RedisStoreError(
+      'E_REDIS_AUTH',
+      `redis ${operation} failed: authentication failed (check the user and password of the connection)`,
+      {
+        cause,
+      },
+    )
   }
   if (isReplyError(reason)) {
     const word = /^[A-Z]+/.exec(text)?.[0] ?? 'ERR'
     return new RedisStoreError('E_REDIS_REFUSED', `redis ${operation} refused by the server (${word})`, { cause })
   }
-  return new RedisStoreError('E_REDIS_UNAVAILABLE', `redis ${operation} failed: the server is unreachable or the connection dropped`, { cause })
+  return new RedisStoreError(
+    'E_REDIS_UNAVAILABLE',
+    `redis ${operation} failed: the server is unreachable or the connection dropped`,
+    { cause },
+  )
 }
 
 function isReplyError(error: unknown): boolean {

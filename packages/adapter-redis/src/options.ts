@@ -33,7 +33,14 @@ export interface RedisStoreUrlOptions extends RedisStoreCommonOptions {
 export type RedisStoreOptions = RedisStoreClientOptions | RedisStoreUrlOptions
 
 export type ResolvedRedisStoreOptions =
-  | { client: Redis | Cluster; url: undefined; socketTimeout: undefined; keyPrefix: string; name: string; secrets: string[] }
+  | {
+      client: Redis | Cluster
+      url: undefined
+      socketTimeout: undefined
+      keyPrefix: string
+      name: string
+      secrets: string[]
+    }
   | { client: undefined; url: string; socketTimeout: number; keyPrefix: string; name: string; secrets: string[] }
 
 /** Node timers take at most 2^31 - 1 ms; a larger delay fires at once (and warns). */
@@ -41,7 +48,8 @@ export const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Validates every option before a client is created, so a bad option never leaves a connection behind. */
 export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
-  if (typeof options !== 'object' || options === null) invalid('options', 'redisStore needs an options object: { client } or { url }')
+  if (typeof options !== 'object' || options === null)
+    invalid('options', 'redisStore needs an options object: { client } or { url }')
   const given = options as Partial<Record<keyof RedisStoreClientOptions | keyof RedisStoreUrlOptions, unknown>>
   const keyPrefix = given.keyPrefix ?? ''
   if (typeof keyPrefix !== 'string') invalid('keyPrefix', 'redisStore keyPrefix must be a string')
@@ -50,8 +58,10 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
 
   if (given.client !== undefined) {
     if (given.url !== undefined) invalid('url', 'redisStore takes either client or url, not both')
-    if (given.socketTimeout !== undefined) invalid('socketTimeout', 'redisStore socketTimeout goes with url; set it on your own client')
-    if (!isRedisClient(given.client)) invalid('client', 'redisStore client must be an ioredis Redis or Cluster instance')
+    if (given.socketTimeout !== undefined)
+      invalid('socketTimeout', 'redisStore socketTimeout goes with url; set it on your own client')
+    if (!isRedisClient(given.client))
+      invalid('client', 'redisStore client must be an ioredis Redis or Cluster instance')
     return { client: given.client, url: undefined, socketTimeout: undefined, keyPrefix, name, secrets: [] }
   }
 
@@ -59,8 +69,16 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
   const secrets = checkUrl(given.url)
   const socketTimeout = given.socketTimeout ?? 1_000
   // Half the limit: the first connection waits twice the socket timeout.
-  if (typeof socketTimeout !== 'number' || !Number.isFinite(socketTimeout) || socketTimeout <= 0 || socketTimeout > MAX_TIMER_MS / 2) {
-    invalid('socketTimeout', `redisStore socketTimeout must be a positive number of milliseconds up to ${Math.floor(MAX_TIMER_MS / 2)}`)
+  if (
+    typeof socketTimeout !== 'number' ||
+    !Number.isFinite(socketTimeout) ||
+    socketTimeout <= 0 ||
+    socketTimeout > MAX_TIMER_MS / 2
+  ) {
+    invalid(
+      'socketTimeout',
+      `redisStore socketTimeout must be a positive number of milliseconds up to ${Math.floor(MAX_TIMER_MS / 2)}`,
+    )
   }
   return { client: undefined, url: given.url as string, socketTimeout, keyPrefix, name, secrets }
 }
@@ -74,7 +92,8 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
 function checkUrl(value: unknown): string[] {
   if (typeof value !== 'string') invalid('url', 'redisStore url must be a redis:// or rediss:// URL string')
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase()
-  if (scheme !== 'redis' && scheme !== 'rediss') invalid('url.scheme', 'redisStore url must start with redis:// or rediss://')
+  if (scheme !== 'redis' && scheme !== 'rediss')
+    invalid('url.scheme', 'redisStore url must start with redis:// or rediss://')
   // The authority, split by hand: the WHATWG parser refuses some passwords ioredis accepts and says nothing of which part is wrong.
   const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(value)?.[1] ?? ''
   const at = authority.lastIndexOf('@')
@@ -92,7 +111,10 @@ function checkUrl(value: unknown): string[] {
       const decoded = decodeURIComponent(part)
       if (decoded.length > 0 && decoded !== part) secrets.push(decoded)
     } catch {
-      invalid(field, `redisStore url has a malformed %-escape in its ${field === 'url.username' ? 'user name' : 'password'}`)
+      invalid(
+        field,
+        `redisStore url has a malformed %-escape in its ${field === 'url.username' ? 'user name' : 'password'}`,
+      )
     }
   }
   const hostMatch = /^(\[[0-9a-f:.]+\]|[^:[\]]*)(?::(.*))?$/i.exec(hostPort)
@@ -103,7 +125,8 @@ function checkUrl(value: unknown): string[] {
   }
   const rest = value.slice(value.indexOf('//') + 2 + authority.length)
   const path = /^[^?#]*/.exec(rest)?.[0] ?? ''
-  if (path !== '' && path !== '/' && !/^\/\d{1,9}$/.test(path)) invalid('url.db', 'redisStore url path must be a database number, e.g. /0')
+  if (path !== '' && path !== '/' && !/^\/\d{1,9}$/.test(path))
+    invalid('url.db', 'redisStore url path must be a database number, e.g. /0')
   const query = new URLSearchParams(/\?([^#]*)/.exec(rest)?.[1] ?? '')
   const db = query.get('db')
   if (db !== null && !/^\d{1,9}$/.test(db)) invalid('url.db', 'redisStore url db must be a database number')
@@ -117,7 +140,9 @@ function checkUrl(value: unknown): string[] {
 function isRedisClient(value: unknown): value is Redis | Cluster {
   if (typeof value !== 'object' || value === null) return false
   const client = value as Record<string, unknown>
-  return typeof client.defineCommand === 'function' && typeof client.set === 'function' && typeof client.get === 'function'
+  return (
+    typeof client.defineCommand === 'function' && typeof client.set === 'function' && typeof client.get === 'function'
+  )
 }
 
 function invalid(field: string, message: string): never {

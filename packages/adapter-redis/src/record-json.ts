@@ -18,7 +18,10 @@ export function encodeRecord(record: StoredRecord): string {
  * Parses stored JSON. `expiresAt` is `undefined` when the JSON has no `__expiresAt` (a value written by
  * uni-open-bridge or by hand): the caller then takes the expiry from the key's TTL.
  */
-export function decodeRecord(json: string, key: string): { value: CredentialValue; expiresAt: number | null | undefined } {
+export function decodeRecord(
+  json: string,
+  key: string,
+): { value: CredentialValue; expiresAt: number | null | undefined } {
   let parsed: unknown
   try {
     parsed = JSON.parse(json)
@@ -26,12 +29,16 @@ export function decodeRecord(json: string, key: string): { value: CredentialValu
     parsed = undefined
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new RedisStoreError('E_REDIS_CORRUPT_RECORD', `redis key ${key} does not hold the JSON of a value object`, { field: key })
+    throw new RedisStoreError('E_REDIS_CORRUPT_RECORD', `redis key ${key} does not hold the JSON of a value object`, {
+      field: key,
+    })
   }
   if (!(EXPIRES_FIELD in parsed)) return { value: parsed as CredentialValue, expiresAt: undefined }
   const { [EXPIRES_FIELD]: expiresAt, ...value } = parsed as Record<string, unknown>
   if (expiresAt !== null && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
-    throw new RedisStoreError('E_REDIS_CORRUPT_RECORD', `redis key ${key} holds a malformed ${EXPIRES_FIELD}`, { field: key })
+    throw new RedisStoreError('E_REDIS_CORRUPT_RECORD', `redis key ${key} holds a malformed ${EXPIRES_FIELD}`, {
+      field: key,
+    })
   }
   return { value: value as CredentialValue, expiresAt }
 }

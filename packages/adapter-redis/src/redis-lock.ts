@@ -22,10 +22,19 @@ export function redisLock(
   }
   return {
     acquire: (name, token, ttlMs) =>
-      guarded('lock acquire', token, async () => (await client.set(lockKey(name), token, 'PX', wholeMs(ttlMs), 'NX')) === 'OK'),
-    release: (name, token) => guarded('lock release', token, async () => (await client.openBridgeRelease(lockKey(name), token)) === 1),
+      guarded(
+        'lock acquire',
+        token,
+        async () => (await client.set(lockKey(name), token, 'PX', wholeMs(ttlMs), 'NX')) === 'OK',
+      ),
+    release: (name, token) =>
+      guarded('lock release', token, async () => (await client.openBridgeRelease(lockKey(name), token)) === 1),
     extend: (name, token, ttlMs) =>
-      guarded('lock extend', token, async () => (await client.openBridgeExtend(lockKey(name), token, wholeMs(ttlMs))) === 1),
+      guarded(
+        'lock extend',
+        token,
+        async () => (await client.openBridgeExtend(lockKey(name), token, wholeMs(ttlMs))) === 1,
+      ),
   }
 }
 

@@ -46,7 +46,11 @@ describe('redisStore on a Cluster: keys spread over the masters', () => {
     const bridge = createBridge({ stores: [redisStore({ client: cluster })] })
     const run = `${process.pid}x${Math.random().toString(36).slice(2, 8)}`
     const appids = Array.from({ length: 20 }, (_, i) => `wxcluster${run}n${i}`)
-    await Promise.all(appids.map((appid) => bridge.setAccessToken({ appid, platform: 'weixin-mp' }, { access_token: `token-${appid}` }, 7200)))
+    await Promise.all(
+      appids.map((appid) =>
+        bridge.setAccessToken({ appid, platform: 'weixin-mp' }, { access_token: `token-${appid}` }, 7200),
+      ),
+    )
 
     // Which master holds each key: the one whose slot, asked directly, lists it.
     const masters = cluster.nodes('master')

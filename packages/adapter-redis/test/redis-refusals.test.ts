@@ -60,11 +60,15 @@ async function refusalsThroughBridge(
   bridge.on('tier-error', (event) => void events.push(event))
   const thrown: unknown[] = []
   const key = { appid: `wx${n}`, platform: 'weixin-mp' } as const
-  await bridge.setAccessToken(key, { access_token: secret, refresh_token: secret }, expiresIn).catch((error: unknown) => thrown.push(error))
+  await bridge
+    .setAccessToken(key, { access_token: secret, refresh_token: secret }, expiresIn)
+    .catch((error: unknown) => thrown.push(error))
   await bridge.setAccessToken(key, { access_token: secret }).catch((error: unknown) => thrown.push(error))
   await bridge.getAccessToken(key).catch((error: unknown) => thrown.push(error))
   // A direct call: what a caller of the store itself sees.
-  await store.set('uni-id:weixin-mp:direct:access-token', { value: { access_token: secret }, expiresAt: null }).catch((error: unknown) => thrown.push(error))
+  await store
+    .set('uni-id:weixin-mp:direct:access-token', { value: { access_token: secret }, expiresAt: null })
+    .catch((error: unknown) => thrown.push(error))
   await bridge.close()
   return { thrown, events }
 }
@@ -96,7 +100,8 @@ describe('redisStore refusals carry no credential', () => {
     const { thrown, events } = await refusalsThroughBridge(redisStore({ url: full.url }), secret)
     const sets = events.filter((e) => e.operation === 'set')
     expect(sets.length).toBe(2)
-    for (const event of sets) expect(event.error).toMatchObject({ code: 'E_REDIS_REFUSED', message: expect.stringContaining('OOM') })
+    for (const event of sets)
+      expect(event.error).toMatchObject({ code: 'E_REDIS_REFUSED', message: expect.stringContaining('OOM') })
     expectClean([...thrown, ...events], [secret])
   })
 
@@ -109,7 +114,10 @@ describe('redisStore refusals carry no credential', () => {
     const { thrown, events } = await refusalsThroughBridge(redisStore({ url: url() }), secret)
     expect(events.length).toBeGreaterThanOrEqual(3)
     for (const event of events) {
-      expect(event.error).toMatchObject({ code: 'E_REDIS_AUTH', message: expect.stringContaining('authentication failed') })
+      expect(event.error).toMatchObject({
+        code: 'E_REDIS_AUTH',
+        message: expect.stringContaining('authentication failed'),
+      })
     }
     expectClean([...thrown, ...events], [secret, PASSWORD, `Wrong-${PASSWORD}`])
   })
@@ -136,8 +144,13 @@ describe('redisStore refusals carry no credential', () => {
     const store = redisStore({ url: `redis://:${PASSWORD}@127.0.0.1:${gone.port}` })
     await gone.stop()
     const secret = token()
-    const error = await store.set('uni-id:weixin-mp:gone:access-token', { value: { access_token: secret }, expiresAt: null }).catch((e: unknown) => e)
-    expect(error).toMatchObject({ name: 'RedisStoreError', code: expect.stringMatching(/^E_REDIS_(UNAVAILABLE|AUTH)$/) })
+    const error = await store
+      .set('uni-id:weixin-mp:gone:access-token', { value: { access_token: secret }, expiresAt: null })
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({
+      name: 'RedisStoreError',
+      code: expect.stringMatching(/^E_REDIS_(UNAVAILABLE|AUTH)$/),
+    })
     expectClean([error], [secret, PASSWORD])
     await store.close()
   })
@@ -164,9 +177,14 @@ describe('redisStore url and options never crash nor leak', () => {
     expectClean([error], [PASSWORD])
   })
 
-  it.each([2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER])('refuses socketTimeout %d, which Node timers cannot hold', (socketTimeout) => {
-    expect(() => redisStore({ url: primary.url, socketTimeout })).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'socketTimeout' }))
-  })
+  it.each([2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER])(
+    'refuses socketTimeout %d, which Node timers cannot hold',
+    (socketTimeout) => {
+      expect(() => redisStore({ url: primary.url, socketTimeout })).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'socketTimeout' }),
+      )
+    },
+  )
 
   it('accepts what ioredis accepts: IPv6, user and password with escapes, db path and query', async () => {
     for (const url of [

@@ -12,7 +12,10 @@ runStoreContract('redisStore', {
   create: () => redisStore({ url: server.url }),
   lock: true,
   // Nothing listens on a fresh free port: every command fails, and the URL's password must not show.
-  failing: async () => ({ store: redisStore({ url: `redis://:Contract-pw-77@127.0.0.1:${await freePort()}`, socketTimeout: 200 }), secrets: ['Contract-pw-77'] }),
+  failing: async () => ({
+    store: redisStore({ url: `redis://:Contract-pw-77@127.0.0.1:${await freePort()}`, socketTimeout: 200 }),
+    secrets: ['Contract-pw-77'],
+  }),
 })
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -134,7 +137,10 @@ describe('redisStore layout (seen through a raw client)', () => {
   })
 
   it('quits the client it created from url on close()', async () => {
-    const countClients = async () => String(await raw.client('LIST')).trim().split('\n').length
+    const countClients = async () =>
+      String(await raw.client('LIST'))
+        .trim()
+        .split('\n').length
     const before = await countClients()
     const store = redisStore({ url: server.url })
     await store.get(uniqueKey())
@@ -159,7 +165,15 @@ describe('redisStore created from url while Redis is down', () => {
       expect((error as Error).message).not.toMatch(/timed out/i)
       await own.restart()
       // The server came back empty (no persistence); the store's own client reconnected without help.
-      expect(await eventually(async () => (await store.get(key).then(() => true, () => false)))).toBe(true)
+      expect(
+        await eventually(
+          async () =>
+            await store.get(key).then(
+              () => true,
+              () => false,
+            ),
+        ),
+      ).toBe(true)
       await store.set(key, { value: { access_token: 'after' }, expiresAt: null })
       expect((await store.get(key))?.value).toEqual({ access_token: 'after' })
     } finally {
@@ -197,12 +211,16 @@ describe('redisStore options', () => {
   })
 
   it('does not echo the url (it may hold a password) in an error', () => {
-    expect(() => redisStore({ url: 'http://user:hunter2@host' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }))
+    expect(() => redisStore({ url: 'http://user:hunter2@host' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    )
   })
 
   it('rejects socketTimeout next to a client it does not own', () => {
     const client = new Redis({ lazyConnect: true })
-    expect(() => redisStore({ client, socketTimeout: 5 } as unknown as RedisStoreOptions)).toThrow(expect.objectContaining({ field: 'socketTimeout' }))
+    expect(() => redisStore({ client, socketTimeout: 5 } as unknown as RedisStoreOptions)).toThrow(
+      expect.objectContaining({ field: 'socketTimeout' }),
+    )
     client.disconnect()
   })
 })

@@ -29,9 +29,13 @@ export async function runWithBusyRetry<T>(
       started ??= Date.now() - BLOCKING_WAIT_MS
       const left = started + deadlineMs - Date.now()
       if (left <= 0) {
-        throw new SqliteStoreError('E_SQLITE_BUSY', `sqlite ${operation} gave up: another connection held the write lock for over ${deadlineMs} ms`, {
-          field: 'busyTimeout',
-        })
+        throw new SqliteStoreError(
+          'E_SQLITE_BUSY',
+          `sqlite ${operation} gave up: another connection held the write lock for over ${deadlineMs} ms`,
+          {
+            field: 'busyTimeout',
+          },
+        )
       }
       await sleep(Math.min(left, pause / 2 + Math.random() * (pause / 2)))
       pause = Math.min(pause * 2, MAX_BACKOFF_MS)

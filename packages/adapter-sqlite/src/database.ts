@@ -17,7 +17,10 @@ CREATE TABLE IF NOT EXISTS locks (
 ) WITHOUT ROWID;
 `
 /** The columns each table must have; a file from another (older) layout is refused rather than half used. */
-const COLUMNS: Record<string, readonly string[]> = { credentials: ['key', 'value', 'expires_at'], locks: ['name', 'token', 'expires_at'] }
+const COLUMNS: Record<string, readonly string[]> = {
+  credentials: ['key', 'value', 'expires_at'],
+  locks: ['name', 'token', 'expires_at'],
+}
 
 /**
  * Opens (creating if needed) the database file for sharing between processes: WAL, so readers never wait
@@ -32,7 +35,10 @@ export function openDatabase(path: string, blockingWaitMs: number, setupWaitMs: 
     // Create the file ourselves, owner-only: SQLite gives the -wal and -shm files the main file's mode.
     closeSync(openSync(path, 'a', 0o600))
   } catch (error) {
-    throw pathFailure(path, error) ?? new SqliteStoreError('E_SQLITE_PATH', `sqliteStore path ${path} cannot be created`, { field: 'path' })
+    throw (
+      pathFailure(path, error) ??
+      new SqliteStoreError('E_SQLITE_PATH', `sqliteStore path ${path} cannot be created`, { field: 'path' })
+    )
   }
   let db: Database.Database
   try {
@@ -41,7 +47,10 @@ export function openDatabase(path: string, blockingWaitMs: number, setupWaitMs: 
     // up to the whole busyTimeout; every statement after it keeps to the short blocking wait.
     db = new Database(path, { timeout: setupWaitMs })
   } catch (error) {
-    throw pathFailure(path, error) ?? new SqliteStoreError('E_SQLITE_PATH', `sqliteStore path ${path} cannot be opened`, { field: 'path' })
+    throw (
+      pathFailure(path, error) ??
+      new SqliteStoreError('E_SQLITE_PATH', `sqliteStore path ${path} cannot be opened`, { field: 'path' })
+    )
   }
   try {
     db.pragma('journal_mode = WAL')
@@ -55,7 +64,10 @@ export function openDatabase(path: string, blockingWaitMs: number, setupWaitMs: 
   } catch (error) {
     db.close()
     if (error instanceof SqliteStoreError) throw error
-    throw pathFailure(path, error) ?? new SqliteStoreError('E_SQLITE_PATH', `sqliteStore path ${path} cannot be set up as a store`, { field: 'path' })
+    throw (
+      pathFailure(path, error) ??
+      new SqliteStoreError('E_SQLITE_PATH', `sqliteStore path ${path} cannot be set up as a store`, { field: 'path' })
+    )
   }
   return db
 }

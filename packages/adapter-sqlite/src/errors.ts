@@ -62,17 +62,35 @@ const PATH_PROBLEMS: Record<string, string> = {
 /** A failure to open or create the database at `path`, or undefined when `error` says nothing about the path. */
 export function pathFailure(path: string, error: unknown): SqliteStoreError | undefined {
   const code = codeOf(error)
-  const problem = code === undefined ? undefined : (PATH_PROBLEMS[code] ?? (code.startsWith('SQLITE_READONLY') ? 'is read-only' : undefined))
+  const problem =
+    code === undefined
+      ? undefined
+      : (PATH_PROBLEMS[code] ?? (code.startsWith('SQLITE_READONLY') ? 'is read-only' : undefined))
   if (problem === undefined) return undefined
-  return new SqliteStoreError('E_SQLITE_PATH', `sqliteStore path ${path} ${problem} (${code})`, { field: 'path', cause: sanitizeCause(error) })
+  return new SqliteStoreError('E_SQLITE_PATH', `sqliteStore path ${path} ${problem} (${code})`, {
+    field: 'path',
+    cause: sanitizeCause(error),
+  })
 }
 
 /** Any other driver failure of `operation`, or the path's problem if the error names one (a read-only file). */
-export function sqliteFailure(operation: string, path: string, error: unknown, literals: readonly string[] = []): SqliteStoreError {
+export function sqliteFailure(
+  operation: string,
+  path: string,
+  error: unknown,
+  literals: readonly string[] = [],
+): SqliteStoreError {
   if (error instanceof SqliteStoreError) return error
   const code = codeOf(error)
-  if (code === 'SQLITE_READONLY' || code?.startsWith('SQLITE_READONLY_') || code === 'SQLITE_FULL' || code === 'SQLITE_NOTADB') {
+  if (
+    code === 'SQLITE_READONLY' ||
+    code?.startsWith('SQLITE_READONLY_') ||
+    code === 'SQLITE_FULL' ||
+    code === 'SQLITE_NOTADB'
+  ) {
     return pathFailure(path, error)!
   }
-  return new SqliteStoreError('E_SQLITE_FAILED', `sqlite ${operation} failed (${code ?? 'unknown error'})`, { cause: sanitizeCause(error, literals) })
+  return new SqliteStoreError('E_SQLITE_FAILED', `sqlite ${operation} failed (${code ?? 'unknown error'})`, {
+    cause: sanitizeCause(error, literals),
+  })
 }

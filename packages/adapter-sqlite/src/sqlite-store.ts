@@ -21,7 +21,9 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
     runWithBusyRetry(run, busyTimeout, operation, path, literals)
 
   // Prepared once; the expiry test in SQL means an expired row is never returned, pruned or not.
-  const select = db.prepare<[string, number], Row>('SELECT value, expires_at FROM credentials WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)')
+  const select = db.prepare<[string, number], Row>(
+    'SELECT value, expires_at FROM credentials WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)',
+  )
   const upsert = db.prepare<[string, string, number | null]>(
     `INSERT INTO credentials (key, value, expires_at) VALUES (?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
@@ -65,7 +67,11 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
     set: async (key, record) => {
       if (record.expiresAt !== null && record.expiresAt <= Date.now()) return retry('set', () => void remove.run(key))
       const json = JSON.stringify(record.value)
-      return retry('set', () => void upsert.run(key, json, record.expiresAt), () => [json, ...stringsOf(record.value)])
+      return retry(
+        'set',
+        () => void upsert.run(key, json, record.expiresAt),
+        () => [json, ...stringsOf(record.value)],
+      )
     },
     delete: (key) => retry('delete', () => void remove.run(key)),
     lock: sqliteLock(db, retry),
@@ -93,7 +99,11 @@ function parseValue(json: string, key: string): CredentialValue {
     value = undefined
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SqliteStoreError('E_SQLITE_CORRUPT_RECORD', `sqlite row ${key} does not hold the JSON of a value object`, { field: key })
+    throw new SqliteStoreError(
+      'E_SQLITE_CORRUPT_RECORD',
+      `sqlite row ${key} does not hold the JSON of a value object`,
+      { field: key },
+    )
   }
   return value as CredentialValue
 }

@@ -84,9 +84,15 @@ describe('sqliteStore shared by two processes', () => {
     const expiresAt = Date.now() + 3_600_000
     expect(await b.call('get', 'uni-id:weixin-mp:wx1:access-token')).toBeNull()
     await a.call('set', 'uni-id:weixin-mp:wx1:access-token', { access_token: 'from-a' }, expiresAt)
-    expect(await b.call('get', 'uni-id:weixin-mp:wx1:access-token')).toEqual({ value: { access_token: 'from-a' }, expiresAt })
+    expect(await b.call('get', 'uni-id:weixin-mp:wx1:access-token')).toEqual({
+      value: { access_token: 'from-a' },
+      expiresAt,
+    })
     await b.call('set', 'uni-id:weixin-mp:wx1:access-token', { access_token: 'from-b' }, null)
-    expect(await a.call('get', 'uni-id:weixin-mp:wx1:access-token')).toEqual({ value: { access_token: 'from-b' }, expiresAt: null })
+    expect(await a.call('get', 'uni-id:weixin-mp:wx1:access-token')).toEqual({
+      value: { access_token: 'from-b' },
+      expiresAt: null,
+    })
   })
 
   it('refuses a lock one process holds to the other until it is released', async () => {
@@ -111,7 +117,10 @@ describe('sqliteStore shared by two processes', () => {
   it('gives each contended lock to exactly one of the two processes', async () => {
     const [a, b] = await startPair()
     for (let i = 0; i < 20; i++) {
-      const results = await Promise.all([a.call('acquire', `race-${i}`, 'token-a', 30_000), b.call('acquire', `race-${i}`, 'token-b', 30_000)])
+      const results = await Promise.all([
+        a.call('acquire', `race-${i}`, 'token-a', 30_000),
+        b.call('acquire', `race-${i}`, 'token-b', 30_000),
+      ])
       expect(results.filter((won) => won === true)).toHaveLength(1)
     }
   })

@@ -22,7 +22,10 @@ describe('sqliteStore never blocks the event loop for long', () => {
     try {
       const probe = stallProbe()
       const started = performance.now()
-      await store.set('uni-id:weixin-mp:wx1:access-token', { value: { access_token: 'after-the-wait' }, expiresAt: null })
+      await store.set('uni-id:weixin-mp:wx1:access-token', {
+        value: { access_token: 'after-the-wait' },
+        expiresAt: null,
+      })
       const waited = performance.now() - started
       const { longestStallMs, ticks } = probe.stop()
       // The write had to wait for the other process (else this test proves nothing)…
@@ -45,7 +48,9 @@ describe('sqliteStore never blocks the event loop for long', () => {
     try {
       const probe = stallProbe()
       const started = performance.now()
-      const error = await store.set('uni-id:weixin-mp:wx2:access-token', { value: { access_token: 'SECRET-VALUE-123' }, expiresAt: null }).catch((e: unknown) => e)
+      const error = await store
+        .set('uni-id:weixin-mp:wx2:access-token', { value: { access_token: 'SECRET-VALUE-123' }, expiresAt: null })
+        .catch((e: unknown) => e)
       const waited = performance.now() - started
       const { longestStallMs } = probe.stop()
       expect(error).toMatchObject({ name: 'SqliteStoreError', code: 'E_SQLITE_BUSY' })
@@ -90,13 +95,20 @@ describe('sqliteStore file problems are typed errors naming the path’s problem
   it('a path that is a directory', () => {
     const sub = join(dir, 'a-dir')
     mkdirSync(sub)
-    expect(open(sub)).toMatchObject({ code: 'E_SQLITE_PATH', field: 'path', message: expect.stringContaining('is a directory') })
+    expect(open(sub)).toMatchObject({
+      code: 'E_SQLITE_PATH',
+      field: 'path',
+      message: expect.stringContaining('is a directory'),
+    })
   })
 
   it('a file that is not a SQLite database', () => {
     const path = join(dir, 'not-a-db.db')
     writeFileSync(path, 'plain text, not a database; '.repeat(40))
-    expect(open(path)).toMatchObject({ code: 'E_SQLITE_PATH', message: expect.stringContaining('is not a SQLite database') })
+    expect(open(path)).toMatchObject({
+      code: 'E_SQLITE_PATH',
+      message: expect.stringContaining('is not a SQLite database'),
+    })
   })
 
   it('an old schema (credentials without expires_at) is E_SQLITE_SCHEMA naming the missing column', () => {
@@ -104,7 +116,11 @@ describe('sqliteStore file problems are typed errors naming the path’s problem
     const old = new Database(path)
     old.exec('CREATE TABLE credentials (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
     old.close()
-    expect(open(path)).toMatchObject({ code: 'E_SQLITE_SCHEMA', field: 'path', message: expect.stringContaining('missing expires_at') })
+    expect(open(path)).toMatchObject({
+      code: 'E_SQLITE_SCHEMA',
+      field: 'path',
+      message: expect.stringContaining('missing expires_at'),
+    })
   })
 
   it('a directory nobody may write (immutable, chattr +i: root ignores modes)', () => {
@@ -112,7 +128,10 @@ describe('sqliteStore file problems are typed errors naming the path’s problem
     mkdirSync(locked)
     execFileSync('chattr', ['+i', locked])
     try {
-      expect(open(join(locked, 'store.db'))).toMatchObject({ code: 'E_SQLITE_PATH', message: expect.stringContaining('is not writable') })
+      expect(open(join(locked, 'store.db'))).toMatchObject({
+        code: 'E_SQLITE_PATH',
+        message: expect.stringContaining('is not writable'),
+      })
     } finally {
       execFileSync('chattr', ['-i', locked])
     }

@@ -27,21 +27,28 @@ export class AppRegistry {
   readonly #byAppid = new Map<string, AppConfig>()
 
   constructor(apps: readonly AppConfig[] = []) {
-    if (!Array.isArray(apps)) throw new BridgeError('E_INVALID_CONFIG', `apps must be an array, got ${describeType(apps)}`, { field: 'apps' })
+    if (!Array.isArray(apps))
+      throw new BridgeError('E_INVALID_CONFIG', `apps must be an array, got ${describeType(apps)}`, { field: 'apps' })
     apps.forEach((input, i) => {
       const app = validateApp(input, `apps[${i}]`)
       const appidKey = `${app.platform}:${app.appid}`
       if (this.#byAppid.has(appidKey)) {
-        throw new BridgeError('E_INVALID_CONFIG', `apps[${i}] repeats appid of platform ${app.platform}`, { field: `apps[${i}].appid` })
+        throw new BridgeError('E_INVALID_CONFIG', `apps[${i}] repeats appid of platform ${app.platform}`, {
+          field: `apps[${i}].appid`,
+        })
       }
       this.#byAppid.set(appidKey, app)
       if (app.dcloudAppid !== undefined) {
         let platforms = this.#byDcloud.get(app.dcloudAppid)
         if (!platforms) this.#byDcloud.set(app.dcloudAppid, (platforms = new Map()))
         if (platforms.has(app.platform)) {
-          throw new BridgeError('E_INVALID_CONFIG', `apps[${i}] repeats dcloudAppid ${app.dcloudAppid} on platform ${app.platform}`, {
-            field: `apps[${i}].dcloudAppid`,
-          })
+          throw new BridgeError(
+            'E_INVALID_CONFIG',
+            `apps[${i}] repeats dcloudAppid ${app.dcloudAppid} on platform ${app.platform}`,
+            {
+              field: `apps[${i}].dcloudAppid`,
+            },
+          )
         }
         platforms.set(app.platform, app)
       }
@@ -70,14 +77,20 @@ function validateApp(input: unknown, at: string): AppConfig {
   }
   const app = input as Record<string, unknown>
   if (!isPlatform(app.platform)) {
-    throw new BridgeError('E_INVALID_CONFIG', `${at}.platform must be one of ${PLATFORMS.join(', ')}`, { field: `${at}.platform` })
+    throw new BridgeError('E_INVALID_CONFIG', `${at}.platform must be one of ${PLATFORMS.join(', ')}`, {
+      field: `${at}.platform`,
+    })
   }
   for (const field of ['appid', 'dcloudAppid', 'secret'] as const) {
     const value = app[field]
     const required = field === 'appid'
     if (value === undefined && !required) continue
     if (typeof value !== 'string' || value.length === 0) {
-      throw new BridgeError('E_INVALID_CONFIG', `${at}.${field} must be a non-empty string, got ${describeType(value)}`, { field: `${at}.${field}` })
+      throw new BridgeError(
+        'E_INVALID_CONFIG',
+        `${at}.${field} must be a non-empty string, got ${describeType(value)}`,
+        { field: `${at}.${field}` },
+      )
     }
   }
   if ((app.appid as string).includes(':')) {

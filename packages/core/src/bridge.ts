@@ -92,15 +92,30 @@ export class CredentialBridge {
 
   constructor(options: BridgeOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new BridgeError('E_INVALID_CONFIG', `createBridge options must be an object, got ${describeType(options)}`, { field: 'options' })
+      throw new BridgeError(
+        'E_INVALID_CONFIG',
+        `createBridge options must be an object, got ${describeType(options)}`,
+        { field: 'options' },
+      )
     }
     const { stores, source } = options
     if (!Array.isArray(stores) || stores.length === 0) {
-      throw new BridgeError('E_INVALID_CONFIG', 'stores must be a non-empty array of tiers, nearest first', { field: 'stores' })
+      throw new BridgeError('E_INVALID_CONFIG', 'stores must be a non-empty array of tiers, nearest first', {
+        field: 'stores',
+      })
     }
     stores.forEach((store, i) => {
-      if (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function' || typeof store.close !== 'function') {
-        throw new BridgeError('E_INVALID_CONFIG', `stores[${i}] is not a store (it needs get, set, delete and close)`, { field: `stores[${i}]` })
+      if (
+        typeof store !== 'object' ||
+        store === null ||
+        typeof store.get !== 'function' ||
+        typeof store.set !== 'function' ||
+        typeof store.delete !== 'function' ||
+        typeof store.close !== 'function'
+      ) {
+        throw new BridgeError('E_INVALID_CONFIG', `stores[${i}] is not a store (it needs get, set, delete and close)`, {
+          field: `stores[${i}]`,
+        })
       }
     })
     if (source !== undefined && (typeof source !== 'object' || source === null || typeof source.fetch !== 'function')) {
@@ -145,7 +160,10 @@ export class CredentialBridge {
     return this.refresh('access_token', key, options)
   }
 
-  getUserAccessToken(key: UserKey, fallback?: Fallback<'user_access_token', UserKey>): Promise<UserAccessTokenValue | null> {
+  getUserAccessToken(
+    key: UserKey,
+    fallback?: Fallback<'user_access_token', UserKey>,
+  ): Promise<UserAccessTokenValue | null> {
     return this.get('user_access_token', key, fallback)
   }
   setUserAccessToken(key: UserKey, value: UserAccessTokenValue, expiresIn?: number): Promise<void> {
@@ -169,7 +187,10 @@ export class CredentialBridge {
     return this.remove('session_key', key)
   }
 
-  getEncryptKey(key: EncryptKeyKey, fallback?: Fallback<'encrypt_key', EncryptKeyKey>): Promise<EncryptKeyValue | null> {
+  getEncryptKey(
+    key: EncryptKeyKey,
+    fallback?: Fallback<'encrypt_key', EncryptKeyKey>,
+  ): Promise<EncryptKeyValue | null> {
     return this.get('encrypt_key', key, fallback)
   }
   setEncryptKey(key: EncryptKeyKey, value: EncryptKeyValue, expiresIn?: number): Promise<void> {
@@ -230,7 +251,12 @@ export class CredentialBridge {
   }
 
   /** Writes a credential to every tier. `expiresIn` in seconds; `-1` or omitted = never expires. */
-  async set<K extends CredentialKind>(kind: K, key: CredentialKeys[K], value: CredentialValues[K], expiresIn?: number): Promise<void> {
+  async set<K extends CredentialKind>(
+    kind: K,
+    key: CredentialKeys[K],
+    value: CredentialValues[K],
+    expiresIn?: number,
+  ): Promise<void> {
     if (this.#closed) throw closedError()
     const storageKey = this.#keys.storageKey(kind, key)
     assertCredentialValue(value, 'value', kind)
@@ -254,19 +280,29 @@ export class CredentialBridge {
    * record), writes it and resolves it. Without `ifValue`, the credential stored now is the one treated as rejected.
    * One fetch per deployment however many callers report the same value (single-flight plus the tier lock).
    */
-  refresh<K extends CredentialKind>(kind: K, key: CredentialKeys[K], options: RefreshOptions = {}): Promise<CredentialValues[K] | null> {
+  refresh<K extends CredentialKind>(
+    kind: K,
+    key: CredentialKeys[K],
+    options: RefreshOptions = {},
+  ): Promise<CredentialValues[K] | null> {
     let storageKey: string
     try {
       if (this.#closed) throw closedError()
       storageKey = this.#keys.storageKey(kind, key)
       if (typeof options !== 'object' || options === null) {
-        throw new BridgeError('E_INVALID_CONFIG', `refresh options must be an object, got ${describeType(options)}`, { field: 'options' })
+        throw new BridgeError('E_INVALID_CONFIG', `refresh options must be an object, got ${describeType(options)}`, {
+          field: 'options',
+        })
       }
       const ifValue: unknown = options.ifValue
       if (ifValue !== undefined && (typeof ifValue !== 'string' || ifValue.length === 0)) {
-        throw new BridgeError('E_INVALID_VALUE', `options.ifValue must be the rejected credential string, got ${describeType(ifValue)}`, {
-          field: 'options.ifValue',
-        })
+        throw new BridgeError(
+          'E_INVALID_VALUE',
+          `options.ifValue must be the rejected credential string, got ${describeType(ifValue)}`,
+          {
+            field: 'options.ifValue',
+          },
+        )
       }
       if (this.#source === undefined) {
         throw new BridgeError('E_NO_SOURCE', 'refresh needs a source: createBridge({ source })', { field: 'source' })
@@ -279,7 +315,8 @@ export class CredentialBridge {
         const current = record === undefined ? undefined : credentialString(kind, record.value)
         const ifValue = options.ifValue ?? current
         // Already replaced by someone else: no lock, no fetch.
-        if (record !== undefined && ifValue !== undefined && current !== ifValue) return record.value as CredentialValues[K]
+        if (record !== undefined && ifValue !== undefined && current !== ifValue)
+          return record.value as CredentialValues[K]
         const reason: RefreshReason = ifValue === undefined ? 'miss' : 'rejected'
         return this.#fill(kind, key, storageKey, undefined, reason, record, ifValue)
       }),
@@ -342,7 +379,8 @@ export class CredentialBridge {
       this.#chain.read(storageKey, peeked).then((read) => {
         const record = read.record
         if (record === undefined) return this.#miss(kind, key, storageKey, fallback, read.answered)
-        if (record.expiresAt !== null && this.#ahead.enabled) this.#checkAhead(kind, key, storageKey, record, Date.now())
+        if (record.expiresAt !== null && this.#ahead.enabled)
+          this.#checkAhead(kind, key, storageKey, record, Date.now())
         return record.value as CredentialValues[K]
       }),
     )
@@ -371,14 +409,25 @@ export class CredentialBridge {
     ifValue: string | undefined,
   ): Promise<CredentialValues[K] | null> {
     const request = this.#request(kind, key, storageKey, fallback, reason, trigger, ifValue)
-    return this.#coordinator.fill(request).then((record) => (record === null ? null : (record.value as CredentialValues[K])))
+    return this.#coordinator
+      .fill(request)
+      .then((record) => (record === null ? null : (record.value as CredentialValues[K])))
   }
 
   /** A hit with an expiry: start a background refresh when less than `refreshAhead` is left (source only). */
-  #checkAhead<K extends CredentialKind>(kind: K, key: CredentialKeys[K], storageKey: string, record: StoredRecord, now: number): void {
+  #checkAhead<K extends CredentialKind>(
+    kind: K,
+    key: CredentialKeys[K],
+    storageKey: string,
+    record: StoredRecord,
+    now: number,
+  ): void {
     const remaining = this.#ahead.due(kind, record.expiresAt!, now)
     if (remaining < 0 || !this.#coordinator.mayRefreshAhead(storageKey, now)) return
-    this.#coordinator.refreshAhead(this.#request(kind, key, storageKey, undefined, 'refresh-ahead', record, undefined), remaining)
+    this.#coordinator.refreshAhead(
+      this.#request(kind, key, storageKey, undefined, 'refresh-ahead', record, undefined),
+      remaining,
+    )
   }
 
   #request<K extends CredentialKind>(
@@ -395,11 +444,17 @@ export class CredentialBridge {
       fallback !== undefined
         ? // The fallback gets the caller's key with the platform appid filled in (a dcloudAppid key resolved).
           ({ reason, previous, signal }) => fallback({ ...key, appid: resolved.appid }, { reason, previous, signal })
-        : ({ reason, previous, signal }) => this.#source!.fetch(kind, resolved, this.#sourceContext(resolved, reason, previous, signal))
+        : ({ reason, previous, signal }) =>
+            this.#source!.fetch(kind, resolved, this.#sourceContext(resolved, reason, previous, signal))
     return { kind, storageKey, reason, by: fallback !== undefined ? 'fallback' : 'source', trigger, ifValue, produce }
   }
 
-  #sourceContext(resolved: ResolvedKey, reason: RefreshReason, previous: StoredRecord | undefined, signal: AbortSignal): SourceContext {
+  #sourceContext(
+    resolved: ResolvedKey,
+    reason: RefreshReason,
+    previous: StoredRecord | undefined,
+    signal: AbortSignal,
+  ): SourceContext {
     return { app: this.#apps.byAppid(resolved.platform, resolved.appid), bridge: this, reason, previous, signal }
   }
 
@@ -431,5 +486,8 @@ function closedError(): BridgeError {
 }
 
 function unavailableError(tiers: string[]): BridgeError {
-  return new BridgeError('E_STORE_UNAVAILABLE', `every tier failed to answer (tiers: ${tiers.join(', ')}) and there is no fallback or source`)
+  return new BridgeError(
+    'E_STORE_UNAVAILABLE',
+    `every tier failed to answer (tiers: ${tiers.join(', ')}) and there is no fallback or source`,
+  )
 }

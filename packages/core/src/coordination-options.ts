@@ -90,9 +90,13 @@ function refreshAhead(value: unknown): Record<CredentialKind, number> {
   const byKind = section(value, 'refreshAhead')
   for (const field of Object.keys(byKind)) {
     if (!(CREDENTIAL_KINDS as readonly string[]).includes(field)) {
-      throw new BridgeError('E_INVALID_CONFIG', `refreshAhead keys must be credential kinds (${CREDENTIAL_KINDS.join(', ')})`, {
-        field: 'refreshAhead',
-      })
+      throw new BridgeError(
+        'E_INVALID_CONFIG',
+        `refreshAhead keys must be credential kinds (${CREDENTIAL_KINDS.join(', ')})`,
+        {
+          field: 'refreshAhead',
+        },
+      )
     }
   }
   const result = { ...DEFAULT_AHEAD_BY_KIND }
@@ -107,9 +111,13 @@ function breaker(value: unknown): BreakerOptions | false {
   const options = section(value, 'breaker')
   const failures = options.failures ?? 3
   if (typeof failures !== 'number' || !Number.isInteger(failures) || failures < 1) {
-    throw new BridgeError('E_INVALID_CONFIG', `breaker.failures must be a positive integer, got ${describeType(failures)}`, {
-      field: 'breaker.failures',
-    })
+    throw new BridgeError(
+      'E_INVALID_CONFIG',
+      `breaker.failures must be a positive integer, got ${describeType(failures)}`,
+      {
+        field: 'breaker.failures',
+      },
+    )
   }
   return { failures, cooldown: duration(options.cooldown, 5_000, 'breaker.cooldown') }
 }
@@ -126,14 +134,22 @@ function section(value: unknown, field: string): Record<string, unknown> {
 function duration(value: unknown, fallback: number, field: string): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new BridgeError('E_INVALID_CONFIG', `${field} must be a positive number of milliseconds, got ${describeNumber(value)}`, { field })
+    throw new BridgeError(
+      'E_INVALID_CONFIG',
+      `${field} must be a positive number of milliseconds, got ${describeNumber(value)}`,
+      { field },
+    )
   }
   return value
 }
 
 function nonNegative(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new BridgeError('E_INVALID_CONFIG', `${field} must be a number of milliseconds ≥ 0, got ${describeNumber(value)}`, { field })
+    throw new BridgeError(
+      'E_INVALID_CONFIG',
+      `${field} must be a number of milliseconds ≥ 0, got ${describeNumber(value)}`,
+      { field },
+    )
   }
   return value
 }

@@ -10,7 +10,14 @@ export type Platform = (typeof PLATFORMS)[number]
  * 2-hour user access_token it renews, so renewal still works once that token has expired. It has no named
  * methods (uni-open-bridge has none); use `get` / `set` / `remove('user_refresh_token', userKey)`.
  */
-export const CREDENTIAL_KINDS = ['access_token', 'user_access_token', 'session_key', 'encrypt_key', 'ticket', 'user_refresh_token'] as const
+export const CREDENTIAL_KINDS = [
+  'access_token',
+  'user_access_token',
+  'session_key',
+  'encrypt_key',
+  'ticket',
+  'user_refresh_token',
+] as const
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number]
 
 /** Kinds that belong to one user of an app and so need `openid` in their key. */
@@ -56,9 +63,7 @@ export interface CredentialValues {
 export type CredentialValue = CredentialValues[CredentialKind]
 
 /** An app is named by its uni-app `dcloudAppid` (resolved through `apps`) or by the platform `appid`. */
-export type AppRef =
-  | { dcloudAppid: string; appid?: undefined }
-  | { appid: string; dcloudAppid?: string | undefined }
+export type AppRef = { dcloudAppid: string; appid?: undefined } | { appid: string; dcloudAppid?: string | undefined }
 
 export type AppKey = AppRef & { platform: Platform }
 export type UserKey = AppKey & { openid: string }

@@ -70,7 +70,10 @@ export class BridgeError<Code extends string = CoreErrorCode> extends Error {
 }
 
 /** Is `error` a `BridgeError` (of any open-bridge package), optionally with the given code? */
-export function isBridgeError<Code extends string = CoreErrorCode>(error: unknown, code?: Code): error is BridgeError<Code> {
+export function isBridgeError<Code extends string = CoreErrorCode>(
+  error: unknown,
+  code?: Code,
+): error is BridgeError<Code> {
   return hasBrand(error) && (code === undefined || (error as { code?: unknown }).code === code)
 }
 
@@ -85,12 +88,15 @@ function hasBrand(value: unknown): boolean {
  * the connection options or the statement's parameters in fields a logger prints; this copy carries none.
  */
 export function sanitizeCause(error: unknown, literals: readonly (string | undefined)[] = []): Error {
-  const source = typeof error === 'object' && error !== null ? (error as { name?: unknown; message?: unknown; code?: unknown }) : {}
-  const message = typeof source.message === 'string' ? source.message : typeof error === 'string' ? error : 'unknown error'
+  const source =
+    typeof error === 'object' && error !== null ? (error as { name?: unknown; message?: unknown; code?: unknown }) : {}
+  const message =
+    typeof source.message === 'string' ? source.message : typeof error === 'string' ? error : 'unknown error'
   const cause = new Error(scrubSecrets(message, literals))
   cause.name = typeof source.name === 'string' ? scrubSecrets(source.name, literals) : 'Error'
   const code = source.code
-  if (typeof code === 'string' || typeof code === 'number') Object.defineProperty(cause, 'code', { value: code, enumerable: true })
+  if (typeof code === 'string' || typeof code === 'number')
+    Object.defineProperty(cause, 'code', { value: code, enumerable: true })
   // The stack would repeat the message unmasked and point into the driver: leave only our own line.
   cause.stack = `${cause.name}: ${cause.message}`
   return cause

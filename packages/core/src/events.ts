@@ -6,11 +6,22 @@ export type RefreshReason = 'miss' | 'refresh-ahead' | 'rejected'
 /** The events a bridge emits. Payloads carry names and storage keys, never a credential value or a secret. */
 export interface BridgeEvents {
   /** A tier threw; the call went on with the next tier (for `lock`: with in-process single-flight only). */
-  'tier-error': { tier: string; operation: 'get' | 'set' | 'delete' | 'close' | 'lock'; storageKey: string | undefined; error: unknown }
+  'tier-error': {
+    tier: string
+    operation: 'get' | 'set' | 'delete' | 'close' | 'lock'
+    storageKey: string | undefined
+    error: unknown
+  }
   /** A tier's circuit breaker is open: the operation was not sent to it (reads went to the next tier). */
   'tier-skipped': { tier: string; operation: 'get' | 'set' | 'delete' | 'lock'; storageKey: string }
   /** A fallback or source produced a credential (or `null`). */
-  fetch: { kind: CredentialKind; storageKey: string; by: 'fallback' | 'source'; reason: RefreshReason; durationMs: number }
+  fetch: {
+    kind: CredentialKind
+    storageKey: string
+    by: 'fallback' | 'source'
+    reason: RefreshReason
+    durationMs: number
+  }
   /** A fallback or source failed; every waiter of that fetch receives the error and nothing is cached. */
   'fetch-error': {
     kind: CredentialKind
@@ -30,7 +41,13 @@ export interface BridgeEvents {
    * The key's next fetch waits `retryInMs`: a fetch failed (`cause: 'error'`; callers without a fallback get the
    * same error until then) or brought nothing fresher than the stored credential (`cause: 'no-fresher'`).
    */
-  backoff: { kind: CredentialKind; storageKey: string; retryInMs: number; cause: 'error' | 'no-fresher'; category: string | undefined }
+  backoff: {
+    kind: CredentialKind
+    storageKey: string
+    retryInMs: number
+    cause: 'error' | 'no-fresher'
+    category: string | undefined
+  }
   /** A tier failed `breaker.failures` times in a row: it is skipped for `breaker.cooldown` ms, then probed. */
   'breaker-open': { tier: string }
   /** A probe of a skipped tier succeeded: it is used again. */
@@ -91,9 +108,12 @@ export class EventHub {
     const detail = typeof error === 'object' && error !== null ? (error as { name?: unknown; code?: unknown }) : {}
     const what = `${typeof detail.name === 'string' ? detail.name : typeof error}${typeof detail.code === 'string' ? ` ${detail.code}` : ''}`
     try {
-      process.emitWarning(`an open-bridge '${event}' listener failed (${what}); further failures of this listener are not reported`, {
-        code: LISTENER_WARNING_CODE,
-      })
+      process.emitWarning(
+        `an open-bridge '${event}' listener failed (${what}); further failures of this listener are not reported`,
+        {
+          code: LISTENER_WARNING_CODE,
+        },
+      )
     } catch {
       // A process 'warning' handler that throws is not ours to surface either.
     }

@@ -10,9 +10,13 @@ export function expiresAtFrom(expiresIn: unknown, field: string, now: number = D
   if (expiresIn === undefined || expiresIn === -1) return null
   // The sum is checked too: a huge finite expiresIn overflows to Infinity, which JSON tiers would store as null.
   if (typeof expiresIn !== 'number' || !(expiresIn > 0) || !Number.isFinite(now + expiresIn * 1000)) {
-    throw new BridgeError('E_INVALID_EXPIRES', `${field} must be a positive number of seconds or -1, got ${describeNumber(expiresIn)}`, {
-      field,
-    })
+    throw new BridgeError(
+      'E_INVALID_EXPIRES',
+      `${field} must be a positive number of seconds or -1, got ${describeNumber(expiresIn)}`,
+      {
+        field,
+      },
+    )
   }
   return now + expiresIn * 1000
 }
@@ -36,7 +40,11 @@ const MAX_DEPTH = 32
  * Fields set to `undefined` are allowed: JSON leaves them out, and a reader sees them absent either way.
  * Throws `E_INVALID_VALUE` naming the field at fault (`value.extra.list[2]`), never printing a value.
  */
-export function assertCredentialValue(value: unknown, field: string, kind?: CredentialKind): asserts value is CredentialValue {
+export function assertCredentialValue(
+  value: unknown,
+  field: string,
+  kind?: CredentialKind,
+): asserts value is CredentialValue {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BridgeError('E_INVALID_VALUE', `${field} must be a plain object, got ${describeType(value)}`, { field })
   }
@@ -48,7 +56,8 @@ export function assertCredentialValue(value: unknown, field: string, kind?: Cred
   if (kind !== undefined && Object.prototype.hasOwnProperty.call(CREDENTIAL_FIELDS, kind)) {
     const name = CREDENTIAL_FIELDS[kind]
     requireCredentialString(fields[name], `${field}.${name}`)
-    for (const companion of COMPANION_FIELDS[kind] ?? []) requireCredentialString(fields[companion], `${field}.${companion}`)
+    for (const companion of COMPANION_FIELDS[kind] ?? [])
+      requireCredentialString(fields[companion], `${field}.${companion}`)
   } else {
     let found = false
     for (const name of ANY_CREDENTIAL_FIELD) {
@@ -57,9 +66,13 @@ export function assertCredentialValue(value: unknown, field: string, kind?: Cred
       found = true
     }
     if (!found) {
-      throw new BridgeError('E_INVALID_VALUE', `${field} must carry its credential (${ANY_CREDENTIAL_FIELD.join(', ')}) as a string`, {
-        field,
-      })
+      throw new BridgeError(
+        'E_INVALID_VALUE',
+        `${field} must carry its credential (${ANY_CREDENTIAL_FIELD.join(', ')}) as a string`,
+        {
+          field,
+        },
+      )
     }
   }
   assertJsonFaithful(value, field, [], 0)
@@ -67,9 +80,13 @@ export function assertCredentialValue(value: unknown, field: string, kind?: Cred
 
 function requireCredentialString(value: unknown, field: string): void {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new BridgeError('E_INVALID_VALUE', `${field} must be a non-empty string, got ${value === '' ? 'an empty string' : describeType(value)}`, {
-      field,
-    })
+    throw new BridgeError(
+      'E_INVALID_VALUE',
+      `${field} must be a non-empty string, got ${value === '' ? 'an empty string' : describeType(value)}`,
+      {
+        field,
+      },
+    )
   }
 }
 
@@ -102,7 +119,8 @@ function assertJsonFaithful(value: unknown, field: string, ancestors: object[], 
     }
   } else {
     const proto = Object.getPrototypeOf(value) as unknown
-    if (proto !== Object.prototype && proto !== null) refuse(field, 'is not a plain object (a Date, Map, Buffer or class instance)')
+    if (proto !== Object.prototype && proto !== null)
+      refuse(field, 'is not a plain object (a Date, Map, Buffer or class instance)')
     const fields = value as Record<string, unknown>
     // A `toJSON` (which would change what JSON stores) is a function field, refused like any other.
     for (const name of Object.keys(fields)) assertJsonFaithful(fields[name], `${field}.${name}`, ancestors, depth + 1)

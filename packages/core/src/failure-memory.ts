@@ -1,5 +1,11 @@
 /** Error categories (read structurally from `error.category`) that an operator must fix: retrying soon is futile. */
-const LONG_CATEGORIES: ReadonlySet<string> = new Set(['configuration', 'config', 'quota', 'ip-confirmation', 'ip-confirm'])
+const LONG_CATEGORIES: ReadonlySet<string> = new Set([
+  'configuration',
+  'config',
+  'quota',
+  'ip-confirmation',
+  'ip-confirm',
+])
 
 interface Entry {
   /** The error callers get until `until`; absent for a "nothing fresher" backoff, which blocks no caller. */

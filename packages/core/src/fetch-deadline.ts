@@ -5,7 +5,11 @@ import { BridgeError } from './errors.js'
  * `E_FETCH_TIMEOUT` at once, whatever the work does) or when `closing` aborts (it rejects with that reason).
  * A late answer is dropped: nothing waits for it and nothing stores it.
  */
-export function withDeadline<T>(work: (signal: AbortSignal) => Promise<T> | T, timeoutMs: number, closing: AbortSignal): Promise<T> {
+export function withDeadline<T>(
+  work: (signal: AbortSignal) => Promise<T> | T,
+  timeoutMs: number,
+  closing: AbortSignal,
+): Promise<T> {
   const controller = new AbortController()
   return new Promise<T>((resolve, reject) => {
     const abort = (reason: unknown) => {

@@ -14,9 +14,13 @@ export function toRecord(produced: unknown, by: 'fallback' | 'source', kind: Cre
   const call = by === 'fallback' ? 'fallback()' : 'source.fetch()'
   const lifeField = by === 'fallback' ? 'duration' : 'expiresIn'
   if (typeof produced !== 'object') {
-    throw new BridgeError('E_INVALID_VALUE', `${call} must resolve { value, ${lifeField} } or null, got ${describeType(produced)}`, {
-      field: call,
-    })
+    throw new BridgeError(
+      'E_INVALID_VALUE',
+      `${call} must resolve { value, ${lifeField} } or null, got ${describeType(produced)}`,
+      {
+        field: call,
+      },
+    )
   }
   const result = produced as Record<string, unknown>
   assertCredentialValue(result.value, `${call}.value`, kind)

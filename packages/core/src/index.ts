@@ -2,12 +2,26 @@ export { createBridge, CredentialBridge, type BridgeOptions, type RefreshOptions
 export { DEFAULT_REFRESH_AHEAD, type CoordinationOptions } from './coordination-options.js'
 export { memoryStore, MEMORY_STORE_MAX_LIMIT, type MemoryStoreOptions } from './memory-store.js'
 export { withAccessToken, withCredential } from './with-credential.js'
-export { BridgeError, isBridgeError, sanitizeCause, scrubSecrets, type BridgeErrorOptions, type CoreErrorCode } from './errors.js'
+export {
+  BridgeError,
+  isBridgeError,
+  sanitizeCause,
+  scrubSecrets,
+  type BridgeErrorOptions,
+  type CoreErrorCode,
+} from './errors.js'
 export { LISTENER_WARNING_CODE } from './events.js'
 export type { AppConfig } from './apps.js'
 export type { BridgeEventName, BridgeEvents, BridgeListener, RefreshReason } from './events.js'
 export type { CredentialStore, StoredRecord, StoreLock } from './store.js'
-export type { CredentialSource, Fallback, FallbackContext, FallbackResult, FetchResult, SourceContext } from './source.js'
+export type {
+  CredentialSource,
+  Fallback,
+  FallbackContext,
+  FallbackResult,
+  FetchResult,
+  SourceContext,
+} from './source.js'
 export {
   CREDENTIAL_FIELDS,
   CREDENTIAL_KINDS,

@@ -20,7 +20,12 @@ interface KeyFields {
   ticketType?: unknown
 }
 
-const USER_KINDS: ReadonlySet<CredentialKind> = new Set(['user_access_token', 'session_key', 'encrypt_key', 'user_refresh_token'])
+const USER_KINDS: ReadonlySet<CredentialKind> = new Set([
+  'user_access_token',
+  'session_key',
+  'encrypt_key',
+  'user_refresh_token',
+])
 
 /** The storage-key strings of one app, built once (see `KeyResolver`). */
 interface AppKeyStrings {
@@ -58,14 +63,20 @@ export class KeyResolver {
     const k = key as KeyFields
     const platform = k.platform
     if (!isPlatform(platform)) {
-      throw new BridgeError('E_INVALID_KEY', `key.platform must be one of ${PLATFORMS.join(', ')}`, { field: 'key.platform' })
+      throw new BridgeError('E_INVALID_KEY', `key.platform must be one of ${PLATFORMS.join(', ')}`, {
+        field: 'key.platform',
+      })
     }
     const app = this.#appStrings(k, platform)
     switch (kind) {
       case 'access_token':
         return app.accessToken
       case 'ticket':
-        return k.ticketType === undefined || k.ticketType === 'jsapi' ? app.ticket : k.ticketType === 'wx_card' ? app.wxCardTicket : badTicketType()
+        return k.ticketType === undefined || k.ticketType === 'jsapi'
+          ? app.ticket
+          : k.ticketType === 'wx_card'
+            ? app.wxCardTicket
+            : badTicketType()
       case 'user_access_token':
         return `${app.userPrefix}${segment(k.openid, 'openid')}:user-access-token`
       case 'session_key':
@@ -101,9 +112,13 @@ export class KeyResolver {
       if (k.dcloudAppid !== undefined) {
         const app = typeof k.dcloudAppid === 'string' ? this.#apps.byDcloudAppid(k.dcloudAppid, platform) : undefined
         if (app !== undefined && app.appid !== appid) {
-          throw new BridgeError('E_INVALID_KEY', `key.appid does not match the appid configured for key.dcloudAppid on ${platform}`, {
-            field: 'key.appid',
-          })
+          throw new BridgeError(
+            'E_INVALID_KEY',
+            `key.appid does not match the appid configured for key.dcloudAppid on ${platform}`,
+            {
+              field: 'key.appid',
+            },
+          )
         }
       }
       return this.#stringsFor(platform, appid)
@@ -113,15 +128,23 @@ export class KeyResolver {
       throw new BridgeError('E_INVALID_KEY', 'key.dcloudAppid or key.appid is required', { field: 'key.dcloudAppid' })
     }
     if (typeof dcloudAppid !== 'string' || dcloudAppid.length === 0) {
-      throw new BridgeError('E_INVALID_KEY', `key.dcloudAppid must be a non-empty string, got ${describeType(dcloudAppid)}`, {
-        field: 'key.dcloudAppid',
-      })
+      throw new BridgeError(
+        'E_INVALID_KEY',
+        `key.dcloudAppid must be a non-empty string, got ${describeType(dcloudAppid)}`,
+        {
+          field: 'key.dcloudAppid',
+        },
+      )
     }
     const app = this.#apps.byDcloudAppid(dcloudAppid, platform)
     if (app === undefined) {
-      throw new BridgeError('E_UNKNOWN_APP', `no app is configured for key.dcloudAppid ${JSON.stringify(dcloudAppid)} on platform ${platform}`, {
-        field: 'key.dcloudAppid',
-      })
+      throw new BridgeError(
+        'E_UNKNOWN_APP',
+        `no app is configured for key.dcloudAppid ${JSON.stringify(dcloudAppid)} on platform ${platform}`,
+        {
+          field: 'key.dcloudAppid',
+        },
+      )
     }
     return this.#stringsFor(platform, app.appid)
   }
@@ -153,7 +176,9 @@ export class KeyResolver {
 /** A key segment: a non-empty string without `:`, so storage keys stay unambiguous. */
 function segment(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new BridgeError('E_INVALID_KEY', `key.${field} must be a non-empty string, got ${describeType(value)}`, { field: `key.${field}` })
+    throw new BridgeError('E_INVALID_KEY', `key.${field} must be a non-empty string, got ${describeType(value)}`, {
+      field: `key.${field}`,
+    })
   }
   if (value.includes(':')) {
     throw new BridgeError('E_INVALID_KEY', `key.${field} must not contain ':'`, { field: `key.${field}` })
@@ -163,7 +188,9 @@ function segment(value: unknown, field: string): string {
 
 function version(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new BridgeError('E_INVALID_KEY', `key.version must be an integer ≥ 1, got ${describeType(value)}`, { field: 'key.version' })
+    throw new BridgeError('E_INVALID_KEY', `key.version must be an integer ≥ 1, got ${describeType(value)}`, {
+      field: 'key.version',
+    })
   }
   return value
 }

@@ -9,7 +9,11 @@ export interface LockLease {
  * Tries once to take the refresh lock `name` on the chain's lock tier. Resolves the lease, `false` when another
  * holder has it, or `LOCK_UNAVAILABLE` when there is no usable lock tier (none, breaker open, or it threw).
  */
-export async function tryLease(chain: TierChain, name: string, ttl: number): Promise<LockLease | false | typeof LOCK_UNAVAILABLE> {
+export async function tryLease(
+  chain: TierChain,
+  name: string,
+  ttl: number,
+): Promise<LockLease | false | typeof LOCK_UNAVAILABLE> {
   const token = globalThis.crypto.randomUUID()
   const acquired = await chain.lockCall(name, (lock) => lock.acquire(name, token, ttl))
   if (acquired !== true) return acquired

@@ -43,10 +43,13 @@ interface Entry {
  */
 export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
   if (typeof options !== 'object' || options === null) {
-    throw new BridgeError('E_INVALID_CONFIG', `memoryStore options must be an object, got ${describeType(options)}`, { field: 'options' })
+    throw new BridgeError('E_INVALID_CONFIG', `memoryStore options must be an object, got ${describeType(options)}`, {
+      field: 'options',
+    })
   }
   const max = positiveInteger(options.max ?? 10_000, 'max', MEMORY_STORE_MAX_LIMIT)
-  const maxBytes = options.maxBytes === undefined ? undefined : positiveInteger(options.maxBytes, 'maxBytes', Number.MAX_SAFE_INTEGER)
+  const maxBytes =
+    options.maxBytes === undefined ? undefined : positiveInteger(options.maxBytes, 'maxBytes', Number.MAX_SAFE_INTEGER)
   const maxTtl = options.maxTtl === undefined ? undefined : positiveNumber(options.maxTtl, 'maxTtl')
   const name = options.name ?? 'memory'
   if (typeof name !== 'string' || name.length === 0) {
@@ -83,7 +86,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
         return
       }
       const bytes = maxBytes === undefined ? 0 : Buffer.byteLength(JSON.stringify(record.value))
-      const entry = { record: Object.freeze({ value: deepFreeze(structuredClone(record.value)), expiresAt: record.expiresAt }), until, bytes }
+      const entry = {
+        record: Object.freeze({ value: deepFreeze(structuredClone(record.value)), expiresAt: record.expiresAt }),
+        until,
+        bytes,
+      }
       // lru-cache keeps the old entry when the new one is over maxSize on its own: drop it, a stale copy must not stay.
       if (maxBytes !== undefined && bytes + Buffer.byteLength(key) > maxBytes) {
         cache.delete(key)
@@ -104,7 +111,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
 function positiveInteger(value: unknown, field: string, limit: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > limit) {
     const got = typeof value === 'number' ? String(value) : describeType(value)
-    throw new BridgeError('E_INVALID_CONFIG', `memoryStore ${field} must be an integer from 1 to ${limit}, got ${got}`, { field })
+    throw new BridgeError(
+      'E_INVALID_CONFIG',
+      `memoryStore ${field} must be an integer from 1 to ${limit}, got ${got}`,
+      { field },
+    )
   }
   return value
 }
@@ -112,9 +123,13 @@ function positiveInteger(value: unknown, field: string, limit: number): number {
 function positiveNumber(value: unknown, field: string): number {
   // maxTtl is compared with clock times only (no timer), so any finite positive number is safe.
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new BridgeError('E_INVALID_CONFIG', `memoryStore ${field} must be a positive number of milliseconds, got ${describeType(value)}`, {
-      field,
-    })
+    throw new BridgeError(
+      'E_INVALID_CONFIG',
+      `memoryStore ${field} must be a positive number of milliseconds, got ${describeType(value)}`,
+      {
+        field,
+      },
+    )
   }
   return value
 }

@@ -26,7 +26,11 @@ export interface FillRequest {
   /** rejected: the credential string the platform refused. */
   readonly ifValue: string | undefined
   /** Calls the fallback or source; the bridge builds the key and context. */
-  readonly produce: (ctx: { reason: RefreshReason; previous: StoredRecord | undefined; signal: AbortSignal }) => Promise<unknown> | unknown
+  readonly produce: (ctx: {
+    reason: RefreshReason
+    previous: StoredRecord | undefined
+    signal: AbortSignal
+  }) => Promise<unknown> | unknown
 }
 
 /** The first look at the shared tiers while waiting comes after this; the pause doubles up to `lock.pollInterval`. */
@@ -101,7 +105,8 @@ export class RefreshCoordinator {
    */
   refreshAhead(request: FillRequest, remainingMs: number): void {
     const key = request.storageKey
-    if (this.#events.has('refresh-ahead')) this.#events.emit('refresh-ahead', { kind: request.kind, storageKey: key, remainingMs })
+    if (this.#events.has('refresh-ahead'))
+      this.#events.emit('refresh-ahead', { kind: request.kind, storageKey: key, remainingMs })
     this.#flight
       .run(key, () => this.#track(this.#coordinate(request)))
       .catch(() => {
@@ -156,7 +161,10 @@ export class RefreshCoordinator {
         }
         if (Date.now() - started >= waitTimeout) {
           this.#waited(request, started, 'timeout')
-          throw new BridgeError('E_REFRESH_TIMEOUT', `waited ${waitTimeout} ms for another process to refresh ${storageKey}`)
+          throw new BridgeError(
+            'E_REFRESH_TIMEOUT',
+            `waited ${waitTimeout} ms for another process to refresh ${storageKey}`,
+          )
         }
       }
     } finally {
@@ -178,7 +186,12 @@ export class RefreshCoordinator {
     // Someone may just have written: with the lock, another process; without, a flight that settled a moment ago.
     const found = (await (locked ? this.#chain.readShared(storageKey) : this.#chain.read(storageKey))).record
     if (found !== undefined && this.#satisfied(request, found)) return freezeRecord(found)
-    if (request.reason === 'refresh-ahead' && locked && found !== undefined && (await this.#deploymentBackingOff(storageKey))) {
+    if (
+      request.reason === 'refresh-ahead' &&
+      locked &&
+      found !== undefined &&
+      (await this.#deploymentBackingOff(storageKey))
+    ) {
       // Another process's refresh brought nothing fresher a moment ago: the platform would say the same again.
       this.#remembered(request, this.#failures.rememberNoFresher(storageKey), 'no-fresher')
       return freezeRecord(found)
@@ -221,13 +234,17 @@ export class RefreshCoordinator {
     this.#remembered(request, remembered, 'no-fresher')
     if (!locked) return
     const token = globalThis.crypto.randomUUID()
-    await this.#chain.lockCall(storageKey, (lock) => lock.acquire(backoffLeaseName(storageKey), token, remembered.retryInMs))
+    await this.#chain.lockCall(storageKey, (lock) =>
+      lock.acquire(backoffLeaseName(storageKey), token, remembered.retryInMs),
+    )
   }
 
   /** Is another process's "nothing fresher" backoff lease in force? (A 1 ms acquire that fails: held.) */
   async #deploymentBackingOff(storageKey: string): Promise<boolean> {
     const token = globalThis.crypto.randomUUID()
-    const acquired = await this.#chain.lockCall(storageKey, (lock) => lock.acquire(backoffLeaseName(storageKey), token, 1))
+    const acquired = await this.#chain.lockCall(storageKey, (lock) =>
+      lock.acquire(backoffLeaseName(storageKey), token, 1),
+    )
     return acquired === false
   }
 
@@ -245,14 +262,22 @@ export class RefreshCoordinator {
     } catch (error) {
       if (!this.#closing.signal.aborted) {
         if (this.#events.has('fetch-error')) {
-          this.#events.emit('fetch-error', { kind, storageKey, by, reason, durationMs: performance.now() - started, error })
+          this.#events.emit('fetch-error', {
+            kind,
+            storageKey,
+            by,
+            reason,
+            durationMs: performance.now() - started,
+            error,
+          })
         }
         // A caller's own fallback failing says nothing about the source: only source failures are remembered.
         if (by === 'source') this.#remembered(request, this.#failures.rememberFailure(storageKey, error), 'error')
       }
       throw error
     }
-    if (this.#events.has('fetch')) this.#events.emit('fetch', { kind, storageKey, by, reason, durationMs: performance.now() - started })
+    if (this.#events.has('fetch'))
+      this.#events.emit('fetch', { kind, storageKey, by, reason, durationMs: performance.now() - started })
     return record
   }
 
@@ -284,7 +309,12 @@ export class RefreshCoordinator {
 
   #waited(request: FillRequest, started: number, outcome: 'value' | 'timeout' | 'took-lock'): void {
     if (this.#events.has('wait'))
-      this.#events.emit('wait', { kind: request.kind, storageKey: request.storageKey, durationMs: Date.now() - started, outcome })
+      this.#events.emit('wait', {
+        kind: request.kind,
+        storageKey: request.storageKey,
+        durationMs: Date.now() - started,
+        outcome,
+      })
   }
 
   /** A pause that ends early (rejecting) when the bridge closes. */

@@ -52,7 +52,13 @@ export interface CredentialSource {
  * `duration` is in seconds (required), `-1` = never expires. Resolve `null` to store nothing. It receives the
  * key with `appid` filled in (also when the caller named the app by `dcloudAppid`).
  */
-export type Fallback<K extends CredentialKind, Key> = (key: Key, ctx: FallbackContext) => Promise<FallbackResult<K>> | FallbackResult<K>
+export type Fallback<K extends CredentialKind, Key> = (
+  key: Key,
+  ctx: FallbackContext,
+) => Promise<FallbackResult<K>> | FallbackResult<K>
 
 /** What a fallback produces: the value and its life in seconds (`-1` = never), or nothing. */
-export type FallbackResult<K extends CredentialKind> = { value: CredentialValues[K]; duration: number } | null | undefined
+export type FallbackResult<K extends CredentialKind> =
+  | { value: CredentialValues[K]; duration: number }
+  | null
+  | undefined

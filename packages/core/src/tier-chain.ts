@@ -225,10 +225,17 @@ export class TierChain {
   }
 
   #skipped(i: number, operation: 'get' | 'set' | 'delete' | 'lock', storageKey: string): void {
-    if (this.#events.has('tier-skipped')) this.#events.emit('tier-skipped', { tier: this.#tiers[i]!.name, operation, storageKey })
+    if (this.#events.has('tier-skipped'))
+      this.#events.emit('tier-skipped', { tier: this.#tiers[i]!.name, operation, storageKey })
   }
 
-  #tierError(tier: CredentialStore, operation: 'get' | 'set' | 'delete' | 'close' | 'lock', storageKey: string | undefined, error: unknown): void {
-    if (this.#events.has('tier-error')) this.#events.emit('tier-error', { tier: tier.name, operation, storageKey, error })
+  #tierError(
+    tier: CredentialStore,
+    operation: 'get' | 'set' | 'delete' | 'close' | 'lock',
+    storageKey: string | undefined,
+    error: unknown,
+  ): void {
+    if (this.#events.has('tier-error'))
+      this.#events.emit('tier-error', { tier: tier.name, operation, storageKey, error })
   }
 }

@@ -39,7 +39,9 @@ export function withAccessToken<T>(
 function usable(kind: CredentialKind, value: object | null): string {
   const credential = value === null ? undefined : credentialString(kind, value)
   if (credential === undefined) {
-    throw new BridgeError('E_NO_CREDENTIAL', `no ${kind} could be had for the key (nothing stored, nothing fetched)`, { field: 'key' })
+    throw new BridgeError('E_NO_CREDENTIAL', `no ${kind} could be had for the key (nothing stored, nothing fetched)`, {
+      field: 'key',
+    })
   }
   return credential
 }

@@ -45,7 +45,10 @@ describe('the fifteen uni-open-bridge-common methods', () => {
     expect(await bridge.get('user_refresh_token', key)).toEqual({ refresh_token: 'RT' })
     await bridge.remove('user_refresh_token', key)
     expect(await bridge.get('user_refresh_token', key)).toBeNull()
-    await expect(bridge.get('user_refresh_token', { ...byAppid } as never)).rejects.toMatchObject({ code: 'E_INVALID_KEY', field: 'key.openid' })
+    await expect(bridge.get('user_refresh_token', { ...byAppid } as never)).rejects.toMatchObject({
+      code: 'E_INVALID_KEY',
+      field: 'key.openid',
+    })
   })
 
   it('session_key round-trips per openid', async () => {
@@ -95,14 +98,33 @@ describe('the fifteen uni-open-bridge-common methods', () => {
 describe('storage layout (uni-open-bridge)', () => {
   it.each([
     ['access_token', { dcloudAppid: '__UNI__A', platform: 'weixin-mp' }, 'uni-id:weixin-mp:wx123:access-token'],
-    ['user_access_token', { appid: 'wxh5', platform: 'weixin-h5', openid: 'o1' }, 'uni-id:weixin-h5:wxh5:o1:user-access-token'],
-    ['session_key', { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1' }, 'uni-id:weixin-mp:wx123:o1:session-key'],
-    ['encrypt_key', { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1', version: 2 }, 'uni-id:weixin-mp:wx123:o1:encrypt-key-2'],
+    [
+      'user_access_token',
+      { appid: 'wxh5', platform: 'weixin-h5', openid: 'o1' },
+      'uni-id:weixin-h5:wxh5:o1:user-access-token',
+    ],
+    [
+      'session_key',
+      { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1' },
+      'uni-id:weixin-mp:wx123:o1:session-key',
+    ],
+    [
+      'encrypt_key',
+      { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1', version: 2 },
+      'uni-id:weixin-mp:wx123:o1:encrypt-key-2',
+    ],
     ['ticket', { dcloudAppid: '__UNI__A', platform: 'weixin-h5' }, 'uni-id:weixin-h5:wxh5:ticket'],
     ['ticket', { appid: 'wxh5', platform: 'weixin-h5', ticketType: 'wx_card' }, 'uni-id:weixin-h5:wxh5:ticket-wx_card'],
     ['access_token', { appid: '1110000000', platform: 'qq-mp' }, 'uni-id:qq-mp:1110000000:access-token'],
   ] as const)('%s %j is stored under %s', async (kind, key, storageKey) => {
-    const value = kind === 'ticket' ? { ticket: 'v' } : kind === 'encrypt_key' ? { encrypt_key: 'v', iv: 'i' } : kind === 'session_key' ? { session_key: 'v' } : { access_token: 'v' }
+    const value =
+      kind === 'ticket'
+        ? { ticket: 'v' }
+        : kind === 'encrypt_key'
+          ? { encrypt_key: 'v', iv: 'i' }
+          : kind === 'session_key'
+            ? { session_key: 'v' }
+            : { access_token: 'v' }
     await bridge.set(kind, key as never, value as never, 60)
     expect((await store.get(storageKey))?.value).toEqual(value)
   })

@@ -54,9 +54,13 @@ describe('compare-and-refresh', () => {
     await processes[0]!.setAccessToken(key, { access_token: 'dead' }, 7200)
     for (const bridge of processes) expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'dead' }) // each has a memory copy
 
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => processes[i % 4]!.refreshAccessToken(key, { ifValue: 'dead' })))
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => processes[i % 4]!.refreshAccessToken(key, { ifValue: 'dead' })),
+    )
     expect(new Set(results.map((r) => r?.access_token))).toEqual(new Set(['token-1']))
-    expect(calls).toEqual([{ reason: 'rejected', previous: { value: { access_token: 'dead' }, expiresAt: expect.any(Number) } }])
+    expect(calls).toEqual([
+      { reason: 'rejected', previous: { value: { access_token: 'dead' }, expiresAt: expect.any(Number) } },
+    ])
     // Every process now reads the new token, also from its memory tier.
     for (const bridge of processes) expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'token-1' })
   })
@@ -94,7 +98,9 @@ describe('compare-and-refresh', () => {
     const bridge = processBridge(source)
     expect(await bridge.refreshAccessToken(key)).toEqual({ access_token: 'token-1' })
     expect(await bridge.refreshAccessToken(key)).toEqual({ access_token: 'token-2' })
-    expect(calls.map((c) => [c.reason, (c.previous?.value as { access_token?: string } | undefined)?.access_token])).toEqual([
+    expect(
+      calls.map((c) => [c.reason, (c.previous?.value as { access_token?: string } | undefined)?.access_token]),
+    ).toEqual([
       ['miss', undefined],
       ['rejected', 'token-1'],
     ])

@@ -154,7 +154,11 @@ describe('consistency inside a process', () => {
         extend: async () => false,
       },
     }
-    const bridge = createBridge({ stores: [memoryStore(), locked], source: { fetch: async () => null }, lock: { waitTimeout: 60_000 } })
+    const bridge = createBridge({
+      stores: [memoryStore(), locked],
+      source: { fetch: async () => null },
+      lock: { waitTimeout: 60_000 },
+    })
     const waiting = bridge.getAccessToken(key).catch((e: unknown) => e)
     await sleep(200)
     await bridge.close()
@@ -169,13 +173,17 @@ describe('what fallbacks and sources produce (issue 9 point 5)', () => {
   it('a result without its life is E_INVALID_EXPIRES, not a credential kept forever', async () => {
     const bridge = createBridge({
       stores: [memoryStore()],
-      source: { fetch: async () => ({ value: { access_token: 'x' } } as never) },
+      source: { fetch: async () => ({ value: { access_token: 'x' } }) as never },
     })
-    const fromFallback = await bridge.getAccessToken(key, async () => ({ value: { access_token: 'x' } } as never)).catch((e: unknown) => e)
+    const fromFallback = await bridge
+      .getAccessToken(key, async () => ({ value: { access_token: 'x' } }) as never)
+      .catch((e: unknown) => e)
     expect(fromFallback).toMatchObject({ code: 'E_INVALID_EXPIRES', field: 'fallback().duration' })
     const fromSource = await bridge.getAccessToken({ appid: 'wx2', platform: 'weixin-mp' }).catch((e: unknown) => e)
     expect(fromSource).toMatchObject({ code: 'E_INVALID_EXPIRES', field: 'source.fetch().expiresIn' })
-    expect(await bridge.getAccessToken(key, async () => ({ value: { access_token: 'forever' }, duration: -1 }))).toEqual({
+    expect(
+      await bridge.getAccessToken(key, async () => ({ value: { access_token: 'forever' }, duration: -1 })),
+    ).toEqual({
       access_token: 'forever',
     })
     await bridge.close()
@@ -191,14 +199,21 @@ describe('what fallbacks and sources produce (issue 9 point 5)', () => {
   })
 
   it('a fallback gets the resolved key: appid filled in from a dcloudAppid key', async () => {
-    const bridge = createBridge({ stores: [memoryStore()], apps: [{ dcloudAppid: '__UNI__A', platform: 'weixin-mp', appid: 'wx123' }] })
+    const bridge = createBridge({
+      stores: [memoryStore()],
+      apps: [{ dcloudAppid: '__UNI__A', platform: 'weixin-mp', appid: 'wx123' }],
+    })
     const caller = { dcloudAppid: '__UNI__A', platform: 'weixin-mp' as const }
     let seen: unknown
     await bridge.getAccessToken(caller, async (k, ctx) => {
       seen = { key: k, reason: ctx.reason, previous: ctx.previous }
       return { value: { access_token: 'x' }, duration: 60 }
     })
-    expect(seen).toEqual({ key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp', appid: 'wx123' }, reason: 'miss', previous: undefined })
+    expect(seen).toEqual({
+      key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp', appid: 'wx123' },
+      reason: 'miss',
+      previous: undefined,
+    })
     expect(caller).toEqual({ dcloudAppid: '__UNI__A', platform: 'weixin-mp' })
     await bridge.close()
   })

@@ -47,8 +47,15 @@ afterEach(async () => {
 })
 
 /** A bridge as one process of a deployment sees it: its own memory tier over a shared SQLite file. */
-function processBridge(source: CredentialSource, options: Parameters<typeof createBridge>[0] extends infer O ? Partial<O> : never = {}) {
-  const bridge = createBridge({ stores: [memoryStore(), sqliteStore({ path: join(dir, 'shared.db') })], source, ...options })
+function processBridge(
+  source: CredentialSource,
+  options: Parameters<typeof createBridge>[0] extends infer O ? Partial<O> : never = {},
+) {
+  const bridge = createBridge({
+    stores: [memoryStore(), sqliteStore({ path: join(dir, 'shared.db') })],
+    source,
+    ...options,
+  })
   bridges.push(bridge)
   return bridge
 }
@@ -76,7 +83,13 @@ describe('cross-process single-flight on the SQLite lock', () => {
     const source = countingSource(200)
     const shared = sqliteStore({ path: join(dir, 'shared.db') })
     const shared2 = sqliteStore({ path: join(dir, 'shared.db') })
-    const noLock = (s: CredentialStore): CredentialStore => ({ name: s.name, get: s.get, set: s.set, delete: s.delete, close: s.close })
+    const noLock = (s: CredentialStore): CredentialStore => ({
+      name: s.name,
+      get: s.get,
+      set: s.set,
+      delete: s.delete,
+      close: s.close,
+    })
     const a = createBridge({ stores: [memoryStore(), noLock(shared)], source })
     const b = createBridge({ stores: [memoryStore(), noLock(shared2)], source })
     bridges.push(a, b)
@@ -198,7 +211,9 @@ describe('fetchTimeout', () => {
     bridges.push(bridge)
     const errors: BridgeEvents['fetch-error'][] = []
     bridge.on('fetch-error', (e) => errors.push(e))
-    const settled = await Promise.all(Array.from({ length: 5 }, () => bridge.getAccessToken(key).catch((e: unknown) => e)))
+    const settled = await Promise.all(
+      Array.from({ length: 5 }, () => bridge.getAccessToken(key).catch((e: unknown) => e)),
+    )
     expect(settled.every((e) => isBridgeError(e, 'E_FETCH_TIMEOUT'))).toBe(true)
     expect(signal?.aborted).toBe(true)
     expect(isBridgeError(signal?.reason, 'E_FETCH_TIMEOUT')).toBe(true)

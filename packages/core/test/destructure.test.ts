@@ -1,5 +1,11 @@
 import { inspect } from 'node:util'
-import { createBridge, memoryStore, type CredentialBridge, type CredentialSource, type CredentialStore } from '@open-bridge/core'
+import {
+  createBridge,
+  memoryStore,
+  type CredentialBridge,
+  type CredentialSource,
+  type CredentialStore,
+} from '@open-bridge/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { BRIDGE_METHODS } from '../src/bridge.js'
 
@@ -50,7 +56,11 @@ describe('destructured methods keep their bridge', () => {
   it('covers the fifteen, the four refresh* and get / set / remove / refresh', () => {
     expect([...BRIDGE_METHODS].sort()).toEqual(
       [
-        ...['AccessToken', 'UserAccessToken', 'SessionKey', 'EncryptKey', 'Ticket'].flatMap((k) => [`get${k}`, `set${k}`, `remove${k}`]),
+        ...['AccessToken', 'UserAccessToken', 'SessionKey', 'EncryptKey', 'Ticket'].flatMap((k) => [
+          `get${k}`,
+          `set${k}`,
+          `remove${k}`,
+        ]),
         ...['AccessToken', 'UserAccessToken', 'EncryptKey', 'Ticket'].map((k) => `refresh${k}`),
         'get',
         'set',
@@ -159,7 +169,10 @@ describe('destructured methods keep their bridge', () => {
 
   it('bad input through a destructured method is still a typed error naming the field', async () => {
     const { getSessionKey, setTicket } = bridge
-    await expect(getSessionKey({ ...app, openid: '' })).rejects.toMatchObject({ code: 'E_INVALID_KEY', field: 'key.openid' })
+    await expect(getSessionKey({ ...app, openid: '' })).rejects.toMatchObject({
+      code: 'E_INVALID_KEY',
+      field: 'key.openid',
+    })
     await expect(setTicket(h5, 'T' as never)).rejects.toMatchObject({ code: 'E_INVALID_VALUE', field: 'value' })
   })
 })

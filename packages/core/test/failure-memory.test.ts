@@ -36,7 +36,9 @@ describe('failure memory', () => {
     const second = await bridge.getAccessToken(key).catch((e: unknown) => e)
     expect(second).toBe(first) // the very same error object, not a new attempt that failed alike
     expect(state.calls).toBe(1)
-    expect(backoffs).toEqual([{ kind: 'access_token', storageKey, retryInMs: 500, cause: 'error', category: 'transient' }])
+    expect(backoffs).toEqual([
+      { kind: 'access_token', storageKey, retryInMs: 500, cause: 'error', category: 'transient' },
+    ])
 
     // After the window, one new attempt; the window doubles.
     await sleep(550)
@@ -47,9 +49,14 @@ describe('failure memory', () => {
   })
 
   it('80 looping callers for 1 s against a wrong secret: one platform call (configuration window)', async () => {
-    const secretError = () => Object.assign(new Error('invalid appsecret (errcode 40125)'), { category: 'config', errcode: 40125 })
+    const secretError = () =>
+      Object.assign(new Error('invalid appsecret (errcode 40125)'), { category: 'config', errcode: 40125 })
     const { source, state } = failingSource(secretError)
-    bridge = createBridge({ stores: [memoryStore()], source, failureBackoff: { min: 100, max: 200, configuration: 5_000 } })
+    bridge = createBridge({
+      stores: [memoryStore()],
+      source,
+      failureBackoff: { min: 100, max: 200, configuration: 5_000 },
+    })
     const until = Date.now() + 1_000
     let rejections = 0
     await Promise.all(
@@ -84,10 +91,12 @@ describe('failure memory', () => {
     })
     const windows: Record<string, number> = {}
     bridge.on('backoff', (e) => (windows[e.storageKey.split(':')[2]!] = e.retryInMs))
-    for (const appid of Object.keys(category)) await bridge.getAccessToken({ appid, platform: 'weixin-mp' }).catch(() => undefined)
+    for (const appid of Object.keys(category))
+      await bridge.getAccessToken({ appid, platform: 'weixin-mp' }).catch(() => undefined)
     expect(windows).toEqual({ 'wx-config': 10_000, 'wx-quota': 10_000, 'wx-ip': 10_000, 'wx-busy': 100 })
     await sleep(200)
-    for (const appid of Object.keys(category)) await bridge.getAccessToken({ appid, platform: 'weixin-mp' }).catch(() => undefined)
+    for (const appid of Object.keys(category))
+      await bridge.getAccessToken({ appid, platform: 'weixin-mp' }).catch(() => undefined)
     expect(calls.sort()).toEqual(['wx-busy', 'wx-busy', 'wx-config', 'wx-ip', 'wx-quota'])
   })
 

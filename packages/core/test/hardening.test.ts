@@ -42,7 +42,9 @@ describe('values are checked deeply (E_INVALID_VALUE naming the field)', () => {
 
   it('a fallback result is checked the same way', async () => {
     const bridge = createBridge({ stores: [memoryStore()] })
-    const error = await bridge.getAccessToken(mp, async () => ({ value: { access_token: 't', at: new Date() }, duration: 60 }) as never).catch((e: unknown) => e)
+    const error = await bridge
+      .getAccessToken(mp, async () => ({ value: { access_token: 't', at: new Date() }, duration: 60 }) as never)
+      .catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'E_INVALID_VALUE', field: 'fallback().value.at' })
     await bridge.close()
   })
@@ -50,13 +52,22 @@ describe('values are checked deeply (E_INVALID_VALUE naming the field)', () => {
   it('accepts JSON values: nested objects, arrays, null, shared (non-cyclic) references, undefined fields, null prototypes', async () => {
     const shared = { a: 1 }
     const bare = Object.assign(Object.create(null) as object, { ticket: 'tk' })
-    expect(() => assertCredentialValue({ access_token: 't', x: { list: [1, 'two', null, true, { y: shared }] }, z: shared, u: undefined }, 'value')).not.toThrow()
+    expect(() =>
+      assertCredentialValue(
+        { access_token: 't', x: { list: [1, 'two', null, true, { y: shared }] }, z: shared, u: undefined },
+        'value',
+      ),
+    ).not.toThrow()
     expect(() => assertCredentialValue(bare, 'value')).not.toThrow()
   })
 
   it('with a kind, wants that kind’s field: encrypt_key needs iv, session_key its session_key', () => {
-    expect(() => assertCredentialValue({ encrypt_key: 'k' }, 'value', 'encrypt_key')).toThrow(expect.objectContaining({ field: 'value.iv' }))
-    expect(() => assertCredentialValue({ access_token: 't' }, 'value', 'session_key')).toThrow(expect.objectContaining({ field: 'value.session_key' }))
+    expect(() => assertCredentialValue({ encrypt_key: 'k' }, 'value', 'encrypt_key')).toThrow(
+      expect.objectContaining({ field: 'value.iv' }),
+    )
+    expect(() => assertCredentialValue({ access_token: 't' }, 'value', 'session_key')).toThrow(
+      expect.objectContaining({ field: 'value.session_key' }),
+    )
     expect(() => assertCredentialValue({ encrypt_key: 'k', iv: 'i' }, 'value', 'encrypt_key')).not.toThrow()
   })
 
@@ -73,7 +84,9 @@ describe('values are checked deeply (E_INVALID_VALUE naming the field)', () => {
   it('refuses nesting deeper than 32 levels instead of recursing without end', () => {
     let deep: Record<string, unknown> = { leaf: 1 }
     for (let i = 0; i < 40; i++) deep = { deep }
-    expect(() => assertCredentialValue({ access_token: 't', deep }, 'value')).toThrow(expect.objectContaining({ code: 'E_INVALID_VALUE' }))
+    expect(() => assertCredentialValue({ access_token: 't', deep }, 'value')).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_VALUE' }),
+    )
   })
 })
 
@@ -105,7 +118,10 @@ describe('listeners cannot crash the process', () => {
       throw new TypeError('async listener bug')
     })
     for (let i = 0; i < 3; i++) {
-      await bridge.getAccessToken({ ...mp, appid: `wx${i}` }, async () => ({ value: { access_token: `t${i}` }, duration: 60 }))
+      await bridge.getAccessToken({ ...mp, appid: `wx${i}` }, async () => ({
+        value: { access_token: `t${i}` },
+        duration: 60,
+      }))
     }
     await sleep(50)
     expect(calls).toBe(6)
@@ -120,12 +136,20 @@ describe('listeners cannot crash the process', () => {
 
 describe('memoryStore is bounded and lazy', () => {
   it(`refuses max above ${MEMORY_STORE_MAX_LIMIT} and maxBytes that is not a positive integer`, () => {
-    expect(() => memoryStore({ max: MEMORY_STORE_MAX_LIMIT + 1 })).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'max' }))
-    expect(() => memoryStore({ max: 2 ** 53 })).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'max' }))
+    expect(() => memoryStore({ max: MEMORY_STORE_MAX_LIMIT + 1 })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'max' }),
+    )
+    expect(() => memoryStore({ max: 2 ** 53 })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'max' }),
+    )
     for (const maxBytes of [0, -1, 1.5, '1kb', Number.POSITIVE_INFINITY]) {
-      expect(() => memoryStore({ maxBytes } as never)).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'maxBytes' }))
+      expect(() => memoryStore({ maxBytes } as never)).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'maxBytes' }),
+      )
     }
-    expect(() => memoryStore(null as never)).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'options' }))
+    expect(() => memoryStore(null as never)).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'options' }),
+    )
   })
 
   it('allocates nothing in proportion to max (the largest max costs under 4 MB up front)', () => {
@@ -186,12 +210,15 @@ describe('errors are recognised by brand, and causes are sanitised', () => {
 
   it('sanitizeCause keeps name, code and message, masks literals and URL credentials, drops every other field', async () => {
     const { inspect } = await import('node:util')
-    const driver = Object.assign(new Error('WRONGPASS for redis://user:hunter22@127.0.0.1:6379 holding {"access_token":"TOK-123"}'), {
-      name: 'ReplyError',
-      code: 'WRONGPASS',
-      command: { name: 'set', args: ['k', '{"access_token":"TOK-123"}'] },
-      options: { password: 'hunter22' },
-    })
+    const driver = Object.assign(
+      new Error('WRONGPASS for redis://user:hunter22@127.0.0.1:6379 holding {"access_token":"TOK-123"}'),
+      {
+        name: 'ReplyError',
+        code: 'WRONGPASS',
+        command: { name: 'set', args: ['k', '{"access_token":"TOK-123"}'] },
+        options: { password: 'hunter22' },
+      },
+    )
     const cause = sanitizeCause(driver, ['TOK-123', 'hunter22'])
     const shown = `${inspect(cause, { depth: 10 })} ${JSON.stringify(cause)} ${cause.stack}`
     expect(shown).not.toContain('TOK-123')
@@ -206,10 +233,12 @@ describe('errors are recognised by brand, and causes are sanitised', () => {
 describe('the credential field of each kind', () => {
   it('each kind needs its own field; a refresh_token is the credential of user_refresh_token only', () => {
     expect(() => assertCredentialValue({ refresh_token: 'REFRESH' }, 'value', 'user_refresh_token')).not.toThrow()
-    expect(() => assertCredentialValue({ access_token: '', refresh_token: 'REFRESH' }, 'value', 'user_access_token')).toThrow(
-      expect.objectContaining({ field: 'value.access_token' }),
+    expect(() =>
+      assertCredentialValue({ access_token: '', refresh_token: 'REFRESH' }, 'value', 'user_access_token'),
+    ).toThrow(expect.objectContaining({ field: 'value.access_token' }))
+    expect(() => assertCredentialValue({ encrypt_key: 'K' }, 'value', 'encrypt_key')).toThrow(
+      expect.objectContaining({ field: 'value.iv' }),
     )
-    expect(() => assertCredentialValue({ encrypt_key: 'K' }, 'value', 'encrypt_key')).toThrow(expect.objectContaining({ field: 'value.iv' }))
     expect(() => assertCredentialValue({ access_token: '', refresh_token: 'REFRESH' }, 'value')).toThrow(
       expect.objectContaining({ field: 'value.access_token' }),
     )

@@ -25,12 +25,16 @@ bridge.setAccessToken({ dcloudAppid: '__UNI__A', platform: 'weixin-mp' }, { acce
 
 describe('@open-bridge/core as a consumer installs it', () => {
   beforeAll(() => {
-    if (!existsSync(join(packageDir, 'dist', 'index.cjs'))) throw new Error('packages/core is not built: run `npm run build` first')
+    if (!existsSync(join(packageDir, 'dist', 'index.cjs')))
+      throw new Error('packages/core is not built: run `npm run build` first')
     consumer = mkdtempSync(join(tmpdir(), 'open-bridge-consumer-'))
     execFileSync('npm', ['pack', packageDir, '--pack-destination', consumer, '--silent'], { encoding: 'utf8' })
     const tarball = readdirSync(consumer).find((file) => file.endsWith('.tgz'))!
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }))
-    execFileSync('npm', ['install', `./${tarball}`, '--prefer-offline', '--no-audit', '--no-fund', '--silent'], { cwd: consumer, encoding: 'utf8' })
+    execFileSync('npm', ['install', `./${tarball}`, '--prefer-offline', '--no-audit', '--no-fund', '--silent'], {
+      cwd: consumer,
+      encoding: 'utf8',
+    })
   }, 180_000)
   afterAll(() => {
     if (consumer) rmSync(consumer, { recursive: true, force: true })
@@ -42,12 +46,19 @@ describe('@open-bridge/core as a consumer installs it', () => {
   })
 
   it('import() loads the ES module build', () => {
-    const out = node(['--input-type=module', '-e', script(`const { createBridge, memoryStore, BridgeError } = await import('@open-bridge/core')`)])
+    const out = node([
+      '--input-type=module',
+      '-e',
+      script(`const { createBridge, memoryStore, BridgeError } = await import('@open-bridge/core')`),
+    ])
     expect(JSON.parse(out)).toEqual([{ access_token: 't' }, true, 'E_INVALID_KEY'])
   })
 
   it('ships only the build, the README and package.json, and resolves its testing entry', () => {
-    const files = node(['-e', `console.log(JSON.stringify(require('fs').readdirSync('node_modules/@open-bridge/core').sort()))`])
+    const files = node([
+      '-e',
+      `console.log(JSON.stringify(require('fs').readdirSync('node_modules/@open-bridge/core').sort()))`,
+    ])
     expect(JSON.parse(files)).toEqual(['README.md', 'dist', 'package.json'])
     expect(node(['-e', `console.log(require.resolve('@open-bridge/core/testing'))`])).toMatch(/dist[/\\]testing\.cjs$/)
   })

@@ -65,7 +65,9 @@ describe('refresh-ahead', () => {
 
     await sleep(400)
     expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'new-1' })
-    expect(calls).toEqual([{ reason: 'refresh-ahead', previous: { value: { access_token: 'old' }, expiresAt: expect.any(Number) } }])
+    expect(calls).toEqual([
+      { reason: 'refresh-ahead', previous: { value: { access_token: 'old' }, expiresAt: expect.any(Number) } },
+    ])
   })
 
   it('a hit in a network tier (no memory tier in front) refreshes ahead too', async () => {
@@ -158,7 +160,9 @@ describe('refresh-ahead', () => {
   it('a refresh whose result is the stored token again (stable mode) is not written and backs off, growing', async () => {
     // The platform keeps handing back the same token: a stable token outside its last 5 minutes.
     const { source, calls } = platform(() => ({ token: 'same', expiresIn: 30 }), 10)
-    const bridge = track(createBridge({ stores: [memoryStore()], source, refreshAhead: 60_000, failureBackoff: { min: 200, max: 1_000 } }))
+    const bridge = track(
+      createBridge({ stores: [memoryStore()], source, refreshAhead: 60_000, failureBackoff: { min: 200, max: 1_000 } }),
+    )
     const backoffs: BridgeEvents['backoff'][] = []
     bridge.on('backoff', (e) => backoffs.push(e))
     await bridge.setAccessToken(key, { access_token: 'same' }, 30)
@@ -211,7 +215,9 @@ describe('refresh-ahead', () => {
   it('after a fruitless refresh, a fresher token is taken and the backoff starts over', async () => {
     let token = 'same'
     const { source, calls } = platform(() => ({ token, expiresIn: token === 'same' ? 30 : 7200 }), 10)
-    const bridge = track(createBridge({ stores: [memoryStore()], source, refreshAhead: 60_000, failureBackoff: { min: 100, max: 1_000 } }))
+    const bridge = track(
+      createBridge({ stores: [memoryStore()], source, refreshAhead: 60_000, failureBackoff: { min: 100, max: 1_000 } }),
+    )
     await bridge.setAccessToken(key, { access_token: 'same' }, 30)
     await bridge.getAccessToken(key)
     await sleep(60)

@@ -31,7 +31,9 @@ describe('in-process single-flight', () => {
     }
     const settled = await Promise.allSettled(Array.from({ length: 20 }, () => bridge.getAccessToken(key, failing)))
     expect(calls).toBe(1)
-    expect(settled.every((s) => s.status === 'rejected' && (s.reason as Error).message === 'platform unavailable')).toBe(true)
+    expect(
+      settled.every((s) => s.status === 'rejected' && (s.reason as Error).message === 'platform unavailable'),
+    ).toBe(true)
 
     const value = await bridge.getAccessToken(key, async () => {
       calls++
@@ -74,7 +76,9 @@ describe('in-process single-flight', () => {
       apps: [{ dcloudAppid: '__UNI__A', platform: 'weixin-mp', appid: 'wx123', secret: 'S' }],
       source,
     })
-    const results = await Promise.all(Array.from({ length: 10 }, () => bridge.getAccessToken({ dcloudAppid: '__UNI__A', platform: 'weixin-mp' })))
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => bridge.getAccessToken({ dcloudAppid: '__UNI__A', platform: 'weixin-mp' })),
+    )
     expect(results.every((r) => r?.access_token === 'from-source')).toBe(true)
     expect(calls).toEqual([
       {
@@ -109,7 +113,9 @@ describe('in-process single-flight', () => {
         },
       },
     })
-    expect(await bridge.getAccessToken(key, async () => ({ value: { access_token: 'fallback' }, duration: 60 }))).toEqual({ access_token: 'fallback' })
+    expect(
+      await bridge.getAccessToken(key, async () => ({ value: { access_token: 'fallback' }, duration: 60 })),
+    ).toEqual({ access_token: 'fallback' })
     expect(sourceCalls).toBe(0)
     await bridge.close()
   })
@@ -145,10 +151,23 @@ describe('in-process single-flight', () => {
 describe('resolve() and source, for helpers beside a source', () => {
   it('resolve validates like get and returns the resolved key with the configured app', async () => {
     const source = { fetch: async () => null }
-    const bridge = createBridge({ stores: [memoryStore()], apps: [{ dcloudAppid: '__UNI__A', platform: 'weixin-mp', appid: 'wx123', secret: 'S' }], source })
+    const bridge = createBridge({
+      stores: [memoryStore()],
+      apps: [{ dcloudAppid: '__UNI__A', platform: 'weixin-mp', appid: 'wx123', secret: 'S' }],
+      source,
+    })
     expect(bridge.source).toBe(source)
-    const { key: resolved, ctx } = bridge.resolve('session_key', { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1' })
-    expect(resolved).toMatchObject({ kind: 'session_key', appid: 'wx123', openid: 'o1', storageKey: 'uni-id:weixin-mp:wx123:o1:session-key' })
+    const { key: resolved, ctx } = bridge.resolve('session_key', {
+      dcloudAppid: '__UNI__A',
+      platform: 'weixin-mp',
+      openid: 'o1',
+    })
+    expect(resolved).toMatchObject({
+      kind: 'session_key',
+      appid: 'wx123',
+      openid: 'o1',
+      storageKey: 'uni-id:weixin-mp:wx123:o1:session-key',
+    })
     expect(ctx.app?.secret).toBe('S')
     expect(ctx.bridge).toBe(bridge)
     expect(bridge.resolve('access_token', { appid: 'wxOther', platform: 'weixin-mp' }).ctx.app).toBeUndefined()
@@ -156,6 +175,8 @@ describe('resolve() and source, for helpers beside a source', () => {
       expect.objectContaining({ code: 'E_INVALID_KEY', field: 'key.openid' }),
     )
     await bridge.close()
-    expect(() => bridge.resolve('access_token', { appid: 'wx123', platform: 'weixin-mp' })).toThrow(expect.objectContaining({ code: 'E_CLOSED' }))
+    expect(() => bridge.resolve('access_token', { appid: 'wx123', platform: 'weixin-mp' })).toThrow(
+      expect.objectContaining({ code: 'E_CLOSED' }),
+    )
   })
 })

@@ -6,7 +6,10 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * A tier that can be switched to fail, as a network store does when its server goes away.
  * It wraps a real memory store; `failing` makes every operation reject.
  */
-export function switchableStore(name: string, options: { sync?: boolean } = {}): CredentialStore & { failing: boolean; inner: CredentialStore } {
+export function switchableStore(
+  name: string,
+  options: { sync?: boolean } = {},
+): CredentialStore & { failing: boolean; inner: CredentialStore } {
   const inner = memoryStore({ name })
   const guard = <T>(run: () => Promise<T>): Promise<T> =>
     self.failing ? Promise.reject(new Error(`${name} is down (connection refused)`)) : run()

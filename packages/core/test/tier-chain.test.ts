@@ -64,7 +64,9 @@ describe('the tier chain', () => {
       ['redis', 'get', storageKey],
       ['redis', 'set', storageKey],
     ])
-    expect(JSON.stringify(events.map(({ error, ...rest }) => ({ ...rest, error: String(error) })))).not.toContain('TOKEN-VALUE')
+    expect(JSON.stringify(events.map(({ error, ...rest }) => ({ ...rest, error: String(error) })))).not.toContain(
+      'TOKEN-VALUE',
+    )
 
     // Writes and deletes carry on past the broken tier too.
     await bridge.setAccessToken(key, { access_token: 'newer' }, 60)
@@ -118,7 +120,9 @@ describe('the tier chain', () => {
 
     const read = await bridge.getAccessToken(key).catch((e: unknown) => e)
     expect(isBridgeError(read, 'E_STORE_UNAVAILABLE')).toBe(true)
-    expect(await bridge.getAccessToken(key, async () => ({ value: { access_token: 'from fallback' }, duration: 60 }))).toEqual({
+    expect(
+      await bridge.getAccessToken(key, async () => ({ value: { access_token: 'from fallback' }, duration: 60 })),
+    ).toEqual({
       access_token: 'from fallback',
     })
     const write = await bridge.setAccessToken(key, { access_token: 'x' }, 60).catch((e: unknown) => e)
@@ -137,15 +141,24 @@ describe('the tier chain', () => {
       throw new Error('a broken listener must not break reads')
     })
     await bridge.getAccessToken(key, async () => ({ value: { access_token: 'SECRET-TOKEN' }, duration: 60 }))
-    await bridge.getAccessToken({ ...key, appid: 'wx2' }, async () => {
-      throw new Error('boom')
-    }).catch(() => undefined)
+    await bridge
+      .getAccessToken({ ...key, appid: 'wx2' }, async () => {
+        throw new Error('boom')
+      })
+      .catch(() => undefined)
     off()
     await bridge.getAccessToken({ ...key, appid: 'wx3' }, async () => ({ value: { access_token: 'x' }, duration: 60 }))
 
     expect(seen).toEqual([
       { kind: 'access_token', storageKey, by: 'fallback', reason: 'miss', durationMs: expect.any(Number) },
-      { kind: 'access_token', storageKey: 'uni-id:weixin-mp:wx2:access-token', by: 'fallback', reason: 'miss', durationMs: expect.any(Number), error: 'boom' },
+      {
+        kind: 'access_token',
+        storageKey: 'uni-id:weixin-mp:wx2:access-token',
+        by: 'fallback',
+        reason: 'miss',
+        durationMs: expect.any(Number),
+        error: 'boom',
+      },
     ])
     expect(JSON.stringify(seen)).not.toContain('SECRET-TOKEN')
     await bridge.close()

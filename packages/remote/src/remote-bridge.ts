@@ -72,19 +72,33 @@ class RemoteBridgeSource implements CredentialSource {
     } catch {
       throw invalidArgument('url', 'must be an http(s) URL, e.g. http://bridge.internal:8080')
     }
-    if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '' || parsed.username !== '') {
+    if (
+      (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ||
+      parsed.search !== '' ||
+      parsed.username !== ''
+    ) {
       throw invalidArgument('url', 'must be an http(s) URL without query or user info')
     }
     if (secret !== undefined && (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH)) {
-      throw invalidArgument('secret', `must be the centre's signing secret (a string of at least ${MIN_SECRET_LENGTH} characters)`)
+      throw invalidArgument(
+        'secret',
+        `must be the centre's signing secret (a string of at least ${MIN_SECRET_LENGTH} characters)`,
+      )
     }
-    if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function')) {
+    if (
+      dispatcher !== undefined &&
+      (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function')
+    ) {
       throw invalidArgument('dispatcher', 'must be an undici Dispatcher (Agent, Pool, …)')
     }
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
       throw invalidArgument('timeout', 'must be a number of ms > 0')
     }
-    if (typeof defaultExpiresIn !== 'number' || !Number.isFinite(defaultExpiresIn) || !(defaultExpiresIn > 0 || defaultExpiresIn === -1)) {
+    if (
+      typeof defaultExpiresIn !== 'number' ||
+      !Number.isFinite(defaultExpiresIn) ||
+      !(defaultExpiresIn > 0 || defaultExpiresIn === -1)
+    ) {
       throw invalidArgument('defaultExpiresIn', 'must be a number of seconds > 0, or -1')
     }
     this.#prefix = parsed.pathname.replace(/\/+$/, '')
@@ -99,7 +113,11 @@ class RemoteBridgeSource implements CredentialSource {
     this.#dispatcher = dispatcher ?? this.#owned!
   }
 
-  async fetch<K extends CredentialKind>(kind: K, key: ResolvedKey<K>, ctx: SourceContext): Promise<FetchResult<K> | null> {
+  async fetch<K extends CredentialKind>(
+    kind: K,
+    key: ResolvedKey<K>,
+    ctx: SourceContext,
+  ): Promise<FetchResult<K> | null> {
     const body = keyBody(key)
     let route: string | undefined
     if (ctx.reason === 'rejected') {
@@ -134,7 +152,8 @@ class RemoteBridgeSource implements CredentialSource {
   async #once(route: string, body: string, signal: AbortSignal): Promise<CentreAnswer> {
     // A fresh nonce per attempt: the centre refuses a nonce it has seen.
     const headers: Record<string, string> = { 'content-type': 'application/json' }
-    if (this.#key !== undefined) Object.assign(headers, signWithKey(this.#key, { method: 'POST', path: this.#prefix + route, body }))
+    if (this.#key !== undefined)
+      Object.assign(headers, signWithKey(this.#key, { method: 'POST', path: this.#prefix + route, body }))
     let status: number
     let text: string
     let expiresHeader: string | string[] | undefined
@@ -155,7 +174,11 @@ class RemoteBridgeSource implements CredentialSource {
       // Aborted by the bridge (fetchTimeout or close): its reason is the answer.
       signal.throwIfAborted()
       const cause = sanitizeCause(error)
-      throw new RemoteError('E_REMOTE_UNAVAILABLE', `the central open-bridge did not answer ${route}: ${cause.message}`, { route, cause })
+      throw new RemoteError(
+        'E_REMOTE_UNAVAILABLE',
+        `the central open-bridge did not answer ${route}: ${cause.message}`,
+        { route, cause },
+      )
     }
     const reply = parseJson(text)
     if (status >= 200 && status < 300) {
@@ -190,7 +213,10 @@ function answeredError(route: string, status: number, reply: unknown): RemoteErr
   }
   if (errCode === undefined || errCode === 'E_SHUTTING_DOWN') {
     const code = status >= 500 || errCode === 'E_SHUTTING_DOWN' ? 'E_REMOTE_UNAVAILABLE' : 'E_REMOTE_PROTOCOL'
-    return new RemoteError(code, `the central open-bridge answered ${route} with HTTP ${status} (${said})`, { route, status })
+    return new RemoteError(code, `the central open-bridge answered ${route} with HTTP ${status} (${said})`, {
+      route,
+      status,
+    })
   }
   return new RemoteError(errCode, `the central open-bridge answered ${route} with HTTP ${status} ${said}`, {
     route,

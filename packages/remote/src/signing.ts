@@ -65,7 +65,8 @@ export function signRequest(input: SignRequestInput): SignatureHeaders {
 /** `signRequest` with the secret already made a key (a client signing many requests makes it once). */
 export function signWithKey(key: KeyObject, input: Omit<SignRequestInput, 'secret'>): SignatureHeaders {
   const { method, path, body } = input
-  if (typeof method !== 'string' || !/^[A-Za-z]{1,16}$/.test(method)) throw invalidArgument('method', 'must be an HTTP method name')
+  if (typeof method !== 'string' || !/^[A-Za-z]{1,16}$/.test(method))
+    throw invalidArgument('method', 'must be an HTTP method name')
   if (typeof path !== 'string' || !path.startsWith('/') || /[\r\n]/.test(path)) {
     throw invalidArgument('path', 'must start with / and hold no newline')
   }
@@ -73,11 +74,17 @@ export function signWithKey(key: KeyObject, input: Omit<SignRequestInput, 'secre
     throw invalidArgument('body', 'must be the string or bytes sent (serialise the JSON once, sign and send that)')
   }
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000)
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw invalidArgument('timestamp', 'must be Unix seconds (an integer ≥ 0)')
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+    throw invalidArgument('timestamp', 'must be Unix seconds (an integer ≥ 0)')
   const nonce = input.nonce ?? randomBytes(16).toString('base64url')
-  if (typeof nonce !== 'string' || !NONCE_PATTERN.test(nonce)) throw invalidArgument('nonce', 'must be 8–128 characters of A-Z a-z 0-9 _ -')
+  if (typeof nonce !== 'string' || !NONCE_PATTERN.test(nonce))
+    throw invalidArgument('nonce', 'must be 8–128 characters of A-Z a-z 0-9 _ -')
   const signature = canonicalMac(key, String(timestamp), nonce, method, path, body).toString('hex')
-  return { [SIGNATURE_HEADERS.timestamp]: String(timestamp), [SIGNATURE_HEADERS.nonce]: nonce, [SIGNATURE_HEADERS.signature]: signature }
+  return {
+    [SIGNATURE_HEADERS.timestamp]: String(timestamp),
+    [SIGNATURE_HEADERS.nonce]: nonce,
+    [SIGNATURE_HEADERS.signature]: signature,
+  }
 }
 
 /** The HMAC-SHA256 of the canonical string (see `signRequest`): what a signer sends and a verifier recomputes. */

@@ -17,8 +17,14 @@ let centre: Centre
 const seen: unknown[] = []
 const opened: CredentialBridge[] = []
 
-function service(options: Partial<RemoteBridgeOptions> = {}, store: CredentialStore = memoryStore({ maxTtl: 60_000 })): CredentialBridge {
-  const bridge = createBridge({ stores: [store], source: remoteBridge({ url: centre.url, secret: SECRET, ...options }) })
+function service(
+  options: Partial<RemoteBridgeOptions> = {},
+  store: CredentialStore = memoryStore({ maxTtl: 60_000 }),
+): CredentialBridge {
+  const bridge = createBridge({
+    stores: [store],
+    source: remoteBridge({ url: centre.url, secret: SECRET, ...options }),
+  })
   opened.push(bridge)
   return bridge
 }
@@ -93,7 +99,10 @@ describe('remoteBridge against a central open-bridge on loopback', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
     const port = (probe.address() as { port: number }).port
     await new Promise((resolve) => probe.close(resolve))
-    const business = createBridge({ stores: [memoryStore()], source: remoteBridge({ url: `http://127.0.0.1:${port}`, secret: SECRET }) })
+    const business = createBridge({
+      stores: [memoryStore()],
+      source: remoteBridge({ url: `http://127.0.0.1:${port}`, secret: SECRET }),
+    })
     opened.push(business)
     const started = Date.now()
     const error = await failure(business.getAccessToken(KEY))
@@ -107,7 +116,10 @@ describe('remoteBridge against a central open-bridge on loopback', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     try {
       const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`
-      const business = createBridge({ stores: [memoryStore()], source: remoteBridge({ url, secret: SECRET, timeout: 300 }) })
+      const business = createBridge({
+        stores: [memoryStore()],
+        source: remoteBridge({ url, secret: SECRET, timeout: 300 }),
+      })
       opened.push(business)
       const error = await failure(business.getAccessToken(KEY))
       expect(isRemoteError(error, 'E_REMOTE_UNAVAILABLE')).toBe(true)
@@ -124,12 +136,19 @@ describe('remoteBridge against a central open-bridge on loopback', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     try {
       const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`
-      const business = createBridge({ stores: [memoryStore()], source: remoteBridge({ url, timeout: 60_000 }), fetchTimeout: 300 })
+      const business = createBridge({
+        stores: [memoryStore()],
+        source: remoteBridge({ url, timeout: 60_000 }),
+        fetchTimeout: 300,
+      })
       const error = await failure(business.getAccessToken(KEY))
       expect(error.code).toBe('E_FETCH_TIMEOUT')
       // The source's own pool closes once its requests are done: an aborted request is done, a hung one would
       // hold close() for the 60 s timeout.
-      const closed = await Promise.race([business.close().then(() => true), new Promise((resolve) => setTimeout(resolve, 5000, false))])
+      const closed = await Promise.race([
+        business.close().then(() => true),
+        new Promise((resolve) => setTimeout(resolve, 5000, false)),
+      ])
       expect(closed).toBe(true)
     } finally {
       for (const socket of sockets) socket.destroy()
@@ -216,8 +235,13 @@ describe('remoteBridge against a central open-bridge on loopback', () => {
   it("close() closes the source's own pool: its kept-alive connection to the centre ends", async () => {
     await Promise.all(opened.splice(0).map((bridge) => bridge.close()))
     const connections = () =>
-      new Promise<number>((resolve, reject) => centre.running.app.server.getConnections((error, n) => (error ? reject(error) : resolve(n))))
-    const business = createBridge({ stores: [memoryStore()], source: remoteBridge({ url: centre.url, secret: SECRET }) })
+      new Promise<number>((resolve, reject) =>
+        centre.running.app.server.getConnections((error, n) => (error ? reject(error) : resolve(n))),
+      )
+    const business = createBridge({
+      stores: [memoryStore()],
+      source: remoteBridge({ url: centre.url, secret: SECRET }),
+    })
     await business.getAccessToken(KEY)
     expect(await connections()).toBeGreaterThanOrEqual(1)
     await business.close()

@@ -8,14 +8,18 @@ describe('signRequest (the one home of the signing rule)', () => {
     const body = '{"appid":"wx1","platform":"weixin-mp"}'
     const fixed = { timestamp: 1_700_000_000, nonce: 'nonce-0123456789' }
     const headers = signRequest({ secret, method: 'post', path: '/getAccessToken?x=1', body, ...fixed })
-    const expected = createHmac('sha256', secret).update(`1700000000\nnonce-0123456789\nPOST\n/getAccessToken?x=1\n${body}`).digest('hex')
+    const expected = createHmac('sha256', secret)
+      .update(`1700000000\nnonce-0123456789\nPOST\n/getAccessToken?x=1\n${body}`)
+      .digest('hex')
     expect(headers).toEqual({
       [SIGNATURE_HEADERS.timestamp]: '1700000000',
       [SIGNATURE_HEADERS.nonce]: 'nonce-0123456789',
       [SIGNATURE_HEADERS.signature]: expected,
     })
     // Bytes sign as the same text; a fresh nonce each call by default.
-    expect(signRequest({ secret, method: 'POST', path: '/getAccessToken?x=1', body: Buffer.from(body), ...fixed })).toEqual(headers)
+    expect(
+      signRequest({ secret, method: 'POST', path: '/getAccessToken?x=1', body: Buffer.from(body), ...fixed }),
+    ).toEqual(headers)
     const a = signRequest({ secret, method: 'POST', path: '/p' })
     const b = signRequest({ secret, method: 'POST', path: '/p' })
     expect(a[SIGNATURE_HEADERS.nonce]).not.toBe(b[SIGNATURE_HEADERS.nonce])

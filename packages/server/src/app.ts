@@ -1,4 +1,9 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify'
 import type { AppOptions } from './app-options.js'
 import { RequestAuth, pathOf } from './auth/request-auth.js'
 import { ServerError } from './errors.js'
@@ -24,11 +29,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
   const { bridge, metrics } = options
   if (typeof bridge !== 'object' || bridge === null || typeof bridge.get !== 'function') {
-    throw new ServerError('E_INVALID_CONFIG', 'options.bridge must be a bridge from createBridge()', { field: 'bridge' })
+    throw new ServerError('E_INVALID_CONFIG', 'options.bridge must be a bridge from createBridge()', {
+      field: 'bridge',
+    })
   }
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1024) {
-    throw new ServerError('E_INVALID_CONFIG', 'bodyLimit must be an integer number of bytes ≥ 1024', { field: 'bodyLimit' })
+    throw new ServerError('E_INVALID_CONFIG', 'bodyLimit must be an integer number of bytes ≥ 1024', {
+      field: 'bodyLimit',
+    })
   }
   const auth = new RequestAuth(options.auth)
   const trustProxy = options.auth.trustProxy ?? false
@@ -110,7 +119,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const checksAuth = auth.active
   app.addHook('onRequest', (request, reply, done) => {
     if (closing) {
-      reply.code(503).header('connection', 'close').send({ errCode: 'E_SHUTTING_DOWN', errMsg: 'the server is shutting down; retry' })
+      reply
+        .code(503)
+        .header('connection', 'close')
+        .send({ errCode: 'E_SHUTTING_DOWN', errMsg: 'the server is shutting down; retry' })
       return
     }
     done(checksAuth ? auth.check(request) : undefined)
@@ -131,7 +143,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   const { expiryOf } = options
   if (expiryOf !== undefined && typeof expiryOf !== 'function') {
-    throw new ServerError('E_INVALID_CONFIG', 'expiryOf must be a function (storageKey) => Promise<expiresAt>', { field: 'expiryOf' })
+    throw new ServerError('E_INVALID_CONFIG', 'expiryOf must be a function (storageKey) => Promise<expiresAt>', {
+      field: 'expiryOf',
+    })
   }
   for (const route of CREDENTIAL_ROUTES) {
     const plain = credentialCall(bridge, route)
@@ -168,7 +182,11 @@ function isPoisoned(error: Error, text: string): boolean {
 }
 
 function forbiddenKeyError(): ServerError {
-  return new ServerError('E_INVALID_JSON', 'the request body holds a forbidden key (__proto__, constructor or prototype)', {
-    statusCode: 400,
-  })
+  return new ServerError(
+    'E_INVALID_JSON',
+    'the request body holds a forbidden key (__proto__, constructor or prototype)',
+    {
+      statusCode: 400,
+    },
+  )
 }

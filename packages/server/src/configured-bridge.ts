@@ -10,7 +10,9 @@ import { createStores } from './config/store-url.js'
  * the source (`bridge.close()` closes them). On a failure whatever was opened is closed again and the error names
  * the field as the config file does (`wechat.baseUrl`, `refresh.lock.ttl`, `stores[1]`).
  */
-export async function openConfiguredBridge(config: ServiceConfig): Promise<{ bridge: CredentialBridge; stores: CredentialStore[] }> {
+export async function openConfiguredBridge(
+  config: ServiceConfig,
+): Promise<{ bridge: CredentialBridge; stores: CredentialStore[] }> {
   let source: WechatSource
   try {
     source = wechatSource(config.wechat)

@@ -79,7 +79,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     if (config.schedule.enable) scheduler.start()
     else app.log.info('scheduler disabled (schedule.enable: false)')
 
-    const running: RunningServer = { app, bridge, config, url: urlOf(app), close: closer(app, bridge, scheduler, metrics, stopEventLog) }
+    const running: RunningServer = {
+      app,
+      bridge,
+      config,
+      url: urlOf(app),
+      close: closer(app, bridge, scheduler, metrics, stopEventLog),
+    }
     if (options.handleSignals) handleSignals(running, options.shutdownTimeoutMs ?? 10_000)
     return running
   } catch (error) {
@@ -148,7 +154,12 @@ function logStart(app: FastifyInstance, config: ServiceConfig, cwd: string): voi
       configFile: file,
       uniConfigCenter,
       stores: config.stores.map((s) => s.label),
-      apps: config.apps.map((a) => ({ platform: a.platform, appid: a.appid, dcloudAppid: a.dcloudAppid, tasks: a.tasks })),
+      apps: config.apps.map((a) => ({
+        platform: a.platform,
+        appid: a.appid,
+        dcloudAppid: a.dcloudAppid,
+        tasks: a.tasks,
+      })),
     },
     `configuration loaded: ${config.stores.length} tier(s), ${config.apps.length} app(s), serving on ${where}`,
   )
@@ -234,4 +245,3 @@ function urlOf(app: FastifyInstance): string {
   }
   return String(address)
 }
-

@@ -116,7 +116,8 @@ describe('signRequest', () => {
 
 describe('RequestVerifier', () => {
   const secret = 'verifier-secret-0123'
-  const make = (now: { ms: number }, maxNonces?: number) => new RequestVerifier(secret, { now: () => now.ms, maxNonces })
+  const make = (now: { ms: number }, maxNonces?: number) =>
+    new RequestVerifier(secret, { now: () => now.ms, maxNonces })
   const signed = (timestamp: number, nonce: string, body = '{}') =>
     signRequest({ secret, method: 'POST', path: '/x', body, timestamp, nonce })
 
@@ -167,7 +168,10 @@ describe('RequestVerifier', () => {
     [{ 'x-ob-timestamp': '1700000000', 'x-ob-nonce': 'n', 'x-ob-signature': 'a'.repeat(64) }, 'malformed'],
     [{ 'x-ob-timestamp': '1700000000', 'x-ob-nonce': 'nonce-m1', 'x-ob-signature': 'a'.repeat(63) }, 'malformed'],
     [{ 'x-ob-timestamp': '1700000000', 'x-ob-nonce': 'nonce-m1', 'x-ob-signature': 'g'.repeat(64) }, 'malformed'],
-    [{ 'x-ob-timestamp': ['1700000000', '1'], 'x-ob-nonce': 'nonce-m1', 'x-ob-signature': 'a'.repeat(64) }, 'malformed'],
+    [
+      { 'x-ob-timestamp': ['1700000000', '1'], 'x-ob-nonce': 'nonce-m1', 'x-ob-signature': 'a'.repeat(64) },
+      'malformed',
+    ],
     [{ 'x-ob-timestamp': '1700000000', 'x-ob-nonce': 'nonce-m1', 'x-ob-signature': 'a'.repeat(64) }, 'mismatch'],
   ])('headers %j → %s', (headers, failure) => {
     expect(make({ ms: 1_700_000_000_000 }).verify('POST', '/x', headers, '{}')).toBe(failure)
@@ -207,7 +211,11 @@ describe('NonceTable', () => {
       fc.property(
         // Enough distinct nonces to crowd a 4096-slot table: probe chains, expired slots inside them, rebuilds.
         fc.array(
-          fc.tuple(fc.constantFrom('add', 'add', 'has', 'tick'), fc.integer({ min: 0, max: 6000 }), fc.integer({ min: 1, max: 50 })),
+          fc.tuple(
+            fc.constantFrom('add', 'add', 'has', 'tick'),
+            fc.integer({ min: 0, max: 6000 }),
+            fc.integer({ min: 1, max: 50 }),
+          ),
           {
             minLength: 2000,
             maxLength: 8000,
@@ -245,19 +253,24 @@ describe('assertSafeExposure', () => {
     },
   )
 
-  it.each(['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.com', '2001:db8::1'])('%s is exposed: refused without auth', (host) => {
-    expect(isLoopbackHost(host)).toBe(false)
-    try {
-      assertSafeExposure(host, { ipAllowList: [] })
-      expect.unreachable()
-    } catch (error) {
-      expect(isServerError(error, 'E_UNSAFE_EXPOSURE')).toBe(true)
-    }
-    expect(() => assertSafeExposure(host, { ipAllowList: ['10.0.0.0/8'] })).not.toThrow()
-    expect(() => assertSafeExposure(host, { signingSecret: 'x'.repeat(16) })).not.toThrow()
-  })
+  it.each(['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.com', '2001:db8::1'])(
+    '%s is exposed: refused without auth',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false)
+      try {
+        assertSafeExposure(host, { ipAllowList: [] })
+        expect.unreachable()
+      } catch (error) {
+        expect(isServerError(error, 'E_UNSAFE_EXPOSURE')).toBe(true)
+      }
+      expect(() => assertSafeExposure(host, { ipAllowList: ['10.0.0.0/8'] })).not.toThrow()
+      expect(() => assertSafeExposure(host, { signingSecret: 'x'.repeat(16) })).not.toThrow()
+    },
+  )
 
   it('an empty host is a config error', () => {
-    expect(() => assertSafeExposure('', {})).toThrow(expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'server.host' }))
+    expect(() => assertSafeExposure('', {})).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'server.host' }),
+    )
   })
 })

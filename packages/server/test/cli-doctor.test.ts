@@ -64,8 +64,16 @@ describe('open-bridge doctor against a config (real child processes)', { timeout
     expect(byName.config).toMatchObject({ status: 'ok' })
     expect(byName.config!.detail).toMatch(/open-bridge\.config\.json: 3 tier\(s\), 1 app\(s\)$/)
     expect(byName['tier memory']).toMatchObject({ status: 'ok', latencyMs: expect.any(Number) })
-    expect(byName['tier sqlite']).toMatchObject({ status: 'ok', detail: 'sqlite:./doctor.db: reached', latencyMs: expect.any(Number) })
-    expect(byName['tier redis']).toMatchObject({ status: 'fail', exitCode: 4, detail: `redis://:***@127.0.0.1:${port}: not reached` })
+    expect(byName['tier sqlite']).toMatchObject({
+      status: 'ok',
+      detail: 'sqlite:./doctor.db: reached',
+      latencyMs: expect.any(Number),
+    })
+    expect(byName['tier redis']).toMatchObject({
+      status: 'fail',
+      exitCode: 4,
+      detail: `redis://:***@127.0.0.1:${port}: not reached`,
+    })
     expect(byName['tier redis']!.code).toMatch(/^(ECONNREFUSED|E_PROBE_TIMEOUT|E_[A-Z_]+)$/)
     expect(byName['app apps[0]']).toMatchObject({
       status: 'ok',
@@ -78,7 +86,9 @@ describe('open-bridge doctor against a config (real child processes)', { timeout
 
     const human = await cli(['doctor', '--timeout', '3000'], env)
     expect(human.code).toBe(4)
-    expect(human.stdout).toMatch(/^fail {2}tier redis {15}redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: not reached \(\d+ ms\) \[[A-Z_]+\]$/m)
+    expect(human.stdout).toMatch(
+      /^fail {2}tier redis {15}redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: not reached \(\d+ ms\) \[[A-Z_]+\]$/m,
+    )
     expect(human.stdout).toMatch(/^ok {4}tier sqlite {14}sqlite:\.\/doctor\.db: reached \([\d.]+ ms\)$/m)
     expect(human.stdout).toMatch(/failed: 1 check\(s\)\n$/)
   })
@@ -91,7 +101,12 @@ describe('open-bridge doctor against a config (real child processes)', { timeout
       ok: false,
       exitCode: 3,
       checks: [
-        { check: 'config', status: 'fail', code: 'E_INVALID_CONFIG', detail: expect.stringMatching(/^stores\[1\] must name a file/) },
+        {
+          check: 'config',
+          status: 'fail',
+          code: 'E_INVALID_CONFIG',
+          detail: expect.stringMatching(/^stores\[1\] must name a file/),
+        },
       ],
     })
   })
@@ -141,7 +156,13 @@ describe('open-bridge doctor against a config (real child processes)', { timeout
     const refused = await cli(['doctor', '--live', '--json'], { WX_MP: 'DOC-wrong-secret-0000', WX_H5: h5.secret })
     expect(refused.code, all(refused)).toBe(1)
     const failed = (refused.json().checks as Check[]).find((c) => c.check === `live weixin-mp ${mp.appid}`)
-    expect(failed).toMatchObject({ status: 'fail', code: 'E_PLATFORM_API', platformErrcode: 40125, category: 'config', exitCode: 1 })
+    expect(failed).toMatchObject({
+      status: 'fail',
+      code: 'E_PLATFORM_API',
+      platformErrcode: 40125,
+      category: 'config',
+      exitCode: 1,
+    })
     for (const run of [good, get, h5Get, plain, refused]) {
       for (const secret of [mp.secret, h5.secret, 'DOC-wrong-secret-0000']) expect(all(run)).not.toContain(secret)
     }

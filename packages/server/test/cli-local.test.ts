@@ -24,16 +24,30 @@ afterEach(async () => {
 
 /** A config with a memory tier and a SQLite file (shared by the separate CLI processes of a test). */
 async function writeConfig(extra: Record<string, unknown> = {}): Promise<void> {
-  await writeFile(join(dir, 'open-bridge.config.json'), JSON.stringify({ stores: ['memory', 'sqlite:./creds.db'], ...extra }))
+  await writeFile(
+    join(dir, 'open-bridge.config.json'),
+    JSON.stringify({ stores: ['memory', 'sqlite:./creds.db'], ...extra }),
+  )
 }
-const cli = (args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) => runCli(args, { cwd: dir, ...options })
+const cli = (args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
+  runCli(args, { cwd: dir, ...options })
 const all = (run: CliRun) => run.stdout + run.stderr
 const fingerprint = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex').slice(0, 12)}`
 
-describe('open-bridge get / set / remove / refresh against a config (real child processes)', { timeout: 120_000 }, () => {
+describe('open-bridge get / set / remove / refresh against a config (real child processes)', {
+  timeout: 120_000,
+}, () => {
   it('set, get (facts only, then the value when asked), remove, get again: exit codes 0 0 0 0 6', async () => {
     await writeConfig()
-    const set = await cli(['set', 'access_token', ...KEY, '--value', JSON.stringify({ access_token: TOKEN }), '--expires-in', '7200'])
+    const set = await cli([
+      'set',
+      'access_token',
+      ...KEY,
+      '--value',
+      JSON.stringify({ access_token: TOKEN }),
+      '--expires-in',
+      '7200',
+    ])
     expect(set.code, all(set)).toBe(0)
     expect(set.stdout).toBe('access_token weixin-mp appid wx-cli: set, expires in 7200 s\n')
 
@@ -71,7 +85,9 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
     const gone = await cli(['get', 'access_token', ...KEY, '--json'])
     expect(gone.code).toBe(6)
     expect(gone.json()).toMatchObject({ error: { code: 'E_APP_NOT_CONFIGURED' }, exitCode: 6 })
-    expect(gone.stderr).toMatch(/^open-bridge: E_APP_NOT_CONFIGURED appid wx-cli on platform weixin-mp is not configured/)
+    expect(gone.stderr).toMatch(
+      /^open-bridge: E_APP_NOT_CONFIGURED appid wx-cli on platform weixin-mp is not configured/,
+    )
   })
 
   it('the key as one JSON object (--key), a never-expiring value read from stdin (--value -), user kinds', async () => {
@@ -105,11 +121,31 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
       fingerprint: fingerprint(value.encrypt_key),
     })
     // Another version is not held; the source cannot fetch it without the user's session_key.
-    const other = await cli(['get', 'encrypt_key', '--appid', mp.appid, '--platform', 'weixin-mp', '--openid', 'o-cli', '--version', '3'])
+    const other = await cli([
+      'get',
+      'encrypt_key',
+      '--appid',
+      mp.appid,
+      '--platform',
+      'weixin-mp',
+      '--openid',
+      'o-cli',
+      '--version',
+      '3',
+    ])
     expect(other.code).toBe(6)
     expect(other.stderr).toMatch(/^open-bridge: E_SESSION_KEY_MISSING /)
     // A session_key is never fetched by the source: a miss is simply "not held".
-    const session = await cli(['get', 'session_key', '--dcloud-appid', '__UNI__CLI', '--platform', 'weixin-mp', '--openid', 'o-none'])
+    const session = await cli([
+      'get',
+      'session_key',
+      '--dcloud-appid',
+      '__UNI__CLI',
+      '--platform',
+      'weixin-mp',
+      '--openid',
+      'o-none',
+    ])
     expect(session.code).toBe(6)
     expect(session.stdout).toBe('session_key weixin-mp dcloudAppid __UNI__CLI openid o-none: not held\n')
     expect(session.stderr).toBe('')
@@ -131,7 +167,9 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
     expect((await cli(['get', 'access_token', ...key], { env })).code).toBe(0)
     expect(fake.calls('stable_token')).toBe(1)
 
-    const refreshed = await cli(['refresh', 'access_token', ...key, '--if-value', token, '--json', '--show-value'], { env })
+    const refreshed = await cli(['refresh', 'access_token', ...key, '--if-value', token, '--json', '--show-value'], {
+      env,
+    })
     expect(refreshed.code, all(refreshed)).toBe(0)
     const fresh = (refreshed.json().value as { access_token: string }).access_token
     expect(fresh).not.toBe(token)
@@ -172,14 +210,23 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
       [['set', 'access_token', ...KEY], /E_USAGE required option '--value <json>' not specified/],
       [['set', 'access_token', ...KEY, '--value', 'CLI-not-json-token'], /E_USAGE --value is not valid JSON/],
       [['set', 'access_token', ...KEY, '--value', '["a"]'], /E_USAGE --value must be a JSON object/],
-      [['set', 'access_token', ...KEY, '--value', '{"access_token":"a"}', '--expires-in', '0'], /E_USAGE --expires-in must be a number/],
+      [
+        ['set', 'access_token', ...KEY, '--value', '{"access_token":"a"}', '--expires-in', '0'],
+        /E_USAGE --expires-in must be a number/,
+      ],
       [['refresh', 'session_key', ...KEY, '--openid', 'o1'], /E_USAGE session_key cannot be refreshed/],
-      [['get', 'access_token', ...KEY, '--secret', 'CLI-sign-secret-0123456789'], /E_USAGE --secret signs requests to --remote/],
+      [
+        ['get', 'access_token', ...KEY, '--secret', 'CLI-sign-secret-0123456789'],
+        /E_USAGE --secret signs requests to --remote/,
+      ],
       [['get', 'access_token', ...KEY, '--timeout', 'soon'], /E_USAGE --timeout must be a whole number/],
       [['get', 'access_token', ...KEY, '--bogus'], /E_USAGE unknown option '--bogus'/],
       [['get'], /E_USAGE missing required argument 'kind'/],
       [['fetch', 'access_token'], /E_USAGE unknown command 'fetch'/],
-      [['doctor', '--remote', 'http://127.0.0.1:1', '--live'], /E_USAGE doctor --remote checks the service; --config, --uni-config-center/],
+      [
+        ['doctor', '--remote', 'http://127.0.0.1:1', '--live'],
+        /E_USAGE doctor --remote checks the service; --config, --uni-config-center/,
+      ],
     ]
     const runs = await Promise.all(cases.map(([args]) => cli(args)))
     runs.forEach((run, i) => {
@@ -195,7 +242,10 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
 
     const json = await cli(['get', 'nope', ...KEY, '--json'])
     expect(json.code).toBe(2)
-    expect(json.json()).toEqual({ error: { code: 'E_USAGE', message: expect.stringContaining("unknown kind 'nope'") }, exitCode: 2 })
+    expect(json.json()).toEqual({
+      error: { code: 'E_USAGE', message: expect.stringContaining("unknown kind 'nope'") },
+      exitCode: 2,
+    })
     const parserJson = await cli(['get', 'access_token', ...KEY, '--json', '--bogus'])
     expect(parserJson.code).toBe(2)
     expect(parserJson.json()).toMatchObject({ error: { code: 'E_USAGE' }, exitCode: 2 })
@@ -211,7 +261,9 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
     )
     const bad = await cli(['get', 'access_token', ...KEY, '--config', 'bad.json', '--json'])
     expect(bad.code).toBe(3)
-    expect(bad.stderr).toMatch(/^open-bridge: E_INVALID_CONFIG apps\[0\]\.tasks\[0\] must be one of accessToken, ticket\b/)
+    expect(bad.stderr).toMatch(
+      /^open-bridge: E_INVALID_CONFIG apps\[0\]\.tasks\[0\] must be one of accessToken, ticket\b/,
+    )
     expect(bad.json()).toMatchObject({ error: { code: 'E_INVALID_CONFIG' }, exitCode: 3 })
     expect(all(bad)).not.toContain(mp.secret)
 

@@ -36,23 +36,44 @@ async function startCentre(stores: unknown[] = ['memory', 'sqlite:./centre.db'])
       server: { port: 0, auth: { signingSecret: { env: 'OB_SIGNING' } } },
     }),
   )
-  server = await startServer({ configPath: 'centre.json', cwd: dir, env: { OB_SIGNING: SIGNING }, logStream: { write() {} } })
+  server = await startServer({
+    configPath: 'centre.json',
+    cwd: dir,
+    env: { OB_SIGNING: SIGNING },
+    logStream: { write() {} },
+  })
   return server.url
 }
 
-const cli = (args: string[], env: NodeJS.ProcessEnv = { OPEN_BRIDGE_SECRET: SIGNING }) => runCli(args, { cwd: dir, env })
+const cli = (args: string[], env: NodeJS.ProcessEnv = { OPEN_BRIDGE_SECRET: SIGNING }) =>
+  runCli(args, { cwd: dir, env })
 const all = (run: CliRun) => run.stdout + run.stderr
 const fingerprint = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex').slice(0, 12)}`
 
-describe('open-bridge get / set / remove / refresh / doctor --remote (a real server on loopback)', { timeout: 120_000 }, () => {
+describe('open-bridge get / set / remove / refresh / doctor --remote (a real server on loopback)', {
+  timeout: 120_000,
+}, () => {
   it('set, get (facts; value with --show-value), remove, get: signed with OPEN_BRIDGE_SECRET, written in the centre', async () => {
     const url = await startCentre()
     const value = JSON.stringify({ access_token: TOKEN })
-    const set = await cli(['set', 'access_token', ...KEY, '--remote', url, '--value', value, '--expires-in', '600', '--json'])
+    const set = await cli([
+      'set',
+      'access_token',
+      ...KEY,
+      '--remote',
+      url,
+      '--value',
+      value,
+      '--expires-in',
+      '600',
+      '--json',
+    ])
     expect(set.code, all(set)).toBe(0)
     expect(set.json()).toMatchObject({ command: 'set', mode: 'remote', done: true })
     // It is in the centre's bridge.
-    expect(await server!.bridge.getAccessToken({ appid: 'wx-remote', platform: 'weixin-mp' })).toEqual({ access_token: TOKEN })
+    expect(await server!.bridge.getAccessToken({ appid: 'wx-remote', platform: 'weixin-mp' })).toEqual({
+      access_token: TOKEN,
+    })
 
     const get = await cli(['get', 'access_token', ...KEY, '--remote', url])
     expect(get.code, all(get)).toBe(0)
@@ -74,14 +95,21 @@ describe('open-bridge get / set / remove / refresh / doctor --remote (a real ser
     ])
     expect(json.code).toBe(0)
     const doc = json.json()
-    expect(doc).toMatchObject({ mode: 'remote', found: true, value: { access_token: TOKEN }, fingerprint: fingerprint(TOKEN) })
+    expect(doc).toMatchObject({
+      mode: 'remote',
+      found: true,
+      value: { access_token: TOKEN },
+      fingerprint: fingerprint(TOKEN),
+    })
     expect(doc.expiresInSeconds).toBeGreaterThanOrEqual(590)
     expect(doc.expiresInSeconds).toBeLessThanOrEqual(600)
 
     expect((await cli(['remove', 'access_token', ...KEY, '--remote', url])).code).toBe(0)
-    expect(await server!.bridge.getAccessToken({ appid: 'wx-remote', platform: 'weixin-mp' }).catch((e: { code: string }) => e.code)).toBe(
-      'E_APP_NOT_CONFIGURED',
-    )
+    expect(
+      await server!.bridge
+        .getAccessToken({ appid: 'wx-remote', platform: 'weixin-mp' })
+        .catch((e: { code: string }) => e.code),
+    ).toBe('E_APP_NOT_CONFIGURED')
     const session = await cli(['get', 'session_key', ...KEY, '--openid', 'o1', '--remote', url, '--json'])
     expect(session.code).toBe(6)
     expect(session.json()).toMatchObject({ found: false })
@@ -91,7 +119,17 @@ describe('open-bridge get / set / remove / refresh / doctor --remote (a real ser
   it('refresh --remote forwards compare-and-refresh: an already replaced value comes back; nothing to refresh is exit 6', async () => {
     const url = await startCentre()
     await server!.bridge.setTicket({ appid: 'wx-remote', platform: 'weixin-mp' }, { ticket: 'CLI-new-ticket' }, 3600)
-    const replaced = await cli(['refresh', 'ticket', ...KEY, '--remote', url, '--if-value', 'CLI-old-ticket', '--json', '--show-value'])
+    const replaced = await cli([
+      'refresh',
+      'ticket',
+      ...KEY,
+      '--remote',
+      url,
+      '--if-value',
+      'CLI-old-ticket',
+      '--json',
+      '--show-value',
+    ])
     expect(replaced.code, all(replaced)).toBe(0)
     expect(replaced.json()).toMatchObject({ command: 'refresh', value: { ticket: 'CLI-new-ticket' } })
     // Still the held one: the centre refreshes through its source, which fetches no weixin-mp ticket: null, "not held".
@@ -109,7 +147,16 @@ describe('open-bridge get / set / remove / refresh / doctor --remote (a real ser
     const none = await cli(['get', 'access_token', ...KEY, '--remote', url], {})
     expect(none.code).toBe(5)
     expect(none.stderr).toMatch(/^open-bridge: E_UNAUTHORIZED /)
-    const wrong = await cli(['get', 'access_token', ...KEY, '--remote', url, '--secret', 'CLI-wrong-secret-000000', '--json'])
+    const wrong = await cli([
+      'get',
+      'access_token',
+      ...KEY,
+      '--remote',
+      url,
+      '--secret',
+      'CLI-wrong-secret-000000',
+      '--json',
+    ])
     expect(wrong.code).toBe(5)
     expect(wrong.json()).toMatchObject({ error: { code: 'E_UNAUTHORIZED', status: 401 }, exitCode: 5 })
     for (const run of [none, wrong]) {
@@ -133,13 +180,25 @@ describe('open-bridge get / set / remove / refresh / doctor --remote (a real ser
     const url = await startCentre()
     await server!.close()
     server = undefined
-    const down = await cli(['get', 'access_token', ...KEY, '--remote', url.replace('http://', 'http://ops:CLI-url-pass@')])
+    const down = await cli([
+      'get',
+      'access_token',
+      ...KEY,
+      '--remote',
+      url.replace('http://', 'http://ops:CLI-url-pass@'),
+    ])
     expect(down.code, all(down)).toBe(4)
-    expect(down.stderr).toMatch(/^open-bridge: E_UNREACHABLE http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ could not be reached \(ECONNREFUSED\)\n$/)
+    expect(down.stderr).toMatch(
+      /^open-bridge: E_UNREACHABLE http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ could not be reached \(ECONNREFUSED\)\n$/,
+    )
     expect(all(down)).not.toContain('CLI-url-pass')
     const doctor = await cli(['doctor', '--remote', url, '--json'])
     expect(doctor.code).toBe(4)
-    expect(doctor.json()).toMatchObject({ ok: false, exitCode: 4, checks: [{ check: 'reach', status: 'fail', code: 'E_UNREACHABLE' }] })
+    expect(doctor.json()).toMatchObject({
+      ok: false,
+      exitCode: 4,
+      checks: [{ check: 'reach', status: 'fail', code: 'E_UNREACHABLE' }],
+    })
     const badUrl = await cli(['get', 'access_token', ...KEY, '--remote', 'ftp://x'])
     expect(badUrl.code).toBe(2)
     expect(badUrl.stderr).toContain('--remote must be an http:// or https:// URL')
@@ -180,9 +239,11 @@ describe('open-bridge get / set / remove / refresh / doctor --remote (a real ser
     extra = createServer((request, response) => {
       response.setHeader('date', new Date(Date.now() + 600_000).toUTCString())
       response.setHeader('content-type', 'application/json')
-      if (request.url === '/readyz') response.end(JSON.stringify({ ready: true, tiers: [{ name: 'memory', state: 'up', latencyMs: 0.1 }] }))
+      if (request.url === '/readyz')
+        response.end(JSON.stringify({ ready: true, tiers: [{ name: 'memory', state: 'up', latencyMs: 0.1 }] }))
       else if (request.url === '/healthz') response.end('{"ok":true}')
-      else if (request.url === '/getTicket') response.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>')
+      else if (request.url === '/getTicket')
+        response.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>')
       else response.writeHead(400).end('{"errCode":"E_INVALID_BODY","errMsg":"body.platform is required"}')
     })
     await new Promise<void>((resolve) => extra!.listen(0, '127.0.0.1', resolve))
@@ -196,6 +257,8 @@ describe('open-bridge get / set / remove / refresh / doctor --remote (a real ser
     // Something that is not open-bridge answering (a proxy's error page): named as such, exit 1.
     const proxy = await cli(['get', 'ticket', ...KEY, '--remote', `http://127.0.0.1:${port}`])
     expect(proxy.code, all(proxy)).toBe(1)
-    expect(proxy.stderr).toMatch(/^open-bridge: E_REMOTE_ANSWER http:\/\/127\.0\.0\.1:\d+ answered HTTP 502 with a body that is not JSON/)
+    expect(proxy.stderr).toMatch(
+      /^open-bridge: E_REMOTE_ANSWER http:\/\/127\.0\.0\.1:\d+ answered HTTP 502 with a body that is not JSON/,
+    )
   })
 })

@@ -49,7 +49,8 @@ export function runCli(
         stderr,
         json() {
           const lines = stdout.trim().split('\n')
-          if (lines.length !== 1) throw new Error(`expected one JSON line on stdout, got ${lines.length}:\n${stdout}\nstderr:\n${stderr}`)
+          if (lines.length !== 1)
+            throw new Error(`expected one JSON line on stdout, got ${lines.length}:\n${stdout}\nstderr:\n${stderr}`)
           return JSON.parse(lines[0]!) as Record<string, unknown>
         },
       })

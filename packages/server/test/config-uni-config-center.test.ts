@@ -86,8 +86,14 @@ describe("--uni-config-center: a uniCloud project's files, unchanged", () => {
     await cp(join(fixtures, 'doc-sample'), root, { recursive: true })
     const path = join(root, 'uni-id/config.json')
     const filled = (await readFile(path, 'utf8'))
-      .replace('"appid": "", // 微信公众平台申请的小程序 appid', '"appid": "wx1111111111111111", // 微信公众平台申请的小程序 appid')
-      .replace('"appsecret": "" // 微信公众平台申请的小程序 secret', '"appsecret": "mp-sample-secret" // 微信公众平台申请的小程序 secret')
+      .replace(
+        '"appid": "", // 微信公众平台申请的小程序 appid',
+        '"appid": "wx1111111111111111", // 微信公众平台申请的小程序 appid',
+      )
+      .replace(
+        '"appsecret": "" // 微信公众平台申请的小程序 secret',
+        '"appsecret": "mp-sample-secret" // 微信公众平台申请的小程序 secret',
+      )
     await writeFile(path, filled)
     const ucc = await readUniConfigCenter(root)
     expect(ucc.apps.map((a) => [a.platform, a.appid, a.dcloudAppid, a.tasks])).toEqual([
@@ -105,7 +111,10 @@ describe("--uni-config-center: a uniCloud project's files, unchanged", () => {
     const root = await project({
       uniId: (c) => [
         c,
-        { dcloudAppid: '__UNI__OTHER', 'mp-weixin': { oauth: { weixin: { appid: 'wx2222222222222222', appsecret: 'other' } } } },
+        {
+          dcloudAppid: '__UNI__OTHER',
+          'mp-weixin': { oauth: { weixin: { appid: 'wx2222222222222222', appsecret: 'other' } } },
+        },
       ],
     })
     const apps = (await readUniConfigCenter(root)).apps
@@ -136,7 +145,9 @@ describe("--uni-config-center: a uniCloud project's files, unchanged", () => {
     const root = await project({
       bridge: (c) => ({
         ...c,
-        schedule: { __UNI__A1B2C3: { enable: false, 'weixin-h5': { enable: false, tasks: ['ticket', 'jsapiTicket'] } } },
+        schedule: {
+          __UNI__A1B2C3: { enable: false, 'weixin-h5': { enable: false, tasks: ['ticket', 'jsapiTicket'] } },
+        },
       }),
     })
     const error = await refusal(root)
@@ -149,18 +160,24 @@ describe("--uni-config-center: a uniCloud project's files, unchanged", () => {
 
   it('an unknown platform, a ticket on weixin-mp, a schedule for an app without a secret: each named', async () => {
     const platform = await refusal(
-      await project({ bridge: (c) => ({ schedule: { __UNI__A1B2C3: { enable: true, 'weixin-xx': { enable: true, tasks: [] } } } }) }),
+      await project({
+        bridge: (c) => ({ schedule: { __UNI__A1B2C3: { enable: true, 'weixin-xx': { enable: true, tasks: [] } } } }),
+      }),
     )
     expect(platform.field).toBe('uni-open-bridge/config.json:schedule.__UNI__A1B2C3.weixin-xx')
     const ticket = await refusal(
       await project({
-        bridge: () => ({ schedule: { __UNI__A1B2C3: { enable: true, 'weixin-mp': { enable: true, tasks: ['ticket'] } } } }),
+        bridge: () => ({
+          schedule: { __UNI__A1B2C3: { enable: true, 'weixin-mp': { enable: true, tasks: ['ticket'] } } },
+        }),
       }),
     )
     expect(ticket.field).toBe('uni-open-bridge/config.json:schedule.__UNI__A1B2C3.weixin-mp.tasks[0]')
     const noSecret = await refusal(
       await project({
-        bridge: () => ({ schedule: { __UNI__A1B2C3: { enable: true, 'weixin-app': { enable: true, tasks: ['accessToken'] } } } }),
+        bridge: () => ({
+          schedule: { __UNI__A1B2C3: { enable: true, 'weixin-app': { enable: true, tasks: ['accessToken'] } } },
+        }),
       }),
     )
     expect(noSecret.field).toBe('uni-open-bridge/config.json:schedule.__UNI__A1B2C3.weixin-app')
@@ -169,13 +186,18 @@ describe("--uni-config-center: a uniCloud project's files, unchanged", () => {
 
   it('malformed files: not JSON, a bad appid, a missing uni-id/config.json — named, never quoting a secret', async () => {
     const root = await project()
-    await writeFile(join(root, 'uni-id/config.json'), '{ "passwordSecret": "uni-id-password-secret-not-for-open-bridge", }x')
+    await writeFile(
+      join(root, 'uni-id/config.json'),
+      '{ "passwordSecret": "uni-id-password-secret-not-for-open-bridge", }x',
+    )
     const notJson = await refusal(root)
     expect(notJson).toMatchObject({ code: 'E_CONFIG_FILE', field: 'uni-id/config.json' })
     expect(notJson.message).not.toContain('uni-id-password-secret')
 
     const badAppid = await refusal(
-      await project({ uniId: (c) => ({ ...c, web: { oauth: { 'weixin-h5': { appid: 7, appsecret: 'h5-secret-from-uni-id' } } } }) }),
+      await project({
+        uniId: (c) => ({ ...c, web: { oauth: { 'weixin-h5': { appid: 7, appsecret: 'h5-secret-from-uni-id' } } } }),
+      }),
     )
     expect(badAppid.field).toBe('uni-id/config.json:web.oauth.weixin-h5.appid')
     expect(badAppid.message).not.toContain('h5-secret-from-uni-id')

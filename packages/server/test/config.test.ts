@@ -23,7 +23,10 @@ const writeJson = (name: string, value: unknown) => writeFile(join(dir, name), J
 const load = (extra: Partial<Parameters<typeof loadConfig>[0]> = {}) => loadConfig({ cwd: dir, env: {}, ...extra })
 
 /** Loads `config` and returns the error it must raise. */
-async function failureOf(config: unknown, env: NodeJS.ProcessEnv = {}): Promise<{ code: string; field: string; message: string }> {
+async function failureOf(
+  config: unknown,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: string; field: string; message: string }> {
   await writeJson('open-bridge.config.json', config)
   const error = await load({ env }).then(
     () => undefined,
@@ -77,7 +80,12 @@ describe('loadConfig: the file', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
     const example = /```json\n([\s\S]*?)```/.exec(readme)![1]!
     await writeFile(join(dir, 'open-bridge.config.json'), example)
-    const env = { REDIS_URL: 'redis://127.0.0.1:6379', WX_MP_SECRET: 'a', WX_H5_SECRET: 'b', OB_SIGNING_SECRET: 'sixteen-chars-or-more' }
+    const env = {
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      WX_MP_SECRET: 'a',
+      WX_H5_SECRET: 'b',
+      OB_SIGNING_SECRET: 'sixteen-chars-or-more',
+    }
     const config = await load({ env })
     expect(config.stores.map((s) => s.name)).toEqual(['memory', 'redis', 'sqlite'])
     expect(config.apps.map((a) => a.tasks)).toEqual([['accessToken'], ['accessToken', 'ticket']])
@@ -91,14 +99,23 @@ describe('loadConfig: the file', () => {
         { platform: 'weixin-h5', appid: 'wxh5', secret: 'h5', tasks: ['accessToken', 'ticket'] },
       ],
       schedule: { cron: '*/10 * * * * *', jitterMs: 2000 },
-      server: { host: '0.0.0.0', port: 9000, auth: { ipAllowList: ['10.0.0.0/8'], trustProxy: 1, signingSecret: { env: 'SIGNING' } } },
+      server: {
+        host: '0.0.0.0',
+        port: 9000,
+        auth: { ipAllowList: ['10.0.0.0/8'], trustProxy: 1, signingSecret: { env: 'SIGNING' } },
+      },
       log: { level: 'warn' },
       refresh: { refreshAhead: { access_token: 300_000 }, fetchTimeout: 5000, lock: { ttl: 8000 }, breaker: false },
       wechat: { baseUrl: 'http://127.0.0.1:9', retry: { retries: 0 } },
     })
     const config = await load({ env: { WX_SECRET: SECRET, SIGNING: 'signing-secret-0123456789' } })
     expect(config.origin.file).toBe(join(dir, 'open-bridge.config.json'))
-    expect(config.apps[0]).toMatchObject({ platform: 'weixin-mp', secret: SECRET, tasks: ['accessToken'], field: 'apps[0]' })
+    expect(config.apps[0]).toMatchObject({
+      platform: 'weixin-mp',
+      secret: SECRET,
+      tasks: ['accessToken'],
+      field: 'apps[0]',
+    })
     expect(config.apps[1]).toMatchObject({ platform: 'weixin-h5', tasks: ['accessToken', 'ticket'] })
     expect(config.stores.map((s) => s.label)).toEqual(['memory?maxTtl=60000', 'sqlite:./data/creds.db'])
     expect(config.schedule).toMatchObject({ cron: '*/10 * * * * *', jitterMs: 2000 })
@@ -109,7 +126,12 @@ describe('loadConfig: the file', () => {
       auth: { ipAllowList: ['10.0.0.0/8'], trustProxy: 1, signingSecret: 'signing-secret-0123456789' },
     })
     expect(config.log.level).toBe('warn')
-    expect(config.refresh).toEqual({ refreshAhead: { access_token: 300_000 }, fetchTimeout: 5000, lock: { ttl: 8000 }, breaker: false })
+    expect(config.refresh).toEqual({
+      refreshAhead: { access_token: 300_000 },
+      fetchTimeout: 5000,
+      lock: { ttl: 8000 },
+      breaker: false,
+    })
     expect(config.wechat).toEqual({ baseUrl: 'http://127.0.0.1:9', retry: { retries: 0 } })
     // Printed, logged or serialised, the resolved config shows no secret; read directly, it holds them.
     for (const view of [
@@ -134,14 +156,20 @@ describe('loadConfig: the file', () => {
   })
 
   it('reads a .mjs file that default-exports the object, and --config relative to the working directory', async () => {
-    await writeFile(join(dir, 'custom.mjs'), `export default { server: { port: 9999 }, apps: [${JSON.stringify(goodApp)}] }\n`)
+    await writeFile(
+      join(dir, 'custom.mjs'),
+      `export default { server: { port: 9999 }, apps: [${JSON.stringify(goodApp)}] }\n`,
+    )
     const config = await load({ configPath: 'custom.mjs' })
     expect(config.server.port).toBe(9999)
     expect(config.apps[0]!.appid).toBe(goodApp.appid)
   })
 
   it('a --config file that does not exist, is not JSON, or fails to load is E_CONFIG_FILE — without quoting the file', async () => {
-    await expect(load({ configPath: 'missing.json' })).rejects.toMatchObject({ code: 'E_CONFIG_FILE', field: 'missing.json' })
+    await expect(load({ configPath: 'missing.json' })).rejects.toMatchObject({
+      code: 'E_CONFIG_FILE',
+      field: 'missing.json',
+    })
 
     await writeFile(join(dir, 'open-bridge.config.json'), `{ "apps": [{ "secret": "${SECRET}" oops }] }`)
     const broken = await errorOf(load())
@@ -168,17 +196,37 @@ describe('loadConfig: each bad field is named, and no message holds a secret', (
     ['an unknown platform', { apps: [{ ...goodApp, platform: 'weixin' }] }, 'apps[0].platform', /weixin-mp, weixin-h5/],
     ['a missing appid', { apps: [{ platform: 'weixin-mp', secret: SECRET }] }, 'apps[0].appid', /is required/],
     ['an appid with a colon', { apps: [{ ...goodApp, appid: 'wx:1' }] }, 'apps[0].appid', /without ':'/],
-    ['an unknown task name', { apps: [{ ...goodApp, tasks: ['accessToken', 'acessToken'] }] }, 'apps[0].tasks[1]', /accessToken, ticket/],
-    ['a ticket task on a mini-program', { apps: [{ ...goodApp, tasks: ['ticket'] }] }, 'apps[0].tasks[0]', /weixin-h5 only/],
+    [
+      'an unknown task name',
+      { apps: [{ ...goodApp, tasks: ['accessToken', 'acessToken'] }] },
+      'apps[0].tasks[1]',
+      /accessToken, ticket/,
+    ],
+    [
+      'a ticket task on a mini-program',
+      { apps: [{ ...goodApp, tasks: ['ticket'] }] },
+      'apps[0].tasks[0]',
+      /weixin-h5 only/,
+    ],
     [
       'tasks without a secret',
       { apps: [{ platform: 'weixin-mp', appid: 'wx1', tasks: ['accessToken'] }] },
       'apps[0].tasks',
       /needs apps\[0\]\.secret/,
     ],
-    ['a repeated appid', { apps: [goodApp, { ...goodApp, dcloudAppid: '__UNI__B' }] }, 'apps[1]', /again \(first at apps\[0\]\)/],
+    [
+      'a repeated appid',
+      { apps: [goodApp, { ...goodApp, dcloudAppid: '__UNI__B' }] },
+      'apps[1]',
+      /again \(first at apps\[0\]\)/,
+    ],
     ['an unknown top-level field', { store: ['memory'], apps: [goodApp] }, 'store', /not a known field/],
-    ['an unknown store scheme', { stores: ['memory', `postgres://u:${REDIS_PASSWORD}@db/x`], apps: [goodApp] }, 'stores[1]', /store URL/],
+    [
+      'an unknown store scheme',
+      { stores: ['memory', `postgres://u:${REDIS_PASSWORD}@db/x`], apps: [goodApp] },
+      'stores[1]',
+      /store URL/,
+    ],
     ['a redis URL without a host', { stores: [`redis://:${REDIS_PASSWORD}@`], apps: [goodApp] }, 'stores[0]'],
     [
       'a mongodb URL without a database',
@@ -190,8 +238,18 @@ describe('loadConfig: each bad field is named, and no message holds a secret', (
     ['an unknown memory option', { stores: ['memory?ttl=5'] }, 'stores[0]', /unknown memory option 'ttl'/],
     ['an empty sqlite path', { stores: ['sqlite:'] }, 'stores[0]', /must name a file/],
     ['a port out of range', { server: { port: 70000 }, apps: [goodApp] }, 'server.port', /<= 65535/],
-    ['a bad trustProxy', { server: { auth: { trustProxy: { yes: 1 } } } }, 'server.auth.trustProxy', /boolean, a number of hops/],
-    ['an ipAllowList that is not a list', { server: { auth: { ipAllowList: '10.0.0.1' } } }, 'server.auth.ipAllowList', /an array/],
+    [
+      'a bad trustProxy',
+      { server: { auth: { trustProxy: { yes: 1 } } } },
+      'server.auth.trustProxy',
+      /boolean, a number of hops/,
+    ],
+    [
+      'an ipAllowList that is not a list',
+      { server: { auth: { ipAllowList: '10.0.0.1' } } },
+      'server.auth.ipAllowList',
+      /an array/,
+    ],
     ['an unknown log level', { log: { level: 'verbose' } }, 'log.level', /fatal, error, warn, info/],
     ['a cron expression croner refuses', { schedule: { cron: 'every minute' } }, 'schedule.cron', /cron expression/],
     [
@@ -251,7 +309,13 @@ describe('store URLs become working tiers', () => {
 
   it('memory, redis, sqlite (a temp file) and mongodb, nearest first, each named', async () => {
     await writeJson('open-bridge.config.json', {
-      stores: ['memory?max=100&maxTtl=60000', redis.url, 'sqlite:./tiers/creds.db', 'mongodb://127.0.0.1:1/app', 'memory'],
+      stores: [
+        'memory?max=100&maxTtl=60000',
+        redis.url,
+        'sqlite:./tiers/creds.db',
+        'mongodb://127.0.0.1:1/app',
+        'memory',
+      ],
     })
     const config = await load()
     expect(config.stores.map((s) => s.name)).toEqual(['memory', 'redis', 'sqlite', 'mongodb', 'memory-2'])

@@ -21,7 +21,12 @@ const bodies: string[] = []
 
 beforeAll(async () => {
   await bridge.setAccessToken({ dcloudAppid: '__UNI__A', platform: 'weixin-mp' }, { access_token: TOKEN }, 7200)
-  server = await startApp({ bridge, auth: { signingSecret: SECRET }, bodyLimit: BODY_LIMIT, logger: { level: 'trace', stream: logs } })
+  server = await startApp({
+    bridge,
+    auth: { signingSecret: SECRET },
+    bodyLimit: BODY_LIMIT,
+    logger: { level: 'trace', stream: logs },
+  })
   port = Number(new URL(server.base).port)
 })
 afterAll(async () => {
@@ -40,12 +45,15 @@ function send(method: string, path: string, headers: Record<string, string>, bod
   return new Promise((resolve, reject) => {
     // Content-Length always: Node's client would send a DELETE body without framing.
     const length = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...length }, agent }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path, headers: { ...headers, ...length }, agent },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
+        res.on('error', reject)
+      },
+    )
     req.on('error', reject)
     if (body !== undefined) req.end(body)
     else req.end()
@@ -53,7 +61,12 @@ function send(method: string, path: string, headers: Record<string, string>, bod
 }
 
 function signedPost(path: string, body: string, contentType = 'application/json'): Promise<Raw> {
-  return send('POST', path, { 'content-type': contentType, ...signRequest({ secret: SECRET, method: 'POST', path, body }) }, body)
+  return send(
+    'POST',
+    path,
+    { 'content-type': contentType, ...signRequest({ secret: SECRET, method: 'POST', path, body }) },
+    body,
+  )
 }
 
 /** The answer is a 4xx whose body is exactly a JSON `{ errCode, errMsg }` (plus platform fields). */
@@ -80,7 +93,18 @@ const junkValue = fc.oneof(
 const extraName = fc
   .string({ minLength: 1, maxLength: 20 })
   .filter(
-    (name) => !['dcloudAppid', 'appid', 'platform', 'openid', 'version', 'ticketType', 'value', 'expiresIn', 'ifValue'].includes(name),
+    (name) =>
+      ![
+        'dcloudAppid',
+        'appid',
+        'platform',
+        'openid',
+        'version',
+        'ticketType',
+        'value',
+        'expiresIn',
+        'ifValue',
+      ].includes(name),
   )
 
 /** Bodies that are wrong for every route, each in a different way. */
@@ -101,7 +125,9 @@ const malformedBody = fc.oneof(
   // a key without platform
   fc.record({ dcloudAppid: fc.string(), openid: fc.string() }).map((v) => JSON.stringify(v)),
   // a good key plus a property no route takes
-  fc.tuple(extraName, junkValue).map(([name, v]) => JSON.stringify({ ...validKey, value: { access_token: 'x' }, [name]: v })),
+  fc
+    .tuple(extraName, junkValue)
+    .map(([name, v]) => JSON.stringify({ ...validKey, value: { access_token: 'x' }, [name]: v })),
   // a platform that does not exist
   fc
     .string({ maxLength: 30 })
@@ -124,7 +150,9 @@ const malformedBody = fc.oneof(
       ),
     ),
   // larger than the body limit
-  fc.integer({ min: BODY_LIMIT + 1, max: BODY_LIMIT * 3 }).map((n) => JSON.stringify({ ...validKey, pad: 'x'.repeat(n) })),
+  fc
+    .integer({ min: BODY_LIMIT + 1, max: BODY_LIMIT * 3 })
+    .map((n) => JSON.stringify({ ...validKey, pad: 'x'.repeat(n) })),
 )
 
 describe('fuzz: malformed bodies, headers and paths over real HTTP', () => {
@@ -144,7 +172,11 @@ describe('fuzz: malformed bodies, headers and paths over real HTTP', () => {
         routeArb,
         fc.record(
           {
-            'x-ob-timestamp': fc.oneof(headerValue, fc.integer().map(String), fc.constant(String(Math.floor(Date.now() / 1000)))),
+            'x-ob-timestamp': fc.oneof(
+              headerValue,
+              fc.integer().map(String),
+              fc.constant(String(Math.floor(Date.now() / 1000))),
+            ),
             'x-ob-nonce': fc.oneof(headerValue, fc.stringMatching(/^[A-Za-z0-9_-]{8,20}$/)),
             'x-ob-signature': fc.oneof(headerValue, fc.stringMatching(/^[0-9a-f]{64}$/)),
             'content-type': fc.oneof(
@@ -181,13 +213,17 @@ describe('fuzz: malformed bodies, headers and paths over real HTTP', () => {
         routeArb.map((route) => `/${route.method}/${route.method}`),
       )
       .filter(
-        (p) => !CREDENTIAL_ROUTES.some((r) => p.split('?')[0] === `/${r.method}`) && !['/healthz', '/readyz'].includes(p.split('?')[0]!),
+        (p) =>
+          !CREDENTIAL_ROUTES.some((r) => p.split('?')[0] === `/${r.method}`) &&
+          !['/healthz', '/readyz'].includes(p.split('?')[0]!),
       )
     await fc.assert(
       fc.asyncProperty(path, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), async (p, method) => {
         const body = method === 'GET' || method === 'OPTIONS' ? undefined : '{}'
         const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
-        expectClientError(await send(method, p, { ...headers, ...signRequest({ secret: SECRET, method, path: p, body }) }, body))
+        expectClientError(
+          await send(method, p, { ...headers, ...signRequest({ secret: SECRET, method, path: p, body }) }, body),
+        )
       }),
       { numRuns: 200 },
     )

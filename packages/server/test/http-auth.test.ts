@@ -8,7 +8,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function serve(auth: Parameters<typeof buildApp>[0]['auth'], host = '127.0.0.1', logs?: LogLines): Promise<Running> {
+async function serve(
+  auth: Parameters<typeof buildApp>[0]['auth'],
+  host = '127.0.0.1',
+  logs?: LogLines,
+): Promise<Running> {
   const bridge = memoryBridge()
   await bridge.setAccessToken(KEY as never, { access_token: 'AT-live' }, 7200)
   const server = await startApp({ bridge, auth, ...(logs ? { logger: { level: 'trace', stream: logs } } : {}) }, host)
@@ -22,7 +26,10 @@ async function serve(auth: Parameters<typeof buildApp>[0]['auth'], host = '127.0
 describe('IP allow-list over real HTTP', () => {
   it('lets a client in range through (IPv4, CIDR)', async () => {
     const server = await serve({ ipAllowList: ['127.0.0.0/8'] })
-    expect(await server.post('/getAccessToken', KEY, { sign: false })).toMatchObject({ status: 200, json: { access_token: 'AT-live' } })
+    expect(await server.post('/getAccessToken', KEY, { sign: false })).toMatchObject({
+      status: 200,
+      json: { access_token: 'AT-live' },
+    })
   })
 
   it('refuses a client out of range with 403 E_FORBIDDEN, on every non-probe path', async () => {
@@ -48,24 +55,38 @@ describe('IP allow-list over real HTTP', () => {
 
   it('ignores a spoofed X-Forwarded-For without trustProxy', async () => {
     const server = await serve({ ipAllowList: ['10.0.0.0/8'] })
-    const answer = await server.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '10.1.2.3' } })
+    const answer = await server.post('/getAccessToken', KEY, {
+      sign: false,
+      headers: { 'x-forwarded-for': '10.1.2.3' },
+    })
     expect(answer.status).toBe(403)
   })
 
   it('honours X-Forwarded-For with trustProxy, including an IPv4-mapped IPv6 address', async () => {
     const server = await serve({ ipAllowList: ['10.0.0.0/8'], trustProxy: true })
-    expect((await server.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '10.1.2.3' } })).status).toBe(200)
-    expect((await server.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '::ffff:10.9.9.9' } })).status).toBe(200)
-    expect((await server.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '11.1.2.3' } })).status).toBe(403)
+    expect(
+      (await server.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '10.1.2.3' } })).status,
+    ).toBe(200)
+    expect(
+      (await server.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '::ffff:10.9.9.9' } }))
+        .status,
+    ).toBe(200)
+    expect(
+      (await server.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '11.1.2.3' } })).status,
+    ).toBe(403)
     // without the header the socket address (127.0.0.1) decides
     expect((await server.post('/getAccessToken', KEY, { sign: false })).status).toBe(403)
   })
 
   it('trusts only the proxies named: a header from an untrusted peer is ignored', async () => {
     const server = await serve({ ipAllowList: ['10.0.0.0/8'], trustProxy: '192.0.2.1' })
-    expect((await server.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '10.1.2.3' } })).status).toBe(403)
+    expect(
+      (await server.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '10.1.2.3' } })).status,
+    ).toBe(403)
     const trusted = await serve({ ipAllowList: ['10.0.0.0/8'], trustProxy: '127.0.0.1' })
-    expect((await trusted.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '10.1.2.3' } })).status).toBe(200)
+    expect(
+      (await trusted.post('/getAccessToken', KEY, { sign: false, headers: { 'x-forwarded-for': '10.1.2.3' } })).status,
+    ).toBe(200)
   })
 
   it('refuses a bad entry at build, naming it', () => {
@@ -83,12 +104,14 @@ describe('IP allow-list over real HTTP', () => {
 describe('request signing over real HTTP', () => {
   const body = JSON.stringify(KEY)
   const send = (server: Running, path: string, payload: string, headers: Record<string, string>) =>
-    fetch(`${server.base}${path}`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers } }).then(
-      async (r) => ({
-        status: r.status,
-        text: await r.text(),
-      }),
-    )
+    fetch(`${server.base}${path}`, {
+      method: 'POST',
+      body: payload,
+      headers: { 'content-type': 'application/json', ...headers },
+    }).then(async (r) => ({
+      status: r.status,
+      text: await r.text(),
+    }))
 
   it('accepts a good signature', async () => {
     const server = await serve({ signingSecret: SECRET })
@@ -104,10 +127,13 @@ describe('request signing over real HTTP', () => {
   it('signs the query string with the path', async () => {
     const server = await serve({ signingSecret: SECRET })
     const path = '/getAccessToken?trace=1'
-    expect((await send(server, path, body, signRequest({ secret: SECRET, method: 'POST', path, body }))).status).toBe(200)
-    expect((await send(server, path, body, signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }))).status).toBe(
-      401,
+    expect((await send(server, path, body, signRequest({ secret: SECRET, method: 'POST', path, body }))).status).toBe(
+      200,
     )
+    expect(
+      (await send(server, path, body, signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body })))
+        .status,
+    ).toBe(401)
   })
 
   it.each([
@@ -119,13 +145,27 @@ describe('request signing over real HTTP', () => {
     ],
     [
       'an expired timestamp',
-      () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body, timestamp: Math.floor(Date.now() / 1000) - 301 }),
+      () =>
+        signRequest({
+          secret: SECRET,
+          method: 'POST',
+          path: '/getAccessToken',
+          body,
+          timestamp: Math.floor(Date.now() / 1000) - 301,
+        }),
       body,
       '/getAccessToken',
     ],
     [
       'a future timestamp',
-      () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body, timestamp: Math.floor(Date.now() / 1000) + 400 }),
+      () =>
+        signRequest({
+          secret: SECRET,
+          method: 'POST',
+          path: '/getAccessToken',
+          body,
+          timestamp: Math.floor(Date.now() / 1000) + 400,
+        }),
       body,
       '/getAccessToken',
     ],
@@ -135,9 +175,19 @@ describe('request signing over real HTTP', () => {
       JSON.stringify({ ...KEY, platform: 'weixin-h5' }),
       '/getAccessToken',
     ],
-    ['a tampered path', () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }), body, '/removeAccessToken'],
-    ['a tampered method', () => signRequest({ secret: SECRET, method: 'PUT', path: '/getAccessToken', body }), body, '/getAccessToken'],
-    ['no headers', () => ({} as Record<string, string>), body, '/getAccessToken'],
+    [
+      'a tampered path',
+      () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
+      body,
+      '/removeAccessToken',
+    ],
+    [
+      'a tampered method',
+      () => signRequest({ secret: SECRET, method: 'PUT', path: '/getAccessToken', body }),
+      body,
+      '/getAccessToken',
+    ],
+    ['no headers', () => ({}) as Record<string, string>, body, '/getAccessToken'],
   ])('refuses %s with 401 E_UNAUTHORIZED, never echoing the signature', async (_name, sign, payload, path) => {
     const logs = new LogLines()
     const server = await serve({ signingSecret: SECRET }, '127.0.0.1', logs)
@@ -156,7 +206,12 @@ describe('request signing over real HTTP', () => {
 
   it.each(['x-ob-timestamp', 'x-ob-nonce', 'x-ob-signature'])('refuses a request missing %s', async (header) => {
     const server = await serve({ signingSecret: SECRET })
-    const headers: Record<string, string> = signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body })
+    const headers: Record<string, string> = signRequest({
+      secret: SECRET,
+      method: 'POST',
+      path: '/getAccessToken',
+      body,
+    })
     delete headers[header]
     const answer = await send(server, '/getAccessToken', body, headers)
     expect(answer.status).toBe(401)
@@ -188,7 +243,12 @@ describe('request signing over real HTTP', () => {
 
   it('refuses before parsing: an unsigned malformed body is 401, not 400', async () => {
     const server = await serve({ signingSecret: SECRET })
-    const headers = signRequest({ secret: 'wrong-secret-0123456789', method: 'POST', path: '/getAccessToken', body: '{bad' })
+    const headers = signRequest({
+      secret: 'wrong-secret-0123456789',
+      method: 'POST',
+      path: '/getAccessToken',
+      body: '{bad',
+    })
     expect((await send(server, '/getAccessToken', '{bad', headers)).status).toBe(401)
   })
 
@@ -226,7 +286,14 @@ describe('request signing over real HTTP', () => {
     const inRange = await serve({ signingSecret: SECRET, ipAllowList: ['127.0.0.1/32'] })
     expect((await send(inRange, '/getAccessToken', body, {})).status).toBe(401)
     expect(
-      (await send(inRange, '/getAccessToken', body, signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }))).status,
+      (
+        await send(
+          inRange,
+          '/getAccessToken',
+          body,
+          signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
+        )
+      ).status,
     ).toBe(200)
   })
 })

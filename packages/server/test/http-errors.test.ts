@@ -44,7 +44,11 @@ describe('request errors', () => {
       'body.platform must be one of weixin-mp, weixin-h5, weixin-web, weixin-app, qq-mp, qq-app',
     ],
     ['/getAccessToken', { dcloudAppid: 7, platform: 'weixin-mp' }, 'body.dcloudAppid must be a string'],
-    ['/getAccessToken', { dcloudAppid: '', platform: 'weixin-mp' }, 'body.dcloudAppid must NOT have fewer than 1 characters'],
+    [
+      '/getAccessToken',
+      { dcloudAppid: '', platform: 'weixin-mp' },
+      'body.dcloudAppid must NOT have fewer than 1 characters',
+    ],
     ['/getSessionKey', KEY, 'body.openid is required'],
     ['/getEncryptKey', { ...KEY, openid: 'o' }, 'body.version is required'],
     ['/getEncryptKey', { ...KEY, openid: 'o', version: '1' }, 'body.version must be an integer'],
@@ -52,8 +56,16 @@ describe('request errors', () => {
     ['/setAccessToken', KEY, 'body.value is required'],
     ['/setAccessToken', { ...KEY, value: 'tok' }, 'body.value must be an object'],
     ['/setAccessToken', { ...KEY, value: { access_token: 't' }, expiresIn: '7200' }, 'body.expiresIn must be a number'],
-    ['/setAccessToken', { ...KEY, value: { constructor: 1 } }, 'body.value holds a forbidden key (__proto__, constructor or prototype)'],
-    ['/setAccessToken', { ...KEY, value: { prototype: 1 } }, 'body.value holds a forbidden key (__proto__, constructor or prototype)'],
+    [
+      '/setAccessToken',
+      { ...KEY, value: { constructor: 1 } },
+      'body.value holds a forbidden key (__proto__, constructor or prototype)',
+    ],
+    [
+      '/setAccessToken',
+      { ...KEY, value: { prototype: 1 } },
+      'body.value holds a forbidden key (__proto__, constructor or prototype)',
+    ],
     ['/getTicket', { ...KEY, ticketType: 'other' }, 'body.ticketType must be one of jsapi, wx_card'],
     ['/refreshAccessToken', { ...KEY, ifValue: 5 }, 'body.ifValue must be a string'],
     ['/getAccessToken', [], 'body must be an object'],
@@ -78,7 +90,10 @@ describe('request errors', () => {
 
   it('a key error from the bridge names the key field (400)', async () => {
     const answer = await server.post('/getAccessToken', { platform: 'weixin-mp' })
-    expect(answer).toMatchObject({ status: 400, json: { errCode: 'E_INVALID_KEY', errMsg: 'key.dcloudAppid or key.appid is required' } })
+    expect(answer).toMatchObject({
+      status: 400,
+      json: { errCode: 'E_INVALID_KEY', errMsg: 'key.dcloudAppid or key.appid is required' },
+    })
     const colon = await server.post('/getSessionKey', { ...KEY, openid: 'a:b' })
     expect(colon).toMatchObject({ status: 400, json: { errCode: 'E_INVALID_KEY' } })
   })
@@ -96,7 +111,10 @@ describe('request errors', () => {
   })
 
   it('invalid JSON is 400 E_INVALID_JSON; an empty JSON body too', async () => {
-    expect(await server.post('/getAccessToken', '{"dcloudAppid":')).toMatchObject({ status: 400, json: { errCode: 'E_INVALID_JSON' } })
+    expect(await server.post('/getAccessToken', '{"dcloudAppid":')).toMatchObject({
+      status: 400,
+      json: { errCode: 'E_INVALID_JSON' },
+    })
     expect(await server.post('/getAccessToken', '')).toMatchObject({ status: 400, json: { errCode: 'E_INVALID_JSON' } })
   })
 
@@ -116,12 +134,18 @@ describe('request errors', () => {
   )
 
   it('application/json with a charset is accepted', async () => {
-    const answer = await server.post('/getAccessToken', KEY, { headers: { 'content-type': 'application/json; charset=utf-8' } })
+    const answer = await server.post('/getAccessToken', KEY, {
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    })
     expect(answer).toMatchObject({ status: 200, json: null })
   })
 
   it('an unknown path is 404 E_NOT_FOUND, whatever the method', async () => {
-    for (const answer of [await server.post('/getNothing', KEY), await server.get('/'), await server.get('/getAccessToken/x')]) {
+    for (const answer of [
+      await server.post('/getNothing', KEY),
+      await server.get('/'),
+      await server.get('/getAccessToken/x'),
+    ]) {
       expect(answer.status).toBe(404)
       expectErrorBody(answer.json, 'E_NOT_FOUND')
     }
@@ -132,7 +156,11 @@ describe('request errors', () => {
     expect(get.status).toBe(405)
     expect(get.headers.get('allow')).toBe('POST')
     expectErrorBody(get.json, 'E_METHOD_NOT_ALLOWED')
-    const put = await fetch(`${server.base}/setTicket?x=1`, { method: 'PUT', body: '{}', headers: { 'content-type': 'application/json' } })
+    const put = await fetch(`${server.base}/setTicket?x=1`, {
+      method: 'PUT',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(put.status).toBe(405)
     const post = await server.post('/healthz', {})
     expect(post.status).toBe(405)
@@ -225,7 +253,9 @@ describe('errors from tiers and sources', () => {
     ['E_REFRESH_TIMEOUT', 504],
     ['E_STORE_UNAVAILABLE', 503],
   ])('a BridgeError %s from the source is %d', async (code, status) => {
-    const ctx = await withSource(() => Promise.reject(new BridgeError(code as 'E_CLOSED', `waited too long for ${code}`)))
+    const ctx = await withSource(() =>
+      Promise.reject(new BridgeError(code as 'E_CLOSED', `waited too long for ${code}`)),
+    )
     const answer = await ctx.server.post('/getAccessToken', KEY)
     expect(answer.status).toBe(status)
     expectErrorBody(answer.json, code)
@@ -240,25 +270,31 @@ describe('errors from tiers and sources', () => {
     ['quota', 45009, 502],
     ['transient', -1, 503],
     ['user', 40029, 400],
-  ])('a platform error of category %s (read structurally, a plain object) is %d with the errcode', async (category, errcode, status) => {
-    const structural = Object.assign(new Error(`token failed: secret=APPSECRET-mp-do-not-leak errcode ${errcode}`), {
-      code: 'E_PLATFORM_API',
-      category,
-      errcode,
-    })
-    const ctx = await withSource(() => Promise.reject(structural))
-    const answer = await ctx.server.post('/getAccessToken', KEY)
-    expect(answer.status).toBe(status)
-    expectErrorBody(answer.json, 'E_PLATFORM_API')
-    expect(answer.json).toMatchObject({ platformErrcode: errcode, category })
-    expect(answer.text).not.toContain('APPSECRET')
-    expect(ctx.logs.text).not.toContain('APPSECRET')
-  })
+  ])(
+    'a platform error of category %s (read structurally, a plain object) is %d with the errcode',
+    async (category, errcode, status) => {
+      const structural = Object.assign(new Error(`token failed: secret=APPSECRET-mp-do-not-leak errcode ${errcode}`), {
+        code: 'E_PLATFORM_API',
+        category,
+        errcode,
+      })
+      const ctx = await withSource(() => Promise.reject(structural))
+      const answer = await ctx.server.post('/getAccessToken', KEY)
+      expect(answer.status).toBe(status)
+      expectErrorBody(answer.json, 'E_PLATFORM_API')
+      expect(answer.json).toMatchObject({ platformErrcode: errcode, category })
+      expect(answer.text).not.toContain('APPSECRET')
+      expect(ctx.logs.text).not.toContain('APPSECRET')
+    },
+  )
 
   it('an unexpected error is 500 E_INTERNAL with a fixed message; its URL password is masked in the log', async () => {
     const ctx = await withSource(() => Promise.reject(new TypeError('boom at mongodb://admin:s3cr3t-pw@db:27017/x')))
     const answer = await ctx.server.post('/getAccessToken', KEY)
-    expect(answer).toMatchObject({ status: 500, json: { errCode: 'E_INTERNAL', errMsg: 'internal error; see the server log' } })
+    expect(answer).toMatchObject({
+      status: 500,
+      json: { errCode: 'E_INTERNAL', errMsg: 'internal error; see the server log' },
+    })
     expect(answer.text).not.toContain('s3cr3t')
     expect(ctx.logs.text).toContain('boom at mongodb://***@db')
     expect(ctx.logs.text).not.toContain('s3cr3t')

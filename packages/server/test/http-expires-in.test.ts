@@ -24,7 +24,9 @@ describe('x-ob-expires-in (the life of an answered value, for remoteBridge clien
     // Never-expiring values say -1; a miss (null) and set/remove answers say nothing.
     await running.post('/setTicket', { ...KEY, value: { ticket: 'T-1' } }, { sign: false })
     expect((await running.post('/getTicket', KEY, { sign: false })).headers.get(EXPIRES_IN_HEADER)).toBe('-1')
-    expect((await running.post('/getSessionKey', { ...KEY, openid: 'o1' }, { sign: false })).headers.get(EXPIRES_IN_HEADER)).toBeNull()
+    expect(
+      (await running.post('/getSessionKey', { ...KEY, openid: 'o1' }, { sign: false })).headers.get(EXPIRES_IN_HEADER),
+    ).toBeNull()
     expect((await running.post('/removeTicket', KEY, { sign: false })).headers.get(EXPIRES_IN_HEADER)).toBeNull()
     await bridge.close()
   })

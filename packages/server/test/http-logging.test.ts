@@ -8,7 +8,14 @@ describe('logs never hold a secret, a credential or a signature', () => {
   const bridge = memoryBridge()
   let server: Running
   const signatures: string[] = []
-  const tokens = ['AT-token-value-1', 'SK-session-key-2', 'EK-encrypt-key-3', 'TK-ticket-4', 'UAT-user-token-5', 'RT-refresh-6']
+  const tokens = [
+    'AT-token-value-1',
+    'SK-session-key-2',
+    'EK-encrypt-key-3',
+    'TK-ticket-4',
+    'UAT-user-token-5',
+    'RT-refresh-6',
+  ]
 
   beforeAll(async () => {
     server = await startApp({ bridge, auth: { signingSecret: SECRET }, logger: { level: 'trace', stream: logs } })
@@ -33,7 +40,11 @@ describe('logs never hold a secret, a credential or a signature', () => {
       const payload = JSON.stringify(body)
       const headers = signRequest({ secret: SECRET, method: 'POST', path, body: payload })
       signatures.push(headers['x-ob-signature'])
-      await fetch(`${server.base}${path}`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers } })
+      await fetch(`${server.base}${path}`, {
+        method: 'POST',
+        body: payload,
+        headers: { 'content-type': 'application/json', ...headers },
+      })
     }
     // a replay, a tampered body and a wrong secret: refused requests are logged too
     const payload = JSON.stringify(mp)
@@ -47,7 +58,10 @@ describe('logs never hold a secret, a credential or a signature', () => {
       })
     }
     // someone logging a request's headers by hand still gets them redacted
-    server.app.log.info({ headers: { 'x-ob-signature': signatures[0], authorization: `Bearer ${tokens[1]}` } }, 'hand-made line')
+    server.app.log.info(
+      { headers: { 'x-ob-signature': signatures[0], authorization: `Bearer ${tokens[1]}` } },
+      'hand-made line',
+    )
   })
   afterAll(async () => {
     await server.close()
@@ -72,6 +86,8 @@ describe('logs never hold a secret, a credential or a signature', () => {
   })
 
   it('redacts the signature and authorization headers wherever a request is logged', () => {
-    expect(REDACTED_PATHS).toEqual(expect.arrayContaining(['req.headers.authorization', 'req.headers["x-ob-signature"]']))
+    expect(REDACTED_PATHS).toEqual(
+      expect.arrayContaining(['req.headers.authorization', 'req.headers["x-ob-signature"]']),
+    )
   })
 })

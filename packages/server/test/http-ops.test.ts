@@ -38,9 +38,14 @@ describe('operations routes', () => {
   it('GET /readyz answers the probe: 200 when ready, 503 when not, 503 when it throws; only documented fields go out', async () => {
     let report: ReadinessReport | Error = {
       ready: true,
-      tiers: [{ name: 'memory', state: 'up', latencyMs: 0.1 }, { name: 'redis', state: 'up', latencyMs: 1.5, secret: 'x' } as never],
+      tiers: [
+        { name: 'memory', state: 'up', latencyMs: 0.1 },
+        { name: 'redis', state: 'up', latencyMs: 1.5, secret: 'x' } as never,
+      ],
     }
-    const { server } = await serve({ readiness: async () => (report instanceof Error ? Promise.reject(report) : report) })
+    const { server } = await serve({
+      readiness: async () => (report instanceof Error ? Promise.reject(report) : report),
+    })
     expect(await server.get('/readyz')).toEqual(
       expect.objectContaining({
         status: 200,

@@ -12,13 +12,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** One credential of each kind: the body that names it (by dcloudAppid) and a value to store. */
 const CASES = [
-  { name: 'AccessToken', key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp' }, value: { access_token: 'AT-secret-1' } },
+  {
+    name: 'AccessToken',
+    key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp' },
+    value: { access_token: 'AT-secret-1' },
+  },
   {
     name: 'UserAccessToken',
     key: { dcloudAppid: '__UNI__A', platform: 'weixin-h5', openid: 'o1' },
     value: { access_token: 'UAT-1', refresh_token: 'RT-1' },
   },
-  { name: 'SessionKey', key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1' }, value: { session_key: 'SK-1' } },
+  {
+    name: 'SessionKey',
+    key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1' },
+    value: { session_key: 'SK-1' },
+  },
   {
     name: 'EncryptKey',
     key: { dcloudAppid: '__UNI__A', platform: 'weixin-mp', openid: 'o1', version: 3 },
@@ -29,7 +37,10 @@ const CASES = [
 
 const tiers = [
   { tier: 'memory', stores: () => [memoryStore()] },
-  { tier: 'memory + sqlite file', stores: () => [memoryStore(), sqliteStore({ path: join(dir, `c-${Math.random()}.db`) })] },
+  {
+    tier: 'memory + sqlite file',
+    stores: () => [memoryStore(), sqliteStore({ path: join(dir, `c-${Math.random()}.db`) })],
+  },
 ]
 
 describe.each(['127.0.0.1', '::1'])('the 15 uni-open-bridge routes over real HTTP on %s', (host) => {
@@ -54,7 +65,10 @@ describe.each(['127.0.0.1', '::1'])('the 15 uni-open-bridge routes over real HTT
       // The bridge holds what the route wrote, and the appid spelling of the key finds it too.
       expect(await bridge.get(kindOf(name), key as never)).toEqual(value)
       const byAppid = { ...key, dcloudAppid: undefined, appid: key.platform === 'weixin-mp' ? 'wxapp1' : 'wxh5app' }
-      expect(await server.post(`/get${name}`, JSON.parse(JSON.stringify(byAppid)))).toMatchObject({ status: 200, json: value })
+      expect(await server.post(`/get${name}`, JSON.parse(JSON.stringify(byAppid)))).toMatchObject({
+        status: 200,
+        json: value,
+      })
       expect(await server.post(`/remove${name}`, key)).toMatchObject({ status: 200, json: null })
       expect(await server.post(`/get${name}`, key)).toMatchObject({ status: 200, json: null })
       expect(await bridge.get(kindOf(name), key as never)).toBeNull()
@@ -125,7 +139,10 @@ describe('refresh routes', () => {
   it('passes ifValue through: a stale report answers what is stored, no ifValue refreshes unconditionally', async () => {
     let fetches = 0
     const source: CredentialSource = {
-      fetch: (async () => ({ value: { access_token: `fetched${++fetches}` }, expiresIn: 7200 })) as CredentialSource['fetch'],
+      fetch: (async () => ({
+        value: { access_token: `fetched${++fetches}` },
+        expiresIn: 7200,
+      })) as CredentialSource['fetch'],
     }
     const bridge = createBridge({ stores: [memoryStore()], apps: APPS, source })
     const other = await startApp({ bridge, auth: {} })

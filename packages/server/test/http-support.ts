@@ -39,7 +39,11 @@ export interface Running {
   base: string
   close(): Promise<void>
   /** POST a JSON body (a string is sent as is), signed with `SECRET` unless `sign: false`. */
-  post(path: string, body: unknown, options?: { sign?: boolean; secret?: string; headers?: Record<string, string> }): Promise<Answer>
+  post(
+    path: string,
+    body: unknown,
+    options?: { sign?: boolean; secret?: string; headers?: Record<string, string> },
+  ): Promise<Answer>
   get(path: string, headers?: Record<string, string>): Promise<Answer>
 }
 
@@ -50,7 +54,10 @@ export interface Answer {
   json: unknown
 }
 
-export async function startApp(options: Partial<AppOptions> & { bridge: CredentialBridge }, host = '127.0.0.1'): Promise<Running> {
+export async function startApp(
+  options: Partial<AppOptions> & { bridge: CredentialBridge },
+  host = '127.0.0.1',
+): Promise<Running> {
   const app = buildApp({ auth: {}, logger: false, ...options })
   await app.listen({ host, port: 0 })
   const address = app.server.address()

@@ -75,27 +75,59 @@ describe('metrics', () => {
   it('after fetches: upstream results and errcodes, tier errors, request latency, life left — in Prometheus text', async () => {
     const token = await bridge.getAccessToken({ appid: mp.appid, platform: 'weixin-mp' })
     fake.inject('stable_token', { errcode: 40013, errmsg: 'invalid appid' }, 1)
-    await expect(bridge.getAccessToken({ appid: other.appid, platform: 'weixin-app' })).rejects.toMatchObject({ errcode: 40013 })
+    await expect(bridge.getAccessToken({ appid: other.appid, platform: 'weixin-app' })).rejects.toMatchObject({
+      errcode: 40013,
+    })
     metrics.hooks.observeRequest?.('/getAccessToken', 200, 0.0021)
     metrics.hooks.observeRequest?.('unmatched', 404, 0.0004)
     metrics.observeRun({ platform: 'weixin-mp', appid: mp.appid, task: 'accessToken' }, 'ok', 0.01)
 
     const { contentType, body } = await metrics.hooks.render()
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/)
-    expect(sample(body, 'open_bridge_upstream_fetches_total{platform="weixin-mp",kind="access_token",by="source",result="ok"}')).toBe(1)
-    expect(sample(body, 'open_bridge_upstream_fetches_total{platform="weixin-app",kind="access_token",by="source",result="error"}')).toBe(1)
-    expect(sample(body, 'open_bridge_upstream_errcodes_total{platform="weixin-app",kind="access_token",errcode="40013"}')).toBe(1)
-    expect(sample(body, 'open_bridge_upstream_fetch_duration_seconds_count{platform="weixin-mp",kind="access_token",result="ok"}')).toBe(1)
+    expect(
+      sample(
+        body,
+        'open_bridge_upstream_fetches_total{platform="weixin-mp",kind="access_token",by="source",result="ok"}',
+      ),
+    ).toBe(1)
+    expect(
+      sample(
+        body,
+        'open_bridge_upstream_fetches_total{platform="weixin-app",kind="access_token",by="source",result="error"}',
+      ),
+    ).toBe(1)
+    expect(
+      sample(body, 'open_bridge_upstream_errcodes_total{platform="weixin-app",kind="access_token",errcode="40013"}'),
+    ).toBe(1)
+    expect(
+      sample(
+        body,
+        'open_bridge_upstream_fetch_duration_seconds_count{platform="weixin-mp",kind="access_token",result="ok"}',
+      ),
+    ).toBe(1)
     expect(sample(body, 'open_bridge_tier_errors_total{tier="broken",operation="get"}')).toBeGreaterThanOrEqual(1)
     expect(sample(body, 'open_bridge_tier_breaker_open{tier="sqlite"}')).toBe(0)
-    expect(sample(body, 'open_bridge_http_request_duration_seconds_count{route="/getAccessToken",status_code="200"}')).toBe(1)
-    expect(sample(body, 'open_bridge_http_request_duration_seconds_bucket{le="0.0025",route="/getAccessToken",status_code="200"}')).toBe(1)
+    expect(
+      sample(body, 'open_bridge_http_request_duration_seconds_count{route="/getAccessToken",status_code="200"}'),
+    ).toBe(1)
+    expect(
+      sample(
+        body,
+        'open_bridge_http_request_duration_seconds_bucket{le="0.0025",route="/getAccessToken",status_code="200"}',
+      ),
+    ).toBe(1)
     expect(sample(body, 'open_bridge_http_request_duration_seconds_count{route="unmatched",status_code="404"}')).toBe(1)
     expect(
-      sample(body, 'open_bridge_scheduled_runs_total{platform="weixin-mp",appid="wx1234567890abcdef",task="accessToken",outcome="ok"}'),
+      sample(
+        body,
+        'open_bridge_scheduled_runs_total{platform="weixin-mp",appid="wx1234567890abcdef",task="accessToken",outcome="ok"}',
+      ),
     ).toBe(1)
     // 7200 s from the fake, less the source's expiry margin (60 s): a little under 7140 by now.
-    const left = sample(body, 'open_bridge_credential_ttl_seconds{platform="weixin-mp",appid="wx1234567890abcdef",kind="access_token"}')
+    const left = sample(
+      body,
+      'open_bridge_credential_ttl_seconds{platform="weixin-mp",appid="wx1234567890abcdef",kind="access_token"}',
+    )
     expect(left).toBeGreaterThan(7100)
     expect(left).toBeLessThanOrEqual(7140)
     // Nothing held for the app whose fetch failed: no series rather than a made-up number.
@@ -108,11 +140,16 @@ describe('metrics', () => {
   it('a credential that never expires reads +Inf; life left follows the nearest tier holding it', async () => {
     await bridge.setAccessToken({ appid: mp.appid, platform: 'weixin-mp' }, { access_token: 'forever' }, -1)
     const { body } = await metrics.hooks.render()
-    expect(body).toContain('open_bridge_credential_ttl_seconds{platform="weixin-mp",appid="wx1234567890abcdef",kind="access_token"} +Inf')
+    expect(body).toContain(
+      'open_bridge_credential_ttl_seconds{platform="weixin-mp",appid="wx1234567890abcdef",kind="access_token"} +Inf',
+    )
     await bridge.setAccessToken({ appid: mp.appid, platform: 'weixin-mp' }, { access_token: 'short' }, 100)
     const after = await metrics.hooks.render()
     expect(
-      sample(after.body, 'open_bridge_credential_ttl_seconds{platform="weixin-mp",appid="wx1234567890abcdef",kind="access_token"}'),
+      sample(
+        after.body,
+        'open_bridge_credential_ttl_seconds{platform="weixin-mp",appid="wx1234567890abcdef",kind="access_token"}',
+      ),
     ).toBeLessThanOrEqual(100)
     expect(fake.calls('stable_token')).toBe(0) // a scrape reads the tiers, never through the bridge: it fetches nothing
   })
@@ -180,9 +217,13 @@ describe('readiness', () => {
 describe('bridge trouble in the log', () => {
   it('a failing tier is logged at its first error, then at most once per interval with the count in between', async () => {
     const lines: Array<{ details: Record<string, unknown>; message: string }> = []
-    const push = (details: object, message: string) => void lines.push({ details: details as Record<string, unknown>, message })
+    const push = (details: object, message: string) =>
+      void lines.push({ details: details as Record<string, unknown>, message })
     // The breaker would skip the tier after 3 failures; this test is about the log's throttle, so it is off.
-    const bridge = createBridge({ stores: [memoryStore(), brokenTier(), sqliteStore({ path: join(dir, 'throttle.db') })], breaker: false })
+    const bridge = createBridge({
+      stores: [memoryStore(), brokenTier(), sqliteStore({ path: join(dir, 'throttle.db') })],
+      breaker: false,
+    })
     onTestFinished(() => bridge.close())
     const stop = logBridgeEvents(bridge, { debug: push, info: push, warn: push }, 300)
     const read = () => bridge.getAccessToken({ appid: 'wx-none', platform: 'weixin-mp' }, async () => null)
@@ -196,7 +237,12 @@ describe('bridge trouble in the log', () => {
     await new Promise((resolve) => setTimeout(resolve, 350))
     await read()
     // A miss asks the tier once: the fill's re-read under the lock starts at the lock tier (sqlite), below it.
-    expect(lines[1]!.details).toEqual({ tier: 'broken', operation: 'get', error: 'ECONNREFUSED', errorsSinceLastLine: 5 })
+    expect(lines[1]!.details).toEqual({
+      tier: 'broken',
+      operation: 'get',
+      error: 'ECONNREFUSED',
+      errorsSinceLastLine: 5,
+    })
     stop()
     await new Promise((resolve) => setTimeout(resolve, 350))
     await read()
@@ -205,9 +251,11 @@ describe('bridge trouble in the log', () => {
 
   it('with the default breaker, the tier is logged once, then its breaker opening, and nothing while it is skipped', async () => {
     const lines: Array<{ details: Record<string, unknown>; message: string }> = []
-    const push = (details: object, message: string) => void lines.push({ details: details as Record<string, unknown>, message })
+    const push = (details: object, message: string) =>
+      void lines.push({ details: details as Record<string, unknown>, message })
     const stop = logBridgeEvents(bridge, { debug: push, info: push, warn: push }, 300)
-    for (let i = 0; i < 10; i++) await bridge.getAccessToken({ appid: 'wx-none', platform: 'weixin-mp' }, async () => null)
+    for (let i = 0; i < 10; i++)
+      await bridge.getAccessToken({ appid: 'wx-none', platform: 'weixin-mp' }, async () => null)
     stop()
     expect(lines.map((line) => line.message)).toEqual([
       'tier broken failed; the bridge goes on with the other tiers',

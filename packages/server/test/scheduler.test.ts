@@ -24,9 +24,12 @@ let scheduler: Scheduler | undefined
 let lines: LogLine[]
 let runs: Array<[string, RunOutcome]>
 const logger = {
-  debug: (details: object, message: string) => lines.push({ level: 'debug', details: details as Record<string, unknown>, message }),
-  info: (details: object, message: string) => lines.push({ level: 'info', details: details as Record<string, unknown>, message }),
-  warn: (details: object, message: string) => lines.push({ level: 'warn', details: details as Record<string, unknown>, message }),
+  debug: (details: object, message: string) =>
+    lines.push({ level: 'debug', details: details as Record<string, unknown>, message }),
+  info: (details: object, message: string) =>
+    lines.push({ level: 'info', details: details as Record<string, unknown>, message }),
+  warn: (details: object, message: string) =>
+    lines.push({ level: 'warn', details: details as Record<string, unknown>, message }),
 }
 
 beforeEach(async () => {

@@ -59,7 +59,9 @@ export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
         timeoutMs,
       )
       waiters.push({ pattern, resolve: (line) => (clearTimeout(timer), resolve(line)) })
-      void exited.then(() => setTimeout(() => reject(new Error(`exited before a line matched ${pattern}; got:\n${lines.join('\n')}`)), 100))
+      void exited.then(() =>
+        setTimeout(() => reject(new Error(`exited before a line matched ${pattern}; got:\n${lines.join('\n')}`)), 100),
+      )
     })
   }
   return {

@@ -83,7 +83,15 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
       join(dir, 'open-bridge.config.json'),
       JSON.stringify({
         stores: ['memory', 'sqlite:./creds.db'],
-        apps: [{ dcloudAppid: '__UNI__P', platform: 'weixin-mp', appid: mp.appid, secret: { env: 'WX_MP_SECRET' }, tasks: [] }],
+        apps: [
+          {
+            dcloudAppid: '__UNI__P',
+            platform: 'weixin-mp',
+            appid: mp.appid,
+            secret: { env: 'WX_MP_SECRET' },
+            tasks: [],
+          },
+        ],
         server: { port: 0 },
         wechat: { baseUrl: fake.url, retry: { retries: 0 } },
       }),
@@ -92,10 +100,15 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
     const base = await server.url()
 
     // Five callers miss together: one fetch to the (slow) platform, all five wait on it.
-    const inFlight = Array.from({ length: 5 }, () => post(base, '/getAccessToken', { dcloudAppid: '__UNI__P', platform: 'weixin-mp' }))
+    const inFlight = Array.from({ length: 5 }, () =>
+      post(base, '/getAccessToken', { dcloudAppid: '__UNI__P', platform: 'weixin-mp' }),
+    )
     // Signal once all five are inside the server and the one platform call is under way (it takes 3 s).
     const deadline = Date.now() + 20_000
-    while (server.lines.filter((line) => line.includes('"msg":"incoming request"')).length < 5 || fake.calls('stable_token') < 1) {
+    while (
+      server.lines.filter((line) => line.includes('"msg":"incoming request"')).length < 5 ||
+      fake.calls('stable_token') < 1
+    ) {
       if (Date.now() > deadline) throw new Error(`requests never arrived:\n${server.lines.join('\n')}`)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
@@ -164,9 +177,10 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
       { 'x-ob-signature': 'f'.repeat(64) },
     )
     expect(unsigned.status).toBe(401)
-    expect((await signed('/getSessionKey', { dcloudAppid: '__UNI__L', platform: 'weixin-mp', openid: 1, secret: mp.secret })).status).toBe(
-      400,
-    )
+    expect(
+      (await signed('/getSessionKey', { dcloudAppid: '__UNI__L', platform: 'weixin-mp', openid: 1, secret: mp.secret }))
+        .status,
+    ).toBe(400)
     expect((await fetch(`${base}/metrics`)).status).toBe(200)
 
     server.child.kill('SIGTERM')
@@ -182,7 +196,8 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
     })
     for (const line of server.lines) expect(() => JSON.parse(line), line).not.toThrow()
     const everything = server.lines.join('\n')
-    for (const secret of [mp.secret, SIGNING, token, USER_TOKEN, 'f'.repeat(64)]) expect(everything).not.toContain(secret)
+    for (const secret of [mp.secret, SIGNING, token, USER_TOKEN, 'f'.repeat(64)])
+      expect(everything).not.toContain(secret)
   })
 
   it('refuses to start, exit 1, on a bad config (naming the field, not the secret) or an unguarded public address', async () => {

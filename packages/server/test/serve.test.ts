@@ -73,16 +73,23 @@ describe('startServer', () => {
       ],
     })
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
-    expect(metrics).toMatch(/open_bridge_upstream_fetches_total\{platform="weixin-h5",kind="ticket",by="source",result="ok"\} 1/)
-    expect(metrics).toMatch(/open_bridge_credential_ttl_seconds\{platform="weixin-h5",appid="wxfedcba0987654321",kind="ticket"\} \d+/)
-    expect(metrics).toMatch(/open_bridge_http_request_duration_seconds_count\{route="\/getTicket",status_code="200"\} 1/)
+    expect(metrics).toMatch(
+      /open_bridge_upstream_fetches_total\{platform="weixin-h5",kind="ticket",by="source",result="ok"\} 1/,
+    )
+    expect(metrics).toMatch(
+      /open_bridge_credential_ttl_seconds\{platform="weixin-h5",appid="wxfedcba0987654321",kind="ticket"\} \d+/,
+    )
+    expect(metrics).toMatch(
+      /open_bridge_http_request_duration_seconds_count\{route="\/getTicket",status_code="200"\} 1/,
+    )
     expect(metrics).toMatch(
       /open_bridge_scheduled_runs_total\{platform="weixin-mp",appid="wx1234567890abcdef",task="accessToken",outcome="ok"\} \d+/,
     )
 
     const loaded = JSON.parse(logs.find((l) => l.includes('configuration loaded'))!)
     expect(loaded.uniConfigCenter).toBe(join(dir, 'uni-config-center'))
-    for (const secret of [mp.secret, h5.secret, 'uni-id-password-secret-not-for-open-bridge']) expect(logs.join('')).not.toContain(secret)
+    for (const secret of [mp.secret, h5.secret, 'uni-id-password-secret-not-for-open-bridge'])
+      expect(logs.join('')).not.toContain(secret)
   })
 
   it('schedule.enable false: nothing is fetched until someone asks', async () => {
@@ -129,7 +136,9 @@ describe('startServer', () => {
     const url = running.url
     await Promise.all([running.close(), running.close()])
     await expect(fetch(`${url}/healthz`)).rejects.toThrow()
-    await expect(running.bridge.getAccessToken({ appid: 'wx', platform: 'weixin-mp' })).rejects.toMatchObject({ code: 'E_CLOSED' })
+    await expect(running.bridge.getAccessToken({ appid: 'wx', platform: 'weixin-mp' })).rejects.toMatchObject({
+      code: 'E_CLOSED',
+    })
   })
 })
 
@@ -138,8 +147,13 @@ describe('startServer: a port in use', () => {
     await writeFile(join(dir, 'open-bridge.config.json'), JSON.stringify({ stores: ['memory'], server: { port: 0 } }))
     server = await startServer({ cwd: dir, env: {}, logStream })
     const port = Number(new URL(server.url).port)
-    await writeFile(join(dir, 'same.json'), JSON.stringify({ stores: ['memory', 'sqlite:./same.db'], server: { port } }))
-    await expect(startServer({ cwd: dir, env: {}, configPath: 'same.json', logStream })).rejects.toMatchObject({ code: 'EADDRINUSE' })
+    await writeFile(
+      join(dir, 'same.json'),
+      JSON.stringify({ stores: ['memory', 'sqlite:./same.db'], server: { port } }),
+    )
+    await expect(startServer({ cwd: dir, env: {}, configPath: 'same.json', logStream })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    })
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
   })
 })
@@ -156,13 +170,17 @@ describe('startServer: replicas on one Redis', () => {
       for (let i = 0; i < 2; i++) replicas.push(await startServer({ cwd: dir, env: {}, logStream }))
       const [a, b] = replicas as [RunningServer, RunningServer]
       const key = { appid: 'wx-shared', platform: 'weixin-mp' }
-      expect((await post(a.url, '/setAccessToken', { ...key, value: { access_token: 'shared' }, expiresIn: 600 })).status).toBe(200)
+      expect(
+        (await post(a.url, '/setAccessToken', { ...key, value: { access_token: 'shared' }, expiresIn: 600 })).status,
+      ).toBe(200)
       expect(await post(b.url, '/getAccessToken', key)).toEqual({ status: 200, body: { access_token: 'shared' } })
 
       await redis.kill()
       const down = await fetch(`${b.url}/readyz`)
       expect(down.status).toBe(503) // the only shared tier is gone
-      expect(((await down.json()) as { tiers: Array<{ name: string; state: string; error?: string }> }).tiers[1]).toMatchObject({
+      expect(
+        ((await down.json()) as { tiers: Array<{ name: string; state: string; error?: string }> }).tiers[1],
+      ).toMatchObject({
         name: 'redis',
         state: 'down',
         error: expect.stringMatching(/^E_[A-Z_]+$|^[A-Z]+$/),

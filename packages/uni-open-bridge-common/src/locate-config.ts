@@ -38,11 +38,14 @@ export interface ConfigLocation {
  */
 export async function locateConfig(cwd: string, env: NodeJS.ProcessEnv): Promise<ConfigLocation> {
   const named = nonEmpty(env[CONFIG_ENV])
-  const configPath = named !== undefined ? resolve(cwd, named) : await firstExisting(CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)))
+  const configPath =
+    named !== undefined ? resolve(cwd, named) : await firstExisting(CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)))
   const namedDir = nonEmpty(env[UNI_CONFIG_CENTER_ENV])
   let uniConfigCenter = namedDir !== undefined ? resolve(cwd, namedDir) : undefined
   if (uniConfigCenter === undefined && configPath === undefined) {
-    const found = await firstExisting(UNI_CONFIG_CENTER_DIRS.map((dir) => join(resolve(cwd, dir), 'uni-id', 'config.json')))
+    const found = await firstExisting(
+      UNI_CONFIG_CENTER_DIRS.map((dir) => join(resolve(cwd, dir), 'uni-id', 'config.json')),
+    )
     if (found !== undefined) uniConfigCenter = resolve(found, '..', '..')
   }
   if (configPath === undefined && uniConfigCenter === undefined) {
@@ -54,7 +57,7 @@ export async function locateConfig(cwd: string, env: NodeJS.ProcessEnv): Promise
           ...UNI_CONFIG_CENTER_DIRS.map((dir) => `${dir}/uni-id/config.json`),
         ].join(', ')} ` +
         `(looked in ${cwd}); or call configure({ bridge }) first`,
-      { field: CONFIG_ENV }
+      { field: CONFIG_ENV },
     )
   }
   return { configPath, uniConfigCenter }

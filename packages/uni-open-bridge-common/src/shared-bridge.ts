@@ -48,7 +48,7 @@ export function getBridge(): Promise<CredentialBridge> {
       },
       () => {
         if (building === attempt) building = undefined
-      }
+      },
     )
   }
   return building.then((built) => built.bridge)
@@ -108,39 +108,64 @@ async function open(config: ServiceConfig, storesFromEnv: boolean): Promise<Cred
 function fromEnv(error: unknown): unknown {
   if (!isServerError(error) || error.field === undefined || !error.field.startsWith('stores[')) return error
   const field = `${STORES_ENV}${error.field.slice('stores'.length)}`
-  return new UniCommonError('E_INVALID_ENV', `${STORES_ENV}: ${error.message.replace(/^stores\[\d+\]/, field)}`, { field })
+  return new UniCommonError('E_INVALID_ENV', `${STORES_ENV}: ${error.message.replace(/^stores\[\d+\]/, field)}`, {
+    field,
+  })
 }
 
 function checkOptions(next: unknown): void {
   if (typeof next !== 'object' || next === null) {
-    throw new UniCommonError('E_INVALID_OPTIONS', `configure(options) takes an object, got ${describeTypeOf(next)}`, { field: 'options' })
+    throw new UniCommonError('E_INVALID_OPTIONS', `configure(options) takes an object, got ${describeTypeOf(next)}`, {
+      field: 'options',
+    })
   }
   const given = next as Record<string, unknown>
   const { bridge } = given
   if (bridge !== undefined) {
-    if (typeof bridge !== 'object' || bridge === null || typeof (bridge as { getAccessToken?: unknown }).getAccessToken !== 'function') {
-      throw new UniCommonError('E_INVALID_OPTIONS', 'options.bridge must be a bridge from createBridge()', { field: 'options.bridge' })
+    if (
+      typeof bridge !== 'object' ||
+      bridge === null ||
+      typeof (bridge as { getAccessToken?: unknown }).getAccessToken !== 'function'
+    ) {
+      throw new UniCommonError('E_INVALID_OPTIONS', 'options.bridge must be a bridge from createBridge()', {
+        field: 'options.bridge',
+      })
     }
     const other = ['configPath', 'uniConfigCenter', 'stores'].find((name) => given[name] !== undefined)
     if (other !== undefined) {
-      throw new UniCommonError('E_INVALID_OPTIONS', `options.bridge excludes options.${other}: the bridge is used as it is`, {
-        field: `options.${other}`,
-      })
+      throw new UniCommonError(
+        'E_INVALID_OPTIONS',
+        `options.bridge excludes options.${other}: the bridge is used as it is`,
+        {
+          field: `options.${other}`,
+        },
+      )
     }
   }
   for (const name of ['configPath', 'uniConfigCenter', 'cwd'] as const) {
     const value = given[name]
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      throw new UniCommonError('E_INVALID_OPTIONS', `options.${name} must be a non-empty path, got ${describeTypeOf(value)}`, {
-        field: `options.${name}`,
-      })
+      throw new UniCommonError(
+        'E_INVALID_OPTIONS',
+        `options.${name} must be a non-empty path, got ${describeTypeOf(value)}`,
+        {
+          field: `options.${name}`,
+        },
+      )
     }
   }
   const { stores, env } = given
-  if (stores !== undefined && (!Array.isArray(stores) || stores.length === 0 || stores.some((url) => typeof url !== 'string'))) {
-    throw new UniCommonError('E_INVALID_OPTIONS', 'options.stores must be a non-empty array of store URLs', { field: 'options.stores' })
+  if (
+    stores !== undefined &&
+    (!Array.isArray(stores) || stores.length === 0 || stores.some((url) => typeof url !== 'string'))
+  ) {
+    throw new UniCommonError('E_INVALID_OPTIONS', 'options.stores must be a non-empty array of store URLs', {
+      field: 'options.stores',
+    })
   }
   if (env !== undefined && (typeof env !== 'object' || env === null)) {
-    throw new UniCommonError('E_INVALID_OPTIONS', 'options.env must be an object of variables', { field: 'options.env' })
+    throw new UniCommonError('E_INVALID_OPTIONS', 'options.env must be an object of variables', {
+      field: 'options.env',
+    })
   }
 }

@@ -24,9 +24,13 @@ export function storeUrlsFromEnv(env: NodeJS.ProcessEnv): string[] | undefined {
     else urls.push(url)
   }
   if (urls.length === 0) {
-    throw new UniCommonError('E_INVALID_ENV', `${STORES_ENV} is set but names no store (e.g. "memory,redis://127.0.0.1:6379")`, {
-      field: STORES_ENV,
-    })
+    throw new UniCommonError(
+      'E_INVALID_ENV',
+      `${STORES_ENV} is set but names no store (e.g. "memory,redis://127.0.0.1:6379")`,
+      {
+        field: STORES_ENV,
+      },
+    )
   }
   return urls
 }

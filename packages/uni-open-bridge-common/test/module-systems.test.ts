@@ -92,7 +92,10 @@ describe('@open-bridge/uni-open-bridge-common from a uniCloud project, CommonJS 
 
   it('import: another process reads what the first one left in the shared SQLite store; bad keys are typed errors', async () => {
     const out = await node('read.mjs', { OPEN_BRIDGE_STORES: 'memory,sqlite:./credentials.db' })
-    expect(out).toEqual([{ access_token: 'kept-for-esm' }, { name: 'BridgeError', code: 'E_INVALID_KEY', field: 'key.platform' }])
+    expect(out).toEqual([
+      { access_token: 'kept-for-esm' },
+      { name: 'BridgeError', code: 'E_INVALID_KEY', field: 'key.platform' },
+    ])
   })
 
   it('without any configuration in reach, the first call rejects E_NO_CONFIG (the process still exits)', async () => {

@@ -52,7 +52,9 @@ describe('the fifteen functions over a uni-config-center project', () => {
     expect(await getAccessToken({ appid: 'wxcompat00000001', platform: 'weixin-mp' }, async () => null)).toBeNull()
 
     await setUserAccessToken({ ...mp, platform: 'weixin-h5', openid }, { access_token: 'UAT' }, 7200)
-    expect(await getUserAccessToken({ appid: 'wxcompat000000h5', platform: 'weixin-h5', openid })).toEqual({ access_token: 'UAT' })
+    expect(await getUserAccessToken({ appid: 'wxcompat000000h5', platform: 'weixin-h5', openid })).toEqual({
+      access_token: 'UAT',
+    })
     await removeUserAccessToken({ ...mp, platform: 'weixin-h5', openid })
 
     await setSessionKey({ ...mp, openid }, { session_key: 'SK' })
@@ -95,7 +97,10 @@ describe('the fifteen functions over a uni-config-center project', () => {
   it('OPEN_BRIDGE_UNI_CONFIG_CENTER names the directory anywhere', async () => {
     const elsewhere = await project({ unicloud: true })
     const cwd = await project()
-    await configure({ cwd, env: { OPEN_BRIDGE_UNI_CONFIG_CENTER: join(elsewhere, UNI_CONFIG_CENTER), OPEN_BRIDGE_STORES: 'memory' } })
+    await configure({
+      cwd,
+      env: { OPEN_BRIDGE_UNI_CONFIG_CENTER: join(elsewhere, UNI_CONFIG_CENTER), OPEN_BRIDGE_STORES: 'memory' },
+    })
     await setAccessToken(mp, { access_token: 'AT2' }, 60)
     expect(await getAccessToken({ appid: 'wxcompat00000001', platform: 'weixin-mp' })).toEqual({ access_token: 'AT2' })
   })
@@ -116,18 +121,29 @@ describe('open-bridge.config.json and OPEN_BRIDGE_STORES', () => {
       apps: [{ dcloudAppid: '__UNI__FILE', platform: 'weixin-mp', appid: 'wxfile' }],
     })
     await configure({ cwd, env: {} })
-    await setSessionKey({ dcloudAppid: '__UNI__FILE', platform: 'weixin-mp', openid: 'o1' }, { session_key: 'persisted' }, 600)
+    await setSessionKey(
+      { dcloudAppid: '__UNI__FILE', platform: 'weixin-mp', openid: 'o1' },
+      { session_key: 'persisted' },
+      600,
+    )
     await close() // the memory tier goes; the SQLite file stays
-    expect(await getSessionKey({ appid: 'wxfile', platform: 'weixin-mp', openid: 'o1' })).toEqual({ session_key: 'persisted' })
+    expect(await getSessionKey({ appid: 'wxfile', platform: 'weixin-mp', openid: 'o1' })).toEqual({
+      session_key: 'persisted',
+    })
   })
 
   it("OPEN_BRIDGE_STORES replaces the file's stores (parsed by the server's store-URL rule)", async () => {
     const cwd = await project()
-    await writeJson(join(cwd, 'open-bridge.config.json'), { stores: ['memory'], apps: [{ platform: 'weixin-mp', appid: 'wxfile' }] })
+    await writeJson(join(cwd, 'open-bridge.config.json'), {
+      stores: ['memory'],
+      apps: [{ platform: 'weixin-mp', appid: 'wxfile' }],
+    })
     await configure({ cwd, env: { OPEN_BRIDGE_STORES: 'memory?max=100, sqlite:./env.db' } })
     await setSessionKey({ appid: 'wxfile', platform: 'weixin-mp', openid: 'o1' }, { session_key: 'in-env-db' }, 600)
     await close()
-    expect(await getSessionKey({ appid: 'wxfile', platform: 'weixin-mp', openid: 'o1' })).toEqual({ session_key: 'in-env-db' })
+    expect(await getSessionKey({ appid: 'wxfile', platform: 'weixin-mp', openid: 'o1' })).toEqual({
+      session_key: 'in-env-db',
+    })
     // Without the variable the file's memory-only stores hold nothing.
     await configure({ cwd, env: {} })
     expect(await getSessionKey({ appid: 'wxfile', platform: 'weixin-mp', openid: 'o1' })).toBeNull()
@@ -139,7 +155,10 @@ describe('open-bridge.config.json and OPEN_BRIDGE_STORES', () => {
       stores: ['memory'],
       apps: [{ dcloudAppid: '__UNI__FILE', platform: 'qq-mp', appid: 'qq1' }],
     })
-    await configure({ cwd, env: { OPEN_BRIDGE_CONFIG: 'elsewhere.json', OPEN_BRIDGE_UNI_CONFIG_CENTER: UNI_CONFIG_CENTER } })
+    await configure({
+      cwd,
+      env: { OPEN_BRIDGE_CONFIG: 'elsewhere.json', OPEN_BRIDGE_UNI_CONFIG_CENTER: UNI_CONFIG_CENTER },
+    })
     await setAccessToken({ dcloudAppid: '__UNI__FILE', platform: 'qq-mp' }, { access_token: 'QQ' }, 60)
     await setAccessToken(mp, { access_token: 'WX' }, 60)
     expect(await getAccessToken({ appid: 'qq1', platform: 'qq-mp' })).toEqual({ access_token: 'QQ' })
@@ -148,7 +167,9 @@ describe('open-bridge.config.json and OPEN_BRIDGE_STORES', () => {
 
   it('splits OPEN_BRIDGE_STORES at commas before a scheme only, so a MongoDB seed list stays one URL', () => {
     expect(
-      storeUrlsFromEnv({ OPEN_BRIDGE_STORES: 'memory,redis://:p%2Cw@127.0.0.1:6379/0,mongodb://h1:27017,h2:27017/db,sqlite:./x.db' })
+      storeUrlsFromEnv({
+        OPEN_BRIDGE_STORES: 'memory,redis://:p%2Cw@127.0.0.1:6379/0,mongodb://h1:27017,h2:27017/db,sqlite:./x.db',
+      }),
     ).toEqual(['memory', 'redis://:p%2Cw@127.0.0.1:6379/0', 'mongodb://h1:27017,h2:27017/db', 'sqlite:./x.db'])
     expect(storeUrlsFromEnv({})).toBeUndefined()
   })
@@ -196,7 +217,10 @@ describe('typed errors', () => {
 
   it('configure() refuses options it cannot use', async () => {
     await expect(configure(null as never)).rejects.toMatchObject({ code: 'E_INVALID_OPTIONS', field: 'options' })
-    await expect(configure({ bridge: {} as never })).rejects.toMatchObject({ code: 'E_INVALID_OPTIONS', field: 'options.bridge' })
+    await expect(configure({ bridge: {} as never })).rejects.toMatchObject({
+      code: 'E_INVALID_OPTIONS',
+      field: 'options.bridge',
+    })
     const bridge = createBridge({ stores: [memoryStore()] })
     await expect(configure({ bridge, stores: ['memory'] })).rejects.toMatchObject({ field: 'options.stores' })
     await expect(configure({ stores: [] })).rejects.toMatchObject({ field: 'options.stores' })
@@ -207,7 +231,10 @@ describe('typed errors', () => {
 
 describe('configure({ bridge }): an app hands over its own bridge', () => {
   it('the functions use it; close() forgets it without closing it', async () => {
-    const bridge = createBridge({ stores: [memoryStore()], apps: [{ dcloudAppid: '__UNI__OWN', platform: 'weixin-mp', appid: 'wxown' }] })
+    const bridge = createBridge({
+      stores: [memoryStore()],
+      apps: [{ dcloudAppid: '__UNI__OWN', platform: 'weixin-mp', appid: 'wxown' }],
+    })
     await configure({ bridge })
     await setAccessToken({ dcloudAppid: '__UNI__OWN', platform: 'weixin-mp' }, { access_token: 'OWN' }, 60)
     expect(await bridge.getAccessToken({ appid: 'wxown', platform: 'weixin-mp' })).toEqual({ access_token: 'OWN' })

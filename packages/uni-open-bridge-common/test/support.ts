@@ -8,7 +8,9 @@ export const UNICLOUD_PROJECT = fileURLToPath(new URL('./fixtures/unicloud-proje
 export const UNI_CONFIG_CENTER = 'uniCloud/cloudfunctions/common/uni-config-center'
 
 /** A fresh working directory, optionally a copy of the uniCloud project; `cleanup` removes it. */
-export async function workDir(options: { unicloud?: boolean } = {}): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function workDir(
+  options: { unicloud?: boolean } = {},
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'ob-uobc-'))
   if (options.unicloud) await cp(UNICLOUD_PROJECT, dir, { recursive: true })
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }

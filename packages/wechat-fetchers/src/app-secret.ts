@@ -6,7 +6,10 @@ export function appSecret(key: ResolvedKey, ctx: SourceContext): string {
   const secret = ctx.app?.secret
   if (secret === undefined) {
     const why = ctx.app === undefined ? 'is not configured in createBridge({ apps })' : 'is configured without a secret'
-    throw new WechatError('E_APP_NOT_CONFIGURED', `appid ${key.appid} on platform ${key.platform} ${why}`, { appid: key.appid, field: 'apps' })
+    throw new WechatError('E_APP_NOT_CONFIGURED', `appid ${key.appid} on platform ${key.platform} ${why}`, {
+      appid: key.appid,
+      field: 'apps',
+    })
   }
   return secret
 }

@@ -59,11 +59,16 @@ export class WechatError extends BridgeError<WechatErrorCode> {
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this === WechatError) return hasWechatBrand(value)
-    if ((this as unknown) === PlatformApiError) return hasWechatBrand(value) && (value as { code?: unknown }).code === 'E_PLATFORM_API'
+    if ((this as unknown) === PlatformApiError)
+      return hasWechatBrand(value) && (value as { code?: unknown }).code === 'E_PLATFORM_API'
     return Function.prototype[Symbol.hasInstance].call(this, value)
   }
 
-  override toJSON(): ReturnType<BridgeError<WechatErrorCode>['toJSON']> & { appid?: string; url?: string; status?: number } {
+  override toJSON(): ReturnType<BridgeError<WechatErrorCode>['toJSON']> & {
+    appid?: string
+    url?: string
+    status?: number
+  } {
     return {
       ...super.toJSON(),
       ...(this.appid !== undefined ? { appid: this.appid } : {}),
@@ -80,17 +85,32 @@ export class PlatformApiError extends WechatError {
   readonly errmsg: string
   readonly category: ErrcodeCategory
 
-  constructor(details: { errcode: number; errmsg: string; category: ErrcodeCategory; appid: string; url: string; endpoint: string }) {
-    super('E_PLATFORM_API', `${details.endpoint} failed for appid ${details.appid}: errcode ${details.errcode} (${details.category}): ${details.errmsg}`, {
-      appid: details.appid,
-      url: details.url,
-    })
+  constructor(details: {
+    errcode: number
+    errmsg: string
+    category: ErrcodeCategory
+    appid: string
+    url: string
+    endpoint: string
+  }) {
+    super(
+      'E_PLATFORM_API',
+      `${details.endpoint} failed for appid ${details.appid}: errcode ${details.errcode} (${details.category}): ${details.errmsg}`,
+      {
+        appid: details.appid,
+        url: details.url,
+      },
+    )
     this.errcode = details.errcode
     this.errmsg = details.errmsg
     this.category = details.category
   }
 
-  override toJSON(): ReturnType<WechatError['toJSON']> & { errcode: number; errmsg: string; category: ErrcodeCategory } {
+  override toJSON(): ReturnType<WechatError['toJSON']> & {
+    errcode: number
+    errmsg: string
+    category: ErrcodeCategory
+  } {
     return { ...super.toJSON(), errcode: this.errcode, errmsg: this.errmsg, category: this.category }
   }
 }

@@ -4,8 +4,19 @@ export type { RetryPolicy } from './retry.js'
 export { WechatError, PlatformApiError, isWechatError, type WechatErrorCode } from './errors.js'
 export { categoryOf, type ErrcodeCategory } from './errcode-categories.js'
 export { redact } from './redact.js'
-export { code2Session, checkSessionKey, resetSessionKey, DEFAULT_SESSION_KEY_TTL_SECONDS, type SessionInfo } from './helpers/session.js'
+export {
+  code2Session,
+  checkSessionKey,
+  resetSessionKey,
+  DEFAULT_SESSION_KEY_TTL_SECONDS,
+  type SessionInfo,
+} from './helpers/session.js'
 export { exchangeOAuthCode } from './helpers/oauth.js'
-export { jsapiSignature, cardSignature, type JsapiSignature, type CardSignatureInput } from './helpers/jsapi-signature.js'
+export {
+  jsapiSignature,
+  cardSignature,
+  type JsapiSignature,
+  type CardSignatureInput,
+} from './helpers/jsapi-signature.js'
 export { decryptUserData, type DecryptInput } from './helpers/decrypt-user-data.js'
 export type { PlatformHelperOptions } from './helpers/helper-options.js'

@@ -53,13 +53,17 @@ export function resolveOptions(options: WechatSourceOptions = {}): ResolvedOptio
   const hosts = resolveHosts(options.baseUrl)
   const dispatcher = options.dispatcher
   // A dispatcher that is not one would fail on the first call, deep inside undici, with a TypeError.
-  if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function')) {
+  if (
+    dispatcher !== undefined &&
+    (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function')
+  ) {
     throw invalidArgument('dispatcher', 'must be an undici Dispatcher (an Agent, a ProxyAgent, …)')
   }
   const accessTokenMode = { ...DEFAULT_MODES }
   for (const [platform, mode] of Object.entries(options.accessTokenMode ?? {})) {
     if (!(platform in DEFAULT_MODES)) throw invalidArgument(`accessTokenMode.${platform}`, 'names no WeChat platform')
-    if (mode !== 'stable' && mode !== 'classic') throw invalidArgument(`accessTokenMode.${platform}`, "must be 'stable' or 'classic'")
+    if (mode !== 'stable' && mode !== 'classic')
+      throw invalidArgument(`accessTokenMode.${platform}`, "must be 'stable' or 'classic'")
     accessTokenMode[platform as WeixinPlatform] = mode
   }
   const t = options.timeouts ?? {}
@@ -91,9 +95,11 @@ function resolveHosts(base: unknown): { weixin: string; qq: string } {
   if (typeof base === 'string') return { weixin: url(base, 'baseUrl'), qq: url(base, 'baseUrl') }
   // Plain objects only: a URL instance has no own keys and would otherwise read as "both hosts default".
   const proto = typeof base === 'object' && base !== null ? (Object.getPrototypeOf(base) as unknown) : undefined
-  if (proto !== Object.prototype && proto !== null) throw invalidArgument('baseUrl', 'must be a URL string or { weixin?, qq? }')
+  if (proto !== Object.prototype && proto !== null)
+    throw invalidArgument('baseUrl', 'must be a URL string or { weixin?, qq? }')
   for (const key of Object.keys(base as object)) {
-    if (key !== 'weixin' && key !== 'qq') throw invalidArgument(`baseUrl.${key}`, "names no host (use 'weixin' or 'qq')")
+    if (key !== 'weixin' && key !== 'qq')
+      throw invalidArgument(`baseUrl.${key}`, "names no host (use 'weixin' or 'qq')")
   }
   const { weixin, qq } = base as { weixin?: unknown; qq?: unknown }
   return {
@@ -104,14 +110,16 @@ function resolveHosts(base: unknown): { weixin: string; qq: string } {
 
 /** Never quotes the value: a proxy URL may carry credentials. */
 function url(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^https?:\/\/[^/]/i.test(value)) throw invalidArgument(field, 'must be an http(s) URL')
+  if (typeof value !== 'string' || !/^https?:\/\/[^/]/i.test(value))
+    throw invalidArgument(field, 'must be an http(s) URL')
   let parsed: URL
   try {
     parsed = new URL(value)
   } catch {
     throw invalidArgument(field, 'is not a valid URL')
   }
-  if (parsed.search !== '' || parsed.hash !== '') throw invalidArgument(field, 'must have no query or fragment (paths are appended to it)')
+  if (parsed.search !== '' || parsed.hash !== '')
+    throw invalidArgument(field, 'must have no query or fragment (paths are appended to it)')
   return value.replace(/\/+$/, '')
 }
 
@@ -123,6 +131,7 @@ function positive(value: unknown, field: string): number {
 }
 
 function nonNegative(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidArgument(field, 'must be a number ≥ 0')
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw invalidArgument(field, 'must be a number ≥ 0')
   return value
 }

@@ -42,7 +42,14 @@ export class PlatformClient {
   constructor(options: ResolvedOptions) {
     this.#options = options
     const { connectMs, headersMs, bodyMs } = options.timeouts
-    this.#owned = options.dispatcher ? undefined : new Agent({ connect: { timeout: connectMs }, headersTimeout: headersMs, bodyTimeout: bodyMs, keepAliveTimeout: 30_000 })
+    this.#owned = options.dispatcher
+      ? undefined
+      : new Agent({
+          connect: { timeout: connectMs },
+          headersTimeout: headersMs,
+          bodyTimeout: bodyMs,
+          keepAliveTimeout: 30_000,
+        })
     this.#dispatcher = options.dispatcher ?? this.#owned!
   }
 
@@ -79,12 +86,21 @@ export class PlatformClient {
       const code = (error as { code?: unknown }).code
       const cause = sanitizedCause(error, call.secrets)
       if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
-        throw new WechatError('E_TIMEOUT', `${call.endpoint} for appid ${call.appid} timed out (${code})`, { ...context, cause })
+        throw new WechatError('E_TIMEOUT', `${call.endpoint} for appid ${call.appid} timed out (${code})`, {
+          ...context,
+          cause,
+        })
       }
-      throw new WechatError('E_HTTP', `${call.endpoint} for appid ${call.appid} failed: ${cause.message}`, { ...context, cause })
+      throw new WechatError('E_HTTP', `${call.endpoint} for appid ${call.appid} failed: ${cause.message}`, {
+        ...context,
+        cause,
+      })
     }
     if (status < 200 || status >= 300) {
-      throw new WechatError('E_HTTP', `${call.endpoint} for appid ${call.appid} answered HTTP ${status}`, { ...context, status })
+      throw new WechatError('E_HTTP', `${call.endpoint} for appid ${call.appid} answered HTTP ${status}`, {
+        ...context,
+        status,
+      })
     }
     let reply: unknown
     try {
@@ -93,7 +109,11 @@ export class PlatformClient {
       reply = undefined
     }
     if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) {
-      throw new WechatError('E_HTTP', `${call.endpoint} for appid ${call.appid} answered something that is not a JSON object`, { ...context, status })
+      throw new WechatError(
+        'E_HTTP',
+        `${call.endpoint} for appid ${call.appid} answered something that is not a JSON object`,
+        { ...context, status },
+      )
     }
     const { errcode, errmsg } = reply as { errcode?: unknown; errmsg?: unknown }
     if (errcode !== undefined && errcode !== 0 && errcode !== '0') {
@@ -132,10 +152,16 @@ function sanitizedCause(error: unknown, secrets: (string | undefined)[]): Error 
 }
 
 /** A required string field of a reply, or an `E_HTTP` error naming it. */
-export function replyString(reply: PlatformReply, field: string, call: Pick<PlatformCall, 'endpoint' | 'appid'>): string {
+export function replyString(
+  reply: PlatformReply,
+  field: string,
+  call: Pick<PlatformCall, 'endpoint' | 'appid'>,
+): string {
   const value = reply[field]
   if (typeof value !== 'string' || value.length === 0) {
-    throw new WechatError('E_HTTP', `${call.endpoint} for appid ${call.appid} answered without ${field}`, { appid: call.appid })
+    throw new WechatError('E_HTTP', `${call.endpoint} for appid ${call.appid} answered without ${field}`, {
+      appid: call.appid,
+    })
   }
   return value
 }

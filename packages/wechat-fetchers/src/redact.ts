@@ -1,5 +1,14 @@
 /** Query parameters whose values are secrets or credentials. */
-const SENSITIVE = ['secret', 'appsecret', 'access_token', 'refresh_token', 'js_code', 'code', 'signature', 'session_key']
+const SENSITIVE = [
+  'secret',
+  'appsecret',
+  'access_token',
+  'refresh_token',
+  'js_code',
+  'code',
+  'signature',
+  'session_key',
+]
 
 // `name=value` where name is sensitive and follows `?`, `&` or the start of the text; the value runs to the
 // next `&`, `#`, whitespace or quote. Matching in free text too, because an undici error message may embed

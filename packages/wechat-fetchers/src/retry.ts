@@ -46,7 +46,9 @@ export async function withRetry<T>(
       if (n >= policy.retries || !isTransient(error)) throw error
       signal?.throwIfAborted()
       const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** n)
-      await sleep(Math.random() * ceiling, undefined, signal ? { signal } : undefined).catch(() => signal?.throwIfAborted())
+      await sleep(Math.random() * ceiling, undefined, signal ? { signal } : undefined).catch(() =>
+        signal?.throwIfAborted(),
+      )
     }
   }
 }

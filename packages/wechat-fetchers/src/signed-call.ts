@@ -24,10 +24,14 @@ export async function signedCall(
   const { appid, openid } = user
   const session = await bridge.getSessionKey(user)
   if (session === null) {
-    throw new WechatError('E_SESSION_KEY_MISSING', `no session_key is stored for this user of appid ${appid}; call code2Session after wx.login first`, {
-      appid,
-      field: 'key.openid',
-    })
+    throw new WechatError(
+      'E_SESSION_KEY_MISSING',
+      `no session_key is stored for this user of appid ${appid}; call code2Session after wx.login first`,
+      {
+        appid,
+        field: 'key.openid',
+      },
+    )
   }
   const signature = sessionSignature(session.session_key)
   return withAccessToken(bridge, user, (token) =>

@@ -40,7 +40,9 @@ export class WechatSource implements CredentialSource {
   /** `instanceof WechatSource` holds for a source from any copy of the package (by brand, not class identity). */
   static [Symbol.hasInstance](value: unknown): boolean {
     if (this !== WechatSource) return Function.prototype[Symbol.hasInstance].call(this, value)
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WECHAT_SOURCE_BRAND] === true
+    return (
+      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WECHAT_SOURCE_BRAND] === true
+    )
   }
 
   fetch<K extends CredentialKind>(kind: K, key: ResolvedKey<K>, ctx: SourceContext): Promise<FetchResult<K> | null> {

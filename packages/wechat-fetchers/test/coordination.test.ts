@@ -64,7 +64,10 @@ describe('stable tokens: force_refresh only on a confirmed rejection', () => {
     const { bridge, fake } = world
     const token = (await bridge.getAccessToken(h5Key))!.access_token
     expect(fake.revokeToken(token)).toBe(true)
-    const [jsapi, card] = await Promise.all([bridge.getTicket(h5Key), bridge.getTicket({ ...h5Key, ticketType: 'wx_card' })])
+    const [jsapi, card] = await Promise.all([
+      bridge.getTicket(h5Key),
+      bridge.getTicket({ ...h5Key, ticketType: 'wx_card' }),
+    ])
     expect(jsapi!.ticket).toMatch(/^TICKET_jsapi_/)
     expect(card!.ticket).toMatch(/^TICKET_wx_card_/)
     expect(fake.calls('stable_token')).toBe(2)

@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { createBridge, memoryStore, type BridgeEvents } from '@open-bridge/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { categoryOf, isWechatError, PlatformApiError, redact, wechatSource, WechatError } from '@open-bridge/wechat-fetchers'
+import {
+  categoryOf,
+  isWechatError,
+  PlatformApiError,
+  redact,
+  wechatSource,
+  WechatError,
+} from '@open-bridge/wechat-fetchers'
 import { H5, MP, startWorld, type World, h5Key, mpKey } from './support.js'
 
 let world: World | undefined
@@ -12,11 +19,11 @@ afterEach(async () => {
   world = undefined
 })
 
-
 /** Everything an error could show: message, stack, JSON, inspect, and the same for every cause. */
 function everythingShown(error: unknown): string {
   const parts: string[] = [inspect(error, { depth: 20, showHidden: true }), JSON.stringify(error)]
-  for (let e: unknown = error; e instanceof Error; e = e.cause) parts.push(e.message, e.stack ?? '', JSON.stringify(e), inspect(e, { depth: 20 }))
+  for (let e: unknown = error; e instanceof Error; e = e.cause)
+    parts.push(e.message, e.stack ?? '', JSON.stringify(e), inspect(e, { depth: 20 }))
   return parts.join('\n')
 }
 
@@ -39,22 +46,25 @@ describe('platform errors', () => {
   it.each([
     ['stable_token (secret in the JSON body)', mpKey, 'stable_token'],
     ['classic token (secret in the URL)', h5Key, 'token'],
-  ] as const)('a wrong secret via %s: 40125, category config, one call, and the secret is nowhere', async (_name, key, endpoint) => {
-    const setup = await wrongSecretWorld()
-    world = setup.world
-    const events: BridgeEvents['fetch-error'][] = []
-    setup.bridge.on('fetch-error', (event) => events.push(event))
-    const error = await setup.bridge.getAccessToken(key).catch((e: unknown) => e)
+  ] as const)(
+    'a wrong secret via %s: 40125, category config, one call, and the secret is nowhere',
+    async (_name, key, endpoint) => {
+      const setup = await wrongSecretWorld()
+      world = setup.world
+      const events: BridgeEvents['fetch-error'][] = []
+      setup.bridge.on('fetch-error', (event) => events.push(event))
+      const error = await setup.bridge.getAccessToken(key).catch((e: unknown) => e)
 
-    expect(error).toBeInstanceOf(PlatformApiError)
-    expect(error).toMatchObject({ code: 'E_PLATFORM_API', errcode: 40125, category: 'config', appid: key.appid })
-    expect(world.fake.calls(endpoint)).toBe(1)
-    const shown = everythingShown(error) + inspect(events, { depth: 20 })
-    expect(shown).toContain(key.appid)
-    expect(shown).not.toContain(setup.secret)
-    expect(events).toHaveLength(1)
-    if (endpoint === 'token') expect((error as PlatformApiError).url).toContain('secret=***')
-  })
+      expect(error).toBeInstanceOf(PlatformApiError)
+      expect(error).toMatchObject({ code: 'E_PLATFORM_API', errcode: 40125, category: 'config', appid: key.appid })
+      expect(world.fake.calls(endpoint)).toBe(1)
+      const shown = everythingShown(error) + inspect(events, { depth: 20 })
+      expect(shown).toContain(key.appid)
+      expect(shown).not.toContain(setup.secret)
+      expect(events).toHaveLength(1)
+      if (endpoint === 'token') expect((error as PlatformApiError).url).toContain('secret=***')
+    },
+  )
 
   it('40001 from a token endpoint means a wrong secret: category config, no retry, no loop', async () => {
     world = await startWorld()
@@ -78,7 +88,8 @@ describe('platform errors', () => {
       quota: [45009],
       user: [40029, 40163, 42003, 87009, 40030, 42002],
     }
-    for (const [category, codes] of Object.entries(expected)) for (const code of codes) expect(categoryOf(code)).toBe(category)
+    for (const [category, codes] of Object.entries(expected))
+      for (const code of codes) expect(categoryOf(code)).toBe(category)
     expect(categoryOf(40001, true)).toBe('config')
     expect(categoryOf(123456)).toBe('config')
   })
@@ -133,7 +144,10 @@ describe('retries', () => {
       res.end('<html>gateway page</html>')
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const source = wechatSource({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retry: { minDelayMs: 1, maxDelayMs: 2 } })
+    const source = wechatSource({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      retry: { minDelayMs: 1, maxDelayMs: 2 },
+    })
     const bridge = createBridge({ stores: [memoryStore()], apps: [{ platform: 'weixin-mp', ...MP }], source })
     try {
       await expect(bridge.getAccessToken(mpKey)).rejects.toMatchObject({ code: 'E_HTTP', status: 200 })
@@ -156,7 +170,9 @@ describe('redact', () => {
   })
 
   it('masks URLs inside free text and given literals anywhere', () => {
-    expect(redact('request to http://h/cgi-bin/token?secret=abc failed')).toBe('request to http://h/cgi-bin/token?secret=*** failed')
+    expect(redact('request to http://h/cgi-bin/token?secret=abc failed')).toBe(
+      'request to http://h/cgi-bin/token?secret=*** failed',
+    )
     expect(redact('echo: my-literal-secret-value', ['my-literal-secret-value'])).toBe('echo: ***')
   })
 })

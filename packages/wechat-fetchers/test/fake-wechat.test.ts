@@ -27,10 +27,20 @@ async function get(path: string, query: Record<string, string>, init?: RequestIn
   return (await response.json()) as Json
 }
 async function post(path: string, body: Json, query: Record<string, string> = {}): Promise<Json> {
-  return get(path, query, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  return get(path, query, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  })
 }
 const classic = () => get('/cgi-bin/token', { grant_type: 'client_credential', appid: APP.appid, secret: APP.secret })
-const stable = (force_refresh = false) => post('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: APP.appid, secret: APP.secret, force_refresh })
+const stable = (force_refresh = false) =>
+  post('/cgi-bin/stable_token', {
+    grant_type: 'client_credential',
+    appid: APP.appid,
+    secret: APP.secret,
+    force_refresh,
+  })
 const business = (token: unknown) => get('/fake/business', { access_token: String(token) })
 
 describe('fake WeChat: access tokens', () => {
@@ -138,8 +148,14 @@ describe('fake WeChat: access tokens', () => {
 
   it('refuses an unknown appid (40013) and a wrong secret (40125) without echoing the secret', async () => {
     await start()
-    expect(await get('/cgi-bin/token', { grant_type: 'client_credential', appid: 'wxnope', secret: 'x' })).toMatchObject({ errcode: 40013 })
-    const wrong = await post('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: APP.appid, secret: 'wrong-secret-123456' })
+    expect(
+      await get('/cgi-bin/token', { grant_type: 'client_credential', appid: 'wxnope', secret: 'x' }),
+    ).toMatchObject({ errcode: 40013 })
+    const wrong = await post('/cgi-bin/stable_token', {
+      grant_type: 'client_credential',
+      appid: APP.appid,
+      secret: 'wrong-secret-123456',
+    })
     expect(wrong).toMatchObject({ errcode: 40125 })
     expect(JSON.stringify(wrong)).not.toContain('wrong-secret-123456')
   })
@@ -155,7 +171,9 @@ describe('fake WeChat: access tokens', () => {
 describe('fake WeChat: tickets, sessions, encrypt keys, OAuth', () => {
   it('tickets need a valid token and stay the same while valid', async () => {
     await start()
-    expect(await get('/cgi-bin/ticket/getticket', { access_token: 'bogus', type: 'jsapi' })).toMatchObject({ errcode: 40001 })
+    expect(await get('/cgi-bin/ticket/getticket', { access_token: 'bogus', type: 'jsapi' })).toMatchObject({
+      errcode: 40001,
+    })
     const token = String((await stable()).access_token)
     const a = await get('/cgi-bin/ticket/getticket', { access_token: token, type: 'jsapi' })
     const b = await get('/cgi-bin/ticket/getticket', { access_token: token, type: 'jsapi' })
@@ -168,11 +186,20 @@ describe('fake WeChat: tickets, sessions, encrypt keys, OAuth', () => {
   it('jscode2session redeems a code once; signed calls check the session_key signature', async () => {
     await start()
     const code = fake!.issueLoginCode(APP.appid, { openid: 'o-user', unionid: 'u-1' })
-    const session = await get('/sns/jscode2session', { appid: APP.appid, secret: APP.secret, js_code: code, grant_type: 'authorization_code' })
+    const session = await get('/sns/jscode2session', {
+      appid: APP.appid,
+      secret: APP.secret,
+      js_code: code,
+      grant_type: 'authorization_code',
+    })
     expect(session).toMatchObject({ openid: 'o-user', unionid: 'u-1' })
     expect(session.session_key).toBe(fake!.sessionKeyOf(APP.appid, 'o-user'))
-    expect(await get('/sns/jscode2session', { appid: APP.appid, secret: APP.secret, js_code: code })).toMatchObject({ errcode: 40163 })
-    expect(await get('/sns/jscode2session', { appid: APP.appid, secret: APP.secret, js_code: 'nope' })).toMatchObject({ errcode: 40029 })
+    expect(await get('/sns/jscode2session', { appid: APP.appid, secret: APP.secret, js_code: code })).toMatchObject({
+      errcode: 40163,
+    })
+    expect(await get('/sns/jscode2session', { appid: APP.appid, secret: APP.secret, js_code: 'nope' })).toMatchObject({
+      errcode: 40029,
+    })
 
     const token = String((await stable()).access_token)
     const signature = createHmac('sha256', String(session.session_key)).update('').digest('hex')
@@ -191,10 +218,20 @@ describe('fake WeChat: tickets, sessions, encrypt keys, OAuth', () => {
     for (let i = 0; i < 4; i++) fake!.rotateEncryptKey(APP.appid, 'o-user')
     const token = String((await stable()).access_token)
     const signature = createHmac('sha256', 'c2Vzc2lvbi1rZXktMTIzNA==').update('').digest('hex')
-    const reply = await post('/wxa/business/getuserencryptkey', {}, { access_token: token, openid: 'o-user', signature, sig_method: 'hmac_sha256' })
+    const reply = await post(
+      '/wxa/business/getuserencryptkey',
+      {},
+      { access_token: token, openid: 'o-user', signature, sig_method: 'hmac_sha256' },
+    )
     expect(reply.errcode).toBe(0)
     expect((reply.key_info_list as { version: number }[]).map((k) => k.version)).toEqual([4, 3, 2])
-    expect(await post('/wxa/business/getuserencryptkey', {}, { access_token: 'dead', openid: 'o-user', signature, sig_method: 'hmac_sha256' })).toMatchObject({
+    expect(
+      await post(
+        '/wxa/business/getuserencryptkey',
+        {},
+        { access_token: 'dead', openid: 'o-user', signature, sig_method: 'hmac_sha256' },
+      ),
+    ).toMatchObject({
       errcode: 40001,
     })
   })
@@ -203,14 +240,25 @@ describe('fake WeChat: tickets, sessions, encrypt keys, OAuth', () => {
     const c = clock()
     await start({ now: c.now, userTokenLifetimeSeconds: 100 })
     const code = fake!.issueOAuthCode(APP.appid, { openid: 'o-web', scope: 'snsapi_base' })
-    const grant = await get('/sns/oauth2/access_token', { appid: APP.appid, secret: APP.secret, code, grant_type: 'authorization_code' })
+    const grant = await get('/sns/oauth2/access_token', {
+      appid: APP.appid,
+      secret: APP.secret,
+      code,
+      grant_type: 'authorization_code',
+    })
     expect(grant).toMatchObject({ openid: 'o-web', scope: 'snsapi_base', expires_in: 100 })
     c.advance(101_000)
     expect(fake!.isUserTokenValid(String(grant.access_token))).toBe(false)
-    const renewed = await get('/sns/oauth2/refresh_token', { appid: APP.appid, grant_type: 'refresh_token', refresh_token: String(grant.refresh_token) })
+    const renewed = await get('/sns/oauth2/refresh_token', {
+      appid: APP.appid,
+      grant_type: 'refresh_token',
+      refresh_token: String(grant.refresh_token),
+    })
     expect(renewed.access_token).not.toBe(grant.access_token)
     expect(fake!.isUserTokenValid(String(renewed.access_token))).toBe(true)
-    expect(await get('/sns/oauth2/refresh_token', { appid: APP.appid, grant_type: 'refresh_token', refresh_token: 'bad' })).toMatchObject({ errcode: 40030 })
+    expect(
+      await get('/sns/oauth2/refresh_token', { appid: APP.appid, grant_type: 'refresh_token', refresh_token: 'bad' }),
+    ).toMatchObject({ errcode: 40030 })
   })
 })
 
@@ -230,7 +278,9 @@ describe('fake WeChat: faults, quotas, latency, counters', () => {
     expect(await stable()).toMatchObject({ errcode: -1, errmsg: 'system busy' })
     expect(await stable()).toMatchObject({ errcode: -1 })
     expect((await stable()).access_token).toBeTypeOf('string')
-    const response = await fetch(`${fake!.url}/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}`)
+    const response = await fetch(
+      `${fake!.url}/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}`,
+    )
     expect(response.status).toBe(503)
     expect((await classic()).access_token).toBeTypeOf('string')
   })
@@ -240,7 +290,9 @@ describe('fake WeChat: faults, quotas, latency, counters', () => {
     fake!.inject('token', { errcode: -1 }, 1)
     fake!.startOutage({ status: 503 }, ['token'])
     expect(await classic()).toMatchObject({ errcode: -1, errmsg: 'injected error' })
-    const down = await fetch(`${fake!.url}/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}`)
+    const down = await fetch(
+      `${fake!.url}/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}`,
+    )
     expect(down.status).toBe(503)
     expect(await down.json()).toMatchObject({ errcode: -1 })
     // Other endpoints are not affected.

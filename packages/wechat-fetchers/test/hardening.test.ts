@@ -1,6 +1,13 @@
 import { createBridge, memoryStore } from '@open-bridge/core'
 import { everyRendering } from '@open-bridge/core/testing'
-import { code2Session, DEFAULT_SESSION_KEY_TTL_SECONDS, isWechatError, resetSessionKey, wechatSource, type WechatSourceOptions } from '@open-bridge/wechat-fetchers'
+import {
+  code2Session,
+  DEFAULT_SESSION_KEY_TTL_SECONDS,
+  isWechatError,
+  resetSessionKey,
+  wechatSource,
+  type WechatSourceOptions,
+} from '@open-bridge/wechat-fetchers'
 import { Agent } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { freePort } from '../../../test-support/redis-server.js'
@@ -96,11 +103,17 @@ describe('session keys do not live for ever by default', () => {
       expect(expiresAt).toBeLessThanOrEqual(Date.now() + DEFAULT_SESSION_KEY_TTL_SECONDS * 1000)
 
       await resetSessionKey(bridge, { ...mpKey, openid: 'o-ttl' })
-      expect((await tier.get(storageKey))?.expiresAt).toBeGreaterThanOrEqual(before + DEFAULT_SESSION_KEY_TTL_SECONDS * 1000)
+      expect((await tier.get(storageKey))?.expiresAt).toBeGreaterThanOrEqual(
+        before + DEFAULT_SESSION_KEY_TTL_SECONDS * 1000,
+      )
 
-      await code2Session(bridge, mpKey, fake.issueLoginCode(MP.appid, { openid: 'o-ttl' }), { sessionKeyTtlSeconds: -1 })
+      await code2Session(bridge, mpKey, fake.issueLoginCode(MP.appid, { openid: 'o-ttl' }), {
+        sessionKeyTtlSeconds: -1,
+      })
       expect((await tier.get(storageKey))?.expiresAt).toBeNull()
-      await code2Session(bridge, mpKey, fake.issueLoginCode(MP.appid, { openid: 'o-ttl' }), { sessionKeyTtlSeconds: 60 })
+      await code2Session(bridge, mpKey, fake.issueLoginCode(MP.appid, { openid: 'o-ttl' }), {
+        sessionKeyTtlSeconds: 60,
+      })
       expect((await tier.get(storageKey))?.expiresAt).toBeLessThanOrEqual(Date.now() + 60_000)
     } finally {
       await bridge.close()

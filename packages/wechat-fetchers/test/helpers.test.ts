@@ -11,7 +11,13 @@ import {
   resetSessionKey,
   wechatSource,
 } from '@open-bridge/wechat-fetchers'
-import { createBridge, memoryStore, type BridgeOptions, type CredentialBridge, type CredentialSource } from '@open-bridge/core'
+import {
+  createBridge,
+  memoryStore,
+  type BridgeOptions,
+  type CredentialBridge,
+  type CredentialSource,
+} from '@open-bridge/core'
 import { H5, MP, startWorld, type World, h5Key, mpKey } from './support.js'
 
 let world: World | undefined
@@ -19,7 +25,6 @@ afterEach(async () => {
   await world?.close()
   world = undefined
 })
-
 
 describe('code2Session, checkSessionKey, resetSessionKey', () => {
   it('code2Session returns openid, unionid and session_key and stores the session_key', async () => {
@@ -93,17 +98,36 @@ describe('code2Session, checkSessionKey, resetSessionKey', () => {
     world = await startWorld()
     const { bridge } = world
     await expect(code2Session(bridge, mpKey, '')).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', field: 'code' })
-    await expect(code2Session(bridge, { platform: 'weixin-mp' } as never, 'c')).rejects.toMatchObject({ code: 'E_INVALID_KEY', field: 'key.dcloudAppid' })
-    await expect(code2Session(bridge, { appid: '', platform: 'weixin-mp' }, 'c')).rejects.toMatchObject({ code: 'E_INVALID_KEY', field: 'key.appid' })
-    await expect(code2Session(bridge, { dcloudAppid: '__UNI__NOPE', platform: 'weixin-mp' }, 'c')).rejects.toMatchObject({
+    await expect(code2Session(bridge, { platform: 'weixin-mp' } as never, 'c')).rejects.toMatchObject({
+      code: 'E_INVALID_KEY',
+      field: 'key.dcloudAppid',
+    })
+    await expect(code2Session(bridge, { appid: '', platform: 'weixin-mp' }, 'c')).rejects.toMatchObject({
+      code: 'E_INVALID_KEY',
+      field: 'key.appid',
+    })
+    await expect(
+      code2Session(bridge, { dcloudAppid: '__UNI__NOPE', platform: 'weixin-mp' }, 'c'),
+    ).rejects.toMatchObject({
       code: 'E_UNKNOWN_APP',
       field: 'key.dcloudAppid',
     })
-    await expect(code2Session(undefined as never, mpKey, 'c')).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', field: 'bridge' })
-    await expect(checkSessionKey(bridge, { ...mpKey, openid: 'o-1' }, { source: {} } as never)).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', field: 'options.source' })
-    await expect(checkSessionKey(bridge, { ...mpKey, openid: 'o-1' }, 'x' as never)).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', field: 'options' })
+    await expect(code2Session(undefined as never, mpKey, 'c')).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      field: 'bridge',
+    })
+    await expect(checkSessionKey(bridge, { ...mpKey, openid: 'o-1' }, { source: {} } as never)).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      field: 'options.source',
+    })
+    await expect(checkSessionKey(bridge, { ...mpKey, openid: 'o-1' }, 'x' as never)).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      field: 'options',
+    })
     await expect(resetSessionKey(bridge, { ...mpKey, openid: '' })).rejects.toMatchObject({ field: 'key.openid' })
-    expect(world.fake.calls('jscode2session') + world.fake.calls('checksession') + world.fake.calls('resetusersessionkey')).toBe(0)
+    expect(
+      world.fake.calls('jscode2session') + world.fake.calls('checksession') + world.fake.calls('resetusersessionkey'),
+    ).toBe(0)
   })
 })
 
@@ -129,13 +153,17 @@ describe('which source and secret helpers use', () => {
       expect(isWechatError(error, 'E_NO_WECHAT_SOURCE')).toBe(true)
       expect(error).toMatchObject({ field: 'options.source', message: expect.stringContaining('options.source') })
       await expect(exchangeOAuthCode(bridge, mpKey, code)).rejects.toMatchObject({ code: 'E_NO_WECHAT_SOURCE' })
-      await expect(checkSessionKey(bridge, { ...mpKey, openid: 'o-1' })).rejects.toMatchObject({ code: 'E_NO_WECHAT_SOURCE' })
-      await expect(resetSessionKey(bridge, { ...mpKey, openid: 'o-1' })).rejects.toMatchObject({ code: 'E_NO_WECHAT_SOURCE' })
+      await expect(checkSessionKey(bridge, { ...mpKey, openid: 'o-1' })).rejects.toMatchObject({
+        code: 'E_NO_WECHAT_SOURCE',
+      })
+      await expect(resetSessionKey(bridge, { ...mpKey, openid: 'o-1' })).rejects.toMatchObject({
+        code: 'E_NO_WECHAT_SOURCE',
+      })
     }
     expect(fake.calls('jscode2session')).toBe(0)
   })
 
-  it('options.source stands in when the bridge\'s source is something else', async () => {
+  it("options.source stands in when the bridge's source is something else", async () => {
     world = await startWorld()
     const { fake, source } = world
     const bridge = bridgeWith({ apps, source: notWechat })
@@ -148,7 +176,10 @@ describe('which source and secret helpers use', () => {
   it('an app configured without a secret, or not at all, is E_APP_NOT_CONFIGURED naming the appid, before any platform call', async () => {
     world = await startWorld()
     const { fake } = world
-    const bridge = bridgeWith({ apps: [{ platform: 'weixin-mp', appid: MP.appid }], source: wechatSource({ baseUrl: fake.url }) })
+    const bridge = bridgeWith({
+      apps: [{ platform: 'weixin-mp', appid: MP.appid }],
+      source: wechatSource({ baseUrl: fake.url }),
+    })
     const code = fake.issueLoginCode(MP.appid, { openid: 'o-1' })
     for (const call of [
       () => code2Session(bridge, mpKey, code),
@@ -157,7 +188,10 @@ describe('which source and secret helpers use', () => {
     ]) {
       const error = await call().catch((e: unknown) => e)
       expect(isWechatError(error, 'E_APP_NOT_CONFIGURED')).toBe(true)
-      expect(error).toMatchObject({ field: 'apps', message: expect.stringMatching(/appid wx(mp0000000000001|notconfigured01)/) })
+      expect(error).toMatchObject({
+        field: 'apps',
+        message: expect.stringMatching(/appid wx(mp0000000000001|notconfigured01)/),
+      })
       const shown = JSON.stringify(error) + String((error as Error).stack)
       for (const secret of [MP.secret, H5.secret, code]) expect(shown).not.toContain(secret)
     }
@@ -175,7 +209,9 @@ describe('exchangeOAuthCode', () => {
     expect(fake.isUserTokenValid(value.access_token)).toBe(true)
     expect(await bridge.getUserAccessToken({ ...h5Key, openid: 'o-web' })).toEqual(value)
     expect(value.refresh_token).toMatch(/^REFRESH_/)
-    expect(await bridge.get('user_refresh_token', { ...h5Key, openid: 'o-web' })).toEqual({ refresh_token: value.refresh_token })
+    expect(await bridge.get('user_refresh_token', { ...h5Key, openid: 'o-web' })).toEqual({
+      refresh_token: value.refresh_token,
+    })
     // The refresh_token lives in the value; no pseudo-user `<openid>.refresh` record any more.
     expect(await bridge.getUserAccessToken({ ...h5Key, openid: 'o-web.refresh' })).toBeNull()
   })
@@ -183,7 +219,11 @@ describe('exchangeOAuthCode', () => {
   it('takes a dcloudAppid key', async () => {
     world = await startWorld()
     const { bridge, fake } = world
-    const value = await exchangeOAuthCode(bridge, { dcloudAppid: '__UNI__APP', platform: 'weixin-h5' }, fake.issueOAuthCode(H5.appid, { openid: 'o-web' }))
+    const value = await exchangeOAuthCode(
+      bridge,
+      { dcloudAppid: '__UNI__APP', platform: 'weixin-h5' },
+      fake.issueOAuthCode(H5.appid, { openid: 'o-web' }),
+    )
     expect(await bridge.getUserAccessToken({ ...h5Key, openid: 'o-web' })).toEqual(value)
   })
 })
@@ -195,7 +235,9 @@ describe('JS-SDK signatures', () => {
     world = await startWorld()
     await world.bridge.setTicket(h5Key, { ticket }, 3600)
     const expected = createHash('sha1')
-      .update(`jsapi_ticket=${ticket}&noncestr=Wm3WZYTPz0wzccnW&timestamp=1414587457&url=http://mp.weixin.qq.com?params=value`)
+      .update(
+        `jsapi_ticket=${ticket}&noncestr=Wm3WZYTPz0wzccnW&timestamp=1414587457&url=http://mp.weixin.qq.com?params=value`,
+      )
       .digest('hex')
     // The vector of WeChat's JS-SDK documentation (appendix 1).
     expect(expected).toBe('0f9de62fce790f9a083d5c99e95740ceb90c27ed')
@@ -204,7 +246,12 @@ describe('JS-SDK signatures', () => {
       nonceStr: 'Wm3WZYTPz0wzccnW',
       timestamp: 1414587457,
     })
-    expect(signed).toEqual({ appId: H5.appid, timestamp: 1414587457, nonceStr: 'Wm3WZYTPz0wzccnW', signature: expected })
+    expect(signed).toEqual({
+      appId: H5.appid,
+      timestamp: 1414587457,
+      nonceStr: 'Wm3WZYTPz0wzccnW',
+      signature: expected,
+    })
   })
 
   it('fetches the ticket through the bridge when none is stored, and fresh nonces differ', async () => {
@@ -214,19 +261,31 @@ describe('JS-SDK signatures', () => {
     expect(a.nonceStr).not.toBe(b.nonceStr)
     expect(world.fake.calls('getticket')).toBe(1)
     const stored = await world.bridge.getTicket(h5Key)
-    expect(a.signature).toBe(createHash('sha1').update(`jsapi_ticket=${stored!.ticket}&noncestr=${a.nonceStr}&timestamp=${a.timestamp}&url=https://example.com/page`).digest('hex'))
+    expect(a.signature).toBe(
+      createHash('sha1')
+        .update(
+          `jsapi_ticket=${stored!.ticket}&noncestr=${a.nonceStr}&timestamp=${a.timestamp}&url=https://example.com/page`,
+        )
+        .digest('hex'),
+    )
   })
 
   it('takes a dcloudAppid key and signs with the platform appid', async () => {
     world = await startWorld()
     await world.bridge.setTicket(h5Key, { ticket }, 3600)
     const byDcloud = { dcloudAppid: '__UNI__APP', platform: 'weixin-h5' } as const
-    const signed = await jsapiSignature(world.bridge, byDcloud, { url: 'https://example.com/p', nonceStr: 'n', timestamp: 1 })
+    const signed = await jsapiSignature(world.bridge, byDcloud, {
+      url: 'https://example.com/p',
+      nonceStr: 'n',
+      timestamp: 1,
+    })
     expect(signed).toEqual({
       appId: H5.appid,
       timestamp: 1,
       nonceStr: 'n',
-      signature: createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=n&timestamp=1&url=https://example.com/p`).digest('hex'),
+      signature: createHash('sha1')
+        .update(`jsapi_ticket=${ticket}&noncestr=n&timestamp=1&url=https://example.com/p`)
+        .digest('hex'),
     })
     await world.bridge.setTicket({ ...h5Key, ticketType: 'wx_card' }, { ticket: 'CARD' }, 3600)
     const card = await cardSignature(world.bridge, byDcloud, { nonceStr: 'n', timestamp: 1 })
@@ -235,13 +294,20 @@ describe('JS-SDK signatures', () => {
 
   it('rejects a URL that is not absolute', async () => {
     world = await startWorld()
-    await expect(jsapiSignature(world.bridge, h5Key, { url: '/relative' })).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', field: 'url' })
+    await expect(jsapiSignature(world.bridge, h5Key, { url: '/relative' })).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      field: 'url',
+    })
   })
 
   it('wx_card: sha1 of the sorted values concatenated, with the wx_card ticket', async () => {
     world = await startWorld()
     await world.bridge.setTicket({ ...h5Key, ticketType: 'wx_card' }, { ticket: 'CARD_TICKET_xyz' }, 3600)
-    const signed = await cardSignature(world.bridge, h5Key, { cardId: 'pCard123', nonceStr: 'abc', timestamp: 1500000000 })
+    const signed = await cardSignature(world.bridge, h5Key, {
+      cardId: 'pCard123',
+      nonceStr: 'abc',
+      timestamp: 1500000000,
+    })
     // Sorted by hand: '1500000000' < 'CARD_TICKET_xyz' < 'abc' < 'pCard123' (ASCII).
     expect(signed.signature).toBe(createHash('sha1').update('1500000000CARD_TICKET_xyzabcpCard123').digest('hex'))
   })
@@ -265,9 +331,9 @@ describe('decryptUserData', () => {
     expect(() => decryptUserData({ sessionKey, iv, appid: MP.appid, encryptedData })).toThrow(
       expect.objectContaining({ code: 'E_WATERMARK_MISMATCH', field: 'watermark.appid' }),
     )
-    expect(() => decryptUserData({ sessionKey, iv, appid: MP.appid, encryptedData: encrypt({ no: 'watermark' }) })).toThrow(
-      expect.objectContaining({ code: 'E_WATERMARK_MISMATCH' }),
-    )
+    expect(() =>
+      decryptUserData({ sessionKey, iv, appid: MP.appid, encryptedData: encrypt({ no: 'watermark' }) }),
+    ).toThrow(expect.objectContaining({ code: 'E_WATERMARK_MISMATCH' }))
   })
 
   it('a wrong key or tampered ciphertext is E_DECRYPT, never a raw crypto error', () => {
@@ -285,5 +351,4 @@ describe('decryptUserData', () => {
       expect.objectContaining({ code: 'E_DECRYPT', field: 'sessionKey' }),
     )
   })
-
 })

@@ -14,9 +14,15 @@ export interface World {
 }
 
 /** A fake WeChat, a source pointed at it (tiny retry delays) and a bridge with the three apps. */
-export async function startWorld(options: { fake?: FakeWeChatOptions; source?: WechatSourceOptions } = {}): Promise<World> {
+export async function startWorld(
+  options: { fake?: FakeWeChatOptions; source?: WechatSourceOptions } = {},
+): Promise<World> {
   const fake = await startFakeWeChat({ apps: [MP, H5, QQ], ...options.fake })
-  const source = wechatSource({ baseUrl: fake.url, retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 }, ...options.source })
+  const source = wechatSource({
+    baseUrl: fake.url,
+    retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 },
+    ...options.source,
+  })
   const bridge = createBridge({
     stores: [memoryStore()],
     apps: [

@@ -11,7 +11,6 @@ afterEach(async () => {
   world = undefined
 })
 
-
 describe('wechatSource: access_token', () => {
   it('weixin-mp uses stable_token by default and stores the token', async () => {
     world = await startWorld()
@@ -56,8 +55,23 @@ describe('wechatSource: access_token', () => {
     world = await startWorld({ fake: { tokenLifetimeSeconds: 7200 } })
     const result = await world.source.fetch(
       'access_token',
-      { kind: 'access_token', platform: 'weixin-mp', appid: MP.appid, dcloudAppid: undefined, openid: undefined, version: undefined, ticketType: undefined, storageKey: 'k' },
-      { app: { platform: 'weixin-mp', ...MP }, bridge: world.bridge, reason: 'miss', previous: undefined, signal: new AbortController().signal },
+      {
+        kind: 'access_token',
+        platform: 'weixin-mp',
+        appid: MP.appid,
+        dcloudAppid: undefined,
+        openid: undefined,
+        version: undefined,
+        ticketType: undefined,
+        storageKey: 'k',
+      },
+      {
+        app: { platform: 'weixin-mp', ...MP },
+        bridge: world.bridge,
+        reason: 'miss',
+        previous: undefined,
+        signal: new AbortController().signal,
+      },
     )
     expect(result!.expiresIn).toBe(7140)
   })
@@ -65,11 +79,17 @@ describe('wechatSource: access_token', () => {
   it('an app that is not configured, or has no secret, is a config error naming the appid; no call is made', async () => {
     world = await startWorld()
     const { fake, source } = world
-    await expect(world.bridge.getAccessToken({ appid: 'wxunknown0000001', platform: 'weixin-mp' })).rejects.toMatchObject({
+    await expect(
+      world.bridge.getAccessToken({ appid: 'wxunknown0000001', platform: 'weixin-mp' }),
+    ).rejects.toMatchObject({
       code: 'E_APP_NOT_CONFIGURED',
       appid: 'wxunknown0000001',
     })
-    const noSecret = createBridge({ stores: [memoryStore()], apps: [{ platform: 'weixin-mp', appid: MP.appid }], source })
+    const noSecret = createBridge({
+      stores: [memoryStore()],
+      apps: [{ platform: 'weixin-mp', appid: MP.appid }],
+      source,
+    })
     const error = await noSecret.getAccessToken(mpKey).catch((e: unknown) => e)
     expect(isWechatError(error, 'E_APP_NOT_CONFIGURED')).toBe(true)
     expect((error as Error).message).toContain(MP.appid)
@@ -152,7 +172,9 @@ describe('wechatSource: encrypt_key and session_key', () => {
 
   it('a user without a stored session_key is E_SESSION_KEY_MISSING, not a TypeError', async () => {
     world = await startWorld()
-    await expect(world.bridge.getEncryptKey({ ...mpKey, openid: 'o-nobody', version: 1 })).rejects.toMatchObject({ code: 'E_SESSION_KEY_MISSING' })
+    await expect(world.bridge.getEncryptKey({ ...mpKey, openid: 'o-nobody', version: 1 })).rejects.toMatchObject({
+      code: 'E_SESSION_KEY_MISSING',
+    })
     expect(world.fake.calls('getuserencryptkey')).toBe(0)
   })
 
@@ -192,7 +214,8 @@ describe('wechatSource: user_access_token', () => {
       const first = await exchangeOAuthCode(bridge, h5Key, fake.issueOAuthCode(H5.appid, { openid: 'o-web' }))
       const userKey = { ...h5Key, openid: 'o-web' }
       expect((await bridge.getUserAccessToken(userKey))!.access_token).toBe(first.access_token)
-      for (let i = 0; i < 100 && fake.calls('oauth2_refresh_token') === 0; i++) await new Promise((r) => setTimeout(r, 10))
+      for (let i = 0; i < 100 && fake.calls('oauth2_refresh_token') === 0; i++)
+        await new Promise((r) => setTimeout(r, 10))
       await new Promise((r) => setTimeout(r, 100))
       const renewed = await bridge.getUserAccessToken(userKey)
       expect(renewed!.access_token).not.toBe(first.access_token)
@@ -208,7 +231,11 @@ describe('wechatSource: user_access_token', () => {
     world = await startWorld()
     const { bridge, fake } = world
     const userKey = { ...h5Key, openid: 'o-web' }
-    await bridge.setUserAccessToken(userKey, { access_token: 'REJECTED_USER_TOKEN', refresh_token: 'REVOKED_REFRESH_TOKEN' }, 3600)
+    await bridge.setUserAccessToken(
+      userKey,
+      { access_token: 'REJECTED_USER_TOKEN', refresh_token: 'REVOKED_REFRESH_TOKEN' },
+      3600,
+    )
     expect(await bridge.refreshUserAccessToken(userKey, { ifValue: 'REJECTED_USER_TOKEN' })).toBeNull()
     expect(fake.calls('oauth2_refresh_token')).toBe(1)
   })
@@ -255,12 +282,16 @@ describe('wechatSource: user_access_token', () => {
 
 describe('wechatSource options', () => {
   it('rejects malformed options with a typed error naming the field', () => {
-    expect(() => wechatSource({ baseUrl: 'ftp://x' })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT', field: 'baseUrl' }))
+    expect(() => wechatSource({ baseUrl: 'ftp://x' })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_ARGUMENT', field: 'baseUrl' }),
+    )
     expect(() => wechatSource({ accessTokenMode: { 'weixin-mp': 'fast' as 'stable' } })).toThrow(
       expect.objectContaining({ field: 'accessTokenMode.weixin-mp' }),
     )
     expect(() => wechatSource({ retry: { retries: -1 } })).toThrow(expect.objectContaining({ field: 'retry.retries' }))
-    expect(() => wechatSource({ timeouts: { headersMs: 0 } })).toThrow(expect.objectContaining({ field: 'timeouts.headersMs' }))
+    expect(() => wechatSource({ timeouts: { headersMs: 0 } })).toThrow(
+      expect.objectContaining({ field: 'timeouts.headersMs' }),
+    )
   })
 
   it('sends through a dispatcher given in options, and leaves it open on close', async () => {
@@ -285,7 +316,14 @@ describe('wechatSource options', () => {
     world = await startWorld()
     const { fake } = world
     const source = wechatSource({ baseUrl: { qq: fake.url, weixin: 'http://127.0.0.1:9' }, retry: { retries: 0 } })
-    const bridge = createBridge({ stores: [memoryStore()], apps: [{ platform: 'qq-mp', ...QQ }, { platform: 'weixin-mp', ...MP }], source })
+    const bridge = createBridge({
+      stores: [memoryStore()],
+      apps: [
+        { platform: 'qq-mp', ...QQ },
+        { platform: 'weixin-mp', ...MP },
+      ],
+      source,
+    })
     expect(await bridge.getAccessToken({ appid: QQ.appid, platform: 'qq-mp' })).toHaveProperty('access_token')
     await expect(bridge.getAccessToken(mpKey)).rejects.toMatchObject({ code: 'E_HTTP' })
     await bridge.close()

@@ -53,7 +53,9 @@ export function lockContract(getStore: () => CredentialStore, name: (suffix: str
 
     it('gives a contended lock to exactly one of many concurrent callers', async () => {
       const lock = lockOf()
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => lock.acquire(name('contended'), `token-${i}`, 10_000)))
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => lock.acquire(name('contended'), `token-${i}`, 10_000)),
+      )
       expect(results.filter(Boolean)).toHaveLength(1)
     })
 

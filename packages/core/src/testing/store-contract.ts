@@ -140,7 +140,11 @@ export function runStoreContract(name: string, options: StoreContractOptions): v
     })
 
     it('stores unicode keys and values intact', async () => {
-      const value = { access_token: '令牌🔑', note: 'ünïcödé "quoted" \\ back\nslash\ttab \u2028 \u{1F600}', 中文: '值' }
+      const value = {
+        access_token: '令牌🔑',
+        note: 'ünïcödé "quoted" \\ back\nslash\ttab \u2028 \u{1F600}',
+        中文: '值',
+      }
       const unicodeKey = key('用户🙂:session-key')
       await store.set(unicodeKey, record(value))
       expect((await store.get(unicodeKey))?.value).toEqual(value)
@@ -187,7 +191,11 @@ export function runStoreContract(name: string, options: StoreContractOptions): v
 /** Every way an error object reaches a log: util.inspect deep, JSON (pino), the stack, and the chain of causes. */
 export function everyRendering(error: unknown): string {
   const parts = [inspect(error, { depth: 10, showHidden: true }), safeJson(error)]
-  for (let e: unknown = error, n = 0; typeof e === 'object' && e !== null && n < 10; e = (e as { cause?: unknown }).cause, n++) {
+  for (
+    let e: unknown = error, n = 0;
+    typeof e === 'object' && e !== null && n < 10;
+    e = (e as { cause?: unknown }).cause, n++
+  ) {
     parts.push(String((e as { stack?: unknown }).stack), String((e as { message?: unknown }).message), safeJson(e))
   }
   return parts.join('\n')
@@ -242,7 +250,11 @@ function errorsAndValuesContract(name: string, options: StoreContractOptions): v
       const events: BridgeEvents['tier-error'][] = []
       try {
         for (const run of [
-          () => failing.store.set(key, { value: { access_token: token, nested: { again: token } }, expiresAt: Date.now() + 60_000 }),
+          () =>
+            failing.store.set(key, {
+              value: { access_token: token, nested: { again: token } },
+              expiresAt: Date.now() + 60_000,
+            }),
           () => failing.store.set(key, { value: { access_token: token }, expiresAt: null }),
           () => failing.store.get(key),
           () => failing.store.delete(key),

@@ -20,7 +20,8 @@ export function assertSafeExposure(host: string, auth: AuthOptions | undefined):
     throw new ServerError('E_INVALID_CONFIG', 'server.host must be a non-empty string', { field: 'server.host' })
   }
   if (isLoopbackHost(host)) return
-  const guarded = (auth?.ipAllowList?.length ?? 0) > 0 || (typeof auth?.signingSecret === 'string' && auth.signingSecret.length > 0)
+  const guarded =
+    (auth?.ipAllowList?.length ?? 0) > 0 || (typeof auth?.signingSecret === 'string' && auth.signingSecret.length > 0)
   if (!guarded) {
     throw new ServerError(
       'E_UNSAFE_EXPOSURE',

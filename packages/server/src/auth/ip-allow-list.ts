@@ -22,9 +22,13 @@ export class IpAllowList {
       const range = parseEntry(entry)
       if (range === undefined) {
         const shown = typeof entry === 'string' ? JSON.stringify(entry.slice(0, 80)) : typeof entry
-        throw new ServerError('E_INVALID_CONFIG', `${field}[${i}] is not an IPv4/IPv6 address or CIDR range: ${shown}`, {
-          field: `${field}[${i}]`,
-        })
+        throw new ServerError(
+          'E_INVALID_CONFIG',
+          `${field}[${i}] is not an IPv4/IPv6 address or CIDR range: ${shown}`,
+          {
+            field: `${field}[${i}]`,
+          },
+        )
       }
       if (range[0].kind() === 'ipv4') this.#v4.push(range as [ipaddr.IPv4, number])
       else this.#v6.push(range as [ipaddr.IPv6, number])
@@ -78,5 +82,7 @@ function parseEntry(entry: unknown): Range | undefined {
 }
 
 function isStrictAddress(text: string): boolean {
-  return ipaddr.IPv4.isValidFourPartDecimal(text) || (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text))
+  return (
+    ipaddr.IPv4.isValidFourPartDecimal(text) || (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text))
+  )
 }

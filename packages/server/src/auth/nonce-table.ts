@@ -58,7 +58,8 @@ export class NonceTable {
   /** Remembers `nonce` until `until` (ms); `false` when the table is full of live nonces. Call `has` first. */
   add(nonce: string, until: number, now: number): boolean {
     // `used` counts expired slots too: at either limit, reclaim them first and count what is really live.
-    if ((this.#used + 1 > (this.#mask + 1) * MAX_USED || this.#used >= this.#maxLive) && !this.#rebuild(now)) return false
+    if ((this.#used + 1 > (this.#mask + 1) * MAX_USED || this.#used >= this.#maxLive) && !this.#rebuild(now))
+      return false
     fingerprint(nonce)
     const a = fpA
     const b = fpB

@@ -32,18 +32,26 @@ export class RequestAuth {
 
   constructor(auth: AuthOptions, verifierOptions: VerifierOptions = {}) {
     if (typeof auth !== 'object' || auth === null) {
-      throw new ServerError('E_INVALID_CONFIG', 'auth must be an object (use {} for no checks on loopback)', { field: 'auth' })
+      throw new ServerError('E_INVALID_CONFIG', 'auth must be an object (use {} for no checks on loopback)', {
+        field: 'auth',
+      })
     }
     const { ipAllowList, signingSecret } = auth
     if (ipAllowList !== undefined && !Array.isArray(ipAllowList)) {
-      throw new ServerError('E_INVALID_CONFIG', 'auth.ipAllowList must be an array of IPs / CIDR ranges', { field: 'auth.ipAllowList' })
+      throw new ServerError('E_INVALID_CONFIG', 'auth.ipAllowList must be an array of IPs / CIDR ranges', {
+        field: 'auth.ipAllowList',
+      })
     }
     this.allowList = ipAllowList !== undefined && ipAllowList.length > 0 ? new IpAllowList(ipAllowList) : undefined
     if (signingSecret !== undefined) {
       if (typeof signingSecret !== 'string' || signingSecret.length < MIN_SECRET_LENGTH) {
-        throw new ServerError('E_INVALID_CONFIG', `auth.signingSecret must be a string of at least ${MIN_SECRET_LENGTH} characters`, {
-          field: 'auth.signingSecret',
-        })
+        throw new ServerError(
+          'E_INVALID_CONFIG',
+          `auth.signingSecret must be a string of at least ${MIN_SECRET_LENGTH} characters`,
+          {
+            field: 'auth.signingSecret',
+          },
+        )
       }
       this.verifier = new RequestVerifier(signingSecret, verifierOptions)
     }
@@ -86,7 +94,9 @@ export class RequestAuth {
     // Otherwise the cheap checks now, and the HMAC where the body is parsed (`verifyBody`).
     const length = request.headers['content-length']
     const bodyless = request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
-    const failure = bodyless ? verifier.verify(request.method, request.url, request.headers, undefined) : verifier.precheck(request.headers)
+    const failure = bodyless
+      ? verifier.verify(request.method, request.url, request.headers, undefined)
+      : verifier.precheck(request.headers)
     if (failure !== undefined) return refusal(request, failure)
     if (bodyless) request.obSigned = true
     return undefined

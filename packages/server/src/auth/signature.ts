@@ -73,7 +73,8 @@ export class RequestVerifier {
     const signature = headers[SIGNATURE_HEADERS.signature]
     if (timestamp === undefined || nonce === undefined || signature === undefined) return 'missing'
     if (typeof timestamp !== 'string' || typeof nonce !== 'string' || typeof signature !== 'string') return 'malformed'
-    if (!TIMESTAMP_PATTERN.test(timestamp) || !NONCE_PATTERN.test(nonce) || !SIGNATURE_PATTERN.test(signature)) return 'malformed'
+    if (!TIMESTAMP_PATTERN.test(timestamp) || !NONCE_PATTERN.test(nonce) || !SIGNATURE_PATTERN.test(signature))
+      return 'malformed'
     if (Math.abs(this.#now() - Number(timestamp) * 1000) > this.#windowMs) return 'expired'
     return undefined
   }

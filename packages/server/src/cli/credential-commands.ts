@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs'
 import type { RouteKind } from '../http/credential-routes.js'
 import { ServerError } from '../errors.js'
-import { keyFromOptions, parseExpiresIn, parseValueJson, usage, type CliKey, type KeyOptions } from './credential-key.js'
+import {
+  keyFromOptions,
+  parseExpiresIn,
+  parseValueJson,
+  usage,
+  type CliKey,
+  type KeyOptions,
+} from './credential-key.js'
 import { EXIT, type ExitCode } from './exit-codes.js'
 import { REFRESHABLE_KINDS, parseKind } from './kinds.js'
 import { openLocalTarget } from './local-target.js'
@@ -45,7 +52,8 @@ export async function runCredentialCommand(
   let target: CredentialTarget | undefined
   try {
     const kind = parseKind(kindText)
-    if (kind === undefined) usage(`unknown kind '${kindText}' (one of access_token, ticket, user_access_token, session_key, encrypt_key)`)
+    if (kind === undefined)
+      usage(`unknown kind '${kindText}' (one of access_token, ticket, user_access_token, session_key, encrypt_key)`)
     if (operation === 'refresh' && !REFRESHABLE_KINDS.includes(kind!)) {
       usage(`${kind} cannot be refreshed (refreshable: ${REFRESHABLE_KINDS.join(', ')})`)
     }
@@ -59,7 +67,14 @@ export async function runCredentialCommand(
       case 'get':
         return report(output, doc, title, kind!, await target.get(kind!, key), options.showValue === true)
       case 'refresh':
-        return report(output, doc, title, kind!, await target.refresh(kind!, key, options.ifValue), options.showValue === true)
+        return report(
+          output,
+          doc,
+          title,
+          kind!,
+          await target.refresh(kind!, key, options.ifValue),
+          options.showValue === true,
+        )
       case 'set':
         await target.set(kind!, key, value!, expiresIn)
         output.result({ ...doc, done: true }, [
@@ -108,7 +123,8 @@ export async function openTarget(options: TargetOptions, env: NodeJS.ProcessEnv)
     }
     return openRemoteTarget({ url: options.remote, secret: secretOf(options, env), timeoutMs })
   }
-  if (options.secret !== undefined) usage('--secret signs requests to --remote; without --remote there is nothing to sign')
+  if (options.secret !== undefined)
+    usage('--secret signs requests to --remote; without --remote there is nothing to sign')
   return openLocalTarget({ configPath: options.config, uniConfigCenter: options.uniConfigCenter })
 }
 

@@ -44,7 +44,8 @@ export function keyFromOptions(kind: RouteKind, options: KeyOptions): CliKey {
   const raw: Record<string, unknown> = fromJson ? parseKeyJson(options.key!) : flagsOf(options)
   const name = (field: (typeof KEY_FIELDS)[number]) => (fromJson ? `--key .${field}` : FLAG[field])
   for (const field of Object.keys(raw)) {
-    if (!(KEY_FIELDS as readonly string[]).includes(field)) usage(`--key has an unknown field '${field}' (known: ${KEY_FIELDS.join(', ')})`)
+    if (!(KEY_FIELDS as readonly string[]).includes(field))
+      usage(`--key has an unknown field '${field}' (known: ${KEY_FIELDS.join(', ')})`)
   }
   const text = (field: (typeof KEY_FIELDS)[number]): string | undefined => {
     const value = raw[field]
@@ -54,7 +55,8 @@ export function keyFromOptions(kind: RouteKind, options: KeyOptions): CliKey {
   }
   const platform = text('platform')
   if (platform === undefined) usage(`${name('platform')} is required (one of ${PLATFORMS.join(', ')})`)
-  if (!(PLATFORMS as readonly string[]).includes(platform!)) usage(`${name('platform')} must be one of ${PLATFORMS.join(', ')}`)
+  if (!(PLATFORMS as readonly string[]).includes(platform!))
+    usage(`${name('platform')} must be one of ${PLATFORMS.join(', ')}`)
   const key: CliKey = { platform: platform! }
   const appid = text('appid')
   const dcloudAppid = text('dcloudAppid')
@@ -100,7 +102,8 @@ function parseKeyJson(text: string): Record<string, unknown> {
     // JSON.parse's message quotes the input; the input is the user's, but we keep to field names.
     return usage(`--key is not valid JSON (e.g. '{"dcloudAppid":"__UNI__A1B2C3","platform":"weixin-mp"}')`)
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return usage('--key must be a JSON object')
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return usage('--key must be a JSON object')
   return parsed as Record<string, unknown>
 }
 
@@ -112,7 +115,8 @@ export function parseValueJson(text: string, flag: string): Record<string, unkno
   } catch {
     return usage(`${flag} is not valid JSON (e.g. '{"access_token":"…"}')`)
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return usage(`${flag} must be a JSON object`)
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return usage(`${flag} must be a JSON object`)
   return parsed as Record<string, unknown>
 }
 
@@ -120,7 +124,8 @@ export function parseValueJson(text: string, flag: string): Record<string, unkno
 export function parseExpiresIn(text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   const n = /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : NaN
-  if (!(n > 0 || n === -1) || !Number.isFinite(n)) usage('--expires-in must be a number of seconds > 0, or -1 for never')
+  if (!(n > 0 || n === -1) || !Number.isFinite(n))
+    usage('--expires-in must be a number of seconds > 0, or -1 for never')
   return n
 }
 

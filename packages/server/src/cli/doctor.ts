@@ -51,7 +51,13 @@ export async function runDoctor(options: DoctorOptions): Promise<ExitCode> {
   const failed = checks.find((check) => check.status === 'fail')
   const exitCode = failed?.exitCode ?? EXIT.ok
   output.result(
-    { command: 'doctor', mode: options.remote !== undefined ? 'remote' : 'config', ok: failed === undefined, exitCode, checks },
+    {
+      command: 'doctor',
+      mode: options.remote !== undefined ? 'remote' : 'config',
+      ok: failed === undefined,
+      exitCode,
+      checks,
+    },
     [
       ...checks.map(
         (c) =>
@@ -59,7 +65,9 @@ export async function runDoctor(options: DoctorOptions): Promise<ExitCode> {
             c.code ? ` [${c.code}]` : ''
           }`,
       ),
-      failed === undefined ? 'all checks passed' : `failed: ${checks.filter((c) => c.status === 'fail').length} check(s)`,
+      failed === undefined
+        ? 'all checks passed'
+        : `failed: ${checks.filter((c) => c.status === 'fail').length} check(s)`,
     ],
   )
   return exitCode
@@ -68,10 +76,19 @@ export async function runDoctor(options: DoctorOptions): Promise<ExitCode> {
 async function localChecks(options: DoctorOptions, checks: Check[]): Promise<void> {
   let config: ServiceConfig
   try {
-    config = await loadConfig({ configPath: options.config, uniConfigCenter: options.uniConfigCenter } satisfies LoadConfigOptions)
+    config = await loadConfig({
+      configPath: options.config,
+      uniConfigCenter: options.uniConfigCenter,
+    } satisfies LoadConfigOptions)
   } catch (error) {
     const shown = showError(error)
-    checks.push({ check: 'config', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) })
+    checks.push({
+      check: 'config',
+      status: 'fail',
+      detail: shown.message,
+      code: shown.code,
+      exitCode: exitCodeOf(shown.code),
+    })
     return
   }
   const { file, uniConfigCenter } = config.origin
@@ -101,12 +118,23 @@ async function probeTier(spec: ServiceConfig['stores'][number], timeoutMs: numbe
     store = spec.create()
   } catch (error) {
     const shown = showError(error)
-    return { check, status: 'fail', detail: `${spec.label}: could not be created`, code: shown.code, exitCode: EXIT.config }
+    return {
+      check,
+      status: 'fail',
+      detail: `${spec.label}: could not be created`,
+      code: shown.code,
+      exitCode: EXIT.config,
+    }
   }
   const begun = performance.now()
   try {
     await getWithTimeout(store, PROBE_KEY, timeoutMs)
-    return { check, status: 'ok', detail: `${spec.label}: reached`, latencyMs: Math.round((performance.now() - begun) * 10) / 10 }
+    return {
+      check,
+      status: 'ok',
+      detail: `${spec.label}: reached`,
+      latencyMs: Math.round((performance.now() - begun) * 10) / 10,
+    }
   } catch (error) {
     return {
       check,
@@ -117,7 +145,10 @@ async function probeTier(spec: ServiceConfig['stores'][number], timeoutMs: numbe
       exitCode: EXIT.unreachable,
     }
   } finally {
-    await Promise.race([store.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())])
+    await Promise.race([
+      store.close().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+    ])
   }
 }
 
@@ -134,7 +165,13 @@ async function liveChecks(config: ServiceConfig, timeoutMs: number, checks: Chec
     opened = await openConfiguredBridge(config)
   } catch (error) {
     const shown = showError(error)
-    checks.push({ check: 'live', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) })
+    checks.push({
+      check: 'live',
+      status: 'fail',
+      detail: shown.message,
+      code: shown.code,
+      exitCode: exitCodeOf(shown.code),
+    })
     return
   }
   const { bridge } = opened
@@ -186,7 +223,8 @@ async function liveChecks(config: ServiceConfig, timeoutMs: number, checks: Chec
 /** Does fetching this platform's access_token replace the one held (wechat-fetchers' `classic` mode, and QQ)? */
 function rotates(config: ServiceConfig, platform: ServiceConfig['apps'][number]['platform']): boolean {
   if (!platform.startsWith('weixin-')) return true
-  const mode = config.wechat.accessTokenMode?.[platform as keyof NonNullable<ServiceConfig['wechat']['accessTokenMode']>]
+  const mode =
+    config.wechat.accessTokenMode?.[platform as keyof NonNullable<ServiceConfig['wechat']['accessTokenMode']>]
   return (mode ?? (platform === 'weixin-h5' ? 'classic' : 'stable')) === 'classic'
 }
 
@@ -197,7 +235,13 @@ async function remoteChecks(options: DoctorOptions, checks: Check[]): Promise<vo
     health = await client.send('GET', '/healthz')
   } catch (error) {
     const shown = showError(error)
-    checks.push({ check: 'reach', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) })
+    checks.push({
+      check: 'reach',
+      status: 'fail',
+      detail: shown.message,
+      code: shown.code,
+      exitCode: exitCodeOf(shown.code),
+    })
     return
   }
   checks.push({
@@ -214,7 +258,8 @@ async function remoteChecks(options: DoctorOptions, checks: Check[]): Promise<vo
 
 function clockCheck(date: string | null, midpoint: number): Check {
   const serverMs = date === null ? NaN : Date.parse(date)
-  if (Number.isNaN(serverMs)) return { check: 'clock', status: 'warn', detail: 'the server sent no Date header: skew unknown' }
+  if (Number.isNaN(serverMs))
+    return { check: 'clock', status: 'warn', detail: 'the server sent no Date header: skew unknown' }
   // Date has whole seconds: the server's clock is somewhere in [serverMs, serverMs + 1 s).
   const skew = Math.round((serverMs + 500 - midpoint) / 1000)
   const detail = `skew ${skew >= 0 ? '+' : ''}${skew} s against the server (signatures allow ±${SIGNATURE_WINDOW_SECONDS} s)`
@@ -236,7 +281,9 @@ async function signatureCheck(client: RemoteClient): Promise<Check> {
     const shown = showError(error)
     return { check, status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) }
   }
-  const { errCode } = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as { errCode?: unknown }
+  const { errCode } = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as {
+    errCode?: unknown
+  }
   if (answer.status === 400) {
     return {
       check,
@@ -279,18 +326,29 @@ async function readinessChecks(client: RemoteClient): Promise<Check[]> {
     answer = await client.send('GET', '/readyz', undefined, false)
   } catch (error) {
     const shown = showError(error)
-    return [{ check: 'tiers', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) }]
+    return [
+      { check: 'tiers', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) },
+    ]
   }
   const report = answer.body as { ready?: unknown; tiers?: unknown } | undefined
   if (!report || !Array.isArray(report.tiers)) {
-    return [{ check: 'tiers', status: 'fail', detail: `/readyz answered ${answer.status} without a tier report`, exitCode: EXIT.failed }]
+    return [
+      {
+        check: 'tiers',
+        status: 'fail',
+        detail: `/readyz answered ${answer.status} without a tier report`,
+        exitCode: EXIT.failed,
+      },
+    ]
   }
-  return (report.tiers as Array<{ name?: unknown; state?: unknown; latencyMs?: unknown; error?: unknown }>).map((tier) => ({
-    check: `remote tier ${String(tier.name)}`,
-    status: tier.state === 'up' ? 'ok' : 'fail',
-    detail: `state ${String(tier.state)}`,
-    ...(typeof tier.latencyMs === 'number' ? { latencyMs: tier.latencyMs } : {}),
-    ...(typeof tier.error === 'string' ? { code: tier.error } : {}),
-    ...(tier.state === 'up' ? {} : { exitCode: EXIT.unreachable }),
-  }))
+  return (report.tiers as Array<{ name?: unknown; state?: unknown; latencyMs?: unknown; error?: unknown }>).map(
+    (tier) => ({
+      check: `remote tier ${String(tier.name)}`,
+      status: tier.state === 'up' ? 'ok' : 'fail',
+      detail: `state ${String(tier.state)}`,
+      ...(typeof tier.latencyMs === 'number' ? { latencyMs: tier.latencyMs } : {}),
+      ...(typeof tier.error === 'string' ? { code: tier.error } : {}),
+      ...(tier.state === 'up' ? {} : { exitCode: EXIT.unreachable }),
+    }),
+  )
 }

@@ -1,7 +1,13 @@
 import type { RouteKind } from '../http/credential-routes.js'
 
 /** The kinds the CLI handles: those the HTTP routes serve, so `--remote` and a local config take the same ones. */
-export const CLI_KINDS: readonly RouteKind[] = ['access_token', 'ticket', 'user_access_token', 'session_key', 'encrypt_key']
+export const CLI_KINDS: readonly RouteKind[] = [
+  'access_token',
+  'ticket',
+  'user_access_token',
+  'session_key',
+  'encrypt_key',
+]
 
 /** Kinds with compare-and-refresh (a session_key comes from a user's login code, not from a refresh). */
 export const REFRESHABLE_KINDS: readonly RouteKind[] = ['access_token', 'ticket', 'user_access_token', 'encrypt_key']

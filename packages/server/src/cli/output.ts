@@ -71,7 +71,8 @@ export class Output {
 export function describeCredential(kind: RouteKind, held: HeldCredential, now = Date.now()): Record<string, unknown> {
   const secret = held.value[CREDENTIAL_FIELD[kind]]
   const facts: Record<string, unknown> = { fields: Object.keys(held.value) }
-  if (typeof secret === 'string') facts.fingerprint = `sha256:${createHash('sha256').update(secret).digest('hex').slice(0, 12)}`
+  if (typeof secret === 'string')
+    facts.fingerprint = `sha256:${createHash('sha256').update(secret).digest('hex').slice(0, 12)}`
   if (held.expiresAt !== undefined) {
     facts.expiresAt = held.expiresAt === null ? null : new Date(held.expiresAt).toISOString()
     facts.expiresInSeconds = held.expiresAt === null ? null : Math.max(0, Math.round((held.expiresAt - now) / 1000))

@@ -1,7 +1,13 @@
 import { Command, CommanderError, Option } from 'commander'
 import { PLATFORMS, TICKET_TYPES } from '@open-bridge/core'
 import { ServerError } from '../errors.js'
-import { runCredentialCommand, parseTimeout, secretOf, type CredentialOperation, type TargetOptions } from './credential-commands.js'
+import {
+  runCredentialCommand,
+  parseTimeout,
+  secretOf,
+  type CredentialOperation,
+  type TargetOptions,
+} from './credential-commands.js'
 import { runDoctor } from './doctor.js'
 import { EXIT, type ExitCode } from './exit-codes.js'
 import { Output } from './output.js'
@@ -47,19 +53,27 @@ export function buildProgram(argv: readonly string[]): { program: Command; resul
       outputError: (message, write) => {
         const text = message.replace(/^error: /, '').trim()
         write(`open-bridge: E_USAGE ${text}\n`)
-        if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'E_USAGE', message: text }, exitCode: EXIT.usage })}\n`)
+        if (json)
+          process.stdout.write(
+            `${JSON.stringify({ error: { code: 'E_USAGE', message: text }, exitCode: EXIT.usage })}\n`,
+          )
       },
     })
 
   program
     .command('serve')
     .description('run the credential service (HTTP API, scheduler, metrics)')
-    .option('-c, --config <file>', 'open-bridge.config.json / .mjs / .js (default: the first of those in the working directory)')
+    .option(
+      '-c, --config <file>',
+      'open-bridge.config.json / .mjs / .js (default: the first of those in the working directory)',
+    )
     .option('--uni-config-center <dir>', "read a uniCloud project's uni-id/config.json and uni-open-bridge/config.json")
     .action((options: { config?: string; uniConfigCenter?: string }) => runServe(options))
 
   const credential = (operation: CredentialOperation, description: string) => {
-    const command = program.command(operation).argument('<kind>', 'access_token, ticket, user_access_token, session_key or encrypt_key')
+    const command = program
+      .command(operation)
+      .argument('<kind>', 'access_token, ticket, user_access_token, session_key or encrypt_key')
     command.description(description)
     targetOptions(command)
     keyOptions(command)
@@ -69,7 +83,10 @@ export function buildProgram(argv: readonly string[]): { program: Command; resul
     exitCode = await runCredentialCommand(operation, kind, options)
   }
 
-  credential('get', 'read a credential: whether it is held, its expiry and fingerprint (the value only with --show-value)')
+  credential(
+    'get',
+    'read a credential: whether it is held, its expiry and fingerprint (the value only with --show-value)',
+  )
     .option('--show-value', 'print the credential value too (stdout)')
     .action(run('get'))
   credential('set', 'store a credential in every tier')
@@ -77,22 +94,39 @@ export function buildProgram(argv: readonly string[]): { program: Command; resul
     .option('--expires-in <seconds>', 'life in seconds; -1 (default) = never expires')
     .action(run('set'))
   credential('remove', 'delete a credential from every tier').action(run('remove'))
-  credential('refresh', 'compare-and-refresh: fetch again unless it was already replaced (the new value only with --show-value)')
-    .option('--if-value <credential>', 'the credential the platform rejected: refreshed only if it is still the one held')
+  credential(
+    'refresh',
+    'compare-and-refresh: fetch again unless it was already replaced (the new value only with --show-value)',
+  )
+    .option(
+      '--if-value <credential>',
+      'the credential the platform rejected: refreshed only if it is still the one held',
+    )
     .option('--show-value', 'print the new credential value too (stdout)')
     .action(run('refresh'))
 
   const doctor = program
     .command('doctor')
-    .description('check the config, reach every tier (latency), the remote service and its clock; --live asks the platform')
+    .description(
+      'check the config, reach every tier (latency), the remote service and its clock; --live asks the platform',
+    )
   targetOptions(doctor)
   doctor
-    .option('--live', 'fetch each app’s access_token once from the platform (stable mode: not stored; classic: stored, it rotates)')
+    .option(
+      '--live',
+      'fetch each app’s access_token once from the platform (stable mode: not stored; classic: stored, it rotates)',
+    )
     .action(async (options: TargetOptions & { live?: boolean }) => {
       const output = new Output(options.json === true)
       try {
-        if (options.remote !== undefined && (options.config !== undefined || options.uniConfigCenter !== undefined || options.live)) {
-          throw new ServerError('E_USAGE', 'doctor --remote checks the service; --config, --uni-config-center and --live check a config')
+        if (
+          options.remote !== undefined &&
+          (options.config !== undefined || options.uniConfigCenter !== undefined || options.live)
+        ) {
+          throw new ServerError(
+            'E_USAGE',
+            'doctor --remote checks the service; --config, --uni-config-center and --live check a config',
+          )
         }
         exitCode = await runDoctor({
           config: options.config,
@@ -116,7 +150,10 @@ function targetOptions(command: Command): void {
     .option('-c, --config <file>', 'config file, loaded as serve loads it')
     .option('--uni-config-center <dir>', "a uniCloud project's uni-config-center directory")
     .option('--remote <url>', 'the central service, e.g. http://127.0.0.1:8787, instead of a config')
-    .option('--secret <secret>', 'signing secret for --remote (prefer the OPEN_BRIDGE_SECRET environment variable: argv is visible in ps)')
+    .option(
+      '--secret <secret>',
+      'signing secret for --remote (prefer the OPEN_BRIDGE_SECRET environment variable: argv is visible in ps)',
+    )
     .option('--timeout <ms>', 'per request / tier probe', '10000')
     .option('--json', 'one JSON document on stdout (errors too, besides the stderr line)')
 }
@@ -130,14 +167,10 @@ function keyOptions(command: Command): void {
     .option('--version <n>', 'encrypt_key: its version (integer ≥ 1)')
     .addOption(new Option('--ticket-type <type>', 'ticket: jsapi (default) or wx_card').choices([...TICKET_TYPES]))
     .addOption(
-      new Option('--key <json>', 'the whole key as one JSON object (uni-open-bridge body style), instead of the flags above').conflicts([
-        'appid',
-        'dcloudAppid',
-        'platform',
-        'openid',
-        'version',
-        'ticketType',
-      ]),
+      new Option(
+        '--key <json>',
+        'the whole key as one JSON object (uni-open-bridge body style), instead of the flags above',
+      ).conflicts(['appid', 'dcloudAppid', 'platform', 'openid', 'version', 'ticketType']),
     )
 }
 

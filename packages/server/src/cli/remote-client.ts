@@ -55,7 +55,8 @@ export class RemoteClient {
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:')
       throw new ServerError('E_USAGE', '--remote must be an http:// or https:// URL')
-    if (base.search !== '' || base.hash !== '') throw new ServerError('E_USAGE', '--remote must not carry a query or fragment')
+    if (base.search !== '' || base.hash !== '')
+      throw new ServerError('E_USAGE', '--remote must not carry a query or fragment')
     this.#base = base
     this.#secret = options.secret
     this.#timeoutMs = options.timeoutMs
@@ -80,7 +81,10 @@ export class RemoteClient {
     const url = new URL(this.#base.pathname.replace(/\/$/, '') + path, this.#base)
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
     if (sign && this.#secret !== undefined) {
-      Object.assign(headers, signRequest({ secret: this.#secret, method, path: url.pathname, ...(body !== undefined ? { body } : {}) }))
+      Object.assign(
+        headers,
+        signRequest({ secret: this.#secret, method, path: url.pathname, ...(body !== undefined ? { body } : {}) }),
+      )
     }
     url.username = ''
     url.password = ''
@@ -89,7 +93,13 @@ export class RemoteClient {
     let response: Response
     let text: string
     try {
-      response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.#timeoutMs), redirect: 'manual' })
+      response = await fetch(url, {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+        redirect: 'manual',
+      })
       text = await response.text()
     } catch (error) {
       throw this.unreachable(error)
@@ -106,7 +116,13 @@ export class RemoteClient {
         )
       }
     }
-    return { status: response.status, headers: response.headers, body: parsed, latencyMs, midpoint: started + latencyMs / 2 }
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: parsed,
+      latencyMs,
+      midpoint: started + latencyMs / 2,
+    }
   }
 
   errorOf(answer: RemoteAnswer): Error {
@@ -114,7 +130,10 @@ export class RemoteClient {
       typeof answer.body === 'object' && answer.body !== null ? answer.body : {}
     ) as Record<string, unknown>
     if (typeof errCode !== 'string' || typeof errMsg !== 'string') {
-      return new ServerError('E_REMOTE_ANSWER', `${this.label} answered HTTP ${answer.status} without an open-bridge error body`)
+      return new ServerError(
+        'E_REMOTE_ANSWER',
+        `${this.label} answered HTTP ${answer.status} without an open-bridge error body`,
+      )
     }
     return new RemoteErrorAnswer(
       errCode,
@@ -126,11 +145,15 @@ export class RemoteClient {
   }
 
   unreachable(error: unknown): ServerError {
-    const { name, cause } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; cause?: unknown }
+    const { name, cause } = (typeof error === 'object' && error !== null ? error : {}) as {
+      name?: unknown
+      cause?: unknown
+    }
     if (name === 'TimeoutError' || name === 'AbortError') {
       return new ServerError('E_UNREACHABLE', `${this.label} did not answer within ${this.#timeoutMs} ms`)
     }
-    const code = (typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined) ?? 'network error'
+    const code =
+      (typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined) ?? 'network error'
     return new ServerError('E_UNREACHABLE', `${this.label} could not be reached (${String(code)})`)
   }
 }

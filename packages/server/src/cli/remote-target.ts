@@ -18,7 +18,10 @@ export function openRemoteTarget(options: RemoteOptions): CredentialTarget {
     // in x-ob-expires-in (whole seconds, -1 = never). Without the header the expiry is not known here.
     const seconds = /^(-1|\d{1,10})$/.exec(headers.get(EXPIRES_IN_HEADER) ?? '')?.[0]
     if (seconds === undefined) return { value: body as Record<string, unknown> }
-    return { value: body as Record<string, unknown>, expiresAt: seconds === '-1' ? null : midpoint + Number(seconds) * 1000 }
+    return {
+      value: body as Record<string, unknown>,
+      expiresAt: seconds === '-1' ? null : midpoint + Number(seconds) * 1000,
+    }
   }
   return {
     mode: 'remote',
@@ -32,7 +35,9 @@ export function openRemoteTarget(options: RemoteOptions): CredentialTarget {
       await client.call(`remove${ROUTE_NAMES[kind]}`, key)
     },
     async refresh(kind: RouteKind, key: CliKey, ifValue) {
-      return held(await client.call(`refresh${ROUTE_NAMES[kind]}`, { ...key, ...(ifValue !== undefined ? { ifValue } : {}) }))
+      return held(
+        await client.call(`refresh${ROUTE_NAMES[kind]}`, { ...key, ...(ifValue !== undefined ? { ifValue } : {}) }),
+      )
     },
     close: async () => undefined,
   }

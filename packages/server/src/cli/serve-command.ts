@@ -7,7 +7,11 @@ import { startServer, type RunningServer } from '../serve.js'
 export async function runServe(options: { config?: string; uniConfigCenter?: string }): Promise<void> {
   let server: RunningServer
   try {
-    server = await startServer({ configPath: options.config, uniConfigCenter: options.uniConfigCenter, handleSignals: true })
+    server = await startServer({
+      configPath: options.config,
+      uniConfigCenter: options.uniConfigCenter,
+      handleSignals: true,
+    })
   } catch (error) {
     process.stderr.write(`open-bridge: cannot start: ${describeStartFailure(error)}\n`)
     process.exitCode = 1
@@ -26,6 +30,7 @@ export async function runServe(options: { config?: string; uniConfigCenter?: str
 function describeStartFailure(error: unknown): string {
   const { code, message, name } = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>
   if (typeof code === 'string' && code.startsWith('E_') && typeof message === 'string') return `${code} ${message}`
-  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') return `${code}: cannot listen (${String(message)})`
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+    return `${code}: cannot listen (${String(message)})`
   return `${typeof name === 'string' ? name : 'Error'}${typeof code === 'string' ? ` ${code}` : ''}`
 }

@@ -51,7 +51,10 @@ const envRef = {
   required: ['env'],
   additionalProperties: false,
 } as const
-const secretRef = { description: 'a non-empty string or { "env": "VARIABLE_NAME" }', anyOf: [nonEmpty, envRef] } as const
+const secretRef = {
+  description: 'a non-empty string or { "env": "VARIABLE_NAME" }',
+  anyOf: [nonEmpty, envRef],
+} as const
 const positiveMs = { type: 'number', exclusiveMinimum: 0 } as const
 const nonNegativeMs = { type: 'number', minimum: 0 } as const
 const kindsOrNumber = {
@@ -119,7 +122,12 @@ export const configFileSchema = {
             ipAllowList: { type: 'array', items: nonEmpty },
             trustProxy: {
               description: 'a boolean, a number of hops, or the proxy addresses (a string or an array of strings)',
-              anyOf: [{ type: 'boolean' }, { type: 'integer', minimum: 0 }, nonEmpty, { type: 'array', items: nonEmpty }],
+              anyOf: [
+                { type: 'boolean' },
+                { type: 'integer', minimum: 0 },
+                nonEmpty,
+                { type: 'array', items: nonEmpty },
+              ],
             },
             signingSecret: secretRef,
           },
@@ -162,7 +170,10 @@ export const configFileSchema = {
       properties: {
         baseUrl: {
           description: 'an http(s) URL or { "weixin": URL, "qq": URL }',
-          anyOf: [nonEmpty, { type: 'object', additionalProperties: false, properties: { weixin: nonEmpty, qq: nonEmpty } }],
+          anyOf: [
+            nonEmpty,
+            { type: 'object', additionalProperties: false, properties: { weixin: nonEmpty, qq: nonEmpty } },
+          ],
         },
         accessTokenMode: {
           type: 'object',
@@ -174,7 +185,11 @@ export const configFileSchema = {
         retry: {
           type: 'object',
           additionalProperties: false,
-          properties: { retries: { type: 'integer', minimum: 0 }, minDelayMs: nonNegativeMs, maxDelayMs: nonNegativeMs },
+          properties: {
+            retries: { type: 'integer', minimum: 0 },
+            minDelayMs: nonNegativeMs,
+            maxDelayMs: nonNegativeMs,
+          },
         },
         timeouts: {
           type: 'object',

@@ -50,7 +50,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
   const env = options.env ?? process.env
   const file = options.configPath !== undefined ? resolve(cwd, options.configPath) : await findConfigFile(cwd)
   const raw: ConfigFile = file === undefined ? {} : validateConfigFile(await readConfigFile(file), basename(file))
-  const uni = options.uniConfigCenter !== undefined ? await readUniConfigCenter(resolve(cwd, options.uniConfigCenter)) : undefined
+  const uni =
+    options.uniConfigCenter !== undefined ? await readUniConfigCenter(resolve(cwd, options.uniConfigCenter)) : undefined
 
   const stores = nameStores(
     (options.stores ?? raw.stores ?? [...DEFAULT_STORES]).map((entry, i) => {
@@ -65,12 +66,22 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
     const tasks = [...new Set(app.tasks ?? (secret !== undefined ? defaultTasks(app.platform) : []))]
     tasks.forEach((task, j) => {
       if (!TASK_PLATFORMS[task as ScheduleTask].includes(app.platform)) {
-        invalid(`${field}.tasks[${j}]`, `${task} is fetched for ${TASK_PLATFORMS[task as ScheduleTask].join(', ')} only`)
+        invalid(
+          `${field}.tasks[${j}]`,
+          `${task} is fetched for ${TASK_PLATFORMS[task as ScheduleTask].join(', ')} only`,
+        )
       }
     })
     if (tasks.length > 0 && secret === undefined)
       invalid(`${field}.tasks`, `needs ${field}.secret: the scheduler fetches from the platform`)
-    return { platform: app.platform, appid: app.appid, dcloudAppid: app.dcloudAppid, secret, tasks: tasks as ScheduleTask[], field }
+    return {
+      platform: app.platform,
+      appid: app.appid,
+      dcloudAppid: app.dcloudAppid,
+      secret,
+      tasks: tasks as ScheduleTask[],
+      field,
+    }
   })
   if (uni) apps.push(...uni.apps)
   for (const app of apps) maskInViews(app, ['secret'])
@@ -86,9 +97,14 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
 
   const auth = raw.server?.auth
   const ipAllowList =
-    auth?.ipAllowList || uni?.ipAllowList ? [...new Set([...(auth?.ipAllowList ?? []), ...(uni?.ipAllowList ?? [])])] : undefined
+    auth?.ipAllowList || uni?.ipAllowList
+      ? [...new Set([...(auth?.ipAllowList ?? []), ...(uni?.ipAllowList ?? [])])]
+      : undefined
   return {
-    origin: { file, uniConfigCenter: options.uniConfigCenter === undefined ? undefined : resolve(cwd, options.uniConfigCenter) },
+    origin: {
+      file,
+      uniConfigCenter: options.uniConfigCenter === undefined ? undefined : resolve(cwd, options.uniConfigCenter),
+    },
     stores,
     apps,
     schedule,
@@ -146,7 +162,8 @@ async function readConfigFile(path: string): Promise<unknown> {
       )
     }
     const parsed = parseJsonSafely(text.replace(/^\uFEFF/, ''))
-    if (!parsed.ok) throw new ServerError('E_CONFIG_FILE', `${name} is not valid JSON (${parsed.where})`, { field: name })
+    if (!parsed.ok)
+      throw new ServerError('E_CONFIG_FILE', `${name} is not valid JSON (${parsed.where})`, { field: name })
     return parsed.value
   }
   if (ext === '.mjs' || ext === '.js' || ext === '.cjs') {
@@ -156,9 +173,13 @@ async function readConfigFile(path: string): Promise<unknown> {
     } catch (error) {
       // The error's message may quote the file's source; its name and code say enough.
       const { name: kind, code } = error as { name?: unknown; code?: unknown }
-      throw new ServerError('E_CONFIG_FILE', `config file ${path} could not be loaded (${String(code ?? kind ?? 'error')})`, {
-        field: name,
-      })
+      throw new ServerError(
+        'E_CONFIG_FILE',
+        `config file ${path} could not be loaded (${String(code ?? kind ?? 'error')})`,
+        {
+          field: name,
+        },
+      )
     }
     if (loaded.default === undefined)
       throw new ServerError('E_CONFIG_FILE', `${name} must default-export the config object`, { field: name })
@@ -178,7 +199,11 @@ function checkUnique(apps: ServiceApp[]): void {
     if (app.dcloudAppid === undefined) continue
     const dcloudKey = `${app.dcloudAppid}:${app.platform}`
     const other = byDcloud.get(dcloudKey)
-    if (other) invalid(app.field, `configures dcloudAppid ${app.dcloudAppid} on platform ${app.platform} again (first at ${other.field})`)
+    if (other)
+      invalid(
+        app.field,
+        `configures dcloudAppid ${app.dcloudAppid} on platform ${app.platform} again (first at ${other.field})`,
+      )
     byDcloud.set(dcloudKey, app)
   }
 }

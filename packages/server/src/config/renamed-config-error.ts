@@ -7,10 +7,18 @@ export function renamedConfigError(error: unknown, rename: (field: string) => st
     field?: unknown
     message?: unknown
   }
-  if ((code !== 'E_INVALID_CONFIG' && code !== 'E_INVALID_ARGUMENT') || typeof field !== 'string' || typeof message !== 'string')
+  if (
+    (code !== 'E_INVALID_CONFIG' && code !== 'E_INVALID_ARGUMENT') ||
+    typeof field !== 'string' ||
+    typeof message !== 'string'
+  )
     return error
   const to = rename(field)
-  return new ServerError('E_INVALID_CONFIG', message.startsWith(field) ? `${to}${message.slice(field.length)}` : `${to}: ${message}`, {
-    field: to,
-  })
+  return new ServerError(
+    'E_INVALID_CONFIG',
+    message.startsWith(field) ? `${to}${message.slice(field.length)}` : `${to}: ${message}`,
+    {
+      field: to,
+    },
+  )
 }

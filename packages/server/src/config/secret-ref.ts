@@ -9,7 +9,9 @@ export function resolveSecret(ref: SecretRef, field: string, env: NodeJS.Process
   if (typeof ref === 'string') return ref
   const value = env[ref.env]
   if (value === undefined || value.length === 0) {
-    throw new ServerError('E_INVALID_CONFIG', `${field} names environment variable ${ref.env}, which is not set`, { field })
+    throw new ServerError('E_INVALID_CONFIG', `${field} names environment variable ${ref.env}, which is not set`, {
+      field,
+    })
   }
   return value
 }

@@ -40,7 +40,8 @@ export function parseStoreUrl(url: string, field: string, cwd: string): ParsedSt
     for (const [param, value] of params) {
       if (param !== 'max' && param !== 'maxTtl') invalid(`has an unknown memory option '${param}' (known: max, maxTtl)`)
       const n = Number(value)
-      if (!Number.isInteger(n) || n <= 0) invalid(`memory option ${param} must be a positive integer${param === 'maxTtl' ? ' of ms' : ''}`)
+      if (!Number.isInteger(n) || n <= 0)
+        invalid(`memory option ${param} must be a positive integer${param === 'maxTtl' ? ' of ms' : ''}`)
       options[param as 'max' | 'maxTtl'] = n
     }
     return { scheme: 'memory', label: url, create: (name) => memoryStore({ ...options, name }) }
@@ -48,7 +49,8 @@ export function parseStoreUrl(url: string, field: string, cwd: string): ParsedSt
   if (url.startsWith('sqlite:')) {
     let path = url.slice('sqlite:'.length)
     if (path.startsWith('//')) path = path.slice(2) // sqlite:///abs/file.db and sqlite://./file.db
-    if (path.length === 0 || path.includes('?')) invalid('must name a file: sqlite:./file.db or sqlite:/abs/path/file.db')
+    if (path.length === 0 || path.includes('?'))
+      invalid('must name a file: sqlite:./file.db or sqlite:/abs/path/file.db')
     const file = resolvePath(cwd, path)
     return { scheme: 'sqlite', label: `sqlite:${path}`, create: (name) => sqliteStore({ path: file, name }) }
   }
@@ -113,7 +115,10 @@ export async function createStores(specs: StoreSpec[]): Promise<CredentialStore[
  * those messages are safe to show. Anything else (a driver's) is shown by its code alone, as it may quote the URL.
  */
 function describeFailure(error: unknown, scheme: StoreScheme): string {
-  const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown }
+  const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown
+    message?: unknown
+  }
   const safe = (typeof code === 'string' && code.startsWith('E_')) || scheme === 'sqlite'
   if (safe && typeof message === 'string') return typeof code === 'string' ? `${code}: ${message}` : message
   return typeof code === 'string' ? code : 'the driver refused it'

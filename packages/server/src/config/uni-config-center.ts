@@ -61,7 +61,8 @@ function appsOf(uniId: unknown): ServiceApp[] {
   const apps: ServiceApp[] = []
   configs.forEach((config, index) => {
     const prefix = Array.isArray(uniId) ? `[${index}].` : ''
-    if (!isObject(config)) invalid(`${UNI_ID}:${prefix.slice(0, -1) || '(root)'}`, 'must be a JSON object (or an array of them)')
+    if (!isObject(config))
+      invalid(`${UNI_ID}:${prefix.slice(0, -1) || '(root)'}`, 'must be a JSON object (or an array of them)')
     const dcloudAppid = config.dcloudAppid
     if (dcloudAppid !== undefined && (typeof dcloudAppid !== 'string' || dcloudAppid.length === 0)) {
       invalid(`${UNI_ID}:${prefix}dcloudAppid`, 'must be a non-empty string')
@@ -112,7 +113,8 @@ function applySchedule(schedule: unknown, apps: ServiceApp[]): void {
       if (!isObject(settings)) invalid(pat, 'must be an object: { enable, tasks }')
       checkFlag(settings.enable, `${pat}.enable`)
       const tasks = settings.tasks ?? []
-      if (!Array.isArray(tasks)) invalid(`${pat}.tasks`, `must be an array of task names (${SCHEDULE_TASKS.join(', ')})`)
+      if (!Array.isArray(tasks))
+        invalid(`${pat}.tasks`, `must be an array of task names (${SCHEDULE_TASKS.join(', ')})`)
       tasks.forEach((task: unknown, i: number) => {
         if (!isScheduleTask(task)) invalid(`${pat}.tasks[${i}]`, `must be one of ${SCHEDULE_TASKS.join(', ')}`)
         if (!TASK_PLATFORMS[task].includes(platform as Platform)) {
@@ -122,8 +124,10 @@ function applySchedule(schedule: unknown, apps: ServiceApp[]): void {
       if (entry.enable !== true || settings.enable !== true || tasks.length === 0) continue
       const app = apps.find((a) => a.dcloudAppid === dcloudAppid && a.platform === platform)
       const where = `${UNI_ID}:${UNI_ID_PLATFORM_PATHS[platform as Platform].join('.')}`
-      if (app === undefined) invalid(pat, `is enabled, but ${UNI_ID} configures no ${platform} app for this dcloudAppid (${where})`)
-      if (app.secret === undefined) invalid(pat, `is enabled, but ${where}.appsecret is empty: the scheduler needs it to fetch`)
+      if (app === undefined)
+        invalid(pat, `is enabled, but ${UNI_ID} configures no ${platform} app for this dcloudAppid (${where})`)
+      if (app.secret === undefined)
+        invalid(pat, `is enabled, but ${where}.appsecret is empty: the scheduler needs it to fetch`)
       app.tasks = [...new Set([...app.tasks, ...(tasks as ScheduleTask[])])]
     }
   }
@@ -136,9 +140,13 @@ async function readJson(path: string, name: string, required: boolean): Promise<
   } catch (error) {
     const code = (error as { code?: unknown }).code
     if (code === 'ENOENT' && !required) return undefined
-    throw new ServerError('E_CONFIG_FILE', `${name} could not be read (${String(code ?? 'error')}) in the uni-config-center directory`, {
-      field: name,
-    })
+    throw new ServerError(
+      'E_CONFIG_FILE',
+      `${name} could not be read (${String(code ?? 'error')}) in the uni-config-center directory`,
+      {
+        field: name,
+      },
+    )
   }
   const parsed = parseJsonSafely(stripJsonComments(text.replace(/^\uFEFF/, '')))
   if (!parsed.ok) throw new ServerError('E_CONFIG_FILE', `${name} is not valid JSON (${parsed.where})`, { field: name })

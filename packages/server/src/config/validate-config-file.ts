@@ -13,7 +13,9 @@ export function validateConfigFile(config: unknown, file: string): ConfigFile {
   // With allErrors off, an anyOf reports its branches' errors, then its own: the last error is the outermost.
   const error = validate.errors?.at(-1)
   const field = error ? fieldOf(error) : '(root)'
-  throw new ServerError('E_INVALID_CONFIG', `${field} ${error ? describe(error) : 'is invalid'} (in ${file})`, { field })
+  throw new ServerError('E_INVALID_CONFIG', `${field} ${error ? describe(error) : 'is invalid'} (in ${file})`, {
+    field,
+  })
 }
 
 function fieldOf(error: ErrorObject): string {
@@ -27,8 +29,8 @@ function fieldOf(error: ErrorObject): string {
     error.keyword === 'additionalProperties'
       ? error.params.additionalProperty
       : error.keyword === 'required'
-      ? error.params.missingProperty
-      : undefined
+        ? error.params.missingProperty
+        : undefined
   if (typeof extra === 'string') path += `.${extra}`
   path = path.replace(/^\./, '')
   return path === '' ? '(root)' : path
@@ -47,7 +49,9 @@ function describe(error: ErrorObject): string {
       if (typeof description === 'string') return `must be ${description}`
       return `must be ${article(String(error.params.type))}`
     case 'minLength':
-      return error.params.limit === 1 ? 'must be a non-empty string' : `must be at least ${error.params.limit} characters long`
+      return error.params.limit === 1
+        ? 'must be a non-empty string'
+        : `must be at least ${error.params.limit} characters long`
     default:
       if (typeof description === 'string') return `must be ${description}`
       return error.message ?? 'is invalid'

@@ -12,8 +12,8 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, 'E_BAD_REQUEST', 'the request took too long to arrive']
       : error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'E_BAD_REQUEST', 'the request headers are too large']
-      : [400, 'E_BAD_REQUEST', 'the request is not valid HTTP']
+        ? [431, 'E_BAD_REQUEST', 'the request headers are too large']
+        : [400, 'E_BAD_REQUEST', 'the request is not valid HTTP']
   const body = JSON.stringify({ errCode, errMsg })
   if (socket.writable) {
     socket.write(

@@ -35,4 +35,3 @@ export function credentialCall(bridge: CredentialBridge, route: CredentialRoute)
 function toNull(): null {
   return null
 }
-

@@ -4,7 +4,10 @@ import { PLATFORMS, TICKET_TYPES, type CredentialKind } from '@open-bridge/core'
  * The kinds uni-open-bridge's routes serve. Its own list, not all of core's `CredentialKind`: core may hold
  * kinds of its own (such as a user refresh_token) that have no route.
  */
-export type RouteKind = Extract<CredentialKind, 'access_token' | 'user_access_token' | 'session_key' | 'encrypt_key' | 'ticket'>
+export type RouteKind = Extract<
+  CredentialKind,
+  'access_token' | 'user_access_token' | 'session_key' | 'encrypt_key' | 'ticket'
+>
 
 /** What a route does with its credential kind. */
 export type CredentialOperation = 'get' | 'set' | 'remove' | 'refresh'
@@ -41,7 +44,7 @@ export const CREDENTIAL_ROUTES: readonly CredentialRoute[] = [
 
 // ── body schemas ─────────────────────────────────────────────────────────────────────────────────────
 
-const nonEmpty = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength } as const)
+const nonEmpty = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const
 
 const KEY_FIELDS = {
   dcloudAppid: nonEmpty(128),
@@ -68,7 +71,11 @@ const OPERATION_FIELDS: Record<CredentialOperation, Record<string, object>> = {
   remove: {},
   // Values are plain objects whose extra fields are kept; the bridge checks the rest.
   set: {
-    value: { type: 'object', maxProperties: 64, propertyNames: { not: { enum: ['__proto__', 'constructor', 'prototype'] } } },
+    value: {
+      type: 'object',
+      maxProperties: 64,
+      propertyNames: { not: { enum: ['__proto__', 'constructor', 'prototype'] } },
+    },
     expiresIn: { type: 'number' },
   },
   refresh: { ifValue: { type: 'string', maxLength: 8192 } },

@@ -89,7 +89,11 @@ export function errorReply(error: unknown): ErrorReply {
   const code = typeof e.code === 'string' ? e.code : undefined
 
   if (Array.isArray(e.validation)) {
-    return { statusCode: 400, body: { errCode: 'E_INVALID_BODY', errMsg: validationMessage(e.validation) }, level: 'info' }
+    return {
+      statusCode: 400,
+      body: { errCode: 'E_INVALID_BODY', errMsg: validationMessage(e.validation) },
+      level: 'info',
+    }
   }
   if (typeof e.errcode === 'number' && typeof e.category === 'string') {
     const statusCode = CATEGORY_STATUS[e.category] ?? 502
@@ -113,7 +117,10 @@ export function errorReply(error: unknown): ErrorReply {
     return { statusCode, body: { errCode, errMsg }, level: 'info' }
   }
   // secure-json-parse and JSON.parse throw SyntaxErrors (fastify marks them 400): prototype keys land here too.
-  if (e.name === 'SyntaxError' || (e.statusCode === 400 && typeof e.message === 'string' && /JSON|prototype/i.test(e.message))) {
+  if (
+    e.name === 'SyntaxError' ||
+    (e.statusCode === 400 && typeof e.message === 'string' && /JSON|prototype/i.test(e.message))
+  ) {
     const poisoned = typeof e.message === 'string' && /prototype/i.test(e.message)
     return {
       statusCode: 400,
@@ -127,9 +134,17 @@ export function errorReply(error: unknown): ErrorReply {
     }
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return { statusCode: e.statusCode, body: { errCode: 'E_BAD_REQUEST', errMsg: 'the request is malformed' }, level: 'info' }
+    return {
+      statusCode: e.statusCode,
+      body: { errCode: 'E_BAD_REQUEST', errMsg: 'the request is malformed' },
+      level: 'info',
+    }
   }
-  return { statusCode: 500, body: { errCode: 'E_INTERNAL', errMsg: 'internal error; see the server log' }, level: 'error' }
+  return {
+    statusCode: 500,
+    body: { errCode: 'E_INTERNAL', errMsg: 'internal error; see the server log' },
+    level: 'error',
+  }
 }
 
 interface AjvError {

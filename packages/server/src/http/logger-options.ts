@@ -26,8 +26,8 @@ export function loggerOptions(logger: boolean | Record<string, unknown> | undefi
   const paths = Array.isArray(redact)
     ? redact
     : typeof redact === 'object' && redact !== null
-    ? (redact as { paths?: string[] }).paths ?? []
-    : []
+      ? ((redact as { paths?: string[] }).paths ?? [])
+      : []
   return {
     ...given,
     redact: { paths: [...REDACTED_PATHS, ...paths], censor: '[redacted]' },

@@ -22,10 +22,17 @@ export function logBridgeEvents(bridge: CredentialBridge, logger: SchedulerLogge
       }
       lastLogged.set(tier, { at: now, suppressed: 0 })
       const since = last === undefined ? {} : { errorsSinceLastLine: last.suppressed + 1 }
-      logger.warn({ tier, operation, error: failureName(error), ...since }, `tier ${tier} failed; the bridge goes on with the other tiers`)
+      logger.warn(
+        { tier, operation, error: failureName(error), ...since },
+        `tier ${tier} failed; the bridge goes on with the other tiers`,
+      )
     }),
-    on('breaker-open', (payload) => logger.warn({ tier: tierOf(payload) }, 'tier breaker open: the tier is skipped for a while')),
-    on('breaker-close', (payload) => logger.info({ tier: tierOf(payload) }, 'tier breaker closed: the tier is used again')),
+    on('breaker-open', (payload) =>
+      logger.warn({ tier: tierOf(payload) }, 'tier breaker open: the tier is skipped for a while'),
+    ),
+    on('breaker-close', (payload) =>
+      logger.info({ tier: tierOf(payload) }, 'tier breaker closed: the tier is used again'),
+    ),
   ]
   return () => off.forEach((unsubscribe) => unsubscribe())
 }

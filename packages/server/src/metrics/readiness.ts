@@ -25,7 +25,12 @@ export function createReadiness(
         try {
           await getWithTimeout(store, PROBE_KEY, timeoutMs)
           const latencyMs = Math.round((performance.now() - begun) * 1000) / 1000
-          return { name: store.name, state: breakers?.isOpen(store.name) ? ('open' as const) : ('up' as const), latencyMs, inProcess }
+          return {
+            name: store.name,
+            state: breakers?.isOpen(store.name) ? ('open' as const) : ('up' as const),
+            latencyMs,
+            inProcess,
+          }
         } catch (error) {
           return {
             name: store.name,

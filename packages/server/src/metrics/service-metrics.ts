@@ -169,7 +169,10 @@ function platformOf(storageKey: string): string {
 
 /** The platform's errcode when it gave one (read structurally), else our error code, else `other`. */
 function errcodeOf(error: unknown): string {
-  const { errcode, code } = (typeof error === 'object' && error !== null ? error : {}) as { errcode?: unknown; code?: unknown }
+  const { errcode, code } = (typeof error === 'object' && error !== null ? error : {}) as {
+    errcode?: unknown
+    code?: unknown
+  }
   if (typeof errcode === 'number') return String(errcode)
   if (typeof code === 'string' && /^E_[A-Z_]+$/.test(code)) return code
   return 'other'

@@ -70,7 +70,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         } catch (error) {
           if (stopping.signal.aborted && isCode(error, 'E_CLOSED')) return
           outcome = 'error'
-          logger.warn({ ...describe, ...errorDetails(error) }, 'scheduled refresh failed; the next run is still scheduled')
+          logger.warn(
+            { ...describe, ...errorDetails(error) },
+            'scheduled refresh failed; the next run is still scheduled',
+          )
         }
         options.onRun?.(job, outcome, (performance.now() - begun) / 1000)
       } catch {
@@ -98,7 +101,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           logger.warn(describe, 'scheduled refresh skipped: the previous run of this task is still going')
           options.onRun?.(job, 'skipped', 0)
         }
-        crons.push(new Cron(options.cron, { ...(options.timezone ? { timezone: options.timezone } : {}), protect: overlap }, fire))
+        crons.push(
+          new Cron(
+            options.cron,
+            { ...(options.timezone ? { timezone: options.timezone } : {}), protect: overlap },
+            fire,
+          ),
+        )
         if (options.runOnStart !== false) void fire()
       }
       if (jobs.length > 0) logger.info({ jobs: jobs.length, cron: options.cron, jitterMs }, 'scheduler started')
@@ -121,7 +130,9 @@ export function errorDetails(error: unknown): Record<string, unknown> {
     ...(typeof e.errcode === 'number' ? { errcode: e.errcode } : {}),
     ...(typeof e.category === 'string' ? { category: e.category } : {}),
     // open-bridge's own errors promise messages free of secrets; anything else is named, not quoted.
-    ...(ours && typeof e.message === 'string' ? { errMsg: e.message } : { error: typeof e.name === 'string' ? e.name : 'Error' }),
+    ...(ours && typeof e.message === 'string'
+      ? { errMsg: e.message }
+      : { error: typeof e.name === 'string' ? e.name : 'Error' }),
   }
 }
 

@@ -24,7 +24,13 @@ export async function fetchAccessToken(
   const common = { appid, secrets: [secret], tokenEndpoint: true, signal: ctx.signal }
   let call: PlatformCall
   if (key.platform === 'qq-mp') {
-    call = { ...common, host: 'qq', path: '/api/getToken', endpoint: 'qq getToken', query: { grant_type: 'client_credential', appid, secret } }
+    call = {
+      ...common,
+      host: 'qq',
+      path: '/api/getToken',
+      endpoint: 'qq getToken',
+      query: { grant_type: 'client_credential', appid, secret },
+    }
   } else if (options.accessTokenMode[key.platform as WeixinPlatform] === 'stable') {
     call = {
       ...common,
@@ -36,7 +42,13 @@ export async function fetchAccessToken(
       body: { grant_type: 'client_credential', appid, secret, force_refresh: ctx.reason === 'rejected' },
     }
   } else {
-    call = { ...common, host: 'weixin', path: '/cgi-bin/token', endpoint: 'token', query: { grant_type: 'client_credential', appid, secret } }
+    call = {
+      ...common,
+      host: 'weixin',
+      path: '/cgi-bin/token',
+      endpoint: 'token',
+      query: { grant_type: 'client_credential', appid, secret },
+    }
   }
   const reply = await client.call(call)
   return {

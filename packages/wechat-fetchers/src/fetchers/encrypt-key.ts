@@ -25,11 +25,17 @@ export async function fetchEncryptKey(
   if (key.platform !== 'weixin-mp') return null
   const { appid, platform } = key
   const openid = key.openid!
-  const reply = await signedCall(client, ctx.bridge, { appid, platform, openid }, {
-    method: 'POST',
-    path: '/wxa/business/getuserencryptkey',
-    name: 'getuserencryptkey',
-  }, ctx.signal)
+  const reply = await signedCall(
+    client,
+    ctx.bridge,
+    { appid, platform, openid },
+    {
+      method: 'POST',
+      path: '/wxa/business/getuserencryptkey',
+      name: 'getuserencryptkey',
+    },
+    ctx.signal,
+  )
   const list: KeyInfo[] = Array.isArray(reply.key_info_list) ? (reply.key_info_list as KeyInfo[]) : []
   const match = list.find((info) => Number(info.version) === key.version)
   if (match === undefined || typeof match.encrypt_key !== 'string' || typeof match.iv !== 'string') {

@@ -1,4 +1,11 @@
-import type { CredentialBridge, FetchResult, ResolvedKey, SourceContext, StoredRecord, UserKey } from '@open-bridge/core'
+import type {
+  CredentialBridge,
+  FetchResult,
+  ResolvedKey,
+  SourceContext,
+  StoredRecord,
+  UserKey,
+} from '@open-bridge/core'
 import { storedLife, type ResolvedOptions } from '../options.js'
 import { replySeconds, replyString, type PlatformClient } from '../platform-client.js'
 
@@ -73,7 +80,10 @@ function refreshTokenOf(record: StoredRecord | undefined): string | undefined {
 }
 
 /** The stored value of an OAuth token reply: the token, its refresh_token, openid, scope, unionid. */
-export function userTokenValue(reply: Record<string, unknown>, call: { endpoint: string; appid: string }): FetchResult<'user_access_token'>['value'] {
+export function userTokenValue(
+  reply: Record<string, unknown>,
+  call: { endpoint: string; appid: string },
+): FetchResult<'user_access_token'>['value'] {
   const value: FetchResult<'user_access_token'>['value'] = { access_token: replyString(reply, 'access_token', call) }
   for (const field of ['refresh_token', 'openid', 'scope', 'unionid'] as const) {
     if (typeof reply[field] === 'string') value[field] = reply[field]

@@ -17,7 +17,9 @@ export interface DecryptInput {
  * Decrypts mini-program `encryptedData` (AES-128-CBC, PKCS#7) and checks that `watermark.appid` is the
  * caller's appid — data encrypted for another app is rejected with E_WATERMARK_MISMATCH.
  */
-export function decryptUserData<T extends Record<string, unknown> = Record<string, unknown>>(input: DecryptInput): T & { watermark: { appid: string; timestamp?: number } } {
+export function decryptUserData<T extends Record<string, unknown> = Record<string, unknown>>(
+  input: DecryptInput,
+): T & { watermark: { appid: string; timestamp?: number } } {
   const key = bytes(input?.sessionKey, 'sessionKey')
   const iv = bytes(input.iv, 'iv')
   const data = Buffer.from(nonEmpty(input.encryptedData, 'encryptedData'), 'base64')
@@ -28,11 +30,18 @@ export function decryptUserData<T extends Record<string, unknown> = Record<strin
     parsed = JSON.parse(Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8'))
   } catch {
     // The cause is not attached: it could hold fragments of decrypted data.
-    throw new WechatError('E_DECRYPT', 'encryptedData could not be decrypted (wrong session_key or iv, bad padding, or not JSON)', { field: 'encryptedData' })
+    throw new WechatError(
+      'E_DECRYPT',
+      'encryptedData could not be decrypted (wrong session_key or iv, bad padding, or not JSON)',
+      { field: 'encryptedData' },
+    )
   }
   const watermark = (parsed as { watermark?: { appid?: unknown } } | null)?.watermark
   if (typeof parsed !== 'object' || parsed === null || watermark?.appid !== appid) {
-    throw new WechatError('E_WATERMARK_MISMATCH', `the decrypted data's watermark does not name appid ${appid}`, { appid, field: 'watermark.appid' })
+    throw new WechatError('E_WATERMARK_MISMATCH', `the decrypted data's watermark does not name appid ${appid}`, {
+      appid,
+      field: 'watermark.appid',
+    })
   }
   return parsed as T & { watermark: { appid: string; timestamp?: number } }
 }

@@ -21,9 +21,14 @@ interface SignatureInputs {
  * ASCII order, raw values, with the URL's `#…` part stripped (the most common cause of "invalid signature").
  * The jsapi ticket comes from the bridge (fetched by the source when missing).
  */
-export async function jsapiSignature(bridge: CredentialBridge, key: AppKey, input: SignatureInputs & { url: string }): Promise<JsapiSignature> {
+export async function jsapiSignature(
+  bridge: CredentialBridge,
+  key: AppKey,
+  input: SignatureInputs & { url: string },
+): Promise<JsapiSignature> {
   const app = resolveKey(bridge, 'access_token', key).key
-  if (typeof input?.url !== 'string' || !/^https?:\/\//.test(input.url)) throw invalidArgument('url', 'must be the full http(s) URL of the page')
+  if (typeof input?.url !== 'string' || !/^https?:\/\//.test(input.url))
+    throw invalidArgument('url', 'must be the full http(s) URL of the page')
   const url = input.url.split('#', 1)[0]!
   const ticket = await ticketOf(bridge, app, 'jsapi')
   const { timestamp, nonceStr } = inputs(input)
@@ -56,19 +61,29 @@ export async function cardSignature(
   return { timestamp, nonceStr, signature: sha1(values.sort().join('')) }
 }
 
-async function ticketOf(bridge: CredentialBridge, key: Pick<ResolvedKey, 'appid' | 'platform'>, ticketType: TicketType): Promise<string> {
+async function ticketOf(
+  bridge: CredentialBridge,
+  key: Pick<ResolvedKey, 'appid' | 'platform'>,
+  ticketType: TicketType,
+): Promise<string> {
   const value = await bridge.getTicket({ appid: key.appid, platform: key.platform, ticketType })
   if (value === null) {
-    throw new WechatError('E_TICKET_MISSING', `no ${ticketType} ticket could be had for appid ${key.appid} on platform ${key.platform}`, { appid: key.appid })
+    throw new WechatError(
+      'E_TICKET_MISSING',
+      `no ${ticketType} ticket could be had for appid ${key.appid} on platform ${key.platform}`,
+      { appid: key.appid },
+    )
   }
   return value.ticket
 }
 
 function inputs(input: SignatureInputs): { timestamp: number; nonceStr: string } {
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000)
-  if (!Number.isInteger(timestamp) || timestamp <= 0) throw invalidArgument('timestamp', 'must be a positive integer of seconds')
+  if (!Number.isInteger(timestamp) || timestamp <= 0)
+    throw invalidArgument('timestamp', 'must be a positive integer of seconds')
   const nonceStr = input.nonceStr ?? randomBytes(12).toString('base64url')
-  if (typeof nonceStr !== 'string' || nonceStr.length === 0) throw invalidArgument('nonceStr', 'must be a non-empty string')
+  if (typeof nonceStr !== 'string' || nonceStr.length === 0)
+    throw invalidArgument('nonceStr', 'must be a non-empty string')
   return { timestamp, nonceStr }
 }
 

@@ -27,7 +27,11 @@ export async function exchangeOAuthCode(
   const value = userTokenValue(reply, call)
   const openid = nonEmpty(value.openid, 'reply.openid')
   const userKey = { appid, platform, openid }
-  await bridge.setUserAccessToken(userKey, value, storedLife(replySeconds(reply, 'expires_in', 7200), source.expiryMarginSeconds))
+  await bridge.setUserAccessToken(
+    userKey,
+    value,
+    storedLife(replySeconds(reply, 'expires_in', 7200), source.expiryMarginSeconds),
+  )
   if (value.refresh_token !== undefined) await storeRefreshToken(bridge, userKey, value.refresh_token)
   return { ...value, openid }
 }

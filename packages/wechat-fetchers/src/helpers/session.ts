@@ -39,17 +39,27 @@ export async function code2Session(
     name: 'jscode2session',
     codeParam: 'js_code',
   })
-  const info: SessionInfo = { openid: replyString(reply, 'openid', call), session_key: replyString(reply, 'session_key', call) }
+  const info: SessionInfo = {
+    openid: replyString(reply, 'openid', call),
+    session_key: replyString(reply, 'session_key', call),
+  }
   if (typeof reply.unionid === 'string') info.unionid = reply.unionid
   await bridge.setSessionKey({ appid, platform, openid: info.openid }, { session_key: info.session_key }, sessionKeyTtl)
   return info
 }
 
 /** Whether the platform still accepts the stored session_key (false on 87009); throws E_SESSION_KEY_MISSING if none is stored. */
-export async function checkSessionKey(bridge: CredentialBridge, key: UserKey, options?: PlatformHelperOptions): Promise<boolean> {
+export async function checkSessionKey(
+  bridge: CredentialBridge,
+  key: UserKey,
+  options?: PlatformHelperOptions,
+): Promise<boolean> {
   const { key: user } = resolveKey(bridge, 'session_key', key)
   try {
-    await signedCall(sourceOf(bridge, options).client, bridge, userOf(user), { path: '/wxa/checksession', name: 'checksession' })
+    await signedCall(sourceOf(bridge, options).client, bridge, userOf(user), {
+      path: '/wxa/checksession',
+      name: 'checksession',
+    })
     return true
   } catch (error) {
     // By brand and code (see PlatformApiError): the error may come from another copy of this package.
@@ -66,7 +76,10 @@ export async function resetSessionKey(
 ): Promise<{ session_key: string }> {
   const sessionKeyTtl = sessionKeyTtlOf(options?.sessionKeyTtlSeconds)
   const user = userOf(resolveKey(bridge, 'session_key', key).key)
-  const reply = await signedCall(sourceOf(bridge, options).client, bridge, user, { path: '/wxa/resetusersessionkey', name: 'resetusersessionkey' })
+  const reply = await signedCall(sourceOf(bridge, options).client, bridge, user, {
+    path: '/wxa/resetusersessionkey',
+    name: 'resetusersessionkey',
+  })
   const sessionKey = replyString(reply, 'session_key', { endpoint: 'resetusersessionkey', appid: user.appid })
   await bridge.setSessionKey(user, { session_key: sessionKey }, sessionKeyTtl)
   return { session_key: sessionKey }

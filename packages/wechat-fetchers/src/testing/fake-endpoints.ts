@@ -85,7 +85,12 @@ export const HANDLERS: Record<FakeEndpoint, Handler> = {
   getuserencryptkey(state, request) {
     const { user } = signedUser(state, request)
     const life = state.rules.encryptKeyLifetimeSeconds
-    return ok({ key_info_list: state.encryptKeys(user).map((key) => ({ ...key, expire_in: life })).reverse() })
+    return ok({
+      key_info_list: state
+        .encryptKeys(user)
+        .map((key) => ({ ...key, expire_in: life }))
+        .reverse(),
+    })
   },
 
   oauth2_access_token(state, request) {
@@ -106,7 +111,13 @@ export const HANDLERS: Record<FakeEndpoint, Handler> = {
     const app = state.app(q(request, 'appid') ?? '')
     const refreshToken = q(request, 'refresh_token')
     const grant = state.refreshUserToken(app, refreshToken)
-    return { access_token: grant.accessToken, expires_in: state.rules.userTokenLifetimeSeconds, refresh_token: refreshToken, openid: grant.openid, scope: grant.scope }
+    return {
+      access_token: grant.accessToken,
+      expires_in: state.rules.userTokenLifetimeSeconds,
+      refresh_token: refreshToken,
+      openid: grant.openid,
+      scope: grant.scope,
+    }
   },
 
   business(state, request) {

@@ -98,7 +98,8 @@ export class FakeState {
     const [older, previous] = app.classic.length === 2 ? app.classic : [undefined, app.classic[0]]
     if (older !== undefined) this.#tokens.delete(older)
     const previousRecord = previous === undefined ? undefined : this.#tokens.get(previous)
-    if (previousRecord) previousRecord.expiresAt = Math.min(previousRecord.expiresAt, now + this.rules.graceSeconds * 1000)
+    if (previousRecord)
+      previousRecord.expiresAt = Math.min(previousRecord.expiresAt, now + this.rules.graceSeconds * 1000)
     const token = this.#newToken(app, 'CLASSIC')
     app.classic = previous === undefined ? [token] : [previous, token]
     return { token, expiresIn: this.rules.tokenLifetimeSeconds }
@@ -148,12 +149,21 @@ export class FakeState {
   /** A one-time wx.login code for `openid`. */
   issueLoginCode(app: FakeApp, user: { openid: string; unionid?: string; sessionKey?: string }): string {
     const code = `LOGIN_${randomToken()}`
-    app.loginCodes.set(code, { openid: user.openid, unionid: user.unionid, sessionKey: user.sessionKey, scope: '', used: false })
+    app.loginCodes.set(code, {
+      openid: user.openid,
+      unionid: user.unionid,
+      sessionKey: user.sessionKey,
+      scope: '',
+      used: false,
+    })
     return code
   }
 
   /** jscode2session: 40029 for an unknown code, 40163 for a used one; a new session_key otherwise. */
-  redeemLoginCode(app: FakeApp, code: string | undefined): { openid: string; unionid: string | undefined; sessionKey: string } {
+  redeemLoginCode(
+    app: FakeApp,
+    code: string | undefined,
+  ): { openid: string; unionid: string | undefined; sessionKey: string } {
     const pending = takeCode(app.loginCodes, code)
     const user = this.user(app, pending.openid)
     user.sessionKey = pending.sessionKey ?? randomBytes(16).toString('base64')
@@ -163,12 +173,21 @@ export class FakeState {
 
   user(app: FakeApp, openid: string): FakeUser {
     let user = app.users.get(openid)
-    if (!user) app.users.set(openid, (user = { sessionKey: randomBytes(16).toString('base64'), unionid: undefined, encryptKeys: [] }))
+    if (!user)
+      app.users.set(
+        openid,
+        (user = { sessionKey: randomBytes(16).toString('base64'), unionid: undefined, encryptKeys: [] }),
+      )
     return user
   }
 
   /** The user, if `signature` is hmac_sha256(session_key, ""): else 87009. */
-  checkSignature(app: FakeApp, openid: string | undefined, signature: string | undefined, expected: (sessionKey: string) => string): FakeUser {
+  checkSignature(
+    app: FakeApp,
+    openid: string | undefined,
+    signature: string | undefined,
+    expected: (sessionKey: string) => string,
+  ): FakeUser {
     const user = openid === undefined ? undefined : app.users.get(openid)
     if (!user || signature !== expected(user.sessionKey)) throw new FakeFault(87009, 'invalid signature')
     return user
@@ -177,7 +196,12 @@ export class FakeState {
   /** Adds a new encrypt key version for the user (the platform keeps the last three). */
   rotateEncryptKey(user: FakeUser): FakeEncryptKey {
     const version = (user.encryptKeys.at(-1)?.version ?? 0) + 1
-    const key = { encrypt_key: randomBytes(16).toString('base64'), iv: randomBytes(16).toString('hex'), version, create_time: Math.floor(this.rules.now() / 1000) }
+    const key = {
+      encrypt_key: randomBytes(16).toString('base64'),
+      iv: randomBytes(16).toString('hex'),
+      version,
+      create_time: Math.floor(this.rules.now() / 1000),
+    }
     user.encryptKeys = [...user.encryptKeys, key].slice(-3)
     return key
   }
@@ -185,25 +209,44 @@ export class FakeState {
   /** The user's keys, a new one first if the newest has expired. */
   encryptKeys(user: FakeUser): FakeEncryptKey[] {
     const newest = user.encryptKeys.at(-1)
-    if (!newest || (newest.create_time + this.rules.encryptKeyLifetimeSeconds) * 1000 <= this.rules.now()) this.rotateEncryptKey(user)
+    if (!newest || (newest.create_time + this.rules.encryptKeyLifetimeSeconds) * 1000 <= this.rules.now())
+      this.rotateEncryptKey(user)
     return user.encryptKeys
   }
 
   issueOAuthCode(app: FakeApp, user: { openid: string; unionid?: string; scope?: string }): string {
     const code = `OAUTH_${randomToken()}`
-    app.oauthCodes.set(code, { openid: user.openid, unionid: user.unionid, scope: user.scope ?? 'snsapi_userinfo', sessionKey: undefined, used: false })
+    app.oauthCodes.set(code, {
+      openid: user.openid,
+      unionid: user.unionid,
+      scope: user.scope ?? 'snsapi_userinfo',
+      sessionKey: undefined,
+      used: false,
+    })
     return code
   }
 
-  redeemOAuthCode(app: FakeApp, code: string | undefined): { accessToken: string; refreshToken: string; openid: string; scope: string; unionid: string | undefined } {
+  redeemOAuthCode(
+    app: FakeApp,
+    code: string | undefined,
+  ): { accessToken: string; refreshToken: string; openid: string; scope: string; unionid: string | undefined } {
     const pending = takeCode(app.oauthCodes, code)
     const refreshToken = `REFRESH_${randomToken()}`
     app.refreshTokens.set(refreshToken, { openid: pending.openid, scope: pending.scope })
-    return { accessToken: this.#newUserToken(app, pending.openid), refreshToken, openid: pending.openid, scope: pending.scope, unionid: pending.unionid }
+    return {
+      accessToken: this.#newUserToken(app, pending.openid),
+      refreshToken,
+      openid: pending.openid,
+      scope: pending.scope,
+      unionid: pending.unionid,
+    }
   }
 
   /** sns/oauth2/refresh_token: a new user access_token, the same refresh_token; 40030 for an unknown one. */
-  refreshUserToken(app: FakeApp, refreshToken: string | undefined): { accessToken: string; openid: string; scope: string } {
+  refreshUserToken(
+    app: FakeApp,
+    refreshToken: string | undefined,
+  ): { accessToken: string; openid: string; scope: string } {
     const grant = refreshToken === undefined ? undefined : app.refreshTokens.get(refreshToken)
     if (!grant) throw new FakeFault(40030, 'invalid refresh_token')
     return { accessToken: this.#newUserToken(app, grant.openid), openid: grant.openid, scope: grant.scope }
@@ -224,7 +267,11 @@ export class FakeState {
 
   #newUserToken(app: FakeApp, openid: string): string {
     const token = `USER_${randomToken()}`
-    this.#userTokens.set(token, { appid: app.appid, openid, expiresAt: this.rules.now() + this.rules.userTokenLifetimeSeconds * 1000 })
+    this.#userTokens.set(token, {
+      appid: app.appid,
+      openid,
+      expiresAt: this.rules.now() + this.rules.userTokenLifetimeSeconds * 1000,
+    })
     return token
   }
 }

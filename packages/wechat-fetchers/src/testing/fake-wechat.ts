@@ -92,7 +92,8 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     userTokenLifetimeSeconds: options.userTokenLifetimeSeconds ?? 7200,
     now: options.now ?? Date.now,
   })
-  const addApp = (app: { appid: string; secret: string }) => void state.apps.set(app.appid, new FakeApp(app.appid, app.secret))
+  const addApp = (app: { appid: string; secret: string }) =>
+    void state.apps.set(app.appid, new FakeApp(app.appid, app.secret))
   for (const app of options.apps ?? []) addApp(app)
 
   const counters = new Map<FakeEndpoint, number>()
@@ -116,10 +117,12 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     if (closing.signal.aborted) return
     const down = outage !== undefined && (outage.endpoints === undefined || outage.endpoints.has(endpoint))
     const injected = injections.get(endpoint)?.shift() ?? (down ? outage!.fault : undefined)
-    if (injected && 'status' in injected) return send(res, injected.status, { errcode: -1, errmsg: 'injected HTTP failure' })
+    if (injected && 'status' in injected)
+      return send(res, injected.status, { errcode: -1, errmsg: 'injected HTTP failure' })
     if (injected) return send(res, 200, { errcode: injected.errcode, errmsg: injected.errmsg ?? 'injected error' })
     const quota = options.quotas?.[endpoint]
-    if (quota !== undefined && count > quota) return send(res, 200, { errcode: 45009, errmsg: 'reach max api daily quota limit' })
+    if (quota !== undefined && count > quota)
+      return send(res, 200, { errcode: 45009, errmsg: 'reach max api daily quota limit' })
     let request: FakeRequest
     try {
       const body: unknown = raw ? JSON.parse(raw) : {}
@@ -139,7 +142,9 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => send(res, 500, { errcode: -1, errmsg: `fake failure: ${String(error)}` }))
+    handle(req, res).catch((error: unknown) =>
+      send(res, 500, { errcode: -1, errmsg: `fake failure: ${String(error)}` }),
+    )
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -1,3 +1,9 @@
-export { startFakeWeChat, type FakeInjection, type FakeUserSpec, type FakeWeChat, type FakeWeChatOptions } from './fake-wechat.js'
+export {
+  startFakeWeChat,
+  type FakeInjection,
+  type FakeUserSpec,
+  type FakeWeChat,
+  type FakeWeChatOptions,
+} from './fake-wechat.js'
 export { FAKE_ENDPOINTS, type FakeEndpoint } from './fake-endpoints.js'
 export type { FakeEncryptKey } from './fake-state.js'
