@@ -21,6 +21,7 @@ export function expiresAtFrom(expiresIn: unknown, field: string, now: number = D
   return now + expiresIn * 1000
 }
 
+/** Is the record still good at `now`: no expiry, or one still ahead. Every tier and the chain decide by this. */
 export function isLive(record: StoredRecord, now: number = Date.now()): boolean {
   return record.expiresAt === null || record.expiresAt > now
 }
@@ -53,7 +54,7 @@ export function assertCredentialValue(
     throw new BridgeError('E_INVALID_VALUE', `${field} must be a plain object, got an instance of a class`, { field })
   }
   const fields = value as Record<string, unknown>
-  if (kind !== undefined && Object.prototype.hasOwnProperty.call(CREDENTIAL_FIELDS, kind)) {
+  if (kind !== undefined && Object.hasOwn(CREDENTIAL_FIELDS, kind)) {
     const name = CREDENTIAL_FIELDS[kind]
     requireCredentialString(fields[name], `${field}.${name}`)
     for (const companion of COMPANION_FIELDS[kind] ?? [])

@@ -14,6 +14,8 @@ export { LISTENER_WARNING_CODE } from './events.js'
 export type { AppConfig } from './apps.js'
 export type { BridgeEventName, BridgeEvents, BridgeListener, RefreshReason } from './events.js'
 export type { CredentialStore, StoredRecord, StoreLock } from './store.js'
+export { isLive } from './expiry.js'
+export { asStoredRecord, isExpiresAt, isPlainObject, parseJsonObject, ttlMsOf } from './record-codec.js'
 export type {
   CredentialSource,
   Fallback,
