@@ -73,7 +73,7 @@ function print(title: string, results: Map<string, Result>, baselines: string[])
         return `${(result.nsPerOp / base.nsPerOp).toFixed(2)}× the cost (${(base.nsPerOp / result.nsPerOp).toFixed(2)}× the throughput) of ${name}`
       })
     console.log(
-      `  ${result.name.padEnd(width)}  ${fmt(result.nsPerOp, 1).padStart(10)} ns/op  ${fmt(result.opsPerSec, 0).padStart(12)} ops/s${ratios.length ? '   ' + ratios.join('; ') : ''}`,
+      `  ${result.name.padEnd(width)}  ${fmt(result.nsPerOp, 1).padStart(10)} ns/op  ${fmt(result.opsPerSec, 0).padStart(12)} ops/s${ratios.length ? `   ${ratios.join('; ')}` : ''}`,
     )
   }
 }

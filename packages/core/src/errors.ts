@@ -59,6 +59,7 @@ export class BridgeError<Code extends string = CoreErrorCode> extends Error {
    * subclass (`RedisStoreError`, …) keeps the ordinary prototype test.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` was asked about (a subclass too), not always BridgeError
     if (this !== BridgeError) return Function.prototype[Symbol.hasInstance].call(this, value)
     return hasBrand(value)
   }

@@ -72,7 +72,10 @@ export class EventHub {
 
   on<E extends BridgeEventName>(event: E, listener: BridgeListener<E>): () => void {
     let set = this.#listeners.get(event)
-    if (!set) this.#listeners.set(event, (set = new Set()))
+    if (!set) {
+      set = new Set()
+      this.#listeners.set(event, set)
+    }
     set.add(listener)
     return () => this.off(event, listener)
   }

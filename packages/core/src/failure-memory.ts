@@ -41,7 +41,7 @@ export class FailureMemory {
   /** The error a caller gets at once while the key's failure window is open, or `undefined`. */
   failure(key: string, now: number = Date.now()): { error: unknown } | undefined {
     const entry = this.#entries.get(key)
-    return entry !== undefined && entry.failed && now < entry.until ? { error: entry.error } : undefined
+    return entry?.failed && now < entry.until ? { error: entry.error } : undefined
   }
 
   /** Must a background refresh of the key wait (after a failure or a fruitless refresh)? */

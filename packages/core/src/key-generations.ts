@@ -16,7 +16,10 @@ export class KeyGenerations {
 
   begin(key: string): GenerationTicket {
     let entry = this.#entries.get(key)
-    if (entry === undefined) this.#entries.set(key, (entry = { generation: 0, readers: 0 }))
+    if (entry === undefined) {
+      entry = { generation: 0, readers: 0 }
+      this.#entries.set(key, entry)
+    }
     entry.readers++
     return { key, entry, generation: entry.generation }
   }

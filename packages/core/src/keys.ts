@@ -152,7 +152,10 @@ export class KeyResolver {
   /** The cached strings of an appid; the appid is validated when they are first built. */
   #stringsFor(platform: Platform, appid: unknown): AppKeyStrings {
     let byAppid = this.#strings.get(platform)
-    if (byAppid === undefined) this.#strings.set(platform, (byAppid = new Map()))
+    if (byAppid === undefined) {
+      byAppid = new Map()
+      this.#strings.set(platform, byAppid)
+    }
     if (typeof appid === 'string') {
       const cached = byAppid.get(appid)
       if (cached !== undefined) return cached

@@ -1,4 +1,4 @@
-import { LOCK_UNAVAILABLE, type TierChain } from './tier-chain.js'
+import type { LOCK_UNAVAILABLE, TierChain } from './tier-chain.js'
 
 /** A held refresh lock. It is extended every ttl/3 until `release`, so only a dead holder lets it lapse. */
 export interface LockLease {

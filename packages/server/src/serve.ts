@@ -7,7 +7,6 @@ import { CONFIG_FILE_NAMES, loadConfig, type LoadConfigOptions } from './config/
 import type { ServiceConfig } from './config/service-config.js'
 import { renamedConfigError } from './config/renamed-config-error.js'
 import { openConfiguredBridge } from './configured-bridge.js'
-import { ServerError } from './errors.js'
 import { logBridgeEvents } from './metrics/bridge-event-log.js'
 import { createReadiness } from './metrics/readiness.js'
 import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js'

@@ -17,7 +17,9 @@ afterEach(async () => {
 })
 
 /** A copy of a fixture project, with `edit` applied to its files' parsed JSON. */
-async function project(edit: { uniId?: (c: any) => unknown; bridge?: (c: any) => unknown } = {}): Promise<string> {
+async function project(
+  edit: { uniId?: (c: Record<string, unknown>) => unknown; bridge?: (c: Record<string, unknown>) => unknown } = {},
+): Promise<string> {
   const root = join(dir, 'uni-config-center')
   await cp(join(fixtures, 'project'), root, { recursive: true })
   for (const [file, change] of [
@@ -136,7 +138,7 @@ describe("--uni-config-center: a uniCloud project's files, unchanged", () => {
 
   it('an entry without enable: true does not run (as in uni-open-bridge)', async () => {
     const root = await project({
-      bridge: (c) => ({ schedule: { __UNI__A1B2C3: { 'weixin-mp': { enable: true, tasks: ['accessToken'] } } } }),
+      bridge: () => ({ schedule: { __UNI__A1B2C3: { 'weixin-mp': { enable: true, tasks: ['accessToken'] } } } }),
     })
     expect((await readUniConfigCenter(root)).apps.every((a) => a.tasks.length === 0)).toBe(true)
   })
@@ -161,7 +163,7 @@ describe("--uni-config-center: a uniCloud project's files, unchanged", () => {
   it('an unknown platform, a ticket on weixin-mp, a schedule for an app without a secret: each named', async () => {
     const platform = await refusal(
       await project({
-        bridge: (c) => ({ schedule: { __UNI__A1B2C3: { enable: true, 'weixin-xx': { enable: true, tasks: [] } } } }),
+        bridge: () => ({ schedule: { __UNI__A1B2C3: { enable: true, 'weixin-xx': { enable: true, tasks: [] } } } }),
       }),
     )
     expect(platform.field).toBe('uni-open-bridge/config.json:schedule.__UNI__A1B2C3.weixin-xx')

@@ -132,7 +132,14 @@ describe('scheduler against the fake WeChat', () => {
 
   it('jitter delays each run by a random 0…jitterMs; stop() cancels runs still waiting and ends the schedule', async () => {
     const draws: number[] = []
-    start({ cron: '0 0 * * * *', jitterMs: 30_000, random: () => (draws.push(0.5), 0.5) }) // hourly; 15 s of jitter
+    start({
+      cron: '0 0 * * * *',
+      jitterMs: 30_000,
+      random: () => {
+        draws.push(0.5)
+        return 0.5
+      },
+    }) // hourly; 15 s of jitter
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(draws.length).toBe(2) // the start-up run of each job drew its delay …
     expect(fake.calls('stable_token') + fake.calls('getticket')).toBe(0) // … and is still waiting it out

@@ -58,7 +58,13 @@ export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
         () => reject(new Error(`no line matched ${pattern} in ${timeoutMs} ms; got:\n${lines.join('\n')}`)),
         timeoutMs,
       )
-      waiters.push({ pattern, resolve: (line) => (clearTimeout(timer), resolve(line)) })
+      waiters.push({
+        pattern,
+        resolve: (line) => {
+          clearTimeout(timer)
+          resolve(line)
+        },
+      })
       void exited.then(() =>
         setTimeout(() => reject(new Error(`exited before a line matched ${pattern}; got:\n${lines.join('\n')}`)), 100),
       )

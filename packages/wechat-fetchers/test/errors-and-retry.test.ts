@@ -9,7 +9,7 @@ import {
   PlatformApiError,
   redact,
   wechatSource,
-  WechatError,
+  type WechatError,
 } from '@open-bridge/wechat-fetchers'
 import { H5, MP, startWorld, type World, h5Key, mpKey } from './support.js'
 

@@ -1,3 +1,4 @@
+import type { CredentialStore } from '@open-bridge/core'
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.js'
 import type { ServiceConfig } from '../config/service-config.js'
 import { SIGNATURE_WINDOW_SECONDS } from '@open-bridge/remote'
@@ -6,7 +7,7 @@ import { TASK_PLATFORMS } from '../scheduler/tasks.js'
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js'
 import { Output, showError } from './output.js'
 import { openConfiguredBridge } from '../configured-bridge.js'
-import { RemoteClient } from './remote-client.js'
+import { RemoteClient, type RemoteAnswer } from './remote-client.js'
 
 /** One line of the report. `exitCode` is set on a failed check: the command exits with the first one's. */
 export interface Check {
@@ -113,7 +114,7 @@ async function localChecks(options: DoctorOptions, checks: Check[]): Promise<voi
 
 async function probeTier(spec: ServiceConfig['stores'][number], timeoutMs: number): Promise<Check> {
   const check = `tier ${spec.name}`
-  let store
+  let store: CredentialStore
   try {
     store = spec.create()
   } catch (error) {
@@ -230,7 +231,7 @@ function rotates(config: ServiceConfig, platform: ServiceConfig['apps'][number][
 
 async function remoteChecks(options: DoctorOptions, checks: Check[]): Promise<void> {
   const client = new RemoteClient({ url: options.remote!, secret: options.secret, timeoutMs: options.timeoutMs })
-  let health
+  let health: RemoteAnswer
   try {
     health = await client.send('GET', '/healthz')
   } catch (error) {
@@ -274,7 +275,7 @@ function clockCheck(date: string | null, midpoint: number): Check {
  */
 async function signatureCheck(client: RemoteClient): Promise<Check> {
   const check = 'signature'
-  let answer
+  let answer: RemoteAnswer
   try {
     answer = await client.send('POST', '/getAccessToken', '{}')
   } catch (error) {
@@ -321,7 +322,7 @@ async function signatureCheck(client: RemoteClient): Promise<Check> {
 }
 
 async function readinessChecks(client: RemoteClient): Promise<Check[]> {
-  let answer
+  let answer: RemoteAnswer
   try {
     answer = await client.send('GET', '/readyz', undefined, false)
   } catch (error) {

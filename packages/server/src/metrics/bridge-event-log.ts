@@ -34,7 +34,9 @@ export function logBridgeEvents(bridge: CredentialBridge, logger: SchedulerLogge
       logger.info({ tier: tierOf(payload) }, 'tier breaker closed: the tier is used again'),
     ),
   ]
-  return () => off.forEach((unsubscribe) => unsubscribe())
+  return () => {
+    for (const unsubscribe of off) unsubscribe()
+  }
 }
 
 function tierOf(payload: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import type { CredentialBridge, CredentialStore, Platform } from '@open-bridge/core'
+import type { CredentialBridge, CredentialStore, Platform, StoredRecord } from '@open-bridge/core'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { MetricsHooks } from '../app-options.js'
 import type { RunOutcome } from '../scheduler/scheduler.js'
@@ -100,7 +100,7 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
       await Promise.all(
         credentials.map(async ({ platform, appid, kind, storageKey }) => {
           for (const store of stores) {
-            let record
+            let record: StoredRecord | undefined
             try {
               record = await getWithTimeout(store, storageKey, readTimeout)
             } catch {
@@ -143,7 +143,10 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     observeRequest(route, statusCode, seconds) {
       const id = `${statusCode} ${route}`
       let child = children.get(id)
-      if (child === undefined) children.set(id, (child = requestSeconds.labels(route, String(statusCode))))
+      if (child === undefined) {
+        child = requestSeconds.labels(route, String(statusCode))
+        children.set(id, child)
+      }
       child.observe(seconds)
     },
   }
