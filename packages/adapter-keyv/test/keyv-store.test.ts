@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isBridgeError, type StoredRecord } from '@open-bridge/core'
 import { runStoreContract } from '@open-bridge/core/testing'
 import { keyvStore } from '@open-bridge/adapter-keyv'
@@ -7,7 +8,6 @@ import { Keyv } from 'keyv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 let n = 0
 const uniqueKey = (suffix: string) => `uni-id:weixin-mp:wxkeyv${process.pid}x${++n}:${suffix}`
 

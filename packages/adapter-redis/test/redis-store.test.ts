@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isBridgeError } from '@open-bridge/core'
 import { runStoreContract } from '@open-bridge/core/testing'
 import { Redis } from 'ioredis'
@@ -18,7 +19,6 @@ runStoreContract('redisStore', {
   }),
 })
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 let n = 0
 const uniqueKey = (type = 'access-token') => `uni-id:weixin-mp:wxlayout${process.pid}x${++n}:${type}`
 

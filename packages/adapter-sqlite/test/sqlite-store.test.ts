@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isBridgeError } from '@open-bridge/core'
 import { runStoreContract } from '@open-bridge/core/testing'
 import Database from 'better-sqlite3'
@@ -11,7 +12,6 @@ const dir = mkdtempSync(join(tmpdir(), 'open-bridge-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let files = 0
 const newPath = () => join(dir, `store-${++files}.db`)
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 const paths = new WeakMap<object, string>()
 runStoreContract('sqliteStore', {

@@ -1,6 +1,6 @@
 import { createBridge, memoryStore, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const apps = [
   { dcloudAppid: '__UNI__A', platform: 'weixin-mp' as const, appid: 'wx123', secret: 'mp-secret' },

@@ -13,7 +13,7 @@ import {
   type SourceContext,
 } from '@open-bridge/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const key = { appid: 'wx123', platform: 'weixin-mp' as const }
 

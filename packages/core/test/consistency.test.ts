@@ -1,32 +1,20 @@
-import { createBridge, isBridgeError, memoryStore, type CredentialStore, type StoredRecord } from '@open-bridge/core'
+import { createBridge, isBridgeError, memoryStore, type CredentialStore } from '@open-bridge/core'
+import { chaosStore } from '@open-bridge/core/testing'
 import { describe, expect, it } from 'vitest'
-import { sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const key = { appid: 'wx123', platform: 'weixin-mp' as const }
 const storageKey = 'uni-id:weixin-mp:wx123:access-token'
 
-/** A far tier whose reads take `delay` ms (a slow network): the window in which a race can happen. */
+/**
+ * A far tier whose answers to reads come back `delay` ms late (a slow network): the read sees what the store
+ * held when it was asked, and that window is where a race can happen.
+ */
 function slowStore(name: string, delay: number) {
   const inner = memoryStore({ name })
-  const writesAfterClose: string[] = []
-  let closed = false
-  const store: CredentialStore = {
-    name,
-    get: async (k) => {
-      const record = await inner.get(k)
-      await sleep(delay)
-      return record
-    },
-    set: async (k, r: StoredRecord) => {
-      if (closed) writesAfterClose.push(k)
-      await inner.set(k, r)
-    },
-    delete: (k) => inner.delete(k),
-    close: async () => {
-      closed = true
-    },
-  }
-  return { store, inner, writesAfterClose }
+  const { store, chaos } = chaosStore(inner, { hide: ['getSync'] })
+  chaos.delay('get', delay, { on: 'reply' })
+  return { store, inner, chaos }
 }
 
 describe('consistency inside a process', () => {
@@ -115,25 +103,24 @@ describe('consistency inside a process', () => {
     expect(settled.every((e) => isBridgeError(e, 'E_CLOSED'))).toBe(true)
     expect(signal?.aborted).toBe(true)
     await closing
+    expect(far.chaos.calls.close).toBe(1)
+    const writesAtClose = far.chaos.calls.set
     release!()
     await sleep(50)
-    expect(far.writesAfterClose).toEqual([])
+    expect(far.chaos.calls.set).toBe(writesAtClose) // nothing written after the store was closed
     await expect(bridge.getAccessToken(key)).rejects.toMatchObject({ code: 'E_CLOSED' })
   })
 
   it('close() during a tier read that hangs rejects the caller with E_CLOSED at once', async () => {
-    const hung: CredentialStore = {
-      name: 'redis',
-      get: () => new Promise(() => undefined), // a socket that never answers
-      set: async () => undefined,
-      delete: async () => undefined,
-      close: async () => undefined,
-    }
-    const bridge = createBridge({ stores: [memoryStore(), hung] })
+    const hung = chaosStore(memoryStore({ name: 'redis' }), { hide: ['getSync'] })
+    hung.chaos.hang('get') // a socket that never answers
+    const bridge = createBridge({ stores: [memoryStore(), hung.store] })
     const reading = bridge.getAccessToken(key).catch((e: unknown) => e)
     await sleep(50)
+    expect(hung.chaos.hanging).toBe(1)
     await bridge.close()
     expect(isBridgeError(await reading, 'E_CLOSED')).toBe(true)
+    hung.chaos.heal() // lets the abandoned read finish: nothing waits for it any more
   })
 
   it('close() while waiting on another process’s lock rejects at once and stops polling', async () => {

@@ -12,9 +12,10 @@ import {
   type CredentialSource,
   type CredentialStore,
 } from '@open-bridge/core'
+import { chaosStore } from '@open-bridge/core/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
-import { sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const key = { appid: 'wx123', platform: 'weixin-mp' as const }
 const storageKey = 'uni-id:weixin-mp:wx123:access-token'
@@ -83,13 +84,7 @@ describe('cross-process single-flight on the SQLite lock', () => {
     const source = countingSource(200)
     const shared = sqliteStore({ path: join(dir, 'shared.db') })
     const shared2 = sqliteStore({ path: join(dir, 'shared.db') })
-    const noLock = (s: CredentialStore): CredentialStore => ({
-      name: s.name,
-      get: s.get,
-      set: s.set,
-      delete: s.delete,
-      close: s.close,
-    })
+    const noLock = (s: CredentialStore): CredentialStore => chaosStore(s, { hide: ['lock'] }).store
     const a = createBridge({ stores: [memoryStore(), noLock(shared)], source })
     const b = createBridge({ stores: [memoryStore(), noLock(shared2)], source })
     bridges.push(a, b)
@@ -169,28 +164,19 @@ describe('cross-process single-flight on the SQLite lock', () => {
   it('a lock that throws: in-process single-flight still makes one fetch, and a tier-error names the lock', async () => {
     const source = countingSource(100)
     const shared = sqliteStore({ path: join(dir, 'shared.db') })
-    const brokenLock: CredentialStore = {
-      name: 'redis',
-      get: (k) => shared.get(k),
-      set: (k, r) => shared.set(k, r),
-      delete: (k) => shared.delete(k),
-      close: () => shared.close(),
-      lock: {
-        acquire: async () => {
-          throw new Error('READONLY You cannot write against a read only replica')
-        },
-        release: async () => false,
-        extend: async () => false,
-      },
-    }
-    const bridge = createBridge({ stores: [memoryStore(), brokenLock], source, breaker: false })
+    const brokenLock = chaosStore(shared, { hide: ['getSync'] })
+    brokenLock.chaos.fail('lock.acquire', {
+      error: new Error('READONLY You cannot write against a read only replica'),
+    })
+    const bridge = createBridge({ stores: [memoryStore(), brokenLock.store], source, breaker: false })
     bridges.push(bridge)
     const errors: BridgeEvents['tier-error'][] = []
     bridge.on('tier-error', (e) => errors.push(e))
     const results = await Promise.all(Array.from({ length: 50 }, () => bridge.getAccessToken(key)))
     expect(new Set(results.map((r) => r?.access_token))).toEqual(new Set(['token-1']))
     expect(source.calls).toBe(1)
-    expect(errors.map((e) => [e.tier, e.operation, e.storageKey])).toEqual([['redis', 'lock', storageKey]])
+    expect(errors.map((e) => [e.tier, e.operation, e.storageKey])).toEqual([['sqlite', 'lock', storageKey]])
+    expect(brokenLock.chaos.calls['lock.acquire']).toBe(1)
   })
 })
 

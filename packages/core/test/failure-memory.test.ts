@@ -1,6 +1,6 @@
 import { createBridge, memoryStore, type BridgeEvents, type CredentialBridge } from '@open-bridge/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const key = { appid: 'wx123', platform: 'weixin-mp' as const }
 const storageKey = 'uni-id:weixin-mp:wx123:access-token'

@@ -4,7 +4,7 @@ import { sanitizeCause, scrubSecrets } from '../src/errors.js'
 import { assertCredentialValue } from '../src/expiry.js'
 import { LISTENER_WARNING_CODE } from '../src/events.js'
 import { MEMORY_STORE_MAX_LIMIT } from '../src/memory-store.js'
-import { sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const mp = { appid: 'wx1', platform: 'weixin-mp' } as const
 

@@ -9,11 +9,11 @@ import {
   type BridgeEvents,
   type CredentialBridge,
   type CredentialSource,
-  type CredentialStore,
   type SourceContext,
 } from '@open-bridge/core'
+import { chaosStore } from '@open-bridge/core/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const key = { appid: 'wx123', platform: 'weixin-mp' as const }
 const storageKey = 'uni-id:weixin-mp:wx123:access-token'
@@ -74,14 +74,7 @@ describe('refresh-ahead', () => {
     const { source, calls } = platform((n) => ({ token: `new-${n}`, expiresIn: 7200 }), 20)
     // An asynchronous tier (as Redis is): no getSync, so the hit comes through the read-through path.
     const sqlite = sqliteStore({ path: join(dir, 'only.db') })
-    const asyncTier: CredentialStore = {
-      name: 'async',
-      get: sqlite.get,
-      set: sqlite.set,
-      delete: sqlite.delete,
-      close: sqlite.close,
-      lock: sqlite.lock,
-    }
+    const asyncTier = chaosStore(sqlite, { hide: ['getSync'] }).store
     const bridge = track(createBridge({ stores: [asyncTier], source, refreshAhead: 60_000 }))
     await bridge.setAccessToken(key, { access_token: 'old' }, 30)
     expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'old' })

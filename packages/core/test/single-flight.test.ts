@@ -1,6 +1,6 @@
 import { createBridge, memoryStore, type CredentialSource } from '@open-bridge/core'
 import { describe, expect, it } from 'vitest'
-import { sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const key = { appid: 'wx123', platform: 'weixin-mp' as const }
 

@@ -1,31 +1,25 @@
-import { createBridge, memoryStore, type CredentialStore, type StoredRecord } from '@open-bridge/core'
+import { createBridge, memoryStore } from '@open-bridge/core'
+import { chaosStore } from '@open-bridge/core/testing'
 import { describe, expect, it } from 'vitest'
-import { sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const key = { appid: 'wx123', platform: 'weixin-mp' as const }
 const storageKey = 'uni-id:weixin-mp:wx123:access-token'
 
 /**
- * A network tier that can go dead the way Redis does behind a socket timeout: every call waits `hang` ms, then
- * fails. Counts the calls that reached it.
+ * A network tier that can go dead the way Redis does behind a socket timeout: once `die()` is called, every
+ * call waits `hang` ms, then fails. `calls()` counts the calls that reached it.
  */
 function deadableStore(name: string, hang = 150) {
   const inner = memoryStore({ name })
-  const state = { dead: false, calls: 0 }
-  const guard = async <T>(run: () => Promise<T>): Promise<T> => {
-    state.calls++
-    if (!state.dead) return run()
-    await sleep(hang)
-    throw new Error(`${name}: socket timeout`)
+  const { store, chaos } = chaosStore(inner, { hide: ['getSync'] })
+  return {
+    store,
+    inner,
+    die: () => chaos.fail(undefined, { delay: hang }),
+    revive: () => chaos.heal(),
+    calls: () => chaos.calls.get + chaos.calls.set + chaos.calls.delete,
   }
-  const store: CredentialStore = {
-    name,
-    get: (k) => guard(() => inner.get(k)),
-    set: (k, r: StoredRecord) => guard(() => inner.set(k, r)),
-    delete: (k) => guard(() => inner.delete(k)),
-    close: () => inner.close(),
-  }
-  return { store, state, inner }
 }
 
 describe('tier circuit breaker', () => {
@@ -40,23 +34,23 @@ describe('tier circuit breaker', () => {
     bridge.on('tier-skipped', (e) => skipped.push(`${e.tier}:${e.operation}`))
     await bridge.setAccessToken(key, { access_token: 'T' }, 60)
     await redis.inner.delete(storageKey) // the read must go past redis to sqlite
-    redis.state.dead = true
+    redis.die()
 
     // Three reads pay the dead tier's timeout, then the breaker opens.
     for (let i = 0; i < 3; i++) expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'T' })
     expect(changes).toEqual(['open:redis'])
-    const callsWhenOpened = redis.state.calls
+    const callsWhenOpened = redis.calls()
 
     // Now 30 reads: none reaches redis, so none waits for its timeout (150 ms each if they did).
     const started = performance.now()
     for (let i = 0; i < 30; i++) expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'T' })
     const elapsed = performance.now() - started
-    expect(redis.state.calls).toBe(callsWhenOpened)
+    expect(redis.calls()).toBe(callsWhenOpened)
     expect(elapsed).toBeLessThan(1_500) // generous: a third of what one timeout per read would cost
 
     await bridge.setAccessToken(key, { access_token: 'T2' }, 60)
     expect((await durable.get(storageKey))?.value).toEqual({ access_token: 'T2' })
-    expect(redis.state.calls).toBe(callsWhenOpened)
+    expect(redis.calls()).toBe(callsWhenOpened)
     expect(skipped).toContain('redis:get')
     expect(skipped).toContain('redis:set')
     await bridge.close()
@@ -70,18 +64,18 @@ describe('tier circuit breaker', () => {
     bridge.on('breaker-open', (e) => changes.push(`open:${e.tier}`))
     bridge.on('breaker-close', (e) => changes.push(`close:${e.tier}`))
     await durable.set(storageKey, { value: { access_token: 'T' }, expiresAt: Date.now() + 60_000 })
-    redis.state.dead = true
+    redis.die()
     await bridge.getAccessToken(key)
     await bridge.getAccessToken(key)
     expect(changes).toEqual(['open:redis'])
 
     await sleep(350)
-    const before = redis.state.calls
+    const before = redis.calls()
     await bridge.getAccessToken(key) // the probe: still dead
     await bridge.getAccessToken(key) // skipped again
-    expect(redis.state.calls).toBe(before + 1)
+    expect(redis.calls()).toBe(before + 1)
 
-    redis.state.dead = false
+    redis.revive()
     await sleep(350)
     await bridge.getAccessToken(key) // the probe succeeds
     expect(changes).toEqual(['open:redis', 'close:redis'])
@@ -93,9 +87,9 @@ describe('tier circuit breaker', () => {
   it('breaker: false keeps asking the failing tier', async () => {
     const redis = deadableStore('redis', 1)
     const bridge = createBridge({ stores: [redis.store, memoryStore()], breaker: false })
-    redis.state.dead = true
+    redis.die()
     for (let i = 0; i < 10; i++) await bridge.getAccessToken(key)
-    expect(redis.state.calls).toBe(10)
+    expect(redis.calls()).toBe(10)
     await bridge.close()
   })
 

@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createBridge, isBridgeError, memoryStore, type BridgeEvents } from '@open-bridge/core'
+import { chaosStore } from '@open-bridge/core/testing'
 import { describe, expect, it } from 'vitest'
-import { sleep, switchableStore } from './support.js'
 
 const key = { appid: 'wx123', platform: 'weixin-mp' as const }
 const storageKey = 'uni-id:weixin-mp:wx123:access-token'
@@ -49,15 +50,17 @@ describe('the tier chain', () => {
   })
 
   it('a throwing tier is skipped with a tier-error event, and the value comes from the next tier', async () => {
-    const broken = switchableStore('redis')
+    // A network tier (no getSync) over a real memory store, switched to fail as Redis does when it goes away.
+    const inner = memoryStore({ name: 'redis' })
+    const broken = chaosStore(inner, { hide: ['getSync'] })
     const durable = memoryStore({ name: 'sqlite' })
     // Without the breaker (tested on its own): every call here goes to the broken tier and is reported.
-    const bridge = createBridge({ stores: [broken, durable], breaker: false })
+    const bridge = createBridge({ stores: [broken.store, durable], breaker: false })
     const events: BridgeEvents['tier-error'][] = []
     bridge.on('tier-error', (event) => events.push(event))
     await bridge.setAccessToken(key, { access_token: 'TOKEN-VALUE' }, 60)
 
-    broken.failing = true
+    broken.chaos.fail()
     expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'TOKEN-VALUE' })
     expect(events).toHaveLength(2) // the failed read, then the failed back-fill
     expect(events.map((e) => [e.tier, e.operation, e.storageKey])).toEqual([
@@ -73,48 +76,47 @@ describe('the tier chain', () => {
     expect((await durable.get(storageKey))?.value).toEqual({ access_token: 'newer' })
 
     // And once it recovers, it is used again.
-    broken.failing = false
+    broken.chaos.heal()
     await bridge.setAccessToken(key, { access_token: 'after recovery' }, 60)
-    expect((await broken.inner.get(storageKey))?.value).toEqual({ access_token: 'after recovery' })
+    expect((await inner.get(storageKey))?.value).toEqual({ access_token: 'after recovery' })
     await bridge.close()
   })
 
   it('a synchronous nearest tier that throws is asked once per read and reported once', async () => {
-    const near = switchableStore('sqlite', { sync: true })
+    // A synchronous tier (SQLite is one) fails synchronously, as when its file is locked.
+    const near = chaosStore(memoryStore({ name: 'sqlite' }))
     const far = memoryStore({ name: 'far' })
-    const bridge = createBridge({ stores: [near, far] })
+    const bridge = createBridge({ stores: [near.store, far] })
     await bridge.setAccessToken(key, { access_token: 'from far' }, 60)
-    near.failing = true
+    near.chaos.fail()
+    near.chaos.resetCalls()
     const events: string[] = []
     bridge.on('tier-error', (e) => events.push(`${e.tier}:${e.operation}`))
     expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'from far' })
     expect(events).toEqual(['sqlite:get', 'sqlite:set'])
+    expect(near.chaos.calls.getSync + near.chaos.calls.get).toBe(1)
     await bridge.close()
   })
 
   it('a nearest tier that misses is not asked again before the next tier', async () => {
-    const near = switchableStore('near', { sync: true })
-    let syncReads = 0
-    const getSync = near.getSync!.bind(near)
-    near.getSync = (k) => {
-      syncReads++
-      return getSync(k)
-    }
+    const near = chaosStore(memoryStore({ name: 'near' }))
     const far = memoryStore({ name: 'far' })
-    const bridge = createBridge({ stores: [near, far] })
+    const bridge = createBridge({ stores: [near.store, far] })
     await far.set(storageKey, { value: { access_token: 'far' }, expiresAt: null })
     expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'far' })
-    expect(syncReads).toBe(1)
+    expect(near.chaos.calls.getSync).toBe(1)
     expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'far' })
-    expect(syncReads).toBe(2)
+    expect(near.chaos.calls.getSync).toBe(2)
+    expect(near.chaos.calls.get).toBe(0)
     await bridge.close()
   })
 
   it('when every tier fails: reads use the fallback, else reject E_STORE_UNAVAILABLE; a set rejects too', async () => {
-    const a = switchableStore('a')
-    const b = switchableStore('b')
-    a.failing = b.failing = true
-    const bridge = createBridge({ stores: [a, b], breaker: false })
+    const a = chaosStore(memoryStore({ name: 'a' }), { hide: ['getSync'] })
+    const b = chaosStore(memoryStore({ name: 'b' }), { hide: ['getSync'] })
+    a.chaos.fail()
+    b.chaos.fail()
+    const bridge = createBridge({ stores: [a.store, b.store], breaker: false })
     const errors: string[] = []
     bridge.on('tier-error', (e) => errors.push(`${e.tier}:${e.operation}`))
 
