@@ -1,4 +1,4 @@
-import type { CredentialStore, StoredRecord } from '@open-bridge/core'
+import { isLive, type CredentialStore, type StoredRecord } from '@open-bridge/core'
 import type { Collection, Db } from 'mongodb'
 import { fromDocument, toDocument, type CredentialDocument, type WrittenDocument } from './document.js'
 import { isDuplicateKeyError, mongoFailure } from './errors.js'
@@ -74,11 +74,11 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
         if (document === null) return undefined
         const record = fromDocument(document)
         // The TTL monitor runs only every 60 s, so an expired document may still be there.
-        return record.expiresAt !== null && record.expiresAt <= Date.now() ? undefined : record
+        return isLive(record) ? record : undefined
       }),
 
     async set(key: string, record: StoredRecord) {
-      if (record.expiresAt !== null && record.expiresAt <= Date.now()) return remove(key)
+      if (!isLive(record)) return remove(key)
       const document = toDocument(record)
       await guarded(
         'set',

@@ -1,4 +1,10 @@
-import type { CredentialStore, CredentialValue, StoredRecord } from '@open-bridge/core'
+import {
+  isLive,
+  parseJsonObject,
+  type CredentialStore,
+  type CredentialValue,
+  type StoredRecord,
+} from '@open-bridge/core'
 import { BLOCKING_WAIT_MS, runWithBusyRetry } from './busy-retry.js'
 import { openDatabase } from './database.js'
 import { sqliteFailure, SqliteStoreError } from './errors.js'
@@ -65,7 +71,7 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
     getSync,
     get: (key) => retry('get', () => read(key)),
     set: async (key, record) => {
-      if (record.expiresAt !== null && record.expiresAt <= Date.now()) return retry('set', () => void remove.run(key))
+      if (!isLive(record)) return retry('set', () => void remove.run(key))
       const json = JSON.stringify(record.value)
       return retry(
         'set',
@@ -92,13 +98,8 @@ function stringsOf(value: unknown, depth = 0): string[] {
 }
 
 function parseValue(json: string, key: string): CredentialValue {
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch {
-    value = undefined
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  const value = parseJsonObject(json)
+  if (value === undefined) {
     throw new SqliteStoreError(
       'E_SQLITE_CORRUPT_RECORD',
       `sqlite row ${key} does not hold the JSON of a value object`,
