@@ -4,7 +4,7 @@ import { keyvStore } from '@open-bridge/adapter-keyv'
 import KeyvRedis, { createKeyv } from '@keyv/redis'
 import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -128,6 +128,27 @@ describe('keyvStore layout', () => {
     await store.close()
     await keyv.set('still', 'open')
     expect(await keyv.get('still')).toBe('open')
+  })
+})
+
+describe('keyvStore expiry', () => {
+  it('serves a record up to the ms before its expiresAt and not from that ms on', async () => {
+    // Only Date is faked: Keyv and the store read the clock from it, nothing here waits on a timer.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const now = Date.now()
+      const store = keyvStore({ keyv: new Keyv() })
+      await store.set('uni-id:weixin-mp:wx1:access-token', { value: { access_token: 'AT' }, expiresAt: now + 1_000 })
+      vi.setSystemTime(now + 999)
+      expect(await store.get('uni-id:weixin-mp:wx1:access-token')).toEqual({
+        value: { access_token: 'AT' },
+        expiresAt: now + 1_000,
+      })
+      vi.setSystemTime(now + 1_000)
+      expect(await store.get('uni-id:weixin-mp:wx1:access-token')).toBeUndefined()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 
