@@ -1,4 +1,4 @@
-import { isLive, ttlMsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
+import { isLive, secretStringsOf, ttlMsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
 import type { Keyv } from 'keyv'
 import { invalidConfig, keyvFailure, KeyvStoreError } from './errors.js'
 import { readRecord } from './record.js'
@@ -58,7 +58,7 @@ export function keyvStore(options: KeyvStoreOptions): CredentialStore {
         // A ttl of 0 tells Keyv "no expiry" and overrides a default ttl set on the instance.
         taken = await keyv.set(key, entry, ttl ?? 0)
       } catch (error) {
-        throw keyvFailure('set', error, [JSON.stringify(record.value), ...stringsOf(record.value)])
+        throw keyvFailure('set', error, secretStringsOf(record.value))
       }
       if (!taken)
         throw new KeyvStoreError(
@@ -101,11 +101,4 @@ function isKeyv(keyv: unknown): keyv is Keyv<unknown> {
   if (typeof keyv !== 'object' || keyv === null || !('store' in keyv) || !('serialize' in keyv)) return false
   const { get, set, delete: remove } = keyv as Partial<Record<'get' | 'set' | 'delete', unknown>>
   return typeof get === 'function' && typeof set === 'function' && typeof remove === 'function'
-}
-
-/** The strings inside a value, to mask from a driver message should one quote what it was writing. */
-function stringsOf(value: unknown, depth = 0): string[] {
-  if (typeof value === 'string') return value.length >= 6 ? [value] : []
-  if (typeof value !== 'object' || value === null || depth > 8) return []
-  return Object.values(value).flatMap((child) => stringsOf(child, depth + 1))
 }

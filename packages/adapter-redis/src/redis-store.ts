@@ -1,4 +1,4 @@
-import { isLive, ttlMsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
+import { isLive, secretStringsOf, ttlMsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
 import { closeClient, createFailFastClient, firstConnection, type FailFastClient } from './connection.js'
 import { invalidConfig, redisFailure, type RedisStoreError } from './errors.js'
 import { resolveOptions, type RedisStoreOptions } from './options.js'
@@ -67,7 +67,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
         await ready()
         await write(key, record)
       } catch (error) {
-        throw fail('set', error, secretStrings(record.value))
+        throw fail('set', error, secretStringsOf(record.value))
       }
     },
     delete: async (key) => {
@@ -99,18 +99,4 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       await client.set(keyPrefix + key, json, 'PX', ttl)
     }
   }
-}
-
-/** The strings inside a value long enough to be credentials, to mask from a driver message (with the JSON). */
-function secretStrings(value: object): string[] {
-  const found: string[] = [JSON.stringify(value)]
-  const walk = (node: unknown, depth: number): void => {
-    if (typeof node === 'string') {
-      if (node.length >= 6) found.push(node, JSON.stringify(node).slice(1, -1))
-    } else if (typeof node === 'object' && node !== null && depth < 8) {
-      for (const child of Object.values(node)) walk(child, depth + 1)
-    }
-  }
-  walk(value, 0)
-  return found
 }

@@ -1,6 +1,7 @@
 import {
   isLive,
   parseJsonObject,
+  secretStringsOf,
   type CredentialStore,
   type CredentialValue,
   type StoredRecord,
@@ -76,7 +77,7 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
       return retry(
         'set',
         () => void upsert.run(key, json, record.expiresAt),
-        () => [json, ...stringsOf(record.value)],
+        () => secretStringsOf(record.value),
       )
     },
     delete: (key) => retry('delete', () => void remove.run(key)),
@@ -88,13 +89,6 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
       db.close()
     },
   }
-}
-
-/** The strings inside a value, to mask from a driver message should SQLite ever quote one. */
-function stringsOf(value: unknown, depth = 0): string[] {
-  if (typeof value === 'string') return value.length >= 6 ? [value] : []
-  if (typeof value !== 'object' || value === null || depth > 8) return []
-  return Object.values(value).flatMap((child) => stringsOf(child, depth + 1))
 }
 
 function parseValue(json: string, key: string): CredentialValue {

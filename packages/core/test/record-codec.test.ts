@@ -4,6 +4,7 @@ import {
   isLive,
   isPlainObject,
   parseJsonObject,
+  secretStringsOf,
   ttlMsOf,
   type StoredRecord,
 } from '@open-bridge/core'
@@ -87,5 +88,23 @@ describe('asStoredRecord', () => {
     ['a null value', { value: null, expiresAt: null }],
   ])('is undefined for %s', (_, stored) => {
     expect(asStoredRecord(stored)).toBeUndefined()
+  })
+})
+
+describe('secretStringsOf', () => {
+  it('lists the JSON, each string of 6+ characters raw and JSON-escaped, nested ones too', () => {
+    const written = { access_token: 'AT-"quoted"-1', kind: 'short', nested: { list: ['deep-secret', 42] } }
+    const found = secretStringsOf(written)
+    expect(found).toContain(JSON.stringify(written))
+    expect(found).toContain('AT-"quoted"-1')
+    expect(found).toContain('AT-\\"quoted\\"-1')
+    expect(found).toContain('deep-secret')
+    expect(found).not.toContain('short')
+  })
+
+  it('stops at a bounded depth instead of walking a hostile value for ever', () => {
+    let deep: Record<string, unknown> = { token: 'too-deep-secret' }
+    for (let i = 0; i < 20; i++) deep = { inner: deep }
+    expect(secretStringsOf(deep)).toHaveLength(1)
   })
 })
