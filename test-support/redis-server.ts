@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 /**
  * A private `redis-server` for one test file, on a free loopback port, with no persistence.
@@ -122,7 +123,7 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if ((await check()) === want) return
-    await new Promise((resolve) => setTimeout(resolve, 25))
+    await sleep(25)
   }
   throw new Error(message)
 }

@@ -9,6 +9,7 @@ import { redisStore } from '@open-bridge/adapter-redis'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
 import { wechatSource } from '@open-bridge/wechat-fetchers'
 import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { inspect } from 'node:util'
 import type {
   CallOutcome,
@@ -36,7 +37,6 @@ const COUNTED_EVENTS = [
   'tier-error',
 ]
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const send = (reply: Reply) => process.send!(reply)
 
 let bridge: CredentialBridge | undefined

@@ -4,8 +4,9 @@
  * the lock and fetches: it has a token within one lock TTL plus one fetch.
  */
 import { describe, expect, it } from 'vitest'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { TierSpec } from '../../test-support/coordination/protocol.js'
-import { APPS, coordinationRig, h5Key, sleep, tally } from './support.js'
+import { APPS, coordinationRig, h5Key, tally } from './support.js'
 
 const LOCK_TTL = 2_000
 const FETCH_MS = 200

@@ -10,7 +10,8 @@
  * (without the memory: one per read, thousands).
  */
 import { describe, expect, it } from 'vitest'
-import { APPS, coordinationRig, merged, mpKey, sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { APPS, coordinationRig, merged, mpKey } from './support.js'
 
 const PROCESSES = 4
 const LIFE_S = 10

@@ -4,7 +4,8 @@
  * skips the dead tier), each process opens its breaker and closes it again once Redis is back.
  */
 import { describe, expect, it } from 'vitest'
-import { APPS, coordinationRig, merged, mpKey, sleep } from './support.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { APPS, coordinationRig, merged, mpKey } from './support.js'
 
 const PROCESSES = 4
 

@@ -20,8 +20,6 @@ export const APPS = [
   { platform: 'weixin-mp' as const, ...MP },
 ]
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
 /** A temp directory for SQLite files; `remove()` deletes it. */
 export function tempDir(): { path: string; file(name: string): string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'open-bridge-coord-'))
@@ -120,10 +118,12 @@ export function coordinationRig() {
       return redis
     },
     async startFake(options: FakeWeChatOptions): Promise<FakeWeChat> {
-      return (fake = await startFakeWeChat(options))
+      fake = await startFakeWeChat(options)
+      return fake
     },
     async fleetOf(...args: Parameters<typeof fleetOf>): Promise<Fleet> {
-      return (fleet = await fleetOf(...args))
+      fleet = await fleetOf(...args)
+      return fleet
     },
   }
 }

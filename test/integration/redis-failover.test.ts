@@ -9,10 +9,10 @@ import { Redis } from 'ioredis'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const key: AppKey = { appid: 'wxfailover0001', platform: 'weixin-mp' }
 const storageKey = 'uni-id:weixin-mp:wxfailover0001:access-token'
 

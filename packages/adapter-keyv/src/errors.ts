@@ -25,3 +25,8 @@ export function keyvFailure(operation: string, error: unknown, literals: readonl
   const cause = sanitizeCause(error, literals)
   return new KeyvStoreError('E_KEYV_FAILED', `keyv ${operation} failed (${cause.name})`, { cause })
 }
+
+/** The error for a malformed `keyvStore` option: `E_INVALID_CONFIG`, `field` naming it. */
+export function invalidConfig(field: string, message: string): KeyvStoreError {
+  return new KeyvStoreError('E_INVALID_CONFIG', message, { field })
+}

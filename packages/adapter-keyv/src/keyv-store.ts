@@ -1,9 +1,11 @@
-import type { CredentialStore, StoredRecord } from '@open-bridge/core'
+import { isLive, secretStringsOf, ttlMsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
 import type { Keyv } from 'keyv'
-import { keyvFailure, KeyvStoreError } from './errors.js'
+import { invalidConfig, keyvFailure, KeyvStoreError } from './errors.js'
 import { readRecord } from './record.js'
 
 export interface KeyvStoreOptions {
+  /** A Keyv 5 instance (`new Keyv(store)`), not a bare store adapter. Yours: the store never disconnects it. */
+  keyv: Keyv<unknown>
   /** Name shown in events. Default `keyv`. */
   name?: string
 }
@@ -14,20 +16,8 @@ export interface KeyvStoreOptions {
  * itself. No lock: Keyv has no atomic compare-and-set across its stores. The caller owns the Keyv instance
  * (and disconnects it); `close()` leaves it alone.
  */
-export function keyvStore(keyv: Keyv<unknown>, options: KeyvStoreOptions = {}): CredentialStore {
-  if (!isKeyv(keyv)) {
-    throw new KeyvStoreError(
-      'E_INVALID_CONFIG',
-      'keyvStore needs a Keyv 5 instance (new Keyv(store)), not a store adapter or a Map',
-      {
-        field: 'keyv',
-      },
-    )
-  }
-  const name = options.name ?? 'keyv'
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new KeyvStoreError('E_INVALID_CONFIG', 'keyvStore name must be a non-empty string', { field: 'name' })
-  }
+export function keyvStore(options: KeyvStoreOptions): CredentialStore {
+  const { keyv, name } = resolveOptions(options)
   // Without a serializer Keyv hands the very object it was given to its store and back (a Map store keeps
   // references), so the store copies on the way in and out; with one, the JSON round trip already copies.
   const copy = <T>(value: T): T => (keyv.serialize ? value : structuredClone(value))
@@ -52,26 +42,23 @@ export function keyvStore(keyv: Keyv<unknown>, options: KeyvStoreOptions = {}): 
       }
       if (stored === undefined) return undefined
       const record = readRecord(stored)
-      return record.expiresAt !== null && record.expiresAt <= Date.now() ? undefined : copy(record)
+      return isLive(record) ? copy(record) : undefined
     },
 
     async set(key, record: StoredRecord) {
-      // A ttl of 0 tells Keyv "no expiry" and overrides a default ttl set on the instance.
-      let ttl = 0
-      if (record.expiresAt !== null) {
-        // Rounded up so Keyv never drops the entry before its own expiry has passed.
-        ttl = Math.ceil(record.expiresAt - Date.now())
-        if (ttl <= 0) {
-          await remove(key)
-          return
-        }
+      // Rounded up so Keyv never drops the entry before its own expiry has passed.
+      const ttl = ttlMsOf(record)
+      if (ttl !== null && ttl <= 0) {
+        await remove(key)
+        return
       }
       const entry: StoredRecord = { value: copy(record.value), expiresAt: record.expiresAt }
       let taken: boolean
       try {
-        taken = await keyv.set(key, entry, ttl)
+        // A ttl of 0 tells Keyv "no expiry" and overrides a default ttl set on the instance.
+        taken = await keyv.set(key, entry, ttl ?? 0)
       } catch (error) {
-        throw keyvFailure('set', error, [JSON.stringify(record.value), ...stringsOf(record.value)])
+        throw keyvFailure('set', error, secretStringsOf(record.value))
       }
       if (!taken)
         throw new KeyvStoreError(
@@ -86,6 +73,26 @@ export function keyvStore(keyv: Keyv<unknown>, options: KeyvStoreOptions = {}): 
   }
 }
 
+/** Checks the options before anything is used; names the field at fault, and the new form to an old call. */
+function resolveOptions(options: KeyvStoreOptions): { keyv: Keyv<unknown>; name: string } {
+  // The 0.x form keyvStore(keyv, options) is gone; say what to write instead of "keyv is missing".
+  if (isKeyv(options)) {
+    throw invalidConfig('keyv', 'keyvStore takes an options object: write keyvStore({ keyv }), not keyvStore(keyv)')
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw invalidConfig('options', 'keyvStore needs an options object: { keyv }')
+  }
+  const given = options as Partial<Record<keyof KeyvStoreOptions, unknown>>
+  const { keyv } = given
+  const name = given.name ?? 'keyv'
+  if (!isKeyv(keyv)) {
+    throw invalidConfig('keyv', 'keyvStore needs a Keyv 5 instance (new Keyv(store)), not a store adapter or a Map')
+  }
+  if (typeof name !== 'string' || name.length === 0)
+    throw invalidConfig('name', 'keyvStore name must be a non-empty string')
+  return { keyv, name }
+}
+
 /**
  * Duck-typed, so a Keyv from another copy of the package passes. A store adapter (a Map, a KeyvRedis) also
  * has get/set/delete; only Keyv itself has `store` and `serialize`, which this store relies on.
@@ -94,11 +101,4 @@ function isKeyv(keyv: unknown): keyv is Keyv<unknown> {
   if (typeof keyv !== 'object' || keyv === null || !('store' in keyv) || !('serialize' in keyv)) return false
   const { get, set, delete: remove } = keyv as Partial<Record<'get' | 'set' | 'delete', unknown>>
   return typeof get === 'function' && typeof set === 'function' && typeof remove === 'function'
-}
-
-/** The strings inside a value, to mask from a driver message should one quote what it was writing. */
-function stringsOf(value: unknown, depth = 0): string[] {
-  if (typeof value === 'string') return value.length >= 6 ? [value] : []
-  if (typeof value !== 'object' || value === null || depth > 8) return []
-  return Object.values(value).flatMap((child) => stringsOf(child, depth + 1))
 }

@@ -1,4 +1,4 @@
-import type { StoredRecord } from '@open-bridge/core'
+import { asStoredRecord, type StoredRecord } from '@open-bridge/core'
 import { KeyvStoreError } from './errors.js'
 
 /**
@@ -7,13 +7,8 @@ import { KeyvStoreError } from './errors.js'
  * caller a foreign value.
  */
 export function readRecord(stored: unknown): StoredRecord {
-  if (typeof stored === 'object' && stored !== null) {
-    const { value, expiresAt } = stored as Partial<Record<keyof StoredRecord, unknown>>
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      if (expiresAt === null || (typeof expiresAt === 'number' && Number.isFinite(expiresAt)))
-        return stored as StoredRecord
-    }
-  }
+  const record = asStoredRecord(stored)
+  if (record !== undefined) return record
   throw new KeyvStoreError(
     'E_KEYV_CORRUPT_RECORD',
     'the entry is not a { value: object, expiresAt: number | null } record',

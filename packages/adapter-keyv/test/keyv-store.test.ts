@@ -5,7 +5,7 @@ import { keyvStore } from '@open-bridge/adapter-keyv'
 import KeyvRedis, { createKeyv } from '@keyv/redis'
 import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
 
 let n = 0
@@ -49,20 +49,20 @@ function quotingFailingStore(): Map<string, unknown> {
 }
 
 runStoreContract('keyvStore (Keyv, default Map store)', {
-  create: () => keyvStore(new Keyv()),
+  create: () => keyvStore({ keyv: new Keyv() }),
   lock: false,
-  failing: () => ({ store: keyvStore(new Keyv({ store: quotingFailingStore(), throwOnErrors: true })) }),
+  failing: () => ({ store: keyvStore({ keyv: new Keyv({ store: quotingFailingStore(), throwOnErrors: true }) }) }),
 })
 runStoreContract('keyvStore (Keyv, Map store, serialization off)', {
-  create: () => keyvStore(new Keyv({ serialize: undefined, deserialize: undefined })),
+  create: () => keyvStore({ keyv: new Keyv({ serialize: undefined, deserialize: undefined }) }),
   lock: false,
 })
-runStoreContract('keyvStore (@keyv/redis)', { create: () => keyvStore(redisKeyv), lock: false })
+runStoreContract('keyvStore (@keyv/redis)', { create: () => keyvStore({ keyv: redisKeyv }), lock: false })
 
 describe('keyvStore layout', () => {
   it('keeps { value, expiresAt } as the Keyv value, readable with a plain keyv.get', async () => {
     const keyv = new Keyv()
-    const store = keyvStore(keyv)
+    const store = keyvStore({ keyv })
     const expiresAt = Date.now() + 7_200_000
     await store.set('uni-id:weixin-mp:wx1:access-token', { value: { access_token: 'AT' }, expiresAt })
     await store.set('uni-id:weixin-mp:wx1:user1:session-key', { value: { session_key: 'sk' }, expiresAt: null })
@@ -74,7 +74,7 @@ describe('keyvStore layout', () => {
   })
 
   it('stores Keyv JSON under the storage key in Redis, with a PX ttl for an expiring record and none for "never"', async () => {
-    const store = keyvStore(redisKeyv)
+    const store = keyvStore({ keyv: redisKeyv })
     const expiring = uniqueKey('access-token')
     const forever = uniqueKey('user1:session-key')
     const expiresAt = Date.now() + 3_600_000
@@ -91,7 +91,7 @@ describe('keyvStore layout', () => {
   })
 
   it('lets the backing store drop an expired entry by itself', async () => {
-    const store = keyvStore(redisKeyv)
+    const store = keyvStore({ keyv: redisKeyv })
     const key = uniqueKey('ticket')
     await store.set(key, { value: { ticket: 't' }, expiresAt: Date.now() + 300 })
     expect(await redis.exists(key)).toBe(1)
@@ -101,21 +101,21 @@ describe('keyvStore layout', () => {
 
   it('keeps a never-expiring record although the Keyv instance has a default ttl', async () => {
     const keyv = new Keyv({ ttl: 200 })
-    const store = keyvStore(keyv)
+    const store = keyvStore({ keyv })
     await store.set('forever', { value: { session_key: 'sk' }, expiresAt: null })
     await sleep(700)
     expect(await store.get('forever')).toEqual({ value: { session_key: 'sk' }, expiresAt: null })
   })
 
   it('removes the old record when a record arrives already expired', async () => {
-    const store = keyvStore(new Keyv())
+    const store = keyvStore({ keyv: new Keyv() })
     await store.set('k', { value: { access_token: 'live' }, expiresAt: null })
     await store.set('k', { value: { access_token: 'dead' }, expiresAt: Date.now() - 1_000 })
     expect(await store.get('k')).toBeUndefined()
   })
 
   it('hands out copies when Keyv does not serialise: a reader changing its value changes nothing stored', async () => {
-    const store = keyvStore(new Keyv({ serialize: undefined, deserialize: undefined }))
+    const store = keyvStore({ keyv: new Keyv({ serialize: undefined, deserialize: undefined }) })
     await store.set('k', { value: { access_token: 'original' }, expiresAt: null })
     const first = await store.get('k')
     ;(first?.value as { access_token: string }).access_token = 'changed'
@@ -124,10 +124,31 @@ describe('keyvStore layout', () => {
 
   it('leaves the Keyv instance usable after close()', async () => {
     const keyv = new Keyv()
-    const store = keyvStore(keyv)
+    const store = keyvStore({ keyv })
     await store.close()
     await keyv.set('still', 'open')
     expect(await keyv.get('still')).toBe('open')
+  })
+})
+
+describe('keyvStore expiry', () => {
+  it('serves a record up to the ms before its expiresAt and not from that ms on', async () => {
+    // Only Date is faked: Keyv and the store read the clock from it, nothing here waits on a timer.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const now = Date.now()
+      const store = keyvStore({ keyv: new Keyv() })
+      await store.set('uni-id:weixin-mp:wx1:access-token', { value: { access_token: 'AT' }, expiresAt: now + 1_000 })
+      vi.setSystemTime(now + 999)
+      expect(await store.get('uni-id:weixin-mp:wx1:access-token')).toEqual({
+        value: { access_token: 'AT' },
+        expiresAt: now + 1_000,
+      })
+      vi.setSystemTime(now + 1_000)
+      expect(await store.get('uni-id:weixin-mp:wx1:access-token')).toBeUndefined()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 
@@ -140,7 +161,7 @@ describe('keyvStore errors', () => {
   ])('rejects %s instead of a Keyv with E_INVALID_CONFIG on field keyv', (_, keyv) => {
     let thrown: unknown
     try {
-      keyvStore(keyv as unknown as Keyv)
+      keyvStore({ keyv: keyv as unknown as Keyv })
     } catch (error) {
       thrown = error
     }
@@ -148,15 +169,39 @@ describe('keyvStore errors', () => {
     expect((thrown as { field?: string }).field).toBe('keyv')
   })
 
+  it('rejects the old positional form keyvStore(keyv) with E_INVALID_CONFIG on field keyv, saying what to write', () => {
+    const keyv = new Keyv()
+    expect(() => keyvStore(keyv as never)).toThrow(
+      expect.objectContaining({
+        code: 'E_INVALID_CONFIG',
+        field: 'keyv',
+        message: expect.stringContaining('keyvStore({ keyv })'),
+      }),
+    )
+    expect(() => (keyvStore as (...args: unknown[]) => unknown)(keyv, { name: 'old' })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'keyv' }),
+    )
+  })
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string', 'redis://127.0.0.1'],
+  ])('rejects %s as options with E_INVALID_CONFIG on field options', (_, options) => {
+    expect(() => keyvStore(options as never)).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'options' }),
+    )
+  })
+
   it('rejects an empty name with E_INVALID_CONFIG on field name', () => {
-    expect(() => keyvStore(new Keyv(), { name: '' })).toThrow(
+    expect(() => keyvStore({ keyv: new Keyv(), name: '' })).toThrow(
       expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'name' }),
     )
   })
 
   it('reports an entry that is not a record with E_KEYV_CORRUPT_RECORD, without its content', async () => {
     const keyv = new Keyv()
-    const store = keyvStore(keyv)
+    const store = keyvStore({ keyv })
     await keyv.set('foreign', 'SECRET-other-app-value')
     await keyv.set('half', { value: { access_token: 'x' } })
     for (const key of ['foreign', 'half']) {
@@ -176,14 +221,14 @@ describe('keyvStore errors', () => {
         throw new Error('store is read-only')
       }
     })()
-    const store = keyvStore(new Keyv({ store: failing }))
+    const store = keyvStore({ keyv: new Keyv({ store: failing }) })
     await expect(store.set('k', { value: { access_token: 'x' }, expiresAt: null })).rejects.toMatchObject({
       code: 'E_KEYV_WRITE_FAILED',
     })
   })
 
   it('names itself keyv unless told otherwise', () => {
-    expect(keyvStore(new Keyv()).name).toBe('keyv')
-    expect(keyvStore(new Keyv(), { name: 'postgres' }).name).toBe('postgres')
+    expect(keyvStore({ keyv: new Keyv() }).name).toBe('keyv')
+    expect(keyvStore({ keyv: new Keyv(), name: 'postgres' }).name).toBe('postgres')
   })
 })

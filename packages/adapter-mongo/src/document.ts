@@ -1,4 +1,4 @@
-import type { CredentialValue, StoredRecord } from '@open-bridge/core'
+import { isExpiresAt, isPlainObject, parseJsonObject, type CredentialValue, type StoredRecord } from '@open-bridge/core'
 import { MongoStoreError } from './errors.js'
 
 /**
@@ -27,21 +27,13 @@ export function toDocument(record: StoredRecord): WrittenDocument {
 
 /** Reads both layouts; uni-open-bridge's is parsed only when met, so documents this store wrote cost no parse. */
 export function fromDocument(document: Pick<CredentialDocument, 'value' | 'expired'>): StoredRecord {
-  return { value: valueOf(document.value), expiresAt: expiresAtOf(document.expired) }
+  return { value: valueFrom(document.value), expiresAt: expiresAtOf(document.expired) }
 }
 
 // The store cannot tell which kind a key holds; it returns the object that was written, as the memory tier does.
-function valueOf(value: unknown): CredentialValue {
-  if (isPlainObject(value)) return value as CredentialValue
-  if (typeof value === 'string') {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(value)
-    } catch {
-      parsed = undefined
-    }
-    if (isPlainObject(parsed)) return parsed as CredentialValue
-  }
+function valueFrom(value: unknown): CredentialValue {
+  const object = isPlainObject(value) ? value : typeof value === 'string' ? parseJsonObject(value) : undefined
+  if (object !== undefined) return object as CredentialValue
   throw new MongoStoreError(
     'E_MONGO_CORRUPT_RECORD',
     'the stored value is neither an object nor a JSON object string',
@@ -52,14 +44,10 @@ function valueOf(value: unknown): CredentialValue {
 function expiresAtOf(expired: unknown): number | null {
   if (expired === undefined || expired === null || expired === -1) return null
   const ms = expired instanceof Date ? expired.getTime() : expired
-  if (typeof ms === 'number' && Number.isFinite(ms)) return ms
+  if (isExpiresAt(ms)) return ms
   throw new MongoStoreError(
     'E_MONGO_CORRUPT_RECORD',
     'the stored expiry is neither a Date, a number of ms, -1 nor absent',
     { field: 'expired' },
   )
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
 }

@@ -21,6 +21,11 @@ export class MongoStoreError extends BridgeError<MongoStoreErrorCode> {
   override name = 'MongoStoreError'
 }
 
+/** The error for a malformed `mongoStore` option: `E_INVALID_CONFIG`, `field` naming it (`url.port`, …). */
+export function invalidConfig(field: string, message: string): MongoStoreError {
+  return new MongoStoreError('E_INVALID_CONFIG', message, { field })
+}
+
 /**
  * MongoDB's duplicate-key error (11000). Checked by code, not `instanceof`, so a `Db` from another copy of
  * the driver is recognised too.

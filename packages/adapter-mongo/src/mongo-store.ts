@@ -1,4 +1,4 @@
-import type { CredentialStore, StoredRecord } from '@open-bridge/core'
+import { isLive, secretStringsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
 import type { Collection, Db } from 'mongodb'
 import { fromDocument, toDocument, type CredentialDocument, type WrittenDocument } from './document.js'
 import { isDuplicateKeyError, mongoFailure } from './errors.js'
@@ -74,11 +74,11 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
         if (document === null) return undefined
         const record = fromDocument(document)
         // The TTL monitor runs only every 60 s, so an expired document may still be there.
-        return record.expiresAt !== null && record.expiresAt <= Date.now() ? undefined : record
+        return isLive(record) ? record : undefined
       }),
 
     async set(key: string, record: StoredRecord) {
-      if (record.expiresAt !== null && record.expiresAt <= Date.now()) return remove(key)
+      if (!isLive(record)) return remove(key)
       const document = toDocument(record)
       await guarded(
         'set',
@@ -92,7 +92,7 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
             await replace(credentials, key, document)
           }
         },
-        stringsOf(record.value),
+        secretStringsOf(record.value),
       )
     },
 
@@ -104,11 +104,4 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
       await connection.close()
     },
   }
-}
-
-/** The strings inside a value, to mask from a driver message should one quote the document. */
-function stringsOf(value: unknown, depth = 0): string[] {
-  if (typeof value === 'string') return value.length >= 6 ? [value] : []
-  if (typeof value !== 'object' || value === null || depth > 8) return []
-  return Object.values(value).flatMap((child) => stringsOf(child, depth + 1))
 }

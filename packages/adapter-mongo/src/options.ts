@@ -1,6 +1,6 @@
 import { MongoClient, type Db } from 'mongodb'
 import { callerConnection, ownConnection, type MongoConnection } from './connection.js'
-import { MongoStoreError } from './errors.js'
+import { invalidConfig } from './errors.js'
 
 interface MongoStoreCommonOptions {
   /** Collection of credentials. Default `opendb-open-data`, the one uni-open-bridge uses. */
@@ -53,40 +53,45 @@ export interface ResolvedMongoStoreOptions {
 /** Validates everything before creating a client, so a bad option never leaves a client behind. */
 export function resolveOptions(options: MongoStoreOptions): ResolvedMongoStoreOptions {
   if (typeof options !== 'object' || options === null)
-    invalid('options', 'mongoStore needs an options object: { db } or { url, dbName }')
+    throw invalidConfig('options', 'mongoStore needs an options object: { db } or { url, dbName }')
   const given = options as Partial<Record<keyof MongoStoreDbOptions | keyof MongoStoreUrlOptions, unknown>>
   const collection = collectionName(given.collection ?? 'opendb-open-data', 'collection')
   const lockCollection = collectionName(given.lockCollection ?? 'open-bridge-locks', 'lockCollection')
-  if (lockCollection === collection) invalid('lockCollection', 'mongoStore lockCollection must differ from collection')
+  if (lockCollection === collection)
+    throw invalidConfig('lockCollection', 'mongoStore lockCollection must differ from collection')
   const name = given.name ?? 'mongo'
-  if (typeof name !== 'string' || name.length === 0) invalid('name', 'mongoStore name must be a non-empty string')
+  if (typeof name !== 'string' || name.length === 0)
+    throw invalidConfig('name', 'mongoStore name must be a non-empty string')
 
   if (given.db !== undefined) {
-    if (given.url !== undefined) invalid('url', 'mongoStore takes either db or url, not both')
+    if (given.url !== undefined) throw invalidConfig('url', 'mongoStore takes either db or url, not both')
     if (given.dbName !== undefined)
-      invalid('dbName', 'mongoStore dbName goes with url; a db already names its database')
+      throw invalidConfig('dbName', 'mongoStore dbName goes with url; a db already names its database')
     if (given.connectTimeout !== undefined)
-      invalid('connectTimeout', 'mongoStore connectTimeout goes with url; set it on your own client')
+      throw invalidConfig('connectTimeout', 'mongoStore connectTimeout goes with url; set it on your own client')
     if (given.serverSelectionTimeout !== undefined) {
-      invalid('serverSelectionTimeout', 'mongoStore serverSelectionTimeout goes with url; set it on your own client')
+      throw invalidConfig(
+        'serverSelectionTimeout',
+        'mongoStore serverSelectionTimeout goes with url; set it on your own client',
+      )
     }
     if (
       typeof given.db !== 'object' ||
       given.db === null ||
       typeof (given.db as { collection?: unknown }).collection !== 'function'
     ) {
-      invalid('db', 'mongoStore db must be a Db from the mongodb driver (client.db(name))')
+      throw invalidConfig('db', 'mongoStore db must be a Db from the mongodb driver (client.db(name))')
     }
     return { connection: callerConnection(given.db as Db), secrets: [], collection, lockCollection, name }
   }
 
-  if (given.url === undefined) invalid('db', 'mongoStore needs db (a Db you own) or url with dbName')
+  if (given.url === undefined) throw invalidConfig('db', 'mongoStore needs db (a Db you own) or url with dbName')
   if (typeof given.url !== 'string' || given.url.length === 0)
-    invalid('url', 'mongoStore url must be a non-empty string')
+    throw invalidConfig('url', 'mongoStore url must be a non-empty string')
   const dbName = given.dbName
   // MongoDB refuses these characters in database names on every platform.
   if (typeof dbName !== 'string' || dbName.length === 0 || /[/\\. "$\0]/.test(dbName)) {
-    invalid('dbName', 'mongoStore dbName must be a non-empty database name without / \\ . space " $')
+    throw invalidConfig('dbName', 'mongoStore dbName must be a non-empty database name without / \\ . space " $')
   }
   const connectTimeoutMS = timeout(given.connectTimeout ?? 2_000, 'connectTimeout')
   const serverSelectionTimeoutMS = timeout(given.serverSelectionTimeout ?? 2_000, 'serverSelectionTimeout')
@@ -96,7 +101,7 @@ export function resolveOptions(options: MongoStoreOptions): ResolvedMongoStoreOp
     void new MongoClient(given.url, clientOptions)
   } catch {
     // The driver's message may quote parts of the URL, so it is not passed on.
-    invalid('url', 'mongoStore url is not a valid MongoDB connection string (mongodb:// or mongodb+srv://)')
+    throw invalidConfig('url', 'mongoStore url is not a valid MongoDB connection string (mongodb:// or mongodb+srv://)')
   }
   const secrets = urlSecrets(given.url)
   return {
@@ -110,7 +115,7 @@ export function resolveOptions(options: MongoStoreOptions): ResolvedMongoStoreOp
 
 function timeout(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
-    invalid(field, `mongoStore ${field} must be an integer of milliseconds from 1 to ${MAX_TIMER_MS}`)
+    throw invalidConfig(field, `mongoStore ${field} must be an integer of milliseconds from 1 to ${MAX_TIMER_MS}`)
   }
   return value
 }
@@ -140,14 +145,10 @@ function collectionName(value: unknown, field: string): string {
     value.includes('\0') ||
     value.startsWith('system.')
   ) {
-    invalid(
+    throw invalidConfig(
       field,
       `mongoStore ${field} must be a non-empty collection name without $ that does not start with "system."`,
     )
   }
   return value
-}
-
-function invalid(field: string, message: string): never {
-  throw new MongoStoreError('E_INVALID_CONFIG', message, { field })
 }

@@ -21,6 +21,11 @@ export class RedisStoreError extends BridgeError<RedisStoreErrorCode> {
   override name = 'RedisStoreError'
 }
 
+/** The error for a malformed `redisStore` option: `E_INVALID_CONFIG`, `field` naming it (`url.port`, …). */
+export function invalidConfig(field: string, message: string): RedisStoreError {
+  return new RedisStoreError('E_INVALID_CONFIG', message, { field })
+}
+
 const AUTH_CODES = /^(NOAUTH|WRONGPASS)\b|invalid password|invalid username-password/i
 
 /**

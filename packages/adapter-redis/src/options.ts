@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis'
-import { RedisStoreError } from './errors.js'
+import { invalidConfig } from './errors.js'
 
 interface RedisStoreCommonOptions {
   /** Put in front of every key this store writes (credentials and locks). Default empty: uni-open-bridge's keys. */
@@ -49,23 +49,25 @@ export const MAX_TIMER_MS = 2 ** 31 - 1
 /** Validates every option before a client is created, so a bad option never leaves a connection behind. */
 export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
   if (typeof options !== 'object' || options === null)
-    invalid('options', 'redisStore needs an options object: { client } or { url }')
+    throw invalidConfig('options', 'redisStore needs an options object: { client } or { url }')
   const given = options as Partial<Record<keyof RedisStoreClientOptions | keyof RedisStoreUrlOptions, unknown>>
   const keyPrefix = given.keyPrefix ?? ''
-  if (typeof keyPrefix !== 'string') invalid('keyPrefix', 'redisStore keyPrefix must be a string')
+  if (typeof keyPrefix !== 'string') throw invalidConfig('keyPrefix', 'redisStore keyPrefix must be a string')
   const name = given.name ?? 'redis'
-  if (typeof name !== 'string' || name.length === 0) invalid('name', 'redisStore name must be a non-empty string')
+  if (typeof name !== 'string' || name.length === 0)
+    throw invalidConfig('name', 'redisStore name must be a non-empty string')
 
   if (given.client !== undefined) {
-    if (given.url !== undefined) invalid('url', 'redisStore takes either client or url, not both')
+    if (given.url !== undefined) throw invalidConfig('url', 'redisStore takes either client or url, not both')
     if (given.socketTimeout !== undefined)
-      invalid('socketTimeout', 'redisStore socketTimeout goes with url; set it on your own client')
+      throw invalidConfig('socketTimeout', 'redisStore socketTimeout goes with url; set it on your own client')
     if (!isRedisClient(given.client))
-      invalid('client', 'redisStore client must be an ioredis Redis or Cluster instance')
+      throw invalidConfig('client', 'redisStore client must be an ioredis Redis or Cluster instance')
     return { client: given.client, url: undefined, socketTimeout: undefined, keyPrefix, name, secrets: [] }
   }
 
-  if (given.url === undefined) invalid('client', 'redisStore needs client (an ioredis client you own) or url')
+  if (given.url === undefined)
+    throw invalidConfig('client', 'redisStore needs client (an ioredis client you own) or url')
   const secrets = checkUrl(given.url)
   const socketTimeout = given.socketTimeout ?? 1_000
   // Half the limit: the first connection waits twice the socket timeout.
@@ -75,7 +77,7 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
     socketTimeout <= 0 ||
     socketTimeout > MAX_TIMER_MS / 2
   ) {
-    invalid(
+    throw invalidConfig(
       'socketTimeout',
       `redisStore socketTimeout must be a positive number of milliseconds up to ${Math.floor(MAX_TIMER_MS / 2)}`,
     )
@@ -90,10 +92,10 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
  * from driver messages: the user and password, raw and decoded.
  */
 function checkUrl(value: unknown): string[] {
-  if (typeof value !== 'string') invalid('url', 'redisStore url must be a redis:// or rediss:// URL string')
+  if (typeof value !== 'string') throw invalidConfig('url', 'redisStore url must be a redis:// or rediss:// URL string')
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase()
   if (scheme !== 'redis' && scheme !== 'rediss')
-    invalid('url.scheme', 'redisStore url must start with redis:// or rediss://')
+    throw invalidConfig('url.scheme', 'redisStore url must start with redis:// or rediss://')
   // The authority, split by hand: the WHATWG parser refuses some passwords ioredis accepts and says nothing of which part is wrong.
   const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(value)?.[1] ?? ''
   const at = authority.lastIndexOf('@')
@@ -111,25 +113,25 @@ function checkUrl(value: unknown): string[] {
       const decoded = decodeURIComponent(part)
       if (decoded.length > 0 && decoded !== part) secrets.push(decoded)
     } catch {
-      invalid(
+      throw invalidConfig(
         field,
         `redisStore url has a malformed %-escape in its ${field === 'url.username' ? 'user name' : 'password'}`,
       )
     }
   }
   const hostMatch = /^(\[[0-9a-f:.]+\]|[^:[\]]*)(?::(.*))?$/i.exec(hostPort)
-  if (!hostMatch) invalid('url.host', 'redisStore url has a malformed host')
+  if (!hostMatch) throw invalidConfig('url.host', 'redisStore url has a malformed host')
   const port = hostMatch[2]
   if (port !== undefined && port !== '' && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535)) {
-    invalid('url.port', 'redisStore url port must be a number from 1 to 65535')
+    throw invalidConfig('url.port', 'redisStore url port must be a number from 1 to 65535')
   }
   const rest = value.slice(value.indexOf('//') + 2 + authority.length)
   const path = /^[^?#]*/.exec(rest)?.[0] ?? ''
   if (path !== '' && path !== '/' && !/^\/\d{1,9}$/.test(path))
-    invalid('url.db', 'redisStore url path must be a database number, e.g. /0')
+    throw invalidConfig('url.db', 'redisStore url path must be a database number, e.g. /0')
   const query = new URLSearchParams(/\?([^#]*)/.exec(rest)?.[1] ?? '')
   const db = query.get('db')
-  if (db !== null && !/^\d{1,9}$/.test(db)) invalid('url.db', 'redisStore url db must be a database number')
+  if (db !== null && !/^\d{1,9}$/.test(db)) throw invalidConfig('url.db', 'redisStore url db must be a database number')
   for (const name of ['password', 'username']) {
     const secret = query.get(name)
     if (secret) secrets.push(secret)
@@ -143,8 +145,4 @@ function isRedisClient(value: unknown): value is Redis | Cluster {
   return (
     typeof client.defineCommand === 'function' && typeof client.set === 'function' && typeof client.get === 'function'
   )
-}
-
-function invalid(field: string, message: string): never {
-  throw new RedisStoreError('E_INVALID_CONFIG', message, { field })
 }

@@ -1,4 +1,4 @@
-import type { CredentialValue, StoredRecord } from '@open-bridge/core'
+import { isExpiresAt, parseJsonObject, type CredentialValue, type StoredRecord } from '@open-bridge/core'
 import { RedisStoreError } from './errors.js'
 
 /**
@@ -22,20 +22,15 @@ export function decodeRecord(
   json: string,
   key: string,
 ): { value: CredentialValue; expiresAt: number | null | undefined } {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(json)
-  } catch {
-    parsed = undefined
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  const parsed = parseJsonObject(json)
+  if (parsed === undefined) {
     throw new RedisStoreError('E_REDIS_CORRUPT_RECORD', `redis key ${key} does not hold the JSON of a value object`, {
       field: key,
     })
   }
   if (!(EXPIRES_FIELD in parsed)) return { value: parsed as CredentialValue, expiresAt: undefined }
-  const { [EXPIRES_FIELD]: expiresAt, ...value } = parsed as Record<string, unknown>
-  if (expiresAt !== null && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
+  const { [EXPIRES_FIELD]: expiresAt, ...value } = parsed
+  if (!isExpiresAt(expiresAt)) {
     throw new RedisStoreError('E_REDIS_CORRUPT_RECORD', `redis key ${key} holds a malformed ${EXPIRES_FIELD}`, {
       field: key,
     })

@@ -1,6 +1,6 @@
-import type { CredentialStore, StoredRecord } from '@open-bridge/core'
+import { isLive, secretStringsOf, ttlMsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
 import { closeClient, createFailFastClient, firstConnection, type FailFastClient } from './connection.js'
-import { RedisStoreError, redisFailure } from './errors.js'
+import { invalidConfig, redisFailure, type RedisStoreError } from './errors.js'
 import { resolveOptions, type RedisStoreOptions } from './options.js'
 import { decodeRecord, encodeRecord } from './record-json.js'
 import { redisLock } from './redis-lock.js'
@@ -23,9 +23,11 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       owned = createFailFastClient(resolved.url, resolved.socketTimeout)
     } catch {
       // The URL was checked; should ioredis still refuse it, its error may quote the URL: not passed on.
-      throw new RedisStoreError('E_INVALID_CONFIG', 'redisStore url could not be read by ioredis', { field: 'url' })
+      throw invalidConfig('url', 'redisStore url could not be read by ioredis')
     }
-    connecting = firstConnection(owned.client, resolved.socketTimeout * 2).then(() => void (connecting = undefined))
+    connecting = firstConnection(owned.client, resolved.socketTimeout * 2).then(() => {
+      connecting = undefined
+    })
   }
   const client = defineScripts(owned?.client ?? resolved.client!)
   const ready = async () => {
@@ -53,9 +55,9 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
           if (pttl === -2) return undefined
           expiresAt = pttl < 0 ? null : Date.now() + pttl
         }
+        const record: StoredRecord = { value: decoded.value, expiresAt }
         // A replica may serve a key its primary has already expired.
-        if (expiresAt !== null && expiresAt <= Date.now()) return undefined
-        return { value: decoded.value, expiresAt }
+        return isLive(record) ? record : undefined
       } catch (error) {
         throw fail('get', error)
       }
@@ -65,7 +67,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
         await ready()
         await write(key, record)
       } catch (error) {
-        throw fail('set', error, secretStrings(record.value))
+        throw fail('set', error, secretStringsOf(record.value))
       }
     },
     delete: async (key) => {
@@ -86,12 +88,10 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
 
   async function write(key: string, record: StoredRecord): Promise<void> {
     const json = encodeRecord(record)
-    if (record.expiresAt === null) {
+    const ttl = ttlMsOf(record)
+    if (ttl === null) {
       await client.set(keyPrefix + key, json)
-      return
-    }
-    const ttl = Math.ceil(record.expiresAt - Date.now())
-    if (ttl <= 0) {
+    } else if (ttl <= 0) {
       // Already dead: make sure no older copy outlives it.
       await client.del(keyPrefix + key)
     } else {
@@ -99,18 +99,4 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       await client.set(keyPrefix + key, json, 'PX', ttl)
     }
   }
-}
-
-/** The strings inside a value long enough to be credentials, to mask from a driver message (with the JSON). */
-function secretStrings(value: object): string[] {
-  const found: string[] = [JSON.stringify(value)]
-  const walk = (node: unknown, depth: number): void => {
-    if (typeof node === 'string') {
-      if (node.length >= 6) found.push(node, JSON.stringify(node).slice(1, -1))
-    } else if (typeof node === 'object' && node !== null && depth < 8) {
-      for (const child of Object.values(node)) walk(child, depth + 1)
-    }
-  }
-  walk(value, 0)
-  return found
 }

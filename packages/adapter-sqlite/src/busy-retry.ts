@@ -1,10 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isBusy, sqliteFailure, SqliteStoreError } from './errors.js'
 
 /** Longest SQLite's own (blocking) busy handler may wait per attempt: the worst event-loop stall a write causes. */
 export const BLOCKING_WAIT_MS = 20
 const MAX_BACKOFF_MS = 100
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
  * Runs a synchronous statement; while another connection holds the write lock (SQLITE_BUSY after the short

@@ -26,6 +26,11 @@ export class SqliteStoreError extends BridgeError<SqliteStoreErrorCode> {
   override name = 'SqliteStoreError'
 }
 
+/** The error for a malformed `sqliteStore` option: `E_INVALID_CONFIG`, `field` naming it (`url.port`, …). */
+export function invalidConfig(field: string, message: string): SqliteStoreError {
+  return new SqliteStoreError('E_INVALID_CONFIG', message, { field })
+}
+
 /** better-sqlite3's code for an error, e.g. `SQLITE_BUSY`, `SQLITE_NOTADB`; Node's for a file system error. */
 export function codeOf(error: unknown): string | undefined {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined

@@ -1,4 +1,4 @@
-import { SqliteStoreError } from './errors.js'
+import { invalidConfig } from './errors.js'
 
 export interface SqliteStoreOptions {
   /** The database file. Created (with its directory) if missing, readable by the owner only. */
@@ -21,24 +21,25 @@ export const MAX_TIMER_MS = 2 ** 31 - 1
 
 export function resolveOptions(options: SqliteStoreOptions): ResolvedSqliteStoreOptions {
   if (typeof options !== 'object' || options === null)
-    invalid('options', 'sqliteStore needs an options object: { path }')
+    throw invalidConfig('options', 'sqliteStore needs an options object: { path }')
   const {
     path,
     pruneInterval = 60_000,
     busyTimeout = 5_000,
     name = 'sqlite',
   } = options as Partial<Record<keyof SqliteStoreOptions, unknown>>
-  if (typeof path !== 'string' || path.length === 0) invalid('path', 'sqliteStore path must be a non-empty file path')
+  if (typeof path !== 'string' || path.length === 0)
+    throw invalidConfig('path', 'sqliteStore path must be a non-empty file path')
   // Each of these would be private to one connection: processes could not share it.
   if (path === ':memory:' || path.startsWith('file:'))
-    invalid('path', 'sqliteStore path must be a plain file path (use memoryStore for an in-process tier)')
+    throw invalidConfig('path', 'sqliteStore path must be a plain file path (use memoryStore for an in-process tier)')
   if (
     typeof pruneInterval !== 'number' ||
     !Number.isFinite(pruneInterval) ||
     pruneInterval <= 0 ||
     pruneInterval > MAX_TIMER_MS
   ) {
-    invalid(
+    throw invalidConfig(
       'pruneInterval',
       `sqliteStore pruneInterval must be a positive number of milliseconds up to ${MAX_TIMER_MS}`,
     )
@@ -49,12 +50,12 @@ export function resolveOptions(options: SqliteStoreOptions): ResolvedSqliteStore
     busyTimeout < 0 ||
     busyTimeout > MAX_TIMER_MS
   ) {
-    invalid('busyTimeout', `sqliteStore busyTimeout must be an integer of milliseconds from 0 to ${MAX_TIMER_MS}`)
+    throw invalidConfig(
+      'busyTimeout',
+      `sqliteStore busyTimeout must be an integer of milliseconds from 0 to ${MAX_TIMER_MS}`,
+    )
   }
-  if (typeof name !== 'string' || name.length === 0) invalid('name', 'sqliteStore name must be a non-empty string')
+  if (typeof name !== 'string' || name.length === 0)
+    throw invalidConfig('name', 'sqliteStore name must be a non-empty string')
   return { path, pruneInterval, busyTimeout, name }
-}
-
-function invalid(field: string, message: string): never {
-  throw new SqliteStoreError('E_INVALID_CONFIG', message, { field })
 }

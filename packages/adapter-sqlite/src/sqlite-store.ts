@@ -1,4 +1,11 @@
-import type { CredentialStore, CredentialValue, StoredRecord } from '@open-bridge/core'
+import {
+  isLive,
+  parseJsonObject,
+  secretStringsOf,
+  type CredentialStore,
+  type CredentialValue,
+  type StoredRecord,
+} from '@open-bridge/core'
 import { BLOCKING_WAIT_MS, runWithBusyRetry } from './busy-retry.js'
 import { openDatabase } from './database.js'
 import { sqliteFailure, SqliteStoreError } from './errors.js'
@@ -65,12 +72,12 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
     getSync,
     get: (key) => retry('get', () => read(key)),
     set: async (key, record) => {
-      if (record.expiresAt !== null && record.expiresAt <= Date.now()) return retry('set', () => void remove.run(key))
+      if (!isLive(record)) return retry('set', () => void remove.run(key))
       const json = JSON.stringify(record.value)
       return retry(
         'set',
         () => void upsert.run(key, json, record.expiresAt),
-        () => [json, ...stringsOf(record.value)],
+        () => secretStringsOf(record.value),
       )
     },
     delete: (key) => retry('delete', () => void remove.run(key)),
@@ -84,21 +91,9 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
   }
 }
 
-/** The strings inside a value, to mask from a driver message should SQLite ever quote one. */
-function stringsOf(value: unknown, depth = 0): string[] {
-  if (typeof value === 'string') return value.length >= 6 ? [value] : []
-  if (typeof value !== 'object' || value === null || depth > 8) return []
-  return Object.values(value).flatMap((child) => stringsOf(child, depth + 1))
-}
-
 function parseValue(json: string, key: string): CredentialValue {
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch {
-    value = undefined
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  const value = parseJsonObject(json)
+  if (value === undefined) {
     throw new SqliteStoreError(
       'E_SQLITE_CORRUPT_RECORD',
       `sqlite row ${key} does not hold the JSON of a value object`,

@@ -15,7 +15,14 @@ export type { AppConfig } from './apps.js'
 export type { BridgeEventName, BridgeEvents, BridgeListener, RefreshReason } from './events.js'
 export type { CredentialStore, StoredRecord, StoreLock } from './store.js'
 export { isLive } from './expiry.js'
-export { asStoredRecord, isExpiresAt, isPlainObject, parseJsonObject, ttlMsOf } from './record-codec.js'
+export {
+  asStoredRecord,
+  isExpiresAt,
+  isPlainObject,
+  parseJsonObject,
+  secretStringsOf,
+  ttlMsOf,
+} from './record-codec.js'
 export type {
   CredentialSource,
   Fallback,

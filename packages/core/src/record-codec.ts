@@ -2,8 +2,8 @@ import type { CredentialValue } from './credentials.js'
 import type { StoredRecord } from './store.js'
 
 /**
- * The small rules every tier needs to read back what it stored, in one place so each adapter applies them
- * alike. Each returns `undefined` for what does not fit; the adapter throws its own coded corrupt-record
+ * The small rules every tier needs to read back what it stored (and to keep what it writes out of a driver's
+ * error), in one place so each adapter applies them alike. Each returns `undefined` for what does not fit; the adapter throws its own coded corrupt-record
  * error (naming the key, never quoting the stored text: it may hold a credential).
  */
 
@@ -41,4 +41,30 @@ export function asStoredRecord(stored: unknown): StoredRecord | undefined {
  */
 export function ttlMsOf(record: StoredRecord, now: number = Date.now()): number | null {
   return record.expiresAt === null ? null : Math.ceil(record.expiresAt - now)
+}
+
+/** Shorter strings are field values such as `"Bearer"` or a platform name, not secrets worth masking. */
+const MIN_SECRET_LENGTH = 6
+/** Deeper than any credential value; bounds the walk on a hostile one. */
+const MAX_SECRET_DEPTH = 8
+
+/**
+ * The strings to mask (`sanitizeCause(error, literals)`) from a driver's message when a write of `value`
+ * fails, since a driver may quote what it was sent: the value's JSON, and each string inside it of six
+ * characters or more, raw and JSON-escaped.
+ */
+export function secretStringsOf(value: object): string[] {
+  const found: string[] = [JSON.stringify(value)]
+  const walk = (node: unknown, depth: number): void => {
+    if (typeof node === 'string') {
+      if (node.length < MIN_SECRET_LENGTH) return
+      found.push(node)
+      const escaped = JSON.stringify(node).slice(1, -1)
+      if (escaped !== node) found.push(escaped)
+    } else if (typeof node === 'object' && node !== null && depth < MAX_SECRET_DEPTH) {
+      for (const child of Object.values(node)) walk(child, depth + 1)
+    }
+  }
+  walk(value, 0)
+  return found
 }

@@ -64,6 +64,11 @@ export class ServerError extends BridgeError<ServerErrorCode> {
   }
 }
 
+/** The error for a malformed config entry: `E_INVALID_CONFIG`, message `<field> <why>`, `field` naming it. */
+export function invalidConfig(field: string, why: string): ServerError {
+  return new ServerError('E_INVALID_CONFIG', `${field} ${why}`, { field })
+}
+
 /** Is `error` a `ServerError` (read by brand, not `instanceof`: ESM and CJS copies may both be loaded)? */
 export function isServerError(error: unknown, code?: ServerErrorCode): error is ServerError {
   return (

@@ -3,12 +3,12 @@
  * forced, compare-and-refresh replaces a rejected token once, and `ctx.signal` ends platform calls and retries.
  */
 import { createBridge, memoryStore } from '@open-bridge/core'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
 import { wechatSource } from '@open-bridge/wechat-fetchers'
 import { H5, MP, QQ, startWorld, type World, h5Key, mpKey } from './support.js'
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const business = async (fake: FakeWeChat, token: string) =>
   ((await (await fetch(`${fake.url}/fake/business?access_token=${token}`)).json()) as { errcode: number }).errcode
 

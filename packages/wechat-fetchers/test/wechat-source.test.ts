@@ -1,4 +1,5 @@
 import { createBridge, memoryStore } from '@open-bridge/core'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { code2Session, exchangeOAuthCode, isWechatError, wechatSource } from '@open-bridge/wechat-fetchers'
@@ -214,9 +215,8 @@ describe('wechatSource: user_access_token', () => {
       const first = await exchangeOAuthCode(bridge, h5Key, fake.issueOAuthCode(H5.appid, { openid: 'o-web' }))
       const userKey = { ...h5Key, openid: 'o-web' }
       expect((await bridge.getUserAccessToken(userKey))!.access_token).toBe(first.access_token)
-      for (let i = 0; i < 100 && fake.calls('oauth2_refresh_token') === 0; i++)
-        await new Promise((r) => setTimeout(r, 10))
-      await new Promise((r) => setTimeout(r, 100))
+      for (let i = 0; i < 100 && fake.calls('oauth2_refresh_token') === 0; i++) await sleep(10)
+      await sleep(100)
       const renewed = await bridge.getUserAccessToken(userKey)
       expect(renewed!.access_token).not.toBe(first.access_token)
       expect(fake.isUserTokenValid(renewed!.access_token)).toBe(true)

@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises'
 import { basename, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Cron } from 'croner'
-import { ServerError } from '../errors.js'
+import { invalidConfig, ServerError } from '../errors.js'
 import { TASK_PLATFORMS, type ScheduleTask } from '../scheduler/tasks.js'
 import type { ConfigFile } from './config-file.js'
 import { parseJsonSafely } from './json-comments.js'
@@ -66,14 +66,14 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
     const tasks = [...new Set(app.tasks ?? (secret !== undefined ? defaultTasks(app.platform) : []))]
     tasks.forEach((task, j) => {
       if (!TASK_PLATFORMS[task as ScheduleTask].includes(app.platform)) {
-        invalid(
+        throw invalidConfig(
           `${field}.tasks[${j}]`,
           `${task} is fetched for ${TASK_PLATFORMS[task as ScheduleTask].join(', ')} only`,
         )
       }
     })
     if (tasks.length > 0 && secret === undefined)
-      invalid(`${field}.tasks`, `needs ${field}.secret: the scheduler fetches from the platform`)
+      throw invalidConfig(`${field}.tasks`, `needs ${field}.secret: the scheduler fetches from the platform`)
     return {
       platform: app.platform,
       appid: app.appid,
@@ -194,13 +194,14 @@ function checkUnique(apps: ServiceApp[]): void {
   for (const app of apps) {
     const appidKey = `${app.platform}:${app.appid}`
     const first = byAppid.get(appidKey)
-    if (first) invalid(app.field, `configures appid of platform ${app.platform} again (first at ${first.field})`)
+    if (first)
+      throw invalidConfig(app.field, `configures appid of platform ${app.platform} again (first at ${first.field})`)
     byAppid.set(appidKey, app)
     if (app.dcloudAppid === undefined) continue
     const dcloudKey = `${app.dcloudAppid}:${app.platform}`
     const other = byDcloud.get(dcloudKey)
     if (other)
-      invalid(
+      throw invalidConfig(
         app.field,
         `configures dcloudAppid ${app.dcloudAppid} on platform ${app.platform} again (first at ${other.field})`,
       )
@@ -217,24 +218,26 @@ function checkSchedule(schedule: ServiceConfig['schedule']): void {
     try {
       new Intl.DateTimeFormat('en', { timeZone: schedule.timezone })
     } catch {
-      invalid('schedule.timezone', 'must be an IANA time zone, e.g. Asia/Shanghai')
+      throw invalidConfig('schedule.timezone', 'must be an IANA time zone, e.g. Asia/Shanghai')
     }
   }
   let cron: Cron
   try {
     cron = new Cron(schedule.cron, { paused: true, ...(schedule.timezone ? { timezone: schedule.timezone } : {}) })
   } catch {
-    return invalid('schedule.cron', 'must be a cron expression (5 fields, or 6 with seconds first), e.g. "0 * * * * *"')
+    throw invalidConfig(
+      'schedule.cron',
+      'must be a cron expression (5 fields, or 6 with seconds first), e.g. "0 * * * * *"',
+    )
   }
   const runs = cron.nextRuns(4)
   cron.stop()
-  if (runs.length === 0) invalid('schedule.cron', 'never runs')
+  if (runs.length === 0) throw invalidConfig('schedule.cron', 'never runs')
   let interval = Infinity
   for (let i = 1; i < runs.length; i++) interval = Math.min(interval, runs[i]!.getTime() - runs[i - 1]!.getTime())
   if (schedule.jitterMs >= interval)
-    invalid('schedule.jitterMs', `must be shorter than the interval between runs of schedule.cron (${interval} ms)`)
-}
-
-function invalid(field: string, why: string): never {
-  throw new ServerError('E_INVALID_CONFIG', `${field} ${why}`, { field })
+    throw invalidConfig(
+      'schedule.jitterMs',
+      `must be shorter than the interval between runs of schedule.cron (${interval} ms)`,
+    )
 }

@@ -1,4 +1,4 @@
-import { ServerError } from '../errors.js'
+import { invalidConfig } from '../errors.js'
 import type { SecretRef } from './config-file.js'
 
 /**
@@ -9,9 +9,7 @@ export function resolveSecret(ref: SecretRef, field: string, env: NodeJS.Process
   if (typeof ref === 'string') return ref
   const value = env[ref.env]
   if (value === undefined || value.length === 0) {
-    throw new ServerError('E_INVALID_CONFIG', `${field} names environment variable ${ref.env}, which is not set`, {
-      field,
-    })
+    throw invalidConfig(field, `names environment variable ${ref.env}, which is not set`)
   }
   return value
 }

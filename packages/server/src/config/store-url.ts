@@ -3,7 +3,7 @@ import { memoryStore, type CredentialStore } from '@open-bridge/core'
 import { mongoStore } from '@open-bridge/adapter-mongo'
 import { redisStore } from '@open-bridge/adapter-redis'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
-import { ServerError } from '../errors.js'
+import { invalidConfig } from '../errors.js'
 
 export type StoreScheme = 'memory' | 'redis' | 'sqlite' | 'mongodb'
 
@@ -31,17 +31,18 @@ const USAGE = 'must be a store URL: memory[?max=&maxTtl=], redis://…, rediss:/
  * error (it may hold a password): messages name the field and the scheme.
  */
 export function parseStoreUrl(url: string, field: string, cwd: string): ParsedStoreUrl {
-  const invalid = (why: string): never => {
-    throw new ServerError('E_INVALID_CONFIG', `${field} ${why}`, { field })
-  }
   if (url === 'memory' || url.startsWith('memory?')) {
     const params = new URLSearchParams(url.slice('memory'.length + 1))
     const options: { max?: number; maxTtl?: number } = {}
     for (const [param, value] of params) {
-      if (param !== 'max' && param !== 'maxTtl') invalid(`has an unknown memory option '${param}' (known: max, maxTtl)`)
+      if (param !== 'max' && param !== 'maxTtl')
+        throw invalidConfig(field, `has an unknown memory option '${param}' (known: max, maxTtl)`)
       const n = Number(value)
       if (!Number.isInteger(n) || n <= 0)
-        invalid(`memory option ${param} must be a positive integer${param === 'maxTtl' ? ' of ms' : ''}`)
+        throw invalidConfig(
+          field,
+          `memory option ${param} must be a positive integer${param === 'maxTtl' ? ' of ms' : ''}`,
+        )
       options[param as 'max' | 'maxTtl'] = n
     }
     return { scheme: 'memory', label: url, create: (name) => memoryStore({ ...options, name }) }
@@ -50,30 +51,32 @@ export function parseStoreUrl(url: string, field: string, cwd: string): ParsedSt
     let path = url.slice('sqlite:'.length)
     if (path.startsWith('//')) path = path.slice(2) // sqlite:///abs/file.db and sqlite://./file.db
     if (path.length === 0 || path.includes('?'))
-      invalid('must name a file: sqlite:./file.db or sqlite:/abs/path/file.db')
+      throw invalidConfig(field, 'must name a file: sqlite:./file.db or sqlite:/abs/path/file.db')
     const file = resolvePath(cwd, path)
     return { scheme: 'sqlite', label: `sqlite:${path}`, create: (name) => sqliteStore({ path: file, name }) }
   }
   const scheme = /^([a-z+]+):\/\//.exec(url)?.[1]
-  if (scheme === undefined) return invalid(USAGE)
+  if (scheme === undefined) throw invalidConfig(field, USAGE)
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    return invalid(`is not a valid ${scheme}:// URL`)
+    throw invalidConfig(field, `is not a valid ${scheme}:// URL`)
   }
   if (parsed.password !== '') parsed.password = '***'
   const label = parsed.href
   if (scheme === 'redis' || scheme === 'rediss') {
-    if (parsed.hostname === '') invalid(`must name a host: ${scheme}://[user:password@]host:port[/db]`)
+    if (parsed.hostname === '')
+      throw invalidConfig(field, `must name a host: ${scheme}://[user:password@]host:port[/db]`)
     return { scheme: 'redis', label, create: (name) => redisStore({ url, name }) }
   }
   if (scheme === 'mongodb' || scheme === 'mongodb+srv') {
     const dbName = decodeURIComponent(parsed.pathname.replace(/^\//, ''))
-    if (dbName === '') invalid(`must name its database in the path: ${scheme}://host:port/<database>`)
+    if (dbName === '')
+      throw invalidConfig(field, `must name its database in the path: ${scheme}://host:port/<database>`)
     return { scheme: 'mongodb', label, create: (name) => mongoStore({ url, dbName, name }) }
   }
-  return invalid(USAGE)
+  throw invalidConfig(field, USAGE)
 }
 
 /** Names each tier by its scheme, numbering repeats (`redis`, `redis-2`), so events and metrics tell them apart. */
@@ -98,12 +101,9 @@ export async function createStores(specs: StoreSpec[]): Promise<CredentialStore[
       created.push(spec.create())
     } catch (error) {
       await Promise.allSettled(created.map((store) => store.close()))
-      throw new ServerError(
-        'E_INVALID_CONFIG',
-        `stores[${i}] (${spec.scheme}) could not be created: ${describeFailure(error, spec.scheme)}`,
-        {
-          field: `stores[${i}]`,
-        },
+      throw invalidConfig(
+        `stores[${i}]`,
+        `(${spec.scheme}) could not be created: ${describeFailure(error, spec.scheme)}`,
       )
     }
   }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Platform } from '@open-bridge/core'
-import { ServerError } from '../errors.js'
+import { invalidConfig, ServerError } from '../errors.js'
 import { SCHEDULE_TASKS, TASK_PLATFORMS, isScheduleTask, type ScheduleTask } from '../scheduler/tasks.js'
 import { parseJsonSafely, stripJsonComments } from './json-comments.js'
 import type { ServiceApp } from './service-config.js'
@@ -40,15 +40,15 @@ export async function readUniConfigCenter(dir: string): Promise<UniConfigCenter>
   let ipAllowList: string[] | undefined
   if (bridgeConfig !== undefined) {
     files.push(UNI_OPEN_BRIDGE)
-    if (!isObject(bridgeConfig)) invalid(UNI_OPEN_BRIDGE, 'must hold a JSON object')
+    if (!isObject(bridgeConfig)) throw invalidConfig(UNI_OPEN_BRIDGE, 'must hold a JSON object')
     applySchedule(bridgeConfig.schedule, apps)
     for (const spelling of ['ipWhiteList', 'ipWhitelist'] as const) {
       const list = bridgeConfig[spelling]
       if (list === undefined) continue
       const at = `${UNI_OPEN_BRIDGE}:${spelling}`
-      if (!Array.isArray(list)) invalid(at, 'must be an array of IP addresses')
+      if (!Array.isArray(list)) throw invalidConfig(at, 'must be an array of IP addresses')
       list.forEach((ip, i) => {
-        if (typeof ip !== 'string' || ip.length === 0) invalid(`${at}[${i}]`, 'must be a non-empty string')
+        if (typeof ip !== 'string' || ip.length === 0) throw invalidConfig(`${at}[${i}]`, 'must be a non-empty string')
       })
       ipAllowList = [...new Set([...(ipAllowList ?? []), ...(list as string[])])]
     }
@@ -62,23 +62,24 @@ function appsOf(uniId: unknown): ServiceApp[] {
   configs.forEach((config, index) => {
     const prefix = Array.isArray(uniId) ? `[${index}].` : ''
     if (!isObject(config))
-      invalid(`${UNI_ID}:${prefix.slice(0, -1) || '(root)'}`, 'must be a JSON object (or an array of them)')
+      throw invalidConfig(`${UNI_ID}:${prefix.slice(0, -1) || '(root)'}`, 'must be a JSON object (or an array of them)')
     const dcloudAppid = config.dcloudAppid
     if (dcloudAppid !== undefined && (typeof dcloudAppid !== 'string' || dcloudAppid.length === 0)) {
-      invalid(`${UNI_ID}:${prefix}dcloudAppid`, 'must be a non-empty string')
+      throw invalidConfig(`${UNI_ID}:${prefix}dcloudAppid`, 'must be a non-empty string')
     }
     for (const [platform, path] of Object.entries(UNI_ID_PLATFORM_PATHS) as [Platform, readonly string[]][]) {
       let node: unknown = config
       for (const step of path) node = isObject(node) ? node[step] : undefined
       if (node === undefined) continue
       const at = `${UNI_ID}:${prefix}${path.join('.')}`
-      if (!isObject(node)) invalid(at, 'must be an object with appid and appsecret')
+      if (!isObject(node)) throw invalidConfig(at, 'must be an object with appid and appsecret')
       const { appid, appsecret } = node
       // The documented sample ships empty placeholders: an entry without either is "not configured".
       if (isBlank(appid) && isBlank(appsecret)) continue
       if (typeof appid !== 'string' || appid.length === 0 || appid.includes(':'))
-        invalid(`${at}.appid`, "must be a non-empty string without ':'")
-      if (appsecret !== undefined && typeof appsecret !== 'string') invalid(`${at}.appsecret`, 'must be a string')
+        throw invalidConfig(`${at}.appid`, "must be a non-empty string without ':'")
+      if (appsecret !== undefined && typeof appsecret !== 'string')
+        throw invalidConfig(`${at}.appsecret`, 'must be a string')
       apps.push({
         platform,
         appid,
@@ -100,34 +101,38 @@ function appsOf(uniId: unknown): ServiceApp[] {
 function applySchedule(schedule: unknown, apps: ServiceApp[]): void {
   if (schedule === undefined) return
   const root = `${UNI_OPEN_BRIDGE}:schedule`
-  if (!isObject(schedule)) invalid(root, 'must be an object keyed by dcloudAppid')
+  if (!isObject(schedule)) throw invalidConfig(root, 'must be an object keyed by dcloudAppid')
   for (const [dcloudAppid, entry] of Object.entries(schedule)) {
     const at = `${root}.${dcloudAppid}`
-    if (!isObject(entry)) invalid(at, 'must be an object: { enable, <platform>: { enable, tasks } }')
+    if (!isObject(entry)) throw invalidConfig(at, 'must be an object: { enable, <platform>: { enable, tasks } }')
     checkFlag(entry.enable, `${at}.enable`)
     for (const [platform, settings] of Object.entries(entry)) {
       if (platform === 'enable') continue
       const pat = `${at}.${platform}`
       if (!(platform in UNI_ID_PLATFORM_PATHS))
-        invalid(pat, `names no platform (known: enable, ${Object.keys(UNI_ID_PLATFORM_PATHS).join(', ')})`)
-      if (!isObject(settings)) invalid(pat, 'must be an object: { enable, tasks }')
+        throw invalidConfig(pat, `names no platform (known: enable, ${Object.keys(UNI_ID_PLATFORM_PATHS).join(', ')})`)
+      if (!isObject(settings)) throw invalidConfig(pat, 'must be an object: { enable, tasks }')
       checkFlag(settings.enable, `${pat}.enable`)
       const tasks = settings.tasks ?? []
       if (!Array.isArray(tasks))
-        invalid(`${pat}.tasks`, `must be an array of task names (${SCHEDULE_TASKS.join(', ')})`)
+        throw invalidConfig(`${pat}.tasks`, `must be an array of task names (${SCHEDULE_TASKS.join(', ')})`)
       tasks.forEach((task: unknown, i: number) => {
-        if (!isScheduleTask(task)) invalid(`${pat}.tasks[${i}]`, `must be one of ${SCHEDULE_TASKS.join(', ')}`)
+        if (!isScheduleTask(task))
+          throw invalidConfig(`${pat}.tasks[${i}]`, `must be one of ${SCHEDULE_TASKS.join(', ')}`)
         if (!TASK_PLATFORMS[task].includes(platform as Platform)) {
-          invalid(`${pat}.tasks[${i}]`, `${task} is fetched for ${TASK_PLATFORMS[task].join(', ')} only`)
+          throw invalidConfig(`${pat}.tasks[${i}]`, `${task} is fetched for ${TASK_PLATFORMS[task].join(', ')} only`)
         }
       })
       if (entry.enable !== true || settings.enable !== true || tasks.length === 0) continue
       const app = apps.find((a) => a.dcloudAppid === dcloudAppid && a.platform === platform)
       const where = `${UNI_ID}:${UNI_ID_PLATFORM_PATHS[platform as Platform].join('.')}`
       if (app === undefined)
-        invalid(pat, `is enabled, but ${UNI_ID} configures no ${platform} app for this dcloudAppid (${where})`)
+        throw invalidConfig(
+          pat,
+          `is enabled, but ${UNI_ID} configures no ${platform} app for this dcloudAppid (${where})`,
+        )
       if (app.secret === undefined)
-        invalid(pat, `is enabled, but ${where}.appsecret is empty: the scheduler needs it to fetch`)
+        throw invalidConfig(pat, `is enabled, but ${where}.appsecret is empty: the scheduler needs it to fetch`)
       app.tasks = [...new Set([...app.tasks, ...(tasks as ScheduleTask[])])]
     }
   }
@@ -154,7 +159,7 @@ async function readJson(path: string, name: string, required: boolean): Promise<
 }
 
 function checkFlag(value: unknown, field: string): void {
-  if (value !== undefined && typeof value !== 'boolean') invalid(field, 'must be true or false')
+  if (value !== undefined && typeof value !== 'boolean') throw invalidConfig(field, 'must be true or false')
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -163,8 +168,4 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function isBlank(value: unknown): boolean {
   return value === undefined || value === null || value === ''
-}
-
-function invalid(field: string, why: string): never {
-  throw new ServerError('E_INVALID_CONFIG', `${field} ${why}`, { field })
 }

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv'
-import { ServerError } from '../errors.js'
+import { invalidConfig } from '../errors.js'
 import { configFileSchema, type ConfigFile } from './config-file.js'
 
 const validate = new Ajv({ allErrors: false, verbose: true, strict: true }).compile<ConfigFile>(configFileSchema)
@@ -13,9 +13,7 @@ export function validateConfigFile(config: unknown, file: string): ConfigFile {
   // With allErrors off, an anyOf reports its branches' errors, then its own: the last error is the outermost.
   const error = validate.errors?.at(-1)
   const field = error ? fieldOf(error) : '(root)'
-  throw new ServerError('E_INVALID_CONFIG', `${field} ${error ? describe(error) : 'is invalid'} (in ${file})`, {
-    field,
-  })
+  throw invalidConfig(field, `${error ? describe(error) : 'is invalid'} (in ${file})`)
 }
 
 function fieldOf(error: ErrorObject): string {
