@@ -3,7 +3,7 @@
  * with a lock → one token call for the whole deployment and one token for all 1,000 callers.
  */
 import { describe, expect, it } from 'vitest'
-import { percentile, type Fleet } from '../../test-support/coordination/fleet.js'
+import { percentile } from '../../test-support/coordination/fleet.js'
 import type { TierSpec } from '../../test-support/coordination/protocol.js'
 import { APPS, coordinationRig, h5Key, tally } from './support.js'
 

@@ -215,7 +215,7 @@ if (url) {
         token: 'token-1',
         expiresAt: expect.any(Date),
       })
-      const expiresAt = (document?.expiresAt as Date).getTime()
+      const expiresAt = (document?.expiresAt as Date | undefined)?.getTime() ?? Number.NaN
       expect(expiresAt).toBeGreaterThanOrEqual(before + 30_000)
       expect(expiresAt).toBeLessThanOrEqual(after + 30_000)
       expect(await raw(collection, 'refresh:uni-id:weixin-mp:wx1:access-token')).toBeNull()

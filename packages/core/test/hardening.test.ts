@@ -29,6 +29,7 @@ describe('values are checked deeply (E_INVALID_VALUE naming the field)', () => {
     ['NaN', { access_token: 't', n: Number.NaN }, 'value.n'],
     ['Infinity in an array', { access_token: 't', list: [1, Number.POSITIVE_INFINITY] }, 'value.list[1]'],
     ['undefined in an array', { access_token: 't', list: [undefined] }, 'value.list[0]'],
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the bad input under test
     ['a sparse array', { access_token: 't', list: [1, , 3] }, 'value.list[1]'],
     ['a class instance', new Token(), 'value'],
     ['symbol keys', { access_token: 't', [Symbol('k')]: 1 }, 'value'],

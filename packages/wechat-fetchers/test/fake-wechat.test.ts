@@ -13,7 +13,12 @@ afterEach(async () => {
 /** A settable clock, so expiry needs no waiting. */
 function clock(start = 1_700_000_000_000) {
   let now = start
-  return { now: () => now, advance: (ms: number) => void (now += ms) }
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms
+    },
+  }
 }
 
 async function start(options: FakeWeChatOptions = {}): Promise<FakeWeChat> {
