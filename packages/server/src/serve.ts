@@ -7,7 +7,6 @@ import { CONFIG_FILE_NAMES, loadConfig, type LoadConfigOptions } from './config/
 import type { ServiceConfig } from './config/service-config.js'
 import { renamedConfigError } from './config/renamed-config-error.js'
 import { openConfiguredBridge } from './configured-bridge.js'
-import { ServerError } from './errors.js'
 import { logBridgeEvents } from './metrics/bridge-event-log.js'
 import { createReadiness } from './metrics/readiness.js'
 import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js'
@@ -57,7 +56,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
     metrics = createServiceMetrics({ bridge, stores, credentials: credentialsOf(config) })
     const readiness = createReadiness(
-      stores.map((store, i) => ({ store, inProcess: config.stores[i]!.scheme === 'memory' })),
+      stores.map((store, i) => ({ store, inProcess: config.stores[i]?.scheme === 'memory' })),
       metrics.breakers,
     )
     const app = createApp(config, bridge, metrics, readiness, options.logStream, expiryFrom(stores))
