@@ -2,7 +2,7 @@ import { MongoClient, type Db } from 'mongodb'
 import { callerConnection, ownConnection, type MongoConnection } from './connection.js'
 import { invalidConfig } from './errors.js'
 
-interface MongoStoreCommonOptions {
+export interface MongoStoreCommonOptions {
   /** Collection of credentials. Default `opendb-open-data`, the one uni-open-bridge uses. */
   collection?: string
   /** Collection of refresh locks. Default `open-bridge-locks`. */

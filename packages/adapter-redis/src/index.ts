@@ -1,3 +1,8 @@
 export { redisStore } from './redis-store.js'
-export type { RedisStoreClientOptions, RedisStoreOptions, RedisStoreUrlOptions } from './options.js'
+export type {
+  RedisStoreClientOptions,
+  RedisStoreCommonOptions,
+  RedisStoreOptions,
+  RedisStoreUrlOptions,
+} from './options.js'
 export { RedisStoreError, type RedisStoreErrorCode } from './errors.js'

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import { invalidConfig } from './errors.js'
 
-interface RedisStoreCommonOptions {
+export interface RedisStoreCommonOptions {
   /** Put in front of every key this store writes (credentials and locks). Default empty: uni-open-bridge's keys. */
   keyPrefix?: string
   /** Name shown in events. Default `redis`. */

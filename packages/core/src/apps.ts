@@ -40,7 +40,10 @@ export class AppRegistry {
       this.#byAppid.set(appidKey, app)
       if (app.dcloudAppid !== undefined) {
         let platforms = this.#byDcloud.get(app.dcloudAppid)
-        if (!platforms) this.#byDcloud.set(app.dcloudAppid, (platforms = new Map()))
+        if (!platforms) {
+          platforms = new Map()
+          this.#byDcloud.set(app.dcloudAppid, platforms)
+        }
         if (platforms.has(app.platform)) {
           throw new BridgeError(
             'E_INVALID_CONFIG',
@@ -63,11 +66,6 @@ export class AppRegistry {
   /** The app a platform appid names. */
   byAppid(platform: Platform, appid: string): AppConfig | undefined {
     return this.#byAppid.get(`${platform}:${appid}`)
-  }
-
-  /** Every configured app, without its secret (for schedulers and diagnostics). */
-  list(): Omit<AppConfig, 'secret'>[] {
-    return [...this.#byAppid.values()].map(({ secret: _secret, ...app }) => app)
   }
 }
 

@@ -26,29 +26,33 @@ export type UserCredentialKind = 'user_access_token' | 'session_key' | 'encrypt_
 export const TICKET_TYPES = ['jsapi', 'wx_card'] as const
 export type TicketType = (typeof TICKET_TYPES)[number]
 
-/** Extra fields a platform returns are kept as they are. */
-interface Extra {
+// Each value keeps the extra fields a platform returns as they are (the index signature). Written out in each
+// interface rather than inherited from a shared base, so the published types name no type users cannot import.
+export interface AccessTokenValue {
+  access_token: string
   [field: string]: unknown
 }
-export interface AccessTokenValue extends Extra {
-  access_token: string
-}
-export interface UserAccessTokenValue extends Extra {
+export interface UserAccessTokenValue {
   access_token: string
   refresh_token?: string
+  [field: string]: unknown
 }
-export interface SessionKeyValue extends Extra {
+export interface SessionKeyValue {
   session_key: string
+  [field: string]: unknown
 }
-export interface EncryptKeyValue extends Extra {
+export interface EncryptKeyValue {
   encrypt_key: string
   iv: string
+  [field: string]: unknown
 }
-export interface TicketValue extends Extra {
+export interface TicketValue {
   ticket: string
+  [field: string]: unknown
 }
-export interface UserRefreshTokenValue extends Extra {
+export interface UserRefreshTokenValue {
   refresh_token: string
+  [field: string]: unknown
 }
 
 export interface CredentialValues {

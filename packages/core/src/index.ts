@@ -6,7 +6,6 @@ export {
   BridgeError,
   isBridgeError,
   sanitizeCause,
-  scrubSecrets,
   type BridgeErrorOptions,
   type CoreErrorCode,
 } from './errors.js'

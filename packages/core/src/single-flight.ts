@@ -20,8 +20,4 @@ export class SingleFlight<T> {
   has(name: string): boolean {
     return this.#inFlight.has(name)
   }
-
-  get size(): number {
-    return this.#inFlight.size
-  }
 }

@@ -25,14 +25,6 @@ export interface RemoteErrorOptions extends BridgeErrorOptions {
   category?: string | undefined
 }
 
-/** What `toJSON` adds to `BridgeError`'s fields. */
-interface RemoteErrorDetails {
-  status?: number
-  route?: string
-  platformErrcode?: number
-  category?: string
-}
-
 const REMOTE_ERROR_BRAND = Symbol.for('open-bridge.remote-error')
 
 /**
@@ -55,7 +47,12 @@ export class RemoteError extends BridgeError<RemoteErrorCode | (string & {})> {
     Object.defineProperty(this, REMOTE_ERROR_BRAND, { value: true })
   }
 
-  override toJSON(): ReturnType<BridgeError<string>['toJSON']> & RemoteErrorDetails {
+  override toJSON(): ReturnType<BridgeError<string>['toJSON']> & {
+    status?: number
+    route?: string
+    platformErrcode?: number
+    category?: string
+  } {
     return {
       ...super.toJSON(),
       ...(this.status !== undefined ? { status: this.status } : {}),

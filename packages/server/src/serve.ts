@@ -56,7 +56,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
     metrics = createServiceMetrics({ bridge, stores, credentials: credentialsOf(config) })
     const readiness = createReadiness(
-      stores.map((store, i) => ({ store, inProcess: config.stores[i]!.scheme === 'memory' })),
+      stores.map((store, i) => ({ store, inProcess: config.stores[i]?.scheme === 'memory' })),
       metrics.breakers,
     )
     const app = createApp(config, bridge, metrics, readiness, options.logStream, expiryFrom(stores))

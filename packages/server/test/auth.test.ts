@@ -4,7 +4,8 @@ import { IpAllowList } from '../src/auth/ip-allow-list.js'
 import fc from 'fast-check'
 import { NonceTable } from '../src/auth/nonce-table.js'
 import { RequestVerifier } from '../src/auth/signature.js'
-import { assertSafeExposure, isLoopbackHost, isServerError, signRequest } from '../src/index.js'
+import { isLoopbackHost } from '../src/auth/exposure.js'
+import { assertSafeExposure, isServerError, signRequest } from '../src/index.js'
 
 describe('IpAllowList', () => {
   const list = new IpAllowList(['10.0.0.0/8', '192.168.1.7', '2001:db8::/32', '::1', '::ffff:172.16.0.0/108'])

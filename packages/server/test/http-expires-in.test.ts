@@ -1,6 +1,6 @@
 import { memoryStore } from '@open-bridge/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { EXPIRES_IN_HEADER } from '../src/index.js'
+import { EXPIRES_IN_HEADER } from '@open-bridge/remote'
 import { memoryBridge, startApp, type Running } from './http-support.js'
 
 const KEY = { dcloudAppid: '__UNI__A', platform: 'weixin-mp' }

@@ -1,9 +1,14 @@
 export { wechatSource, WechatSource } from './wechat-source.js'
 export type { AccessTokenMode, WechatSourceOptions, WeixinPlatform } from './options.js'
 export type { RetryPolicy } from './retry.js'
-export { WechatError, PlatformApiError, isWechatError, type WechatErrorCode } from './errors.js'
+export {
+  WechatError,
+  PlatformApiError,
+  isWechatError,
+  type WechatErrorCode,
+  type WechatErrorOptions,
+} from './errors.js'
 export { categoryOf, type ErrcodeCategory } from './errcode-categories.js'
-export { redact } from './redact.js'
 export {
   code2Session,
   checkSessionKey,
@@ -16,7 +21,9 @@ export {
   jsapiSignature,
   cardSignature,
   type JsapiSignature,
+  type JsapiSignatureInput,
   type CardSignatureInput,
+  type SignatureInputs,
 } from './helpers/jsapi-signature.js'
 export { decryptUserData, type DecryptInput } from './helpers/decrypt-user-data.js'
-export type { PlatformHelperOptions } from './helpers/helper-options.js'
+export type { PlatformHelperOptions } from './helpers/helper-source.js'

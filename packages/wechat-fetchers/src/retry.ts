@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { invalidArgument } from './errors.js'
+import { invalidArgument, PlatformApiError, WechatError } from './errors.js'
 
 /** How transient failures are retried: bounded exponential backoff with full jitter. */
 export interface RetryPolicy {
@@ -26,15 +26,22 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined): ResolvedRet
   return resolved
 }
 
+/** Is `error` worth another attempt? The platform's busy codes, timeouts, network errors (no status) and 5xx. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof PlatformApiError) return error.category === 'transient'
+  if (!(error instanceof WechatError)) return false
+  if (error.code === 'E_TIMEOUT') return true
+  return error.code === 'E_HTTP' && (error.status === undefined || error.status >= 500)
+}
+
 /**
- * Runs `attempt` until it succeeds, fails with an error `isTransient` rejects, or the retries run out
- * (then the last error is thrown). Full jitter (a random delay in [0, min(max, min·2^n)]) keeps many
+ * Runs `attempt` until it succeeds, fails with an error that is not transient (`isTransient`), or the retries
+ * run out (then the last error is thrown). Full jitter (a random delay in [0, min(max, min·2^n)]) keeps many
  * processes that failed together from retrying together. Once `signal` aborts, nothing more is tried:
  * the signal's reason is thrown (also out of a pending delay).
  */
 export async function withRetry<T>(
   policy: ResolvedRetryPolicy,
-  isTransient: (error: unknown) => boolean,
   attempt: () => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {

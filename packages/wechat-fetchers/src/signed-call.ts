@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto'
 import type { CredentialBridge, Platform } from '@open-bridge/core'
 import { WechatError } from './errors.js'
 import { withAccessToken } from './with-access-token.js'
-import type { PlatformClient, PlatformReply } from './platform-client.js'
+import type { PlatformClient } from './platform-client.js'
+import type { PlatformReply } from './platform-reply.js'
 
 /** The signed-call signature: hex `hmac_sha256(key = session_key, message = "")`. */
 export function sessionSignature(sessionKey: string): string {

@@ -5,6 +5,7 @@ import { fetchTicket } from './fetchers/ticket.js'
 import { fetchUserAccessToken } from './fetchers/user-access-token.js'
 import { resolveOptions, type ResolvedOptions, type WechatSourceOptions } from './options.js'
 import { PlatformClient } from './platform-client.js'
+import { attachInternals, internalsOf } from './source-internals.js'
 
 type Fetcher<K extends CredentialKind> = (
   client: PlatformClient,
@@ -22,42 +23,33 @@ const FETCHERS: { [K in CredentialKind]?: Fetcher<K> } = {
   // user_refresh_token: only exchangeOAuthCode (and a renewal that brings a new one) stores one; a miss resolves null.
 }
 
-/** Shared by every copy of this package: a source built by the CJS build is recognised by the ESM build's helpers. */
-const WECHAT_SOURCE_BRAND = Symbol.for('open-bridge.wechat-source')
-
 /** The WeChat / QQ platform as a bridge source. Create one with `wechatSource`. */
 export class WechatSource implements CredentialSource {
   readonly #options: ResolvedOptions
-  /** @internal The HTTP client the helpers share (one pool, one retry policy). */
-  readonly client: PlatformClient
+  /** The HTTP client the helpers share (one pool, one retry policy); they reach it through source-internals.ts. */
+  readonly #client: PlatformClient
 
   constructor(options: WechatSourceOptions = {}) {
     this.#options = resolveOptions(options)
-    this.client = new PlatformClient(this.#options)
-    Object.defineProperty(this, WECHAT_SOURCE_BRAND, { value: true })
+    this.#client = new PlatformClient(this.#options)
+    attachInternals(this, { client: this.#client, expiryMarginSeconds: this.#options.expiryMarginSeconds })
   }
 
   /** `instanceof WechatSource` holds for a source from any copy of the package (by brand, not class identity). */
   static [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked about; subclasses keep the prototype check
     if (this !== WechatSource) return Function.prototype[Symbol.hasInstance].call(this, value)
-    return (
-      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WECHAT_SOURCE_BRAND] === true
-    )
+    return internalsOf(value) !== undefined
   }
 
   fetch<K extends CredentialKind>(kind: K, key: ResolvedKey<K>, ctx: SourceContext): Promise<FetchResult<K> | null> {
     const fetcher = FETCHERS[kind] as Fetcher<K> | undefined
-    return fetcher ? fetcher(this.client, this.#options, key, ctx) : Promise.resolve(null)
-  }
-
-  /** @internal The safety margin (seconds) helpers take off a platform `expires_in`, as the source does. */
-  get expiryMarginSeconds(): number {
-    return this.#options.expiryMarginSeconds
+    return fetcher ? fetcher(this.#client, this.#options, key, ctx) : Promise.resolve(null)
   }
 
   /** Closes the connection pool (not a dispatcher passed in `options.dispatcher`). */
   close(): Promise<void> {
-    return this.client.close()
+    return this.#client.close()
   }
 }
 

@@ -7,10 +7,10 @@ import {
   categoryOf,
   isWechatError,
   PlatformApiError,
-  redact,
-  wechatSource,
   type WechatError,
+  wechatSource,
 } from '@open-bridge/wechat-fetchers'
+import { redact } from '../src/redact.js'
 import { H5, MP, startWorld, type World, h5Key, mpKey } from './support.js'
 
 let world: World | undefined
@@ -124,7 +124,7 @@ describe('retries', () => {
     expect(isWechatError(error, 'E_TIMEOUT')).toBe(true)
     expect((error as WechatError).appid).toBe(H5.appid)
     expect(everythingShown(error)).not.toContain(H5.secret)
-    await expect.poll(() => world!.fake.calls('token')).toBe(3)
+    await expect.poll(() => world?.fake.calls('token')).toBe(3)
   })
 
   it('a network error is E_HTTP after retries; its cause carries no secret', async () => {

@@ -17,7 +17,7 @@ import { NonceTable } from './nonce-table.js'
 
 // The signing rule (headers, canonical string, window) lives in @open-bridge/remote, shared with clients;
 // this module verifies with the same `canonicalMac`.
-export { MIN_SECRET_LENGTH, SIGNATURE_HEADERS, SIGNATURE_WINDOW_SECONDS, type SignRequestInput, type SignatureHeaders }
+export { MIN_SECRET_LENGTH, type SignRequestInput, type SignatureHeaders }
 
 /**
  * `signRequest` of @open-bridge/remote, kept in this package's API: malformed input is this package's

@@ -3,8 +3,6 @@ import { EXPIRES_IN_HEADER } from '@open-bridge/remote'
 import type { FastifyReply } from 'fastify'
 import type { ExpiryLookup } from '../app-options.js'
 
-export { EXPIRES_IN_HEADER }
-
 /**
  * Adds `x-ob-expires-in` (remaining whole seconds, `-1` = never) to an answer that carries a value, so a
  * `remoteBridge()` client caches it no longer than the centre does. The body stays the value object as

@@ -1,7 +1,9 @@
 import type { FetchResult, ResolvedKey, SourceContext } from '@open-bridge/core'
 import { appSecret } from '../app-secret.js'
 import { storedLife, type ResolvedOptions, type WeixinPlatform } from '../options.js'
-import { replySeconds, replyString, type PlatformCall, type PlatformClient } from '../platform-client.js'
+import type { PlatformCall } from '../platform-call.js'
+import type { PlatformClient } from '../platform-client.js'
+import { replySeconds, replyString } from '../platform-reply.js'
 
 /**
  * The app access_token: WeChat's stable_token (POST, secret in the JSON body) or classic token (GET),

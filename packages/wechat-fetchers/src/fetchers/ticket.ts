@@ -1,7 +1,8 @@
 import type { FetchResult, ResolvedKey, SourceContext } from '@open-bridge/core'
 import { withAccessToken } from '../with-access-token.js'
 import { storedLife, type ResolvedOptions } from '../options.js'
-import { replySeconds, replyString, type PlatformClient } from '../platform-client.js'
+import type { PlatformClient } from '../platform-client.js'
+import { replySeconds, replyString } from '../platform-reply.js'
 
 /** A JS-SDK ticket (`jsapi`, or `wx_card` when the key asks) of an official account (weixin-h5). */
 export async function fetchTicket(

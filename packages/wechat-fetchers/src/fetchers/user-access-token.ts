@@ -7,7 +7,8 @@ import type {
   UserKey,
 } from '@open-bridge/core'
 import { storedLife, type ResolvedOptions } from '../options.js'
-import { replySeconds, replyString, type PlatformClient } from '../platform-client.js'
+import type { PlatformClient } from '../platform-client.js'
+import { replySeconds, replyString } from '../platform-reply.js'
 
 /** How long the platform keeps a web OAuth refresh_token, in seconds. */
 export const REFRESH_TOKEN_LIFE = 30 * 24 * 3600
@@ -29,7 +30,7 @@ export async function fetchUserAccessToken(
   ctx: SourceContext,
 ): Promise<FetchResult<'user_access_token'> | null> {
   if (!key.platform.startsWith('weixin-')) return null
-  const userKey: UserKey = { appid: key.appid, platform: key.platform, openid: key.openid! }
+  const userKey: UserKey = { appid: key.appid, platform: key.platform, openid: key.openid as string }
   const stored = await storedRefreshToken(ctx.bridge, userKey)
   const refreshToken = refreshTokenOf(ctx.previous) ?? stored
   if (refreshToken === undefined) return null

@@ -1,8 +1,10 @@
 import type { AppKey, CredentialBridge, Platform } from '@open-bridge/core'
 import { appSecret } from '../app-secret.js'
-import type { PlatformCall, PlatformReply } from '../platform-client.js'
-import type { WechatSource } from '../wechat-source.js'
-import { resolveKey, sourceOf, type PlatformHelperOptions } from './helper-options.js'
+import type { PlatformCall } from '../platform-call.js'
+import type { PlatformReply } from '../platform-reply.js'
+import type { SourceInternals } from '../source-internals.js'
+import { sourceOf, type PlatformHelperOptions } from './helper-source.js'
+import { resolveKey } from './resolve-key.js'
 import { nonEmpty } from './non-empty.js'
 
 /** A platform endpoint that trades a single-use authorisation code for user credentials. */
@@ -19,7 +21,7 @@ export interface CodeExchange {
   call: PlatformCall
   appid: string
   platform: Platform
-  source: WechatSource
+  source: SourceInternals
 }
 
 /**

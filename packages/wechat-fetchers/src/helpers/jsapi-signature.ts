@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { AppKey, CredentialBridge, ResolvedKey, TicketType } from '@open-bridge/core'
 import { invalidArgument, WechatError } from '../errors.js'
-import { resolveKey } from './helper-options.js'
+import { resolveKey } from './resolve-key.js'
 
 export interface JsapiSignature {
   appId: string
@@ -10,10 +10,15 @@ export interface JsapiSignature {
   signature: string
 }
 
-/** Fixed values make a signature reproducible (tests); by default both are fresh. */
-interface SignatureInputs {
+/** The timestamp and nonce of a signature. Fixed values make it reproducible (tests); by default both are fresh. */
+export interface SignatureInputs {
   timestamp?: number
   nonceStr?: string
+}
+
+export interface JsapiSignatureInput extends SignatureInputs {
+  /** The full http(s) URL of the page; its `#…` part is dropped. */
+  url: string
 }
 
 /**
@@ -24,12 +29,12 @@ interface SignatureInputs {
 export async function jsapiSignature(
   bridge: CredentialBridge,
   key: AppKey,
-  input: SignatureInputs & { url: string },
+  input: JsapiSignatureInput,
 ): Promise<JsapiSignature> {
   const app = resolveKey(bridge, 'access_token', key).key
   if (typeof input?.url !== 'string' || !/^https?:\/\//.test(input.url))
     throw invalidArgument('url', 'must be the full http(s) URL of the page')
-  const url = input.url.split('#', 1)[0]!
+  const url = input.url.replace(/#[\s\S]*$/, '')
   const ticket = await ticketOf(bridge, app, 'jsapi')
   const { timestamp, nonceStr } = inputs(input)
   const signature = sha1(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)

@@ -1,9 +1,9 @@
 import type { AppKey, CredentialBridge, UserAccessTokenValue } from '@open-bridge/core'
 import { storeRefreshToken, userTokenValue } from '../fetchers/user-access-token.js'
 import { storedLife } from '../options.js'
-import { replySeconds } from '../platform-client.js'
+import { replySeconds } from '../platform-reply.js'
 import { exchangeCode } from './code-exchange.js'
-import type { PlatformHelperOptions } from './helper-options.js'
+import type { PlatformHelperOptions } from './helper-source.js'
 import { nonEmpty } from './non-empty.js'
 
 /**

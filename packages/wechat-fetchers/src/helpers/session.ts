@@ -1,10 +1,10 @@
 import type { AppKey, CredentialBridge, ResolvedKey, UserKey } from '@open-bridge/core'
 import { invalidArgument, PlatformApiError } from '../errors.js'
-import { replyString } from '../platform-client.js'
+import { replyString } from '../platform-reply.js'
 import { signedCall } from '../signed-call.js'
 import { exchangeCode } from './code-exchange.js'
-import { resolveKey, sourceOf, type PlatformHelperOptions } from './helper-options.js'
-import { nonEmpty } from './non-empty.js'
+import { sourceOf, type PlatformHelperOptions } from './helper-source.js'
+import { resolveKey } from './resolve-key.js'
 
 export interface SessionInfo {
   openid: string
@@ -96,5 +96,5 @@ function sessionKeyTtlOf(value: unknown): number {
 }
 
 function userOf(key: ResolvedKey<'session_key'>): { appid: string; platform: UserKey['platform']; openid: string } {
-  return { appid: key.appid, platform: key.platform, openid: key.openid! }
+  return { appid: key.appid, platform: key.platform, openid: key.openid as string }
 }
