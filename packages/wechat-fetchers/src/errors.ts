@@ -58,10 +58,13 @@ export class WechatError extends BridgeError<WechatErrorCode> {
    * (an app that `import`s it while a dependency `require`s it) by brand and code, not by class identity.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this === WechatError) return hasWechatBrand(value)
-    if ((this as unknown) === PlatformApiError)
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` was asked about (WechatError, PlatformApiError or a subclass)
+    // biome-ignore lint/complexity/noUselessThisAlias: one name for the class asked, compared below
+    const asked: unknown = this
+    if (asked === WechatError) return hasWechatBrand(value)
+    if (asked === PlatformApiError)
       return hasWechatBrand(value) && (value as { code?: unknown }).code === 'E_PLATFORM_API'
-    return Function.prototype[Symbol.hasInstance].call(this, value)
+    return Function.prototype[Symbol.hasInstance].call(asked, value)
   }
 
   override toJSON(): ReturnType<BridgeError<WechatErrorCode>['toJSON']> & {

@@ -173,11 +173,10 @@ export class FakeState {
 
   user(app: FakeApp, openid: string): FakeUser {
     let user = app.users.get(openid)
-    if (!user)
-      app.users.set(
-        openid,
-        (user = { sessionKey: randomBytes(16).toString('base64'), unionid: undefined, encryptKeys: [] }),
-      )
+    if (!user) {
+      user = { sessionKey: randomBytes(16).toString('base64'), unionid: undefined, encryptKeys: [] }
+      app.users.set(openid, user)
+    }
     return user
   }
 
