@@ -6,7 +6,7 @@ import KeyvRedis, { createKeyv } from '@keyv/redis'
 import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
+import { freePort, startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
 
 let n = 0
 const uniqueKey = (suffix: string) => `uni-id:weixin-mp:wxkeyv${process.pid}x${++n}:${suffix}`
@@ -56,8 +56,30 @@ runStoreContract('keyvStore (Keyv, default Map store)', {
 runStoreContract('keyvStore (Keyv, Map store, serialization off)', {
   create: () => keyvStore({ keyv: new Keyv({ serialize: undefined, deserialize: undefined }) }),
   lock: false,
+  failing: () => ({
+    store: keyvStore({
+      keyv: new Keyv({
+        store: quotingFailingStore(),
+        throwOnErrors: true,
+        serialize: undefined,
+        deserialize: undefined,
+      }),
+    }),
+  }),
 })
-runStoreContract('keyvStore (@keyv/redis)', { create: () => keyvStore({ keyv: redisKeyv }), lock: false })
+runStoreContract('keyvStore (@keyv/redis)', {
+  create: () => keyvStore({ keyv: redisKeyv }),
+  lock: false,
+  // Nothing listens on a fresh free port: every command fails, and the URL's password must not show.
+  failing: async () => {
+    const keyv = createKeyv(`redis://:Keyv-pw-91@127.0.0.1:${await freePort()}`, {
+      throwOnErrors: true,
+      throwOnConnectError: true,
+      connectionTimeout: 200,
+    })
+    return { store: keyvStore({ keyv }), secrets: ['Keyv-pw-91'], cleanup: () => keyv.disconnect().catch(() => {}) }
+  },
+})
 
 describe('keyvStore layout', () => {
   it('keeps { value, expiresAt } as the Keyv value, readable with a plain keyv.get', async () => {
