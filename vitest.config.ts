@@ -22,5 +22,12 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Type tests (`*.test-d.ts`): checked by tsc, never executed. A failed `expectTypeOf` or an unused
+    // `@ts-expect-error` fails the run. The root tsconfig maps the package names to their sources.
+    typecheck: {
+      enabled: true,
+      include: ['packages/*/test/**/*.test-d.ts'],
+      tsconfig: './tsconfig.json',
+    },
   },
 })
