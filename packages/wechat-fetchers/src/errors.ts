@@ -57,11 +57,13 @@ export class WechatError extends BridgeError<WechatErrorCode> {
    * `instanceof WechatError` / `instanceof PlatformApiError` recognise the errors of another copy of the package
    * (an app that `import`s it while a dependency `require`s it) by brand and code, not by class identity.
    */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this === WechatError) return hasWechatBrand(value)
-    if ((this as unknown) === PlatformApiError)
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    // biome-ignore lint/complexity/noThisInStatic lint/complexity/noUselessThisAlias: `this` is the class `instanceof` was asked about (a subclass too)
+    const asked: unknown = this
+    if (asked === WechatError) return hasWechatBrand(value)
+    if (asked === PlatformApiError)
       return hasWechatBrand(value) && (value as { code?: unknown }).code === 'E_PLATFORM_API'
-    return Function.prototype[Symbol.hasInstance].call(this, value)
+    return Function.prototype[Symbol.hasInstance].call(asked, value)
   }
 
   override toJSON(): ReturnType<BridgeError<WechatErrorCode>['toJSON']> & {
