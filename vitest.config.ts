@@ -46,5 +46,12 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       thresholds: Object.fromEntries(Object.entries(floors).map(([name, floor]) => [`packages/${name}/src/**`, floor])),
     },
+    // Type tests (`*.test-d.ts`): checked by tsc, never executed. A failed `expectTypeOf` or an unused
+    // `@ts-expect-error` fails the run. The root tsconfig maps the package names to their sources.
+    typecheck: {
+      enabled: true,
+      include: ['packages/*/test/**/*.test-d.ts'],
+      tsconfig: './tsconfig.json',
+    },
   },
 })

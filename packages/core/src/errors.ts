@@ -56,11 +56,12 @@ export class BridgeError<Code extends string = CoreErrorCode> extends Error {
 
   /**
    * `error instanceof BridgeError` is true for an open-bridge error made by any copy of the package; a
-   * subclass (`RedisStoreError`, …) keeps the ordinary prototype test.
+   * subclass (`RedisStoreError`, …) keeps the ordinary prototype test. Typed as a predicate on the class it is
+   * called on, so `error instanceof BridgeError` narrows `code` to `string` (any package's code), not to `any`.
    */
-  static override [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` was asked about (a subclass too), not always BridgeError
-    if (this !== BridgeError) return Function.prototype[Symbol.hasInstance].call(this, value)
+    if ((this as unknown) !== BridgeError) return Function.prototype[Symbol.hasInstance].call(this, value)
     return hasBrand(value)
   }
 
@@ -70,11 +71,11 @@ export class BridgeError<Code extends string = CoreErrorCode> extends Error {
   }
 }
 
-/** Is `error` a `BridgeError` (of any open-bridge package), optionally with the given code? */
-export function isBridgeError<Code extends string = CoreErrorCode>(
-  error: unknown,
-  code?: Code,
-): error is BridgeError<Code> {
+/**
+ * Is `error` a `BridgeError` (of any open-bridge package), optionally with the given code? Without a code its `code`
+ * is any package's (`string`); with one, that code.
+ */
+export function isBridgeError<Code extends string = string>(error: unknown, code?: Code): error is BridgeError<Code> {
   return hasBrand(error) && (code === undefined || (error as { code?: unknown }).code === code)
 }
 

@@ -57,9 +57,8 @@ export class WechatError extends BridgeError<WechatErrorCode> {
    * `instanceof WechatError` / `instanceof PlatformApiError` recognise the errors of another copy of the package
    * (an app that `import`s it while a dependency `require`s it) by brand and code, not by class identity.
    */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` was asked about (WechatError, PlatformApiError or a subclass)
-    // biome-ignore lint/complexity/noUselessThisAlias: one name for the class asked, compared below
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    // biome-ignore lint/complexity/noThisInStatic lint/complexity/noUselessThisAlias: `this` is the class `instanceof` was asked about (a subclass too)
     const asked: unknown = this
     if (asked === WechatError) return hasWechatBrand(value)
     if (asked === PlatformApiError)

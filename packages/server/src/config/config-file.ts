@@ -1,5 +1,5 @@
 import { PLATFORMS, type Platform } from '@open-bridge/core'
-import { SCHEDULE_TASKS } from '../scheduler/tasks.js'
+import { SCHEDULE_TASKS, type ScheduleTask } from '../scheduler/tasks.js'
 
 /** A secret given in the file, or the name of the environment variable that holds it (kept out of the file). */
 export type SecretRef = string | { env: string }
@@ -41,7 +41,7 @@ export interface ConfigFileApp {
   appid: string
   secret?: SecretRef
   /** Credentials the scheduler keeps fresh: `accessToken`, `ticket`. Default `['accessToken']` when the app has a secret. */
-  tasks?: string[]
+  tasks?: ScheduleTask[]
 }
 
 const nonEmpty = { type: 'string', minLength: 1 } as const
