@@ -2,9 +2,8 @@
  * Type tests of `@open-bridge/server`'s public API: `buildApp` options, the config types, `startServer`, errors.
  * Checked by tsc (vitest typecheck), never executed.
  */
-import type { CredentialBridge, CredentialKind, CredentialStore } from '@open-bridge/core'
+import type { CredentialBridge, CredentialStore } from '@open-bridge/core'
 import {
-  CREDENTIAL_ROUTES,
   ServerError,
   buildApp,
   isServerError,
@@ -13,7 +12,6 @@ import {
   startServer,
   type AppOptions,
   type ConfigFile,
-  type CredentialOperation,
   type ErrorBody,
   type ReadinessReport,
   type RunningServer,
@@ -120,12 +118,6 @@ describe('config', () => {
 })
 
 describe('routes and errors', () => {
-  test('the credential routes', () => {
-    expectTypeOf(CREDENTIAL_ROUTES[0]!.method).toEqualTypeOf<string>()
-    expectTypeOf(CREDENTIAL_ROUTES[0]!.kind).toExtend<CredentialKind>()
-    expectTypeOf<CredentialOperation>().toEqualTypeOf<'get' | 'set' | 'remove' | 'refresh'>()
-  })
-
   test('an error body is { errCode, errMsg } with optional platform details', () => {
     expectTypeOf<ErrorBody>().toEqualTypeOf<{
       errCode: string
