@@ -7,17 +7,22 @@ const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import
  * The coverage floor of each package (% of statements, branches, functions, lines of its `src`), enforced
  * by `npm test` (`vitest run --coverage`). Set a little below what the suite measured; raise, never lower.
  * Code run only in child processes (the CLI, fixtures) is not counted, so a package's figure is a floor.
+ * Measured (statements / branches / functions / lines) when the floors were set: core 97.1 / 94.7 / 98.8 / 98.2,
+ * adapter-redis 96.4 / 93.7 / 100 / 98.8, adapter-sqlite 94.1 / 75.3 / 97.1 / 94.3, adapter-keyv 98.0 / 97.6 /
+ * 100 / 100, wechat-fetchers 95.5 / 88.9 / 99.3 / 97.8, remote 92.3 / 85.7 / 100 / 96.1, uni-open-bridge-common
+ * 94.9 / 83.9 / 88.9 / 96.6. adapter-mongo 69.1 / 73.3 / 54.0 / 72.4 without a MongoDB server (its suite runs
+ * when MONGODB_URL is set); server 64.0 / 56.1 / 66.9 / 64.9 (the CLI and `serve` run in child processes).
  */
 const floors: Record<string, { statements: number; branches: number; functions: number; lines: number }> = {
-  core: { statements: 0, branches: 0, functions: 0, lines: 0 },
-  'adapter-redis': { statements: 0, branches: 0, functions: 0, lines: 0 },
-  'adapter-sqlite': { statements: 0, branches: 0, functions: 0, lines: 0 },
-  'adapter-mongo': { statements: 0, branches: 0, functions: 0, lines: 0 },
-  'adapter-keyv': { statements: 0, branches: 0, functions: 0, lines: 0 },
-  'wechat-fetchers': { statements: 0, branches: 0, functions: 0, lines: 0 },
-  remote: { statements: 0, branches: 0, functions: 0, lines: 0 },
-  server: { statements: 0, branches: 0, functions: 0, lines: 0 },
-  'uni-open-bridge-common': { statements: 0, branches: 0, functions: 0, lines: 0 },
+  core: { statements: 95, branches: 92, functions: 96, lines: 96 },
+  'adapter-redis': { statements: 94, branches: 91, functions: 98, lines: 96 },
+  'adapter-sqlite': { statements: 92, branches: 73, functions: 95, lines: 92 },
+  'adapter-mongo': { statements: 67, branches: 71, functions: 52, lines: 70 },
+  'adapter-keyv': { statements: 96, branches: 95, functions: 98, lines: 98 },
+  'wechat-fetchers': { statements: 93, branches: 86, functions: 97, lines: 95 },
+  remote: { statements: 90, branches: 83, functions: 98, lines: 94 },
+  server: { statements: 62, branches: 54, functions: 64, lines: 62 },
+  'uni-open-bridge-common': { statements: 92, branches: 81, functions: 86, lines: 94 },
 }
 
 export default defineConfig({
