@@ -4,6 +4,8 @@
  * Other packages extend `BridgeError` with codes of their own, so `instanceof BridgeError` catches all.
  */
 
+import { redactSecrets } from './redact-secrets.js'
+
 /** The codes `@open-bridge/core` throws. */
 export type CoreErrorCode =
   /** A key is not an object, misses a required field, has a field of the wrong type, or names an unknown platform. */
@@ -85,35 +87,24 @@ function hasBrand(value: unknown): boolean {
 
 /**
  * What may travel as the `cause` of an error that leaves open-bridge: the driver error's name, code and
- * message — with `literals` (a password, the value written) and any `user:password@` of a URL masked — and
- * nothing else. Driver errors keep the command they failed on (ioredis `command.args` holds the stored JSON),
- * the connection options or the statement's parameters in fields a logger prints; this copy carries none.
+ * message — masked by `redactSecrets` (URL credentials, secret query values, `literals` such as a password or
+ * the value written) — and nothing else. Driver errors keep the command they failed on (ioredis `command.args`
+ * holds the stored JSON), the connection options or the statement's parameters in fields a logger prints; this
+ * copy carries none.
  */
 export function sanitizeCause(error: unknown, literals: readonly (string | undefined)[] = []): Error {
   const source =
     typeof error === 'object' && error !== null ? (error as { name?: unknown; message?: unknown; code?: unknown }) : {}
   const message =
     typeof source.message === 'string' ? source.message : typeof error === 'string' ? error : 'unknown error'
-  const cause = new Error(scrubSecrets(message, literals))
-  cause.name = typeof source.name === 'string' ? scrubSecrets(source.name, literals) : 'Error'
+  const cause = new Error(redactSecrets(message, { literals }))
+  cause.name = typeof source.name === 'string' ? redactSecrets(source.name, { literals }) : 'Error'
   const code = source.code
   if (typeof code === 'string' || typeof code === 'number')
     Object.defineProperty(cause, 'code', { value: code, enumerable: true })
   // The stack would repeat the message unmasked and point into the driver: leave only our own line.
   cause.stack = `${cause.name}: ${cause.message}`
   return cause
-}
-
-/**
- * Masks `literals` (long enough to be secrets) wherever they appear, and the credentials of any URL
- * (`scheme://user:password@host` → `scheme://***@host`).
- */
-export function scrubSecrets(text: string, literals: readonly (string | undefined)[] = []): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@')
-  for (const literal of literals) {
-    if (literal !== undefined && literal.length > 0) out = out.split(literal).join('***')
-  }
-  return out
 }
 
 /** Describes a value's type for an error message without printing the value itself. */

@@ -9,6 +9,7 @@ export {
   type BridgeErrorOptions,
   type CoreErrorCode,
 } from './errors.js'
+export { redactSecrets, type RedactSecretsOptions } from './redact-secrets.js'
 export { LISTENER_WARNING_CODE } from './events.js'
 export type { AppConfig } from './apps.js'
 export type { BridgeEventName, BridgeEvents, BridgeListener, RefreshReason } from './events.js'

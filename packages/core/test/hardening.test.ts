@@ -1,6 +1,7 @@
 import { BridgeError, createBridge, isBridgeError, memoryStore } from '@open-bridge/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { sanitizeCause, scrubSecrets } from '../src/errors.js'
+import { sanitizeCause } from '../src/errors.js'
+import { redactSecrets } from '../src/redact-secrets.js'
 import { assertCredentialValue } from '../src/expiry.js'
 import { LISTENER_WARNING_CODE } from '../src/events.js'
 import { MEMORY_STORE_MAX_LIMIT } from '../src/memory-store.js'
@@ -227,7 +228,7 @@ describe('errors are recognised by brand, and causes are sanitised', () => {
     expect(shown).not.toContain('args')
     expect(cause).toMatchObject({ name: 'ReplyError', code: 'WRONGPASS' })
     expect(cause.message).toBe('WRONGPASS for redis://***@127.0.0.1:6379 holding {"access_token":"***"}')
-    expect(scrubSecrets('mongodb+srv://a:b@c/d and http://x@y')).toBe('mongodb+srv://***@c/d and http://***@y')
+    expect(redactSecrets('mongodb+srv://a:b@c/d and http://x@y')).toBe('mongodb+srv://***@c/d and http://***@y')
   })
 })
 

@@ -2,6 +2,14 @@ export { remoteBridge, type RemoteBridgeOptions } from './remote-bridge.js'
 export { RemoteError, isRemoteError, type RemoteErrorCode, type RemoteErrorOptions } from './errors.js'
 export { EXPIRES_IN_HEADER } from './expires-in-header.js'
 export {
+  CREDENTIAL_ROUTES,
+  ROUTE_KINDS,
+  credentialRoute,
+  type CredentialRoute,
+  type RouteKind,
+  type RouteOperation,
+} from './routes.js'
+export {
   signRequest,
   signWithKey,
   canonicalMac,

@@ -11,7 +11,7 @@ import {
 import { Agent, request, type Dispatcher } from 'undici'
 import { RemoteError, invalidArgument } from './errors.js'
 import { EXPIRES_IN_HEADER, parseExpiresIn } from './expires-in-header.js'
-import { keyBody, routeOf } from './routes.js'
+import { type CredentialRoute, credentialRoute, keyBody } from './routes.js'
 import { MIN_SECRET_LENGTH, signWithKey } from './signing.js'
 
 export interface RemoteBridgeOptions {
@@ -119,16 +119,16 @@ class RemoteBridgeSource implements CredentialSource {
     ctx: SourceContext,
   ): Promise<FetchResult<K> | null> {
     const body = keyBody(key)
-    let route: string | undefined
+    let route: CredentialRoute | undefined
     if (ctx.reason === 'rejected') {
-      route = routeOf(kind, 'refresh')
+      route = credentialRoute(kind, 'refresh')
       const rejected = ctx.previous === undefined ? undefined : credentialString(kind, ctx.previous.value)
       if (rejected !== undefined) body.ifValue = rejected
     }
     // A kind the centre cannot refresh (session_key) is read again: the centre may hold a newer one.
-    route ??= routeOf(kind, 'get')
+    route ??= credentialRoute(kind, 'get')
     if (route === undefined) return null
-    const answer = await this.#post(route, JSON.stringify(body), ctx.signal)
+    const answer = await this.#post(`/${route.method}`, JSON.stringify(body), ctx.signal)
     if (answer.value === null) return null
     return { value: answer.value as FetchResult<K>['value'], expiresIn: answer.expiresIn ?? this.#defaultExpiresIn }
   }

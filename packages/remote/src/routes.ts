@@ -1,22 +1,63 @@
 import type { CredentialKind, ResolvedKey } from '@open-bridge/core'
 
-/** The route name of each kind the centre serves (uni-open-bridge's method names); `user_refresh_token` has none. */
-const ROUTE_NAMES: Partial<Record<CredentialKind, string>> = {
-  access_token: 'AccessToken',
-  user_access_token: 'UserAccessToken',
-  session_key: 'SessionKey',
-  encrypt_key: 'EncryptKey',
-  ticket: 'Ticket',
+/**
+ * The kinds the centre serves (uni-open-bridge's). Their own list, not all of core's `CredentialKind`: core holds
+ * kinds of its own (the user refresh_token) that have no route.
+ */
+export type RouteKind = Extract<
+  CredentialKind,
+  'access_token' | 'user_access_token' | 'session_key' | 'encrypt_key' | 'ticket'
+>
+
+/** What a route does with its kind's credential. */
+export type RouteOperation = 'get' | 'set' | 'remove' | 'refresh'
+
+/** One route of the centre: `POST /${method}`. */
+export interface CredentialRoute {
+  /** The uni-open-bridge method name (`getAccessToken`, `refreshTicket`, …), and the route's path without its `/`. */
+  readonly method: string
+  readonly kind: RouteKind
+  readonly operation: RouteOperation
 }
 
-/** Kinds the centre can be asked to refresh (its `refresh*` routes). A session_key only comes from a user's login. */
-const REFRESHABLE: ReadonlySet<CredentialKind> = new Set(['access_token', 'user_access_token', 'encrypt_key', 'ticket'])
+/** uni-open-bridge's name of each kind, in the order of its methods. */
+const KIND_NAMES: ReadonlyArray<readonly [kind: RouteKind, name: string]> = [
+  ['access_token', 'AccessToken'],
+  ['user_access_token', 'UserAccessToken'],
+  ['session_key', 'SessionKey'],
+  ['encrypt_key', 'EncryptKey'],
+  ['ticket', 'Ticket'],
+]
 
-/** `/getAccessToken`, `/refreshTicket`, …; `undefined` when the centre has no such route. */
-export function routeOf(kind: CredentialKind, operation: 'get' | 'refresh'): string | undefined {
-  const name = ROUTE_NAMES[kind]
-  if (name === undefined || (operation === 'refresh' && !REFRESHABLE.has(kind))) return undefined
-  return `/${operation}${name}`
+/** The kinds the centre serves, in the order of uni-open-bridge's methods. */
+export const ROUTE_KINDS: readonly RouteKind[] = Object.freeze(KIND_NAMES.map(([kind]) => kind))
+
+/**
+ * Kinds with a `refresh*` route (compare-and-refresh, the coordination contract): those the platform can be asked
+ * for again. A session_key only comes from a user's login.
+ */
+const REFRESHABLE: ReadonlySet<RouteKind> = new Set(['access_token', 'user_access_token', 'encrypt_key', 'ticket'])
+
+/**
+ * The centre's routes, the wire contract: uni-open-bridge's fifteen methods (`get` / `set` / `remove` of each
+ * kind), then the four `refresh*` routes open-bridge adds (every kind but `session_key`).
+ */
+export const CREDENTIAL_ROUTES: readonly CredentialRoute[] = Object.freeze(
+  [
+    ...KIND_NAMES.flatMap(([kind, name]) =>
+      (['get', 'set', 'remove'] as const).map((operation) => ({ method: `${operation}${name}`, kind, operation })),
+    ),
+    ...KIND_NAMES.filter(([kind]) => REFRESHABLE.has(kind)).map(([kind, name]) => ({
+      method: `refresh${name}`,
+      kind,
+      operation: 'refresh' as const,
+    })),
+  ].map((route) => Object.freeze(route)),
+)
+
+/** The route for `operation` on `kind` (`credentialRoute('ticket', 'refresh')?.method === 'refreshTicket'`), if any. */
+export function credentialRoute(kind: CredentialKind, operation: RouteOperation): CredentialRoute | undefined {
+  return CREDENTIAL_ROUTES.find((route) => route.kind === kind && route.operation === operation)
 }
 
 /**

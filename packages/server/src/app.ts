@@ -4,13 +4,14 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify'
+import { CREDENTIAL_ROUTES } from '@open-bridge/remote'
 import type { AppOptions } from './app-options.js'
 import { RequestAuth, pathOf } from './auth/request-auth.js'
 import { ServerError } from './errors.js'
 import { clientErrorHandler } from './http/client-error.js'
 import { credentialCall, type CredentialBody } from './http/credential-handlers.js'
 import { addExpiresIn } from './http/expires-in.js'
-import { CREDENTIAL_ROUTES, bodySchema } from './http/credential-routes.js'
+import { bodySchema } from './http/credential-routes.js'
 import { errorReply } from './http/error-reply.js'
 import { loggerOptions } from './http/logger-options.js'
 import { HEALTH_PATH, METRICS_PATH, READY_PATH, registerOpsRoutes } from './http/ops-routes.js'

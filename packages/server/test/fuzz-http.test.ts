@@ -7,7 +7,7 @@ import { request as httpRequest, Agent } from 'node:http'
 import fc from 'fast-check'
 import { PLATFORMS } from '@open-bridge/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CREDENTIAL_ROUTES } from '../src/http/credential-routes.js'
+import { CREDENTIAL_ROUTES } from '@open-bridge/remote'
 import { signRequest } from '../src/index.js'
 import { APPS, LogLines, memoryBridge, SECRET, startApp, type Running } from './http-support.js'
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createBridge, memoryStore, type CredentialBridge, type CredentialSource } from '@open-bridge/core'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CREDENTIAL_ROUTES } from '../src/http/credential-routes.js'
+import { CREDENTIAL_ROUTES } from '@open-bridge/remote'
 import { APPS, memoryBridge, startApp, SECRET, type Running } from './http-support.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'open-bridge-server-http-'))

@@ -1,9 +1,8 @@
-import { parseJsonObject } from '@open-bridge/core'
+import { parseJsonObject, redactSecrets } from '@open-bridge/core'
 import { categoryOf } from './errcode-categories.js'
 import { PlatformApiError, WechatError } from './errors.js'
 import type { PlatformCall } from './platform-call.js'
 import type { HttpAnswer } from './platform-transport.js'
-import { redact } from './redact.js'
 
 /** A platform reply with `errcode` absent or 0. */
 export type PlatformReply = Record<string, unknown>
@@ -27,7 +26,7 @@ export function parseReply(answer: HttpAnswer, call: PlatformCall): PlatformRepl
     const numeric = Number(errcode)
     throw new PlatformApiError({
       errcode: numeric,
-      errmsg: redact(typeof errmsg === 'string' ? errmsg : '', call.secrets),
+      errmsg: redactSecrets(typeof errmsg === 'string' ? errmsg : '', { literals: call.secrets }),
       category: categoryOf(numeric, call.tokenEndpoint),
       endpoint: call.endpoint,
       ...context,

@@ -1,8 +1,8 @@
+import { redactSecrets, sanitizeCause } from '@open-bridge/core'
 import { request, type Dispatcher } from 'undici'
 import { WechatError } from './errors.js'
 import type { ResolvedOptions } from './options.js'
 import type { PlatformCall } from './platform-call.js'
-import { redact } from './redact.js'
 
 /** A 2xx answer to one call: its status, its body as text, and the request URL with every secret masked. */
 export interface HttpAnswer {
@@ -26,7 +26,7 @@ export async function sendOnce(
 ): Promise<HttpAnswer> {
   const query = new URLSearchParams(call.query).toString()
   const url = `${options.hosts[call.host]}${call.path}${query ? `?${query}` : ''}`
-  const safeUrl = redact(url, call.secrets)
+  const safeUrl = redactSecrets(url, { literals: call.secrets })
   const context = { appid: call.appid, url: safeUrl }
   let status: number
   let text: string
@@ -46,7 +46,9 @@ export async function sendOnce(
     // Aborted by the bridge (deadline or close): its reason is the answer, and nothing is retried.
     call.signal?.throwIfAborted()
     const code = (error as { code?: unknown }).code
-    const cause = sanitizedCause(error, call.secrets)
+    // A stand-in keeping the error's name, code and masked message only: undici errors may carry the request
+    // URL, and with it the secret, in fields we do not control.
+    const cause = sanitizeCause(error, call.secrets)
     if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
       throw new WechatError('E_TIMEOUT', `${call.endpoint} for appid ${call.appid} timed out (${code})`, {
         ...context,
@@ -65,17 +67,4 @@ export async function sendOnce(
     })
   }
   return { status, text, url: safeUrl }
-}
-
-/**
- * A stand-in for a network error that keeps its name, code and (redacted) message but not the error
- * itself: undici errors may carry the request URL, and with it the secret, in fields we do not control.
- */
-function sanitizedCause(error: unknown, secrets: (string | undefined)[]): Error {
-  const source = error instanceof Error ? error : new Error(String(error))
-  const code = (source as { code?: unknown }).code
-  const cause = new Error(redact(source.message, secrets))
-  cause.name = source.name
-  if (typeof code === 'string') Object.assign(cause, { code })
-  return cause
 }

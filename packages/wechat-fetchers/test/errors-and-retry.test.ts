@@ -10,7 +10,6 @@ import {
   type WechatError,
   wechatSource,
 } from '@open-bridge/wechat-fetchers'
-import { redact } from '../src/redact.js'
 import { H5, MP, startWorld, type World, h5Key, mpKey } from './support.js'
 
 let world: World | undefined
@@ -71,6 +70,14 @@ describe('platform errors', () => {
     world.fake.inject('stable_token', { errcode: 40001, errmsg: 'invalid credential' }, 5)
     await expect(world.bridge.getAccessToken(mpKey)).rejects.toMatchObject({ errcode: 40001, category: 'config' })
     expect(world.fake.calls('stable_token')).toBe(1)
+  })
+
+  it("a platform errmsg that echoes the secret is masked in the error's errmsg and message", async () => {
+    world = await startWorld()
+    world.fake.inject('stable_token', { errcode: 40125, errmsg: `invalid appsecret ${MP.secret} rid: 1` }, 1)
+    const error = await world.bridge.getAccessToken(mpKey).catch((e: unknown) => e)
+    expect(error).toMatchObject({ errcode: 40125, errmsg: 'invalid appsecret *** rid: 1' })
+    expect(everythingShown(error)).not.toContain(MP.secret)
   })
 
   it('45009 (quota) is not retried', async () => {
@@ -156,23 +163,5 @@ describe('retries', () => {
       await bridge.close()
       await new Promise((resolve) => server.close(resolve))
     }
-  })
-})
-
-describe('redact', () => {
-  it('masks every sensitive query value and nothing else', () => {
-    const url =
-      'https://api.weixin.qq.com/sns/jscode2session?appid=wx1&secret=S3CR3T&js_code=CODE&grant_type=authorization_code&access_token=TOK&refresh_token=R&code=C&signature=SIG'
-    const out = redact(url)
-    expect(out).toBe(
-      'https://api.weixin.qq.com/sns/jscode2session?appid=wx1&secret=***&js_code=***&grant_type=authorization_code&access_token=***&refresh_token=***&code=***&signature=***',
-    )
-  })
-
-  it('masks URLs inside free text and given literals anywhere', () => {
-    expect(redact('request to http://h/cgi-bin/token?secret=abc failed')).toBe(
-      'request to http://h/cgi-bin/token?secret=*** failed',
-    )
-    expect(redact('echo: my-literal-secret-value', ['my-literal-secret-value'])).toBe('echo: ***')
   })
 })

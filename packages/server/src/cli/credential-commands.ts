@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { RouteKind } from '../http/credential-routes.js'
+import type { RouteKind, RouteOperation } from '@open-bridge/remote'
 import { ServerError } from '../errors.js'
 import {
   keyFromOptions,
@@ -36,7 +36,8 @@ export interface RefreshOptions extends TargetOptions {
   ifValue?: string
 }
 
-export type CredentialOperation = 'get' | 'set' | 'remove' | 'refresh'
+/** A credential command: one of the routes' operations. */
+export type CredentialOperation = RouteOperation
 
 /**
  * Runs one credential command; resolves its exit code. Arguments are all checked before a tier or the service is

@@ -1,6 +1,6 @@
 import { PLATFORMS, TICKET_TYPES } from '@open-bridge/core'
 import { ServerError } from '../errors.js'
-import type { RouteKind } from '../http/credential-routes.js'
+import type { RouteKind } from '@open-bridge/remote'
 
 /** A credential key as the bridge and the HTTP routes take it (uni-open-bridge's body fields). */
 export interface CliKey {

@@ -21,6 +21,12 @@ export interface Check {
   exitCode?: ExitCode
 }
 
+/** A check that failed with `error`: its message (free of secrets), its code and the exit code that goes with it. */
+function failedCheck(check: string, error: unknown): Check {
+  const shown = showError(error)
+  return { check, status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) }
+}
+
 export interface DoctorOptions {
   config?: string
   uniConfigCenter?: string
@@ -82,14 +88,7 @@ async function localChecks(options: DoctorOptions, checks: Check[]): Promise<voi
       uniConfigCenter: options.uniConfigCenter,
     } satisfies LoadConfigOptions)
   } catch (error) {
-    const shown = showError(error)
-    checks.push({
-      check: 'config',
-      status: 'fail',
-      detail: shown.message,
-      code: shown.code,
-      exitCode: exitCodeOf(shown.code),
-    })
+    checks.push(failedCheck('config', error))
     return
   }
   const { file, uniConfigCenter } = config.origin
@@ -165,14 +164,7 @@ async function liveChecks(config: ServiceConfig, timeoutMs: number, checks: Chec
   try {
     opened = await openConfiguredBridge(config)
   } catch (error) {
-    const shown = showError(error)
-    checks.push({
-      check: 'live',
-      status: 'fail',
-      detail: shown.message,
-      code: shown.code,
-      exitCode: exitCodeOf(shown.code),
-    })
+    checks.push(failedCheck('live', error))
     return
   }
   const { bridge } = opened
@@ -235,14 +227,7 @@ async function remoteChecks(options: DoctorOptions, checks: Check[]): Promise<vo
   try {
     health = await client.send('GET', '/healthz')
   } catch (error) {
-    const shown = showError(error)
-    checks.push({
-      check: 'reach',
-      status: 'fail',
-      detail: shown.message,
-      code: shown.code,
-      exitCode: exitCodeOf(shown.code),
-    })
+    checks.push(failedCheck('reach', error))
     return
   }
   checks.push({
@@ -279,8 +264,7 @@ async function signatureCheck(client: RemoteClient): Promise<Check> {
   try {
     answer = await client.send('POST', '/getAccessToken', '{}')
   } catch (error) {
-    const shown = showError(error)
-    return { check, status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) }
+    return failedCheck(check, error)
   }
   const { errCode } = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as {
     errCode?: unknown
@@ -326,10 +310,7 @@ async function readinessChecks(client: RemoteClient): Promise<Check[]> {
   try {
     answer = await client.send('GET', '/readyz', undefined, false)
   } catch (error) {
-    const shown = showError(error)
-    return [
-      { check: 'tiers', status: 'fail', detail: shown.message, code: shown.code, exitCode: exitCodeOf(shown.code) },
-    ]
+    return [failedCheck('tiers', error)]
   }
   const report = answer.body as { ready?: unknown; tiers?: unknown } | undefined
   if (!report || !Array.isArray(report.tiers)) {

@@ -1,6 +1,6 @@
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.js'
 import { openConfiguredBridge } from '../configured-bridge.js'
-import type { RouteKind } from '../http/credential-routes.js'
+import type { RouteKind } from '@open-bridge/remote'
 import type { CliKey } from './credential-key.js'
 import type { CredentialTarget, HeldCredential } from './target.js'
 

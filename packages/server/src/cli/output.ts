@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import type { RouteKind } from '../http/credential-routes.js'
+import { credentialString } from '@open-bridge/core'
+import type { RouteKind } from '@open-bridge/remote'
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js'
-import { CREDENTIAL_FIELD } from './kinds.js'
 import type { HeldCredential } from './target.js'
 
 /** An error as the CLI shows it: a code, a message free of secrets, and what else is safe to say. */
@@ -69,7 +69,7 @@ export class Output {
  * reads can be compared without printing either.
  */
 export function describeCredential(kind: RouteKind, held: HeldCredential, now = Date.now()): Record<string, unknown> {
-  const secret = held.value[CREDENTIAL_FIELD[kind]]
+  const secret = credentialString(kind, held.value)
   const facts: Record<string, unknown> = { fields: Object.keys(held.value) }
   if (typeof secret === 'string')
     facts.fingerprint = `sha256:${createHash('sha256').update(secret).digest('hex').slice(0, 12)}`

@@ -1,8 +1,6 @@
-import { EXPIRES_IN_HEADER } from '@open-bridge/remote'
-import type { RouteKind } from '../http/credential-routes.js'
+import { EXPIRES_IN_HEADER, credentialRoute, type RouteKind, type RouteOperation } from '@open-bridge/remote'
 import { ServerError } from '../errors.js'
-import type { CliKey } from './credential-key.js'
-import { ROUTE_NAMES } from './kinds.js'
+import { type CliKey, usage } from './credential-key.js'
 import { RemoteClient, type RemoteAnswer, type RemoteOptions } from './remote-client.js'
 import type { CredentialTarget, HeldCredential } from './target.js'
 
@@ -26,19 +24,25 @@ export function openRemoteTarget(options: RemoteOptions): CredentialTarget {
   return {
     mode: 'remote',
     async get(kind, key) {
-      return held(await client.call(`get${ROUTE_NAMES[kind]}`, key))
+      return held(await client.call(methodOf(kind, 'get'), key))
     },
     async set(kind, key, value, expiresIn) {
-      await client.call(`set${ROUTE_NAMES[kind]}`, { ...key, value, ...(expiresIn !== undefined ? { expiresIn } : {}) })
+      await client.call(methodOf(kind, 'set'), { ...key, value, ...(expiresIn !== undefined ? { expiresIn } : {}) })
     },
     async remove(kind, key) {
-      await client.call(`remove${ROUTE_NAMES[kind]}`, key)
+      await client.call(methodOf(kind, 'remove'), key)
     },
     async refresh(kind: RouteKind, key: CliKey, ifValue) {
       return held(
-        await client.call(`refresh${ROUTE_NAMES[kind]}`, { ...key, ...(ifValue !== undefined ? { ifValue } : {}) }),
+        await client.call(methodOf(kind, 'refresh'), { ...key, ...(ifValue !== undefined ? { ifValue } : {}) }),
       )
     },
     close: async () => undefined,
   }
+}
+
+/** The route's method name (`getAccessToken`, …); a refresh of a kind without one is refused before any call. */
+function methodOf(kind: RouteKind, operation: RouteOperation): string {
+  const route = credentialRoute(kind, operation)
+  return route === undefined ? usage(`${kind} cannot be refreshed`) : route.method
 }

@@ -1,4 +1,4 @@
-import type { RouteKind } from '../http/credential-routes.js'
+import type { RouteKind } from '@open-bridge/remote'
 import type { CliKey } from './credential-key.js'
 
 /** A credential as a command reports it. `expiresAt`: ms since the epoch, `null` = never, `undefined` = not known. */

@@ -1,6 +1,6 @@
 import type { CredentialBridge } from '@open-bridge/core'
 import type { FastifyReply } from 'fastify'
-import type { CredentialRoute, RouteKind } from './credential-routes.js'
+import type { CredentialRoute, RouteKind } from '@open-bridge/remote'
 
 /** A route's body once its schema passed: key fields, plus the fields of its operation. */
 export interface CredentialBody {

@@ -1,48 +1,10 @@
-import { PLATFORMS, TICKET_TYPES, type CredentialKind } from '@open-bridge/core'
+import { PLATFORMS, TICKET_TYPES } from '@open-bridge/core'
+import type { CredentialRoute, RouteKind, RouteOperation } from '@open-bridge/remote'
 
-/**
- * The kinds uni-open-bridge's routes serve. Its own list, not all of core's `CredentialKind`: core may hold
- * kinds of its own (such as a user refresh_token) that have no route.
+/*
+ * The body schema of each of the centre's routes. The routes themselves (uni-open-bridge's fifteen methods and
+ * the four `refresh*`) are the wire contract, `CREDENTIAL_ROUTES` of @open-bridge/remote.
  */
-export type RouteKind = Extract<
-  CredentialKind,
-  'access_token' | 'user_access_token' | 'session_key' | 'encrypt_key' | 'ticket'
->
-
-/** What a route does with its credential kind. */
-export type CredentialOperation = 'get' | 'set' | 'remove' | 'refresh'
-
-export interface CredentialRoute {
-  /** The uni-open-bridge method name, and the route's path without its `/`. */
-  readonly method: string
-  readonly kind: RouteKind
-  readonly operation: CredentialOperation
-}
-
-const KIND_NAMES: ReadonlyArray<[name: string, kind: RouteKind]> = [
-  ['AccessToken', 'access_token'],
-  ['UserAccessToken', 'user_access_token'],
-  ['SessionKey', 'session_key'],
-  ['EncryptKey', 'encrypt_key'],
-  ['Ticket', 'ticket'],
-]
-
-/** Kinds with compare-and-refresh (the coordination contract): those the platform can be asked for again. */
-const REFRESHABLE: ReadonlySet<RouteKind> = new Set(['access_token', 'ticket', 'encrypt_key', 'user_access_token'])
-
-/** uni-open-bridge's fifteen methods, then the four `refresh*` routes. */
-export const CREDENTIAL_ROUTES: readonly CredentialRoute[] = [
-  ...KIND_NAMES.flatMap(([name, kind]) =>
-    (['get', 'set', 'remove'] as const).map((operation) => ({ method: `${operation}${name}`, kind, operation })),
-  ),
-  ...KIND_NAMES.filter(([, kind]) => REFRESHABLE.has(kind)).map(([name, kind]) => ({
-    method: `refresh${name}`,
-    kind,
-    operation: 'refresh' as const,
-  })),
-]
-
-// ── body schemas ─────────────────────────────────────────────────────────────────────────────────────
 
 const nonEmpty = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const
 
@@ -66,7 +28,7 @@ const KIND_REQUIRED: Record<RouteKind, string[]> = {
   session_key: ['platform', 'openid'],
   encrypt_key: ['platform', 'openid', 'version'],
 }
-const OPERATION_FIELDS: Record<CredentialOperation, Record<string, object>> = {
+const OPERATION_FIELDS: Record<RouteOperation, Record<string, object>> = {
   get: {},
   remove: {},
   // Values are plain objects whose extra fields are kept; the bridge checks the rest.

@@ -1,3 +1,5 @@
+import { redactSecrets } from '@open-bridge/core'
+
 /**
  * fastify's pino options with what must never be logged taken out: auth and signature headers are redacted
  * wherever a request is logged, request bodies are never logged (fastify does not, and no hook here does),
@@ -37,21 +39,13 @@ export function loggerOptions(logger: boolean | Record<string, unknown> | undefi
 
 /** What a logged error shows: its type, codes and scrubbed message and stack. */
 export function serializeError(error: unknown): Record<string, unknown> {
-  if (typeof error !== 'object' || error === null) return { message: scrub(String(error)) }
+  if (typeof error !== 'object' || error === null) return { message: redactSecrets(String(error)) }
   const e = error as Record<string, unknown>
   const out: Record<string, unknown> = { type: typeof e.name === 'string' ? e.name : 'Error' }
   for (const field of ['code', 'field', 'category', 'errcode', 'appid', 'statusCode'] as const) {
     if (typeof e[field] === 'string' || typeof e[field] === 'number') out[field] = e[field]
   }
-  if (typeof e.message === 'string') out.message = scrub(e.message)
-  if (typeof e.stack === 'string') out.stack = scrub(e.stack)
+  if (typeof e.message === 'string') out.message = redactSecrets(e.message)
+  if (typeof e.stack === 'string') out.stack = redactSecrets(e.stack)
   return out
-}
-
-const URL_CREDENTIALS = /(\/\/)[^\s/@:]*:[^\s/@]*@/g
-const SECRET_QUERY =
-  /(\b(?:secret|appsecret|access_token|password|passwd|signature|sig|session_key|js_code|code|refresh_token|ticket)=)[^&\s"',;]*/gi
-
-export function scrub(text: string): string {
-  return text.replace(URL_CREDENTIALS, '$1***@').replace(SECRET_QUERY, '$1***')
 }
