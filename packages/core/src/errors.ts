@@ -38,10 +38,34 @@ export interface BridgeErrorOptions {
 }
 
 /**
- * The brand every open-bridge error carries, shared by every copy of the package (ESM and CJS builds, two
- * installed versions): `Symbol.for` returns the same symbol in each, where `instanceof` sees two classes.
+ * One package's mark on its errors, recognised across every copy of that package (ESM and CJS builds, two
+ * installed versions), where `instanceof` sees two classes. `mark(this)` in the error's constructor; `has` in
+ * the package's guard (`isWechatError`, …). The symbol is `Symbol.for('open-bridge.<name>')`.
  */
-export const BRIDGE_ERROR_BRAND: unique symbol = Symbol.for('open-bridge.error') as never
+export interface ErrorBrand {
+  /** Marks `error` (a non-enumerable property: inspect and JSON stay as they were). */
+  mark(error: Error): void
+  /** Does `value` carry the mark, and, when `code` is given, that `code`? */
+  has(value: unknown, code?: string): boolean
+}
+
+/** The brand named `open-bridge.<name>`: `errorBrand('wechat-error')` is wechat-fetchers'. */
+export function errorBrand(name: string): ErrorBrand {
+  const symbol = Symbol.for(`open-bridge.${name}`)
+  return {
+    mark: (error) => {
+      Object.defineProperty(error, symbol, { value: true })
+    },
+    has: (value, code) =>
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[symbol] === true &&
+      (code === undefined || (value as { code?: unknown }).code === code),
+  }
+}
+
+/** Core's own brand, carried by every `BridgeError` of every package. */
+const bridgeBrand = errorBrand('error')
 
 export class BridgeError<Code extends string = CoreErrorCode> extends Error {
   override name = 'BridgeError'
@@ -53,7 +77,7 @@ export class BridgeError<Code extends string = CoreErrorCode> extends Error {
     this.code = code
     this.field = options.field
     // Not enumerable: inspect and JSON stay as they were.
-    Object.defineProperty(this, BRIDGE_ERROR_BRAND, { value: true })
+    bridgeBrand.mark(this)
   }
 
   /**
@@ -64,7 +88,7 @@ export class BridgeError<Code extends string = CoreErrorCode> extends Error {
   static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` was asked about (a subclass too), not always BridgeError
     if ((this as unknown) !== BridgeError) return Function.prototype[Symbol.hasInstance].call(this, value)
-    return hasBrand(value)
+    return bridgeBrand.has(value)
   }
 
   /** What `JSON.stringify` shows: the code, the message and the field, nothing else. */
@@ -78,11 +102,7 @@ export class BridgeError<Code extends string = CoreErrorCode> extends Error {
  * is any package's (`string`); with one, that code.
  */
 export function isBridgeError<Code extends string = string>(error: unknown, code?: Code): error is BridgeError<Code> {
-  return hasBrand(error) && (code === undefined || (error as { code?: unknown }).code === code)
-}
-
-function hasBrand(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRIDGE_ERROR_BRAND] === true
+  return bridgeBrand.has(error, code)
 }
 
 /**

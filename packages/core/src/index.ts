@@ -4,10 +4,12 @@ export { memoryStore, MEMORY_STORE_MAX_LIMIT, type MemoryStoreOptions } from './
 export { withAccessToken, withCredential } from './with-credential.js'
 export {
   BridgeError,
+  errorBrand,
   isBridgeError,
   sanitizeCause,
   type BridgeErrorOptions,
   type CoreErrorCode,
+  type ErrorBrand,
 } from './errors.js'
 export { redactSecrets, type RedactSecretsOptions } from './redact-secrets.js'
 export { LISTENER_WARNING_CODE } from './events.js'

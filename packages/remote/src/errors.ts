@@ -1,4 +1,4 @@
-import { BridgeError, type BridgeErrorOptions } from '@open-bridge/core'
+import { BridgeError, type BridgeErrorOptions, errorBrand } from '@open-bridge/core'
 
 /**
  * The codes `@open-bridge/remote` throws itself. Stable: clients branch on them. Besides these, an error the
@@ -25,7 +25,7 @@ export interface RemoteErrorOptions extends BridgeErrorOptions {
   category?: string | undefined
 }
 
-const REMOTE_ERROR_BRAND = Symbol.for('open-bridge.remote-error')
+const brand = errorBrand('remote-error')
 
 /**
  * Every error this package throws. Messages name the route and the status, never the secret, a signature or
@@ -44,7 +44,7 @@ export class RemoteError extends BridgeError<RemoteErrorCode | (string & {})> {
     this.route = options.route
     this.platformErrcode = options.platformErrcode
     this.category = options.category
-    Object.defineProperty(this, REMOTE_ERROR_BRAND, { value: true })
+    brand.mark(this)
   }
 
   override toJSON(): ReturnType<BridgeError<string>['toJSON']> & {
@@ -65,12 +65,7 @@ export class RemoteError extends BridgeError<RemoteErrorCode | (string & {})> {
 
 /** Is `error` one of this package's errors (from any copy of it: read by brand), optionally with the given code? */
 export function isRemoteError(error: unknown, code?: RemoteErrorCode | (string & {})): error is RemoteError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as Record<symbol, unknown>)[REMOTE_ERROR_BRAND] === true &&
-    (code === undefined || (error as { code?: unknown }).code === code)
-  )
+  return brand.has(error, code)
 }
 
 export function invalidArgument(field: string, message: string): RemoteError {

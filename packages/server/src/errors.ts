@@ -1,4 +1,4 @@
-import { BridgeError, type BridgeErrorOptions } from '@open-bridge/core'
+import { BridgeError, type BridgeErrorOptions, errorBrand } from '@open-bridge/core'
 
 /**
  * The codes `@open-bridge/server` throws, and the `errCode`s its HTTP answers carry besides the codes of
@@ -53,6 +53,8 @@ export interface ServerErrorOptions extends BridgeErrorOptions {
   statusCode?: number
 }
 
+const brand = errorBrand('server-error')
+
 /** Every error this package throws on purpose. Messages name fields, never a secret or a credential. */
 export class ServerError extends BridgeError<ServerErrorCode> {
   override name = 'ServerError'
@@ -61,6 +63,7 @@ export class ServerError extends BridgeError<ServerErrorCode> {
   constructor(code: ServerErrorCode, message: string, options: ServerErrorOptions = {}) {
     super(code, message, options)
     this.statusCode = options.statusCode
+    brand.mark(this)
   }
 }
 
@@ -71,11 +74,5 @@ export function invalidConfig(field: string, why: string): ServerError {
 
 /** Is `error` a `ServerError` (read by brand, not `instanceof`: ESM and CJS copies may both be loaded)? */
 export function isServerError(error: unknown, code?: ServerErrorCode): error is ServerError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { name?: unknown }).name === 'ServerError' &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    (code === undefined || (error as { code: unknown }).code === code)
-  )
+  return brand.has(error, code)
 }

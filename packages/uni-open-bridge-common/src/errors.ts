@@ -1,4 +1,4 @@
-import { BridgeError, type BridgeErrorOptions } from '@open-bridge/core'
+import { BridgeError, type BridgeErrorOptions, errorBrand } from '@open-bridge/core'
 
 /**
  * The codes this package throws itself. Everything else passes through as it is: core's (`E_INVALID_KEY`, …),
@@ -12,24 +12,21 @@ export type UniCommonErrorCode =
   /** `OPEN_BRIDGE_STORES` is set but names no store; `field` is the variable. */
   | 'E_INVALID_ENV'
 
+const brand = errorBrand('uni-common-error')
+
 /** Every error this package throws on purpose. Messages name files, fields and variables, never a secret. */
 export class UniCommonError extends BridgeError<UniCommonErrorCode> {
   override name = 'UniCommonError'
 
   constructor(code: UniCommonErrorCode, message: string, options: BridgeErrorOptions = {}) {
     super(code, message, options)
+    brand.mark(this)
   }
 }
 
-/** Is `error` a `UniCommonError` (read by name and code, not `instanceof`: ESM and CJS copies may both be loaded)? */
+/** Is `error` a `UniCommonError` (read by brand, not `instanceof`: ESM and CJS copies may both be loaded)? */
 export function isUniCommonError(error: unknown, code?: UniCommonErrorCode): error is UniCommonError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { name?: unknown }).name === 'UniCommonError' &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    (code === undefined || (error as { code: unknown }).code === code)
-  )
+  return brand.has(error, code)
 }
 
 /** What a value is, for messages: its type, never its content (it may be a secret). */

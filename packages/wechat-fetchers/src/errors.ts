@@ -1,4 +1,4 @@
-import { BridgeError, type BridgeErrorOptions } from '@open-bridge/core'
+import { BridgeError, type BridgeErrorOptions, errorBrand } from '@open-bridge/core'
 import type { ErrcodeCategory } from './errcode-categories.js'
 
 /** The codes `@open-bridge/wechat-fetchers` throws. */
@@ -35,7 +35,7 @@ export interface WechatErrorOptions extends BridgeErrorOptions {
 }
 
 /** Shared by every copy of this package (ESM and CJS builds): see `WechatError[Symbol.hasInstance]`. */
-const WECHAT_ERROR_BRAND = Symbol.for('open-bridge.wechat-error')
+const brand = errorBrand('wechat-error')
 
 /** Every error this package throws on purpose. Messages and fields never hold a secret or a credential. */
 export class WechatError extends BridgeError<WechatErrorCode> {
@@ -50,7 +50,7 @@ export class WechatError extends BridgeError<WechatErrorCode> {
     this.appid = options.appid
     this.url = options.url
     this.status = options.status
-    Object.defineProperty(this, WECHAT_ERROR_BRAND, { value: true })
+    brand.mark(this)
   }
 
   /**
@@ -60,9 +60,8 @@ export class WechatError extends BridgeError<WechatErrorCode> {
   static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
     // biome-ignore lint/complexity/noThisInStatic lint/complexity/noUselessThisAlias: `this` is the class `instanceof` was asked about (a subclass too)
     const asked: unknown = this
-    if (asked === WechatError) return hasWechatBrand(value)
-    if (asked === PlatformApiError)
-      return hasWechatBrand(value) && (value as { code?: unknown }).code === 'E_PLATFORM_API'
+    if (asked === WechatError) return brand.has(value)
+    if (asked === PlatformApiError) return brand.has(value, 'E_PLATFORM_API')
     return Function.prototype[Symbol.hasInstance].call(asked, value)
   }
 
@@ -117,13 +116,9 @@ export class PlatformApiError extends WechatError {
   }
 }
 
-function hasWechatBrand(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WECHAT_ERROR_BRAND] === true
-}
-
 /** Is `error` one of this package's errors (from any copy of it), optionally with the given code? */
 export function isWechatError(error: unknown, code?: WechatErrorCode): error is WechatError {
-  return hasWechatBrand(error) && (code === undefined || (error as WechatError).code === code)
+  return brand.has(error, code)
 }
 
 export function invalidArgument(field: string, message: string): WechatError {
