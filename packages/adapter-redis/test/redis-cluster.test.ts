@@ -3,6 +3,7 @@ import { runStoreContract } from '@open-bridge/core/testing'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedisCluster, type RedisCluster } from '../../../test-support/redis-cluster.js'
+import { freePort } from '../../../test-support/redis-server.js'
 import { redisStore } from '../src/index.js'
 
 // A real 3-master Cluster on loopback, and a user-owned ioredis `Cluster` set up as the README recommends.
@@ -39,7 +40,20 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-runStoreContract('redisStore on a Cluster', { create: () => redisStore({ client: cluster }), lock: true })
+runStoreContract('redisStore on a Cluster', {
+  create: () => redisStore({ client: cluster }),
+  lock: true,
+  // A Cluster whose only seed node is a port nothing listens on: every command is refused, no password shows.
+  failing: async () => {
+    const dead = new Cluster([{ host: '127.0.0.1', port: await freePort() }], {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: () => null,
+      redisOptions: { password: 'Cluster-pw-5071' },
+    })
+    dead.on('error', () => {})
+    return { store: redisStore({ client: dead }), secrets: ['Cluster-pw-5071'], cleanup: () => dead.disconnect() }
+  },
+})
 
 describe('redisStore on a Cluster: keys spread over the masters', () => {
   it('stores credentials of many apps on more than one master, and reads every one back through the bridge', async () => {
