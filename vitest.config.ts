@@ -29,6 +29,7 @@ export default defineConfig({
   resolve: {
     // Tests run against the sources, so a change is tested without a rebuild. Longest names first.
     alias: [
+      { find: /^@open-bridge\/core\/testing\/chaos$/, replacement: src('core/src/testing/chaos-store.ts') },
       { find: /^@open-bridge\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
       { find: /^@open-bridge\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@open-bridge\/wechat-fetchers\/testing$/, replacement: src('wechat-fetchers/src/testing/index.ts') },

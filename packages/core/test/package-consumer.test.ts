@@ -62,4 +62,27 @@ describe('@open-bridge/core as a consumer installs it', () => {
     expect(JSON.parse(files)).toEqual(['README.md', 'dist', 'package.json'])
     expect(node(['-e', `console.log(require.resolve('@open-bridge/core/testing'))`])).toMatch(/dist[/\\]testing\.cjs$/)
   })
+
+  it('loads chaosStore from @open-bridge/core/testing/chaos both ways, without vitest installed', () => {
+    expect(existsSync(join(consumer, 'node_modules', 'vitest'))).toBe(false)
+    const use = `
+const { createBridge, memoryStore, isBridgeError } = core
+const { store, chaos } = chaosStore(memoryStore())
+chaos.fail('set')
+createBridge({ stores: [store] }).setAccessToken({ appid: 'wx1', platform: 'weixin-mp' }, { access_token: 't' }, 60)
+  .then(() => console.log('written'), (e) => console.log(JSON.stringify([isBridgeError(e), chaos.calls.set])))
+`
+    const required = node([
+      '-e',
+      `const core = require('@open-bridge/core'); const { chaosStore } = require('@open-bridge/core/testing/chaos')\n${use}`,
+    ])
+    const imported = node([
+      '--input-type=module',
+      '-e',
+      `const core = await import('@open-bridge/core'); const { chaosStore } = await import('@open-bridge/core/testing/chaos')\n${use}`,
+    ])
+    // The refused write reaches the caller as an open-bridge error (every tier failed), after one call to set.
+    expect(JSON.parse(required)).toEqual([true, 1])
+    expect(JSON.parse(imported)).toEqual([true, 1])
+  })
 })
