@@ -52,15 +52,15 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
   }, pruneInterval)
   timer.unref()
 
-  const read = (key: string): StoredRecord | undefined => {
-    const row = select.get(key, Date.now())
+  const read = (key: string, now: number = Date.now()): StoredRecord | undefined => {
+    const row = select.get(key, now)
     return row === undefined ? undefined : { value: parseValue(row.value, key), expiresAt: row.expires_at }
   }
   // Synchronous, so it cannot wait asynchronously: in WAL mode a read never waits for a writer anyway; a rare
   // busy (a checkpoint) fails it after the short blocking wait, and the bridge moves on to the next tier.
-  const getSync = (key: string): StoredRecord | undefined => {
+  const getSync = (key: string, now?: number): StoredRecord | undefined => {
     try {
-      return read(key)
+      return read(key, now)
     } catch (error) {
       throw sqliteFailure('get', path, error)
     }

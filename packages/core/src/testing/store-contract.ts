@@ -190,6 +190,18 @@ export function runStoreContract(name: string, options: StoreContractOptions): v
         await store.set(key('sync'), record({ access_token: 's' }))
         expect(store.getSync(key('sync'))).toEqual(await store.get(key('sync')))
       })
+
+      it('getSync(key, now) judges expiry by the `now` it is given (the caller read the clock once)', async () => {
+        if (!store.getSync) {
+          expect(store.getSync).toBeUndefined()
+          return
+        }
+        const expiresAt = Date.now() + 60_000
+        await store.set(key('sync-now'), { value: { access_token: 'n' }, expiresAt })
+        expect(store.getSync(key('sync-now'), expiresAt - 1)?.value).toEqual({ access_token: 'n' })
+        expect(store.getSync(key('sync-now'), expiresAt)).toBeUndefined()
+        expect(store.getSync(key('sync-now'), expiresAt + 60_000)).toBeUndefined()
+      })
     })
 
     const noLock = 'not run: the store declares no lock (lock: false)'
