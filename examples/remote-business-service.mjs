@@ -48,15 +48,12 @@ async function businessCall(token) {
 const isRejected = (error) => categoryOf(error.errcode ?? 0) === 'token-invalid'
 
 let attempts = 0
-const first = await withAccessToken(
-  bridge,
-  key,
-  (token) => {
-    attempts++
-    return businessCall(token)
-  },
-  isRejected,
-)
+/** The business call, counting how often withAccessToken makes it. */
+const countedCall = (token) => {
+  attempts++
+  return businessCall(token)
+}
+const first = await withAccessToken(bridge, key, countedCall, isRejected)
 console.log('business call:', first.errmsg, '- attempts:', attempts)
 
 // WeChat rotates the token behind everyone's back (another system called /token, say).
@@ -64,15 +61,7 @@ const before = (await bridge.getAccessToken(key)).access_token
 console.log('forced rotation, old token revoked:', fake.revokeToken(before))
 
 attempts = 0
-const second = await withAccessToken(
-  bridge,
-  key,
-  (token) => {
-    attempts++
-    return businessCall(token)
-  },
-  isRejected,
-)
+const second = await withAccessToken(bridge, key, countedCall, isRejected)
 const after = (await bridge.getAccessToken(key)).access_token
 console.log(
   'business call after the rotation:',

@@ -1,4 +1,4 @@
-import { PLATFORMS, TICKET_TYPES } from '@open-bridge/core'
+import { isPlainObject, PLATFORMS, TICKET_TYPES } from '@open-bridge/core'
 import { ServerError } from '../errors.js'
 import type { RouteKind } from '@open-bridge/remote'
 
@@ -95,29 +95,27 @@ function flagsOf(options: KeyOptions): Record<string, unknown> {
 }
 
 function parseKeyJson(text: string): Record<string, unknown> {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    // JSON.parse's message quotes the input; the input is the user's, but we keep to field names.
-    return usage(`--key is not valid JSON (e.g. '{"dcloudAppid":"__UNI__A1B2C3","platform":"weixin-mp"}')`)
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    return usage('--key must be a JSON object')
-  return parsed as Record<string, unknown>
+  return parseJsonFlag(text, '--key', '{"dcloudAppid":"__UNI__A1B2C3","platform":"weixin-mp"}')
 }
 
 /** A JSON object given on the command line (`--value`); never quoted back in a message: it is a credential. */
 export function parseValueJson(text: string, flag: string): Record<string, unknown> {
+  return parseJsonFlag(text, flag, '{"access_token":"…"}')
+}
+
+/**
+ * The JSON object of a command-line flag, or a usage error naming the flag with an `example`. JSON.parse's own
+ * message is never shown: it quotes the input, which may be a credential.
+ */
+function parseJsonFlag(text: string, flag: string, example: string): Record<string, unknown> {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
   } catch {
-    return usage(`${flag} is not valid JSON (e.g. '{"access_token":"…"}')`)
+    return usage(`${flag} is not valid JSON (e.g. '${example}')`)
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    return usage(`${flag} must be a JSON object`)
-  return parsed as Record<string, unknown>
+  if (!isPlainObject(parsed)) return usage(`${flag} must be a JSON object`)
+  return parsed
 }
 
 /** `--expires-in`: seconds > 0, or -1 for never. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Platform } from '@open-bridge/core'
+import { isPlainObject, type Platform } from '@open-bridge/core'
 import { invalidConfig, ServerError } from '../errors.js'
 import { SCHEDULE_TASKS, TASK_PLATFORMS, isScheduleTask, type ScheduleTask } from '../scheduler/tasks.js'
 import { parseJsonSafely, stripJsonComments } from './json-comments.js'
@@ -40,7 +40,7 @@ export async function readUniConfigCenter(dir: string): Promise<UniConfigCenter>
   let ipAllowList: string[] | undefined
   if (bridgeConfig !== undefined) {
     files.push(UNI_OPEN_BRIDGE)
-    if (!isObject(bridgeConfig)) throw invalidConfig(UNI_OPEN_BRIDGE, 'must hold a JSON object')
+    if (!isPlainObject(bridgeConfig)) throw invalidConfig(UNI_OPEN_BRIDGE, 'must hold a JSON object')
     applySchedule(bridgeConfig.schedule, apps)
     for (const spelling of ['ipWhiteList', 'ipWhitelist'] as const) {
       const list = bridgeConfig[spelling]
@@ -61,7 +61,7 @@ function appsOf(uniId: unknown): ServiceApp[] {
   const apps: ServiceApp[] = []
   configs.forEach((config, index) => {
     const prefix = Array.isArray(uniId) ? `[${index}].` : ''
-    if (!isObject(config))
+    if (!isPlainObject(config))
       throw invalidConfig(`${UNI_ID}:${prefix.slice(0, -1) || '(root)'}`, 'must be a JSON object (or an array of them)')
     const dcloudAppid = config.dcloudAppid
     if (dcloudAppid !== undefined && (typeof dcloudAppid !== 'string' || dcloudAppid.length === 0)) {
@@ -69,10 +69,10 @@ function appsOf(uniId: unknown): ServiceApp[] {
     }
     for (const [platform, path] of Object.entries(UNI_ID_PLATFORM_PATHS) as [Platform, readonly string[]][]) {
       let node: unknown = config
-      for (const step of path) node = isObject(node) ? node[step] : undefined
+      for (const step of path) node = isPlainObject(node) ? node[step] : undefined
       if (node === undefined) continue
       const at = `${UNI_ID}:${prefix}${path.join('.')}`
-      if (!isObject(node)) throw invalidConfig(at, 'must be an object with appid and appsecret')
+      if (!isPlainObject(node)) throw invalidConfig(at, 'must be an object with appid and appsecret')
       const { appid, appsecret } = node
       // The documented sample ships empty placeholders: an entry without either is "not configured".
       if (isBlank(appid) && isBlank(appsecret)) continue
@@ -101,17 +101,17 @@ function appsOf(uniId: unknown): ServiceApp[] {
 function applySchedule(schedule: unknown, apps: ServiceApp[]): void {
   if (schedule === undefined) return
   const root = `${UNI_OPEN_BRIDGE}:schedule`
-  if (!isObject(schedule)) throw invalidConfig(root, 'must be an object keyed by dcloudAppid')
+  if (!isPlainObject(schedule)) throw invalidConfig(root, 'must be an object keyed by dcloudAppid')
   for (const [dcloudAppid, entry] of Object.entries(schedule)) {
     const at = `${root}.${dcloudAppid}`
-    if (!isObject(entry)) throw invalidConfig(at, 'must be an object: { enable, <platform>: { enable, tasks } }')
+    if (!isPlainObject(entry)) throw invalidConfig(at, 'must be an object: { enable, <platform>: { enable, tasks } }')
     checkFlag(entry.enable, `${at}.enable`)
     for (const [platform, settings] of Object.entries(entry)) {
       if (platform === 'enable') continue
       const pat = `${at}.${platform}`
       if (!(platform in UNI_ID_PLATFORM_PATHS))
         throw invalidConfig(pat, `names no platform (known: enable, ${Object.keys(UNI_ID_PLATFORM_PATHS).join(', ')})`)
-      if (!isObject(settings)) throw invalidConfig(pat, 'must be an object: { enable, tasks }')
+      if (!isPlainObject(settings)) throw invalidConfig(pat, 'must be an object: { enable, tasks }')
       checkFlag(settings.enable, `${pat}.enable`)
       const tasks = settings.tasks ?? []
       if (!Array.isArray(tasks))
@@ -160,10 +160,6 @@ async function readJson(path: string, name: string, required: boolean): Promise<
 
 function checkFlag(value: unknown, field: string): void {
   if (value !== undefined && typeof value !== 'boolean') throw invalidConfig(field, 'must be true or false')
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function isBlank(value: unknown): boolean {
