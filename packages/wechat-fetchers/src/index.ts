@@ -9,6 +9,7 @@ export {
   type WechatErrorOptions,
 } from './errors.js'
 export { categoryOf, type ErrcodeCategory } from './errcode-categories.js'
+export { parsePushXml, type PushXml, type PushXmlElement, type PushXmlOptions } from './push/push-xml.js'
 export {
   code2Session,
   checkSessionKey,
