@@ -145,6 +145,22 @@ describe('pushSender: the Open Platform authorisation event URL', () => {
     expect(isWechatError(error, 'E_PUSH_SIGNATURE')).toBe(true)
   })
 
+  it('a reply that is not an encrypted one is read as text: HTML, plain XML', async () => {
+    for (const body of ['<html><body>error', '<xml><Content>plain</Content></xml>']) {
+      const receiver = await startReceiver(messageCrypto(COMPONENT), (_push, res) => res.end(body))
+      const { reply } = await pushSender(COMPONENT).send(receiver.url, TICKET_XML('t'))
+      expect(reply).toEqual({ status: 200, text: body, success: false, message: undefined })
+    }
+  })
+
+  it('a reply over 1 MiB is not read to the end: E_HTTP', async () => {
+    const receiver = await startReceiver(messageCrypto(COMPONENT), (_push, res) => res.end('x'.repeat(1024 * 1024 + 1)))
+    const error = await pushSender(COMPONENT)
+      .send(receiver.url, TICKET_XML('t'))
+      .catch((e: unknown) => e)
+    expect(isWechatError(error, 'E_HTTP')).toBe(true)
+  })
+
   it('a URL query already present is kept', async () => {
     const receiver = await startReceiver(messageCrypto(COMPONENT))
     await pushSender(COMPONENT).send(`${receiver.url}?tenant=a`, TICKET_XML('t'))
