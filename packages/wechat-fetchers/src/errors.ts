@@ -19,6 +19,26 @@ export type WechatErrorCode =
   | 'E_DECRYPT'
   /** The decrypted data carries another app's appid in its watermark. */
   | 'E_WATERMARK_MISMATCH'
+  /**
+   * A push's `msg_signature` does not match, or the push lacks what it is computed from (`msg_signature`,
+   * `timestamp`, `nonce`, or one of them is malformed or repeated): not from the platform, or the token is wrong.
+   */
+  | 'E_PUSH_SIGNATURE'
+  /** A verified push's `timestamp` is further from this server's clock than `timestampToleranceSeconds`: a replay, or a clock off. */
+  | 'E_PUSH_STALE'
+  /**
+   * A push's `Encrypt` (or `echostr`) does not decrypt: not base64, not whole AES blocks, a bad PKCS#7 pad, a length
+   * field past the end, not UTF-8. With a matching signature this means a wrong EncodingAESKey.
+   */
+  | 'E_PUSH_DECRYPT'
+  /** A push decrypted, but names another receiver than `receiveId` (another app's, corp's or suite's message). */
+  | 'E_PUSH_RECEIVE_ID'
+  /** A push body is larger than `maxBodyBytes` (or an XML text larger than `maxBytes`). */
+  | 'E_PUSH_TOO_LARGE'
+  /** A push body or decrypted message is not the XML the platform sends (malformed, a DOCTYPE or entity, too deep, no `Encrypt`). */
+  | 'E_PUSH_XML'
+  /** `messageCrypto` options are malformed (`field` names the option). */
+  | 'E_INVALID_CONFIG'
   /** The bridge holds no ticket for a JS-SDK signature and its source produced none. */
   | 'E_TICKET_MISSING'
   /** A helper needs a `wechatSource()`: the bridge's source is not one and `options.source` names none. */

@@ -10,6 +10,15 @@ export {
 } from './errors.js'
 export { categoryOf, type ErrcodeCategory } from './errcode-categories.js'
 export {
+  messageCrypto,
+  type DecryptedPush,
+  type MessageCrypto,
+  type MessageCryptoOptions,
+  type PushQuery,
+  type ReplyOptions,
+} from './push/message-crypto.js'
+export { parsePushXml, type PushXml, type PushXmlElement, type PushXmlOptions } from './push/push-xml.js'
+export {
   code2Session,
   checkSessionKey,
   resetSessionKey,
