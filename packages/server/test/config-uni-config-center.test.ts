@@ -218,7 +218,16 @@ describe("--uni-config-center: a uniCloud project's files, unchanged", () => {
       }),
     )
     const config = await loadConfig({ cwd: dir, env: {}, uniConfigCenter: 'uni-config-center' })
-    expect(config.origin).toEqual({ file: join(dir, 'open-bridge.config.json'), uniConfigCenter: root })
+    expect(config.origin).toEqual({
+      file: join(dir, 'open-bridge.config.json'),
+      uniConfigCenter: root,
+      files: [
+        join(dir, 'open-bridge.config.json'),
+        join(root, 'uni-id/config.json'),
+        join(root, 'uni-open-bridge/config.json'),
+      ],
+      discovery: undefined,
+    })
     expect(config.apps.map((a) => a.platform)).toEqual(['qq-mp', 'weixin-mp', 'weixin-h5', 'weixin-app'])
     expect(config.server.port).toBe(9100)
     expect(config.server.auth.ipAllowList).toEqual(['127.0.0.1', '10.0.0.8', '192.168.1.0/24'])
