@@ -73,7 +73,7 @@ describe('getRecord: the credential with its life', () => {
   it('a miss goes to the source, as get does, and is destructurable like the named methods', async () => {
     const bridge = createBridge({
       stores: [memoryStore()],
-      source: { fetch: async () => ({ value: { access_token: 'SRC' }, expiresIn: 120 }) },
+      source: { fetch: async () => ({ value: { access_token: 'SRC' }, expiresIn: 120 }) as never },
     })
     const { getRecord } = bridge
     const record: CredentialRecord<'access_token'> | null = await getRecord('access_token', key)

@@ -119,7 +119,8 @@ export class UniCompat {
     const app = (key: unknown) => currentKey(key) as never
     const user = (kind: CredentialKind, key: unknown) => this.#userKey(kind, currentKey(key)) as never
     const calls: Record<string, Call> = {
-      getAccessToken: (key: unknown, fallback?: unknown) => b.getAccessToken(app(key), fallback as never),
+      getAccessToken: (key: unknown, fallback?: unknown) =>
+        read(fallback, (f) => b.getAccessToken(app(key), f as never)),
       setAccessToken: (key: unknown, value: unknown, expiresIn?: unknown) =>
         this.#set('access_token', app(key), value, expiresIn),
       removeAccessToken: (key: unknown) => b.removeAccessToken(app(key)),
@@ -127,14 +128,15 @@ export class UniCompat {
       updateAccessToken: (key: unknown) => b.refreshAccessToken(app(key)).then(toVoid),
 
       getUserAccessToken: (key: unknown, fallback?: unknown) =>
-        b.getUserAccessToken(user('user_access_token', key), fallback as never),
+        read(fallback, (f) => b.getUserAccessToken(user('user_access_token', key), f as never)),
       setUserAccessToken: (key: unknown, value: unknown, expiresIn?: unknown) =>
         this.#set('user_access_token', user('user_access_token', key), value, expiresIn),
       removeUserAccessToken: (key: unknown) => b.removeUserAccessToken(user('user_access_token', key)),
       refreshUserAccessToken: (key: unknown, options?: unknown) =>
         b.refreshUserAccessToken(user('user_access_token', key), options as never),
 
-      getSessionKey: (key: unknown, fallback?: unknown) => b.getSessionKey(user('session_key', key), fallback as never),
+      getSessionKey: (key: unknown, fallback?: unknown) =>
+        read(fallback, (f) => b.getSessionKey(user('session_key', key), f as never)),
       setSessionKey: (key: unknown, value: unknown, expiresIn?: unknown) =>
         this.#set('session_key', user('session_key', key), value, expiresIn),
       removeSessionKey: (key: unknown) => b.removeSessionKey(user('session_key', key)),
@@ -148,7 +150,7 @@ export class UniCompat {
         b.refreshEncryptKey(user('encrypt_key', key), options as never),
       updateEncryptKey: (key: unknown) => b.refreshEncryptKey(user('encrypt_key', key)).then(toVoid),
 
-      getTicket: (key: unknown, fallback?: unknown) => b.getTicket(app(key), fallback as never),
+      getTicket: (key: unknown, fallback?: unknown) => read(fallback, (f) => b.getTicket(app(key), f as never)),
       setTicket: (key: unknown, value: unknown, expiresIn?: unknown) => this.#set('ticket', app(key), value, expiresIn),
       removeTicket: (key: unknown) => b.removeTicket(app(key)),
       refreshTicket: (key: unknown, options?: unknown) => b.refreshTicket(app(key), options as never),
@@ -164,7 +166,12 @@ export class UniCompat {
   /** The key a user credential is stored under: its app's, or `appid: dcloudAppid` when no app is configured. */
   #userKey(kind: CredentialKind, key: unknown): unknown {
     if (!USER_KINDS.has(kind) || typeof key !== 'object' || key === null) return key
-    const k = key as AnyKey
+    let k = key as AnyKey
+    // The original built `encrypt-key-${key.version}`: "1" and 1 named the same key.
+    if (kind === 'encrypt_key' && typeof k.version === 'string' && /^[1-9][0-9]{0,8}$/.test(k.version)) {
+      k = { ...k, version: Number(k.version) }
+      key = k
+    }
     if (k.appid !== undefined || typeof k.dcloudAppid !== 'string' || typeof k.platform !== 'string') return key
     const id = `${k.platform}\0${k.dcloudAppid}`
     let known = this.#known.get(id)
@@ -204,7 +211,8 @@ export class UniCompat {
     fallback: Fallback<'encrypt_key', EncryptKeyKey> | undefined,
   ): Promise<EncryptKeyValue | null> {
     const b = this.#bridge
-    if (key.version !== undefined) return b.getEncryptKey(key as never, fallback)
+    if (key.version !== undefined)
+      return read(fallback, (f) => b.getEncryptKey(key as never, f as never)) as Promise<EncryptKeyValue | null>
     b.resolve('session_key', key as never) // the other fields, checked as every read checks them
     const id = userId(key)
     const seen = this.#newest.get(id)
@@ -220,7 +228,7 @@ export class UniCompat {
         previous: undefined,
         signal: new AbortController().signal,
       })
-      if (result === null || result === undefined) return null
+      if (result === null || result === undefined || result.value === null || result.value === undefined) return null
       const version = result.value.version
       // The original kept a fallback's value only with a duration (`CacheKey.get`: `duration !== undefined`).
       if (typeof version === 'number' && Number.isInteger(version) && version >= 1 && result.duration !== undefined) {
@@ -271,6 +279,31 @@ export class UniCompat {
     const known = this.#newest.get(id)
     if (known === undefined || known.version <= version) this.#newest.set(id, { version, until })
   }
+}
+
+type Read = (fallback: unknown) => Promise<unknown>
+
+/**
+ * A read with the caller's fallback as the original ran it (`CacheKey.get`): a result whose `value` is `null`
+ * (its documented `{ value: null, duration }`) is a miss, and one without `duration` is answered but not kept.
+ * A fallback that keeps to the bridge's contract goes through as it is; no fallback, no wrapping.
+ */
+function read(fallback: unknown, call: Read): Promise<unknown> {
+  if (typeof fallback !== 'function') return call(fallback)
+  let unkept: { value: unknown } | undefined
+  const wrapped = async (...args: unknown[]) => {
+    const result = (await (fallback as (...a: unknown[]) => unknown)(...args)) as
+      | { value?: unknown; duration?: unknown }
+      | null
+      | undefined
+    if (result === null || result === undefined || result.value === null || result.value === undefined) return null
+    if (result.duration === undefined) {
+      unkept = { value: result.value }
+      return null
+    }
+    return result
+  }
+  return call(wrapped).then((value) => (value === null && unkept !== undefined ? unkept.value : value))
 }
 
 function userId(key: AnyKey): string {
