@@ -30,11 +30,16 @@ export async function newestEncryptKey(
   const internals = sourceOf(bridge, options)
   const { appid, platform } = user
   const openid = user.openid!
-  const reply = await signedCall(internals.client, bridge, { appid, platform, openid }, {
-    method: 'POST',
-    path: '/wxa/business/getuserencryptkey',
-    name: 'getuserencryptkey',
-  })
+  const reply = await signedCall(
+    internals.client,
+    bridge,
+    { appid, platform, openid },
+    {
+      method: 'POST',
+      path: '/wxa/business/getuserencryptkey',
+      name: 'getuserencryptkey',
+    },
+  )
   let newest: NewestEncryptKey | null = null
   for (const info of keyInfoList(reply)) {
     const version = Number(info.version)
