@@ -19,7 +19,6 @@ const {
   getBridge,
   getAccessToken,
   setAccessToken,
-  removeAccessToken,
   getUserAccessToken,
   setUserAccessToken,
   removeUserAccessToken,
@@ -199,7 +198,7 @@ describe('getEncryptKey without a version (the original built `encrypt-key-undef
     expect(fake.calls('getuserencryptkey')).toBe(1)
   })
 
-  it('a string version names the same key as the number (`encrypt-key-${version}`)', async () => {
+  it('a string version names the same key as the number (the original built `encrypt-key-<version>`)', async () => {
     await project()
     const user = { dcloudAppid: DCLOUD, platform: 'weixin-mp' as const, openid: 'o-str' }
     await setEncryptKey({ ...user, version: '2' } as never, { encrypt_key: 'K', iv: 'I' }, 60)
