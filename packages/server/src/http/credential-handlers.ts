@@ -31,7 +31,10 @@ const KIND_NAMES: Record<RouteKind, string> = {
  * them are not looked at.
  */
 export function credentialCall(bridge: CredentialBridge, route: CredentialRoute): CredentialCall {
-  const calls = uniCalls(bridge) as unknown as Record<UniMethod, (...args: unknown[]) => Promise<object | null | undefined>>
+  const calls = uniCalls(bridge) as unknown as Record<
+    UniMethod,
+    (...args: unknown[]) => Promise<object | null | undefined>
+  >
   const name = KIND_NAMES[route.kind]
   switch (route.operation) {
     case 'get': {
