@@ -36,10 +36,8 @@ export const ErrorCodeType: Readonly<{ SYSTEM_ERROR: 'UNI_OPEN_BRIDGE_SYSTEM_ERR
   SYSTEM_ERROR: 'UNI_OPEN_BRIDGE_SYSTEM_ERROR',
 })
 
-type Unsupported = (...args: unknown[]) => Promise<never>
-
-function unsupported(name: string, instead: string): Unsupported {
-  const call: Unsupported = () =>
+function unsupported(name: string, instead: string): (...args: unknown[]) => Promise<never> {
+  const call = (): Promise<never> =>
     Promise.reject(
       new UniCommonError(
         'E_UNSUPPORTED',

@@ -3,6 +3,7 @@ export {
   wechatApiHooks,
   type WechatApiHooks,
   type WechatApiLike,
+  type SdkCallback,
 } from './wechat-api.js'
 export {
   bridgeCoWechatApi,

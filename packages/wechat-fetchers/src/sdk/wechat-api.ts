@@ -2,14 +2,15 @@ import type { AppKey, CredentialBridge } from '@open-bridge/core'
 import { invalidArgument } from '../errors.js'
 import { SdkTokens, type SdkAccessToken, type SdkTicket } from './sdk-tokens.js'
 
-type Callback<T> = (error: unknown, result?: T, ...rest: unknown[]) => void
+/** A Node-style callback, as wechat-api calls its hooks and passes results. */
+export type SdkCallback<T> = (error: unknown, result?: T, ...rest: unknown[]) => void
 
 /** wechat-api's token and ticket hooks (callback style): `new API(appid, '', getToken, saveToken)`. */
 export interface WechatApiHooks {
-  getToken(callback: Callback<SdkAccessToken | null>): void
-  saveToken(token: unknown, callback: Callback<void>): void
-  getTicketToken(type: unknown, callback?: Callback<SdkTicket | null>): void
-  saveTicketToken(type: unknown, ticket: unknown, callback?: Callback<void>): void
+  getToken(callback: SdkCallback<SdkAccessToken | null>): void
+  saveToken(token: unknown, callback: SdkCallback<void>): void
+  getTicketToken(type: unknown, callback?: SdkCallback<SdkTicket | null>): void
+  saveTicketToken(type: unknown, ticket: unknown, callback?: SdkCallback<void>): void
 }
 
 /**
@@ -59,15 +60,15 @@ export function bridgeWechatApi<T extends WechatApiLike>(api: T, bridge: Credent
   api.getToken = hooks.getToken
   api.saveToken = hooks.saveToken
   api.registerTicketHandle(hooks.getTicketToken, hooks.saveTicketToken)
-  api.getAccessToken = (callback: Callback<SdkAccessToken>) => settle(tokens.requireToken(), callback)
-  api.getTicket = (type: unknown, callback?: Callback<SdkTicket>) =>
+  api.getAccessToken = (callback: SdkCallback<SdkAccessToken>) => settle(tokens.requireToken(), callback)
+  api.getTicket = (type: unknown, callback?: SdkCallback<SdkTicket>) =>
     typeof type === 'function'
-      ? settle(tokens.requireTicket('jsapi'), type as Callback<SdkTicket>)
+      ? settle(tokens.requireTicket('jsapi'), type as SdkCallback<SdkTicket>)
       : settle(tokens.requireTicket(type), callback)
   const preRequest = api.preRequest
   api.preRequest = function (this: WechatApiLike, method, args, retried) {
     const self = this ?? api
-    const callback = args[args.length - 1] as Callback<unknown>
+    const callback = args[args.length - 1] as SdkCallback<unknown>
     if (!retried) {
       // The SDK retries 40001 only: 40014 and 42001 come back here to be retried the same way.
       const call: unknown[] & { [RETRIED]?: boolean } = Array.prototype.slice.call(args, 0, -1)
@@ -97,18 +98,18 @@ function hooksOver(tokens: SdkTokens): WechatApiHooks {
     saveToken: (token, callback) => settle(tokens.save(token), callback),
     getTicketToken: (type, callback) =>
       typeof type === 'function'
-        ? settle(tokens.ticket('jsapi'), type as Callback<SdkTicket | null>)
+        ? settle(tokens.ticket('jsapi'), type as SdkCallback<SdkTicket | null>)
         : settle(tokens.ticket(type), callback),
     saveTicketToken: (type, ticket, callback) =>
       // Its older two-argument form: saveTicketToken(ticket, callback) for a jsapi ticket.
       typeof ticket === 'function'
-        ? settle(tokens.saveTicket('jsapi', type), ticket as Callback<void>)
+        ? settle(tokens.saveTicket('jsapi', type), ticket as SdkCallback<void>)
         : settle(tokens.saveTicket(type, ticket), callback),
   }
 }
 
 /** A promise to a Node-style callback, called outside the promise chain (a throwing callback is not a rejection). */
-function settle<T>(work: Promise<T>, callback: Callback<T> | undefined): void {
+function settle<T>(work: Promise<T>, callback: SdkCallback<T> | undefined): void {
   work.then(
     (result) => queueMicrotask(() => callback?.(null, result)),
     (error: unknown) => queueMicrotask(() => callback?.(error)),
