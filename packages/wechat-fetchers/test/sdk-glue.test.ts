@@ -254,3 +254,57 @@ describe('co-wechat-api (async): bridgeCoWechatApi', () => {
     expect(fake.tokensIssued()).toBe(issued + 1)
   })
 })
+
+describe('the hooks on their own: what the SDK saves, ticket types, nothing to fetch from', () => {
+  const plain = () => createBridge({ stores: [memoryStore()], apps: [{ ...key, ...OA }] })
+
+  it('a token or ticket the SDK saves is kept with the life it has left; anything else is ignored', async () => {
+    const bridge = plain()
+    const hooks = wechatApiHooks(bridge, key)
+    const expireTime = Date.now() + 600_000
+    await callback((done) => hooks.saveToken({ accessToken: 'SDK-T', expireTime }, done))
+    await callback((done) => hooks.saveToken({ accessToken: '', expireTime }, done))
+    await callback((done) => hooks.saveToken({ accessToken: 'OLD', expireTime: Date.now() - 1 }, done))
+    const record = await bridge.getRecord('access_token', key)
+    expect(record?.value).toEqual({ access_token: 'SDK-T' })
+    expect(Math.abs(record!.expiresAt! - expireTime)).toBeLessThanOrEqual(1_000)
+    // wechat-api's older two-argument form is a jsapi ticket; a wx_card ticket is kept apart.
+    await callback((done) => hooks.saveTicketToken({ ticket: 'JS', expireTime }, done as never, undefined))
+    await callback((done) => hooks.saveTicketToken('wx_card', { ticket: 'CARD', expireTime }, done))
+    expect(await bridge.getTicket(key)).toEqual({ ticket: 'JS' })
+    expect(await bridge.getTicket({ ...key, ticketType: 'wx_card' })).toEqual({ ticket: 'CARD' })
+    expect(await callback((done) => hooks.getTicketToken(done as never))).toMatchObject({ ticket: 'JS' })
+    await expect(callback((done) => hooks.getTicketToken('other', done))).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+    })
+    const co = coWechatApiHooks(bridge, key)
+    await co.saveTicketToken({ ticket: 'JS2', expireTime })
+    expect((await co.getTicketToken('jsapi'))?.ticket).toBe('JS2')
+    await co.saveToken({ accessToken: 'CO-T', expireTime })
+    expect((await co.getToken())?.accessToken).toBe('CO-T')
+    await bridge.close()
+  })
+
+  it('with nothing stored and no source: the SDK’s fetches and its retry are E_NO_CREDENTIAL', async () => {
+    const bridge = plain()
+    const api = bridgeCoWechatApi(new CoWechatAPI(OA.appid, '') as never, bridge, key) as unknown as {
+      getToken(): Promise<unknown>
+      saveToken(token: unknown): Promise<void>
+      getAccessToken(): Promise<unknown>
+      getTicket(type?: string): Promise<unknown>
+    }
+    expect(await api.getToken()).toBeNull()
+    await expect(api.getAccessToken()).rejects.toMatchObject({ code: 'E_NO_CREDENTIAL' })
+    await expect(api.getTicket()).rejects.toMatchObject({ code: 'E_NO_CREDENTIAL' })
+    await api.saveToken(null)
+    await expect(api.getAccessToken()).rejects.toMatchObject({ code: 'E_NO_SOURCE' })
+    const wapi = bridgeWechatApi(new WechatAPI(OA.appid, '') as never, bridge, key) as unknown as {
+      getTicket(type: unknown, done?: Callback): void
+    }
+    await expect(callback((done) => wapi.getTicket('wx_card', done))).rejects.toMatchObject({ code: 'E_NO_CREDENTIAL' })
+    await expect(callback((done) => wapi.getTicket(done))).rejects.toMatchObject({ code: 'E_NO_CREDENTIAL' })
+    expect(() => bridgeCoWechatApi({} as never, bridge, key)).toThrow(/co-wechat-api instance/)
+    expect(() => coWechatApiHooks({} as never, key)).toThrow(/createBridge/)
+    await bridge.close()
+  })
+})
