@@ -33,6 +33,7 @@ export default defineConfig({
       { find: /^@open-bridge\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
       { find: /^@open-bridge\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@open-bridge\/wechat-fetchers\/testing$/, replacement: src('wechat-fetchers/src/testing/index.ts') },
+      { find: /^@open-bridge\/wechat-fetchers\/sdk$/, replacement: src('wechat-fetchers/src/sdk/index.ts') },
       { find: /^@open-bridge\/wechat-fetchers$/, replacement: src('wechat-fetchers/src/index.ts') },
       {
         find: /^@open-bridge\/(adapter-[a-z]+|server|remote|uni-open-bridge-common)$/,

@@ -64,6 +64,16 @@ describe('examples', () => {
     expect(stdout).toContain('a relative URL is refused: {"error":"E_INVALID_ARGUMENT"}')
   })
 
+  it.each(['sdk-wechat-api.mjs', 'sdk-co-wechat-api.mjs'])(
+    '%s: the SDK fed from the bridge, its retry through compare-and-refresh',
+    async (file) => {
+      const { stdout } = await node(file)
+      expect(stdout).toContain('6 business calls in 2 processes - token fetches: 1')
+      expect(stdout).toContain('after a revoked token, every call recovered: true - new tokens issued: 1')
+      expect(stdout).toContain('wx.config in 2 processes: 2 - getticket calls: 1')
+    },
+  )
+
   it('npm run demo (demo-workers.mjs): worker processes share one token fetched once', async () => {
     const { stdout } = await node('demo-workers.mjs')
     expect(stdout).toContain('4 worker processes, 100 reads')

@@ -16,6 +16,7 @@ import type {
 } from './credentials.js'
 import { resolveCoordination, type CoordinationOptions } from './coordination-options.js'
 import { credentialString } from './credentials.js'
+import { explainUnknownApp, recordOf, type CredentialRecord } from './credential-record.js'
 import { BridgeError, describeType } from './errors.js'
 import { EventHub, type BridgeEventName, type BridgeListener, type RefreshReason } from './events.js'
 import { assertCredentialValue, expiresAtFrom } from './expiry.js'
@@ -61,6 +62,7 @@ export const BRIDGE_METHODS = [
   'set',
   'remove',
   'refresh',
+  'getRecord',
 ] as const satisfies ReadonlyArray<keyof CredentialBridge>
 
 export interface BridgeOptions extends CoordinationOptions {
@@ -70,6 +72,11 @@ export interface BridgeOptions extends CoordinationOptions {
   apps?: AppConfig[]
   /** Where a miss goes when the call brings no fallback: WeChat fetchers, a central bridge, … */
   source?: CredentialSource
+  /**
+   * Where `apps` came from, for the `E_UNKNOWN_APP` message (e.g. the config files read). The message always lists
+   * the configured dcloudAppids and their platforms; this adds where to look. Never put a secret here.
+   */
+  appsFrom?: string
 }
 
 /**
@@ -86,6 +93,8 @@ export class CredentialBridge {
   readonly #ahead: RefreshAheadPolicy
   readonly #coordinator: RefreshCoordinator
   readonly #source: CredentialSource | undefined
+  /** The configured apps and where they came from: only read to explain an `E_UNKNOWN_APP`. */
+  readonly #appsInfo: { apps: ReadonlyArray<Pick<AppConfig, 'dcloudAppid' | 'platform'>>; from: string | undefined }
   /** Rejecters of the callers waiting on a tier read or a fill, so `close()` answers them at once. */
   readonly #pending = new Set<(error: unknown) => void>()
   #closed = false
@@ -121,8 +130,16 @@ export class CredentialBridge {
     if (source !== undefined && (typeof source !== 'object' || source === null || typeof source.fetch !== 'function')) {
       throw new BridgeError('E_INVALID_CONFIG', 'source must have a fetch(kind, key, ctx) method', { field: 'source' })
     }
+    if (options.appsFrom !== undefined && typeof options.appsFrom !== 'string') {
+      throw new BridgeError('E_INVALID_CONFIG', `appsFrom must be a string, got ${describeType(options.appsFrom)}`, {
+        field: 'appsFrom',
+      })
+    }
     const coordination = resolveCoordination(options)
     this.#apps = new AppRegistry(options.apps ?? [])
+    // Only the names, for messages: no secret is kept twice.
+    const names = (options.apps ?? []).map(({ dcloudAppid, platform }) => ({ dcloudAppid, platform }))
+    this.#appsInfo = { apps: names, from: options.appsFrom }
     this.#keys = new KeyResolver(this.#apps)
     this.#chain = new TierChain([...stores], this.#events, this.#generations, coordination.breaker)
     this.#source = source
@@ -238,7 +255,7 @@ export class CredentialBridge {
       if (this.#closed) throw closedError()
       storageKey = this.#keys.storageKey(kind, key)
     } catch (error) {
-      return Promise.reject(error)
+      return Promise.reject(this.#explain(error))
     }
     // The one clock read of a hit: the memory tier's expiry check and the refresh-ahead check share it.
     const now = Date.now()
@@ -258,7 +275,7 @@ export class CredentialBridge {
     expiresIn?: number,
   ): Promise<void> {
     if (this.#closed) throw closedError()
-    const storageKey = this.#keys.storageKey(kind, key)
+    const storageKey = this.#storageKey(kind, key)
     assertCredentialValue(value, 'value', kind)
     const record: StoredRecord = { value, expiresAt: expiresAtFrom(expiresIn, 'expiresIn') }
     this.#failures.forget(storageKey)
@@ -268,7 +285,7 @@ export class CredentialBridge {
   /** Deletes a credential from every tier. */
   async remove<K extends CredentialKind>(kind: K, key: CredentialKeys[K]): Promise<void> {
     if (this.#closed) throw closedError()
-    const storageKey = this.#keys.storageKey(kind, key)
+    const storageKey = this.#storageKey(kind, key)
     this.#failures.forget(storageKey)
     await this.#chain.delete(storageKey)
   }
@@ -288,7 +305,7 @@ export class CredentialBridge {
     let storageKey: string
     try {
       if (this.#closed) throw closedError()
-      storageKey = this.#keys.storageKey(kind, key)
+      storageKey = this.#storageKey(kind, key)
       if (typeof options !== 'object' || options === null) {
         throw new BridgeError('E_INVALID_CONFIG', `refresh options must be an object, got ${describeType(options)}`, {
           field: 'options',
@@ -308,7 +325,7 @@ export class CredentialBridge {
         throw new BridgeError('E_NO_SOURCE', 'refresh needs a source: createBridge({ source })', { field: 'source' })
       }
     } catch (error) {
-      return Promise.reject(error)
+      return Promise.reject(this.#explain(error))
     }
     return this.#guard(
       this.#chain.read(storageKey).then(({ record }) => {
@@ -320,6 +337,50 @@ export class CredentialBridge {
         const reason: RefreshReason = ifValue === undefined ? 'miss' : 'rejected'
         return this.#fill(kind, key, storageKey, undefined, reason, record, ifValue)
       }),
+    )
+  }
+
+  /**
+   * `get` with the credential's life: resolves `{ value, expiresAt }` (ms since the epoch, `null` = never; the
+   * expiry the tiers hold, not a memory tier's `maxTtl`), or `null`. The same read as `get` — nearest live copy,
+   * single-flight and lock on a miss, fallback or source, refresh-ahead — so an SDK's token hook learns how long it
+   * may keep the token without a second read.
+   */
+  getRecord<K extends CredentialKind>(
+    kind: K,
+    key: CredentialKeys[K],
+    fallback?: Fallback<K, CredentialKeys[K]>,
+  ): Promise<CredentialRecord<K> | null> {
+    let storageKey: string
+    try {
+      if (this.#closed) throw closedError()
+      storageKey = this.#keys.storageKey(kind, key)
+    } catch (error) {
+      return Promise.reject(this.#explain(error))
+    }
+    const now = Date.now()
+    const peeked = this.#chain.peek(storageKey, now)
+    if (typeof peeked === 'object') {
+      if (peeked.expiresAt !== null && this.#ahead.enabled) this.#checkAhead(kind, key, storageKey, peeked, now)
+      return Promise.resolve(recordOf<K>(peeked))
+    }
+    return this.#guard(
+      this.#chain
+        .read(storageKey, peeked)
+        .then((read): CredentialRecord<K> | null | Promise<CredentialRecord<K> | null> => {
+          const record = read.record
+          if (record !== undefined) {
+            if (record.expiresAt !== null && this.#ahead.enabled)
+              this.#checkAhead(kind, key, storageKey, record, Date.now())
+            return recordOf<K>(record)
+          }
+          if (fallback === undefined && this.#source === undefined) {
+            return read.answered ? null : Promise.reject(unavailableError(this.#chain.names))
+          }
+          return this.#coordinator
+            .fill(this.#request(kind, key, storageKey, fallback, 'miss', undefined, undefined))
+            .then((filled) => (filled === null ? null : recordOf<K>(filled)))
+        }),
     )
   }
 
@@ -337,7 +398,7 @@ export class CredentialBridge {
    */
   resolve<K extends CredentialKind>(kind: K, key: CredentialKeys[K]): { key: ResolvedKey<K>; ctx: SourceContext } {
     if (this.#closed) throw closedError()
-    const resolved = this.#keys.resolve(kind, key, this.#keys.storageKey(kind, key))
+    const resolved = this.#keys.resolve(kind, key, this.#storageKey(kind, key))
     return { key: resolved, ctx: this.#sourceContext(resolved, 'miss', undefined, this.#coordinator.signal) }
   }
 
@@ -456,6 +517,19 @@ export class CredentialBridge {
     signal: AbortSignal,
   ): SourceContext {
     return { app: this.#apps.byAppid(resolved.platform, resolved.appid), bridge: this, reason, previous, signal }
+  }
+
+  /** The storage key, or the key's error (an `E_UNKNOWN_APP` explained). Not on `get`'s hit path. */
+  #storageKey(kind: CredentialKind, key: unknown): string {
+    try {
+      return this.#keys.storageKey(kind, key)
+    } catch (error) {
+      throw this.#explain(error)
+    }
+  }
+
+  #explain(error: unknown): unknown {
+    return explainUnknownApp(error, this.#appsInfo.apps, this.#appsInfo.from)
   }
 
   /** Settles with `work`, or rejects `E_CLOSED` as soon as the bridge closes. */

@@ -53,7 +53,7 @@ beforeEach(() => {
 afterEach(() => bridge.close())
 
 describe('destructured methods keep their bridge', () => {
-  it('covers the fifteen, the four refresh* and get / set / remove / refresh', () => {
+  it('covers the fifteen, the four refresh* and get / set / remove / refresh / getRecord', () => {
     expect([...BRIDGE_METHODS].sort()).toEqual(
       [
         ...['AccessToken', 'UserAccessToken', 'SessionKey', 'EncryptKey', 'Ticket'].flatMap((k) => [
@@ -66,6 +66,7 @@ describe('destructured methods keep their bridge', () => {
         'set',
         'remove',
         'refresh',
+        'getRecord',
       ].sort(),
     )
     for (const name of BRIDGE_METHODS) {

@@ -70,6 +70,18 @@ describe('remoteBridge against a central open-bridge on loopback', () => {
     expect(fake.tokensIssued()).toBe(issued)
   })
 
+  it("getRecord through remoteBridge: the centre's record life (x-ob-expires-in), also behind a short memory tier", async () => {
+    const business = service({}, memoryStore({ maxTtl: 1_000 }))
+    const record = await business.getRecord('access_token', KEY)
+    const centred = await centre.running.bridge.getRecord('access_token', KEY)
+    expect(record?.value).toEqual(centred?.value)
+    // Whole seconds on the wire: the business side's expiry is within a second of the centre's.
+    expect(Math.abs(record!.expiresAt! - centred!.expiresAt!)).toBeLessThanOrEqual(2_000)
+    expect(record!.expiresAt! - Date.now()).toBeGreaterThan(3600_000)
+    // A hit in the memory tier (kept 1 s there) reports the same expiry, not the memory tier's.
+    expect((await business.getRecord('access_token', KEY))?.expiresAt).toBe(record!.expiresAt)
+  })
+
   it('a kind the centre has nothing for resolves null (session_key of an unknown user)', async () => {
     const business = service()
     expect(await business.getSessionKey({ ...KEY, openid: 'o-nobody' })).toBeNull()

@@ -11,7 +11,7 @@ import { ServerError } from './errors.js'
 import { clientErrorHandler } from './http/client-error.js'
 import { credentialCall, type CredentialBody } from './http/credential-handlers.js'
 import { addExpiresIn } from './http/expires-in.js'
-import { bodySchema } from './http/credential-routes.js'
+import { bodySchema, LEGACY_ROUTES } from './http/credential-routes.js'
 import { errorReply } from './http/error-reply.js'
 import { loggerOptions } from './http/logger-options.js'
 import { HEALTH_PATH, METRICS_PATH, READY_PATH, registerOpsRoutes } from './http/ops-routes.js'
@@ -90,7 +90,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   // 404 for unknown paths, 405 (with Allow) for known paths asked with another method.
   const allowed = new Map<string, string>([
-    ...CREDENTIAL_ROUTES.map((route) => [`/${route.method}`, 'POST'] as [string, string]),
+    ...[...CREDENTIAL_ROUTES, ...LEGACY_ROUTES].map((route) => [`/${route.method}`, 'POST'] as [string, string]),
     [HEALTH_PATH, 'GET, HEAD'],
     [READY_PATH, 'GET, HEAD'],
     ...(metrics !== undefined ? [[METRICS_PATH, 'GET, HEAD'] as [string, string]] : []),
@@ -148,7 +148,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       field: 'expiryOf',
     })
   }
-  for (const route of CREDENTIAL_ROUTES) {
+  for (const route of [...CREDENTIAL_ROUTES, ...LEGACY_ROUTES]) {
     const plain = credentialCall(bridge, route)
     // get* and refresh* answers carry the value's remaining life in x-ob-expires-in (see http/expires-in.ts).
     const call: typeof plain =

@@ -29,9 +29,22 @@ export async function openConfiguredBridge(
   const apps = config.apps.map(({ tasks: _tasks, field: _field, ...app }) => app)
   try {
     // The refresh options go through as they are: core takes those it knows (see @open-bridge/core).
-    return { bridge: createBridge({ ...config.refresh, stores, apps, source } as BridgeOptions), stores }
+    const appsFrom = appsOrigin(config)
+    return { bridge: createBridge({ ...config.refresh, stores, apps, source, appsFrom } as BridgeOptions), stores }
   } catch (error) {
     await Promise.allSettled([source.close(), ...stores.map((store) => store.close())])
     throw renamedConfigError(error, (field) => (field.split(/[.[]/)[0]! in config.refresh ? `refresh.${field}` : field))
   }
+}
+
+/** Where the apps were read, for `E_UNKNOWN_APP`: the files (never their content) and what looking found. */
+function appsOrigin(config: ServiceConfig): string {
+  const { file, uniConfigCenter, files, discovery } = config.origin
+  const read = files ?? [
+    ...(file !== undefined ? [file] : []),
+    ...(uniConfigCenter !== undefined ? [uniConfigCenter] : []),
+  ]
+  const parts = [read.length > 0 ? read.join(', ') : 'no config file and no uni-config-center directory']
+  if (discovery !== undefined) parts.push(discovery)
+  return parts.join('; ')
 }

@@ -11,3 +11,5 @@ export { LOG_LEVELS, type ConfigFile, type ConfigFileApp, type SecretRef, type L
 export type { ServiceConfig, ServiceApp } from './config/service-config.js'
 export type { StoreScheme, StoreSpec } from './config/store-url.js'
 export { SCHEDULE_TASKS, type ScheduleTask } from './scheduler/tasks.js'
+export { uniCalls, type UniCalls, type UniMethod, type UniEncryptKeyKey } from './compat/uni-calls.js'
+export { LEGACY_PLATFORMS } from './compat/legacy-key.js'

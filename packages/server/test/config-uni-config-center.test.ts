@@ -218,7 +218,16 @@ describe("--uni-config-center: a uniCloud project's files, unchanged", () => {
       }),
     )
     const config = await loadConfig({ cwd: dir, env: {}, uniConfigCenter: 'uni-config-center' })
-    expect(config.origin).toEqual({ file: join(dir, 'open-bridge.config.json'), uniConfigCenter: root })
+    expect(config.origin).toEqual({
+      file: join(dir, 'open-bridge.config.json'),
+      uniConfigCenter: root,
+      files: [
+        join(dir, 'open-bridge.config.json'),
+        join(root, 'uni-id/config.json'),
+        join(root, 'uni-open-bridge/config.json'),
+      ],
+      discovery: undefined,
+    })
     expect(config.apps.map((a) => a.platform)).toEqual(['qq-mp', 'weixin-mp', 'weixin-h5', 'weixin-app'])
     expect(config.server.port).toBe(9100)
     expect(config.server.auth.ipAllowList).toEqual(['127.0.0.1', '10.0.0.8', '192.168.1.0/24'])
@@ -236,5 +245,59 @@ describe("--uni-config-center: a uniCloud project's files, unchanged", () => {
     )
     expect(error).toMatchObject({ code: 'E_INVALID_CONFIG', field: 'uni-id/config.json:mp-weixin.oauth.weixin' })
     expect(error.message).toContain('first at apps[0]')
+  })
+})
+
+describe('older layouts uni-open-bridge read (config.js of uni-open-bridge-common 1.1.3 on, the 1.0.0 cloud object)', () => {
+  it('app-plus.oauth.* and h5-weixin / h5 .oauth.weixin when the current paths are absent; the current path wins', async () => {
+    const root = await project({
+      uniId: (c) => {
+        const { web: _web, app: _app, ...rest } = c
+        return {
+          ...rest,
+          'app-plus': {
+            oauth: { weixin: { appid: 'wxappplus0000001', appsecret: 's1' }, qq: { appid: '1101', appsecret: 's2' } },
+          },
+          'h5-weixin': { oauth: { weixin: { appid: 'wxh5weixin000001', appsecret: 's3' } } },
+          h5: { oauth: { weixin: { appid: 'wxh5plain0000001', appsecret: 's4' } } },
+        }
+      },
+      bridge: () => ({}),
+    })
+    const byPlatform = Object.fromEntries((await readUniConfigCenter(root)).apps.map((app) => [app.platform, app]))
+    expect(byPlatform['weixin-app']).toMatchObject({
+      appid: 'wxappplus0000001',
+      field: 'uni-id/config.json:app-plus.oauth.weixin',
+    })
+    expect(byPlatform['qq-app']).toMatchObject({ appid: '1101' })
+    // h5-weixin comes before h5, as in the original's list.
+    expect(byPlatform['weixin-h5']).toMatchObject({
+      appid: 'wxh5weixin000001',
+      field: 'uni-id/config.json:h5-weixin.oauth.weixin',
+    })
+    // With the current path there, the older one is not read.
+    const current = await project({
+      uniId: (c) => ({ ...c, 'h5-weixin': { oauth: { weixin: { appid: 'wxnotread0000001', appsecret: 'x' } } } }),
+      bridge: () => ({}),
+    })
+    const h5 = (await readUniConfigCenter(current)).apps.find((app) => app.platform === 'weixin-h5')
+    expect(h5?.appid).toBe('wxfedcba0987654321')
+  })
+
+  it('a schedule keyed by the first cloud object’s names (mp-weixin, h5-weixin) runs on weixin-mp / weixin-h5', async () => {
+    const root = await project({
+      bridge: () => ({
+        schedule: {
+          __UNI__A1B2C3: {
+            enable: true,
+            'mp-weixin': { enable: true, tasks: ['accessToken'] },
+            'h5-weixin': { enable: true, tasks: ['ticket'] },
+          },
+        },
+      }),
+    })
+    const apps = (await readUniConfigCenter(root)).apps
+    expect(apps.find((app) => app.platform === 'weixin-mp')?.tasks).toEqual(['accessToken'])
+    expect(apps.find((app) => app.platform === 'weixin-h5')?.tasks).toEqual(['ticket'])
   })
 })

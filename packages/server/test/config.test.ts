@@ -48,7 +48,7 @@ const goodApp = { dcloudAppid: '__UNI__A', platform: 'weixin-mp', appid: 'wx1234
 describe('loadConfig: no file at all', () => {
   it('runs on the embedded default: memory + SQLite ./open-bridge.db on 127.0.0.1:8787', async () => {
     const config = await load()
-    expect(config.origin).toEqual({ file: undefined, uniConfigCenter: undefined })
+    expect(config.origin).toEqual({ file: undefined, uniConfigCenter: undefined, files: [], discovery: undefined })
     expect(config.stores.map((s) => [s.scheme, s.name, s.label])).toEqual([
       ['memory', 'memory', 'memory'],
       ['sqlite', 'sqlite', 'sqlite:./open-bridge.db'],

@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { PLATFORMS } from '@open-bridge/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CREDENTIAL_ROUTES } from '@open-bridge/remote'
-import { signRequest } from '../src/index.js'
+import { LEGACY_PLATFORMS, signRequest } from '../src/index.js'
 import { APPS, LogLines, memoryBridge, SECRET, startApp, type Running } from './http-support.js'
 
 const TOKEN = 'AT-fuzz-credential-value'
@@ -99,6 +99,7 @@ const extraName = fc
         'dcloudAppid',
         'appid',
         'platform',
+        'provider',
         'openid',
         'version',
         'ticketType',
@@ -125,14 +126,10 @@ const malformedBody = fc.oneof(
     .map((v) => JSON.stringify(v)),
   // a key without platform
   fc.record({ dcloudAppid: fc.string(), openid: fc.string() }).map((v) => JSON.stringify(v)),
-  // a good key plus a property no route takes
-  fc
-    .tuple(extraName, junkValue)
-    .map(([name, v]) => JSON.stringify({ ...validKey, value: { access_token: 'x' }, [name]: v })),
-  // a platform that does not exist
+  // a platform that does not exist (in any spelling)
   fc
     .string({ maxLength: 30 })
-    .filter((p) => !(PLATFORMS as readonly string[]).includes(p))
+    .filter((p) => !(PLATFORMS as readonly string[]).includes(p) && !Object.hasOwn(LEGACY_PLATFORMS, p))
     .map((platform) => JSON.stringify({ ...validKey, platform })),
   // a key field of the wrong type
   fc
@@ -156,7 +153,22 @@ const malformedBody = fc.oneof(
     .map((n) => JSON.stringify({ ...validKey, pad: 'x'.repeat(n) })),
 )
 
+/** A good set* body plus a property no route takes: set* routes refuse unknown fields (reads ignore them). */
+const setRouteArb = fc.constantFrom(...CREDENTIAL_ROUTES.filter((route) => route.operation === 'set'))
+const extraPropertyBody = fc
+  .tuple(extraName, junkValue)
+  .map(([name, v]) => JSON.stringify({ ...validKey, value: { access_token: 'x' }, [name]: v }))
+
 describe('fuzz: malformed bodies, headers and paths over real HTTP', () => {
+  it('a set* body with a property no route takes is a 4xx with errCode', async () => {
+    await fc.assert(
+      fc.asyncProperty(setRouteArb, extraPropertyBody, async (route, body) => {
+        expectClientError(await signedPost(`/${route.method}`, body))
+      }),
+      { numRuns: 100 },
+    )
+  })
+
   it('every malformed body (signed, so it reaches validation) is a 4xx with errCode', async () => {
     await fc.assert(
       fc.asyncProperty(routeArb, malformedBody, async (route, body) => {

@@ -1,21 +1,21 @@
-import type { CredentialBridge } from '@open-bridge/core'
-import { getBridge, readyBridge } from './shared-bridge.js'
+import type { UniCalls, UniMethod } from '@open-bridge/server'
+import { callsOf, readyCalls } from './shared-bridge.js'
 
 /**
- * The fifteen functions of uni-open-bridge-common (and the four `refresh*` open-bridge adds), as plain functions over
- * the one shared bridge: safe to destructure, `this` never used. Each has the bridge method's exact signature.
+ * uni-open-bridge-common's functions (the fifteen, the `update*` of 1.2.x, the first cloud object's `*UserKey`, and
+ * the four `refresh*` open-bridge adds), as plain functions over the one shared bridge: safe to destructure,
+ * `this` never used. They take what the original took (`provider`, older platform spellings, a missing encrypt-key
+ * `version`, `expiresIn: 0`, a user credential of an app uni-id does not configure): see the server's `uniCalls`.
  */
-type Method = keyof CredentialBridge & `${'get' | 'set' | 'remove' | 'refresh'}${string}`
-
-function over<M extends Method>(name: M): CredentialBridge[M] {
+function over<M extends UniMethod>(name: M): UniCalls[M] {
   const call = (...args: unknown[]): unknown => {
-    // Once built, straight to the bridge: the memory-hit path gains one call, not a promise.
-    const bridge = readyBridge()
-    if (bridge !== undefined) return (bridge[name] as (...a: unknown[]) => unknown)(...args)
-    return getBridge().then((built) => (built[name] as (...a: unknown[]) => unknown)(...args))
+    // Once built, straight to the call: the memory-hit path gains one call, not a promise.
+    const calls = readyCalls()
+    if (calls !== undefined) return (calls[name] as (...a: unknown[]) => unknown)(...args)
+    return callsOf().then((built) => (built[name] as (...a: unknown[]) => unknown)(...args))
   }
   Object.defineProperty(call, 'name', { value: name })
-  return call as CredentialBridge[M]
+  return call as UniCalls[M]
 }
 
 export const getAccessToken = over('getAccessToken')
@@ -33,6 +33,16 @@ export const removeEncryptKey = over('removeEncryptKey')
 export const getTicket = over('getTicket')
 export const setTicket = over('setTicket')
 export const removeTicket = over('removeTicket')
+
+/** 1.2.x: fetch now and store (here a refresh of the stored credential: one fetch for the deployment). */
+export const updateAccessToken = over('updateAccessToken')
+export const updateEncryptKey = over('updateEncryptKey')
+export const updateTicket = over('updateTicket')
+
+/** The first cloud object's (1.0.0) names of the session_key functions. */
+export const getUserKey = over('getUserKey')
+export const setUserKey = over('setUserKey')
+export const removeUserKey = over('removeUserKey')
 
 export const refreshAccessToken = over('refreshAccessToken')
 export const refreshUserAccessToken = over('refreshUserAccessToken')

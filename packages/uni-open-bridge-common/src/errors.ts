@@ -11,6 +11,8 @@ export type UniCommonErrorCode =
   | 'E_INVALID_OPTIONS'
   /** `OPEN_BRIDGE_STORES` is set but names no store; `field` is the variable. */
   | 'E_INVALID_ENV'
+  /** A part of the original's surface open-bridge does not run (`WeixinServer`'s helpers); the message names the way. */
+  | 'E_UNSUPPORTED'
 
 const brand = errorBrand('uni-common-error')
 

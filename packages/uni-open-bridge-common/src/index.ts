@@ -14,6 +14,12 @@ export {
   getTicket,
   setTicket,
   removeTicket,
+  updateAccessToken,
+  updateEncryptKey,
+  updateTicket,
+  getUserKey,
+  setUserKey,
+  removeUserKey,
   refreshAccessToken,
   refreshUserAccessToken,
   refreshEncryptKey,
@@ -23,3 +29,4 @@ export { configure, getBridge, close, type ConfigureOptions } from './shared-bri
 export { CONFIG_ENV, UNI_CONFIG_CENTER_ENV, UNI_CONFIG_CENTER_DIRS } from './locate-config.js'
 export { STORES_ENV } from './store-urls.js'
 export { UniCommonError, isUniCommonError, type UniCommonErrorCode } from './errors.js'
+export { PlatformType, ProviderType, ErrorCodeType, WeixinServer } from './legacy-exports.js'

@@ -26,29 +26,36 @@ export const UNI_CONFIG_CENTER_DIRS = [
 export interface ConfigLocation {
   /** A config file (absolute), if one was named or found. */
   configPath: string | undefined
-  /** A uni-config-center directory (absolute), if one was named or found. */
+  /** A uni-config-center directory (absolute), if one was named (`OPEN_BRIDGE_UNI_CONFIG_CENTER`). */
   uniConfigCenter: string | undefined
+  /**
+   * What looking for one in the uniCloud layout found (when none was named): read unless the config file says
+   * `"uniConfigCenter": false` (or names its own).
+   */
+  discovered: { uniConfigCenter: string | undefined; searched: string } | undefined
 }
 
 /**
- * Finds what to build the bridge from, in order: `OPEN_BRIDGE_CONFIG`, else the first of `open-bridge.config.json`,
- * `.mjs`, `.js` in `cwd`; plus `OPEN_BRIDGE_UNI_CONFIG_CENTER` if set, else — only when there is no config file —
- * the first of `UNI_CONFIG_CENTER_DIRS` that holds `uni-id/config.json`. Neither found: `E_NO_CONFIG`, listing
- * every place looked at. Named paths are not checked here: the loader reports a missing one, naming it.
+ * Finds what to build the bridge from: `OPEN_BRIDGE_CONFIG`, else the first of `open-bridge.config.json`, `.mjs`,
+ * `.js` in `cwd`; `OPEN_BRIDGE_UNI_CONFIG_CENTER` if set, else the first of `UNI_CONFIG_CENTER_DIRS` that holds
+ * `uni-id/config.json` — looked for whether or not there is a config file, so adding one (for stores, a proxy)
+ * keeps the apps uni-id configures; the file may turn this off with `"uniConfigCenter": false`. Nothing found:
+ * `E_NO_CONFIG`, listing every place looked at. Named paths are not checked here: the loader reports a missing one.
  */
 export async function locateConfig(cwd: string, env: NodeJS.ProcessEnv): Promise<ConfigLocation> {
   const named = nonEmpty(env[CONFIG_ENV])
   const configPath =
     named !== undefined ? resolve(cwd, named) : await firstExisting(CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)))
   const namedDir = nonEmpty(env[UNI_CONFIG_CENTER_ENV])
-  let uniConfigCenter = namedDir !== undefined ? resolve(cwd, namedDir) : undefined
-  if (uniConfigCenter === undefined && configPath === undefined) {
-    const found = await firstExisting(
-      UNI_CONFIG_CENTER_DIRS.map((dir) => join(resolve(cwd, dir), 'uni-id', 'config.json')),
-    )
-    if (found !== undefined) uniConfigCenter = resolve(found, '..', '..')
+  if (namedDir !== undefined) return { configPath, uniConfigCenter: resolve(cwd, namedDir), discovered: undefined }
+  const found = await firstExisting(
+    UNI_CONFIG_CENTER_DIRS.map((dir) => join(resolve(cwd, dir), 'uni-id', 'config.json')),
+  )
+  const discovered = {
+    uniConfigCenter: found === undefined ? undefined : resolve(found, '..', '..'),
+    searched: `looked for ${UNI_CONFIG_CENTER_DIRS.map((dir) => `${dir}/uni-id/config.json`).join(', ')} in ${cwd}`,
   }
-  if (configPath === undefined && uniConfigCenter === undefined) {
+  if (configPath === undefined && discovered.uniConfigCenter === undefined) {
     throw new UniCommonError(
       'E_NO_CONFIG',
       `no open-bridge configuration found: set ${CONFIG_ENV} (a config file) or ${UNI_CONFIG_CENTER_ENV} (a uni-config-center ` +
@@ -56,11 +63,11 @@ export async function locateConfig(cwd: string, env: NodeJS.ProcessEnv): Promise
           ...CONFIG_FILE_NAMES,
           ...UNI_CONFIG_CENTER_DIRS.map((dir) => `${dir}/uni-id/config.json`),
         ].join(', ')} ` +
-        `(looked in ${cwd}); or call configure({ bridge }) first`,
+        `(looked in ${cwd}; no file was read); or call configure({ bridge }) first`,
       { field: CONFIG_ENV },
     )
   }
-  return { configPath, uniConfigCenter }
+  return { configPath, uniConfigCenter: undefined, discovered }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

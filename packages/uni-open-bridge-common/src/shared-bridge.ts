@@ -1,5 +1,12 @@
 import type { CredentialBridge } from '@open-bridge/core'
-import { isServerError, loadConfig, openConfiguredBridge, type ServiceConfig } from '@open-bridge/server'
+import {
+  isServerError,
+  loadConfig,
+  openConfiguredBridge,
+  uniCalls,
+  type ServiceConfig,
+  type UniCalls,
+} from '@open-bridge/server'
 import { UniCommonError, describeTypeOf } from './errors.js'
 import { locateConfig } from './locate-config.js'
 import { STORES_ENV, storeUrlsFromEnv } from './store-urls.js'
@@ -28,12 +35,19 @@ interface Built {
 let options: ConfigureOptions = {}
 /** The bridge, once built: the functions call it directly, no promise in between. */
 let ready: CredentialBridge | undefined
+/** uni-open-bridge-common's functions over `ready` (what the original accepted, see the server's `uniCalls`). */
+let readyUni: UniCalls | undefined
 /** The build in flight (or done); concurrent first calls share it. A failed build is forgotten so the next call retries. */
 let building: Promise<Built> | undefined
 
-/** The bridge the functions use, if already built (the fast path of every call). */
-export function readyBridge(): CredentialBridge | undefined {
-  return ready
+/** The functions over the bridge, if it is already built (the fast path of every call). */
+export function readyCalls(): UniCalls | undefined {
+  return readyUni
+}
+
+/** The functions over the bridge, built on first need (see `getBridge`). */
+export function callsOf(): Promise<UniCalls> {
+  return readyUni !== undefined ? Promise.resolve(readyUni) : getBridge().then((bridge) => readyUni ?? uniCalls(bridge))
 }
 
 /** The bridge the functions use, built on first need from `configure()`'s options, or the environment and files. */
@@ -44,7 +58,10 @@ export function getBridge(): Promise<CredentialBridge> {
     building = attempt
     attempt.then(
       (built) => {
-        if (building === attempt) ready = built.bridge
+        if (building === attempt) {
+          ready = built.bridge
+          readyUni = uniCalls(built.bridge)
+        }
       },
       () => {
         if (building === attempt) building = undefined
@@ -72,6 +89,7 @@ export async function close(): Promise<void> {
   const pending = building
   building = undefined
   ready = undefined
+  readyUni = undefined
   if (pending === undefined) return
   const built = await pending.catch(() => undefined)
   if (built?.owned) await built.bridge.close()
@@ -83,7 +101,7 @@ async function build(from: ConfigureOptions): Promise<Built> {
   const cwd = from.cwd ?? process.cwd()
   const located =
     from.configPath !== undefined || from.uniConfigCenter !== undefined
-      ? { configPath: from.configPath, uniConfigCenter: from.uniConfigCenter }
+      ? { configPath: from.configPath, uniConfigCenter: from.uniConfigCenter, discovered: undefined }
       : await locateConfig(cwd, env)
   const envStores = from.stores ?? storeUrlsFromEnv(env)
   let config: ServiceConfig

@@ -11,6 +11,7 @@ import type {
   TicketValue,
   UserAccessTokenValue,
 } from '@open-bridge/core'
+import type { UniCalls, UniEncryptKeyKey } from '@open-bridge/server'
 import * as common from '@open-bridge/uni-open-bridge-common'
 import {
   UniCommonError,
@@ -71,7 +72,9 @@ describe('the fifteen functions', () => {
   test('each has the bridge method signature, so destructuring is typed alike', () => {
     const { getAccessToken: get, setEncryptKey: set } = common
     expectTypeOf(get).toEqualTypeOf<CredentialBridge['getAccessToken']>()
-    expectTypeOf(set).toEqualTypeOf<CredentialBridge['setEncryptKey']>()
+    // An encrypt key may come without a version here (the newest key), as uni-open-bridge-common took it.
+    expectTypeOf(set).toEqualTypeOf<UniCalls['setEncryptKey']>()
+    expectTypeOf(common.setEncryptKey).parameter(0).toEqualTypeOf<UniEncryptKeyKey>()
     expectTypeOf(common.removeSessionKey).toEqualTypeOf<CredentialBridge['removeSessionKey']>()
     expectTypeOf(common.getTicket).not.toBeAny()
   })
@@ -104,8 +107,8 @@ describe('keys and values per kind, as uni-open-bridge documents them', () => {
     void getUserAccessToken(app)
     // @ts-expect-error no openid
     void setSessionKey(app, { session_key: 's' })
-    // @ts-expect-error no version
-    void getEncryptKey(user)
+    // No version: the newest key (uni-open-bridge-common accepted a key without one).
+    expectTypeOf(getEncryptKey(user)).toEqualTypeOf<Promise<EncryptKeyValue | null>>()
     // @ts-expect-error version is a number
     void removeEncryptKey({ ...user, version: '2' })
   })
@@ -160,7 +163,9 @@ describe('configure, getBridge, close and errors', () => {
   })
 
   test('UniCommonError code is the package union', () => {
-    expectTypeOf<UniCommonErrorCode>().toEqualTypeOf<'E_NO_CONFIG' | 'E_INVALID_OPTIONS' | 'E_INVALID_ENV'>()
+    expectTypeOf<UniCommonErrorCode>().toEqualTypeOf<
+      'E_NO_CONFIG' | 'E_INVALID_OPTIONS' | 'E_INVALID_ENV' | 'E_UNSUPPORTED'
+    >()
     expectTypeOf<UniCommonError['code']>().toEqualTypeOf<UniCommonErrorCode>()
     if (isUniCommonError(caught)) expectTypeOf(caught.code).toEqualTypeOf<UniCommonErrorCode>()
     // @ts-expect-error not a code of this package

@@ -35,4 +35,5 @@ export {
   type SignatureInputs,
 } from './helpers/jsapi-signature.js'
 export { decryptUserData, type DecryptInput } from './helpers/decrypt-user-data.js'
+export { newestEncryptKey, type NewestEncryptKey } from './helpers/newest-encrypt-key.js'
 export type { PlatformHelperOptions } from './helpers/helper-source.js'

@@ -8,6 +8,7 @@ import {
   exchangeOAuthCode,
   isWechatError,
   jsapiSignature,
+  newestEncryptKey,
   resetSessionKey,
   wechatSource,
 } from '@open-bridge/wechat-fetchers'
@@ -350,5 +351,24 @@ describe('decryptUserData', () => {
     expect(() => decryptUserData({ sessionKey: 'c2hvcnQ=', iv, appid: MP.appid, encryptedData })).toThrow(
       expect.objectContaining({ code: 'E_DECRYPT', field: 'sessionKey' }),
     )
+  })
+})
+
+describe('newestEncryptKey', () => {
+  it('answers the newest version, stores every one under its version; null off weixin-mp or for an empty list', async () => {
+    world = await startWorld()
+    const { bridge, fake } = world
+    const { openid } = await code2Session(bridge, mpKey, fake.issueLoginCode(MP.appid, { openid: 'o-new' }))
+    const first = fake.rotateEncryptKey(MP.appid, openid)
+    const second = fake.rotateEncryptKey(MP.appid, openid)
+    const newest = await newestEncryptKey(bridge, { ...mpKey, openid })
+    expect(newest).toMatchObject({ version: second.version, value: { encrypt_key: second.encrypt_key, iv: second.iv } })
+    expect(newest!.expiresIn).toBeGreaterThan(0)
+    expect(await bridge.getEncryptKey({ ...mpKey, openid, version: first.version })).toMatchObject({
+      encrypt_key: first.encrypt_key,
+    })
+    expect(await newestEncryptKey(bridge, { ...h5Key, openid })).toBeNull()
+    fake.inject('getuserencryptkey', { errcode: 0 })
+    expect(await newestEncryptKey(bridge, { ...mpKey, openid })).toBeNull()
   })
 })

@@ -11,6 +11,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 export interface ConfigFile {
   /** Tiers by URL, nearest first: `memory`, `memory?maxTtl=60000`, `redis://…`, `rediss://…`, `sqlite:./file.db`, `mongodb://…/db`. */
   stores?: Array<string | { env: string }>
+  /**
+   * A uniCloud project's `uni-config-center` directory to read as well (relative to the working directory), or
+   * `false` to turn off finding one (`@open-bridge/uni-open-bridge-common` looks for it in the uniCloud layout).
+   * `--uni-config-center` / `OPEN_BRIDGE_UNI_CONFIG_CENTER` win over it.
+   */
+  uniConfigCenter?: string | false
   apps?: ConfigFileApp[]
   schedule?: {
     /** Off switch for every scheduled refresh. Default `true`. */
@@ -87,6 +93,10 @@ export const configFileSchema = {
         description: 'a store URL (memory, redis://, rediss://, sqlite:, mongodb://) or { "env": "VARIABLE_NAME" }',
         anyOf: [nonEmpty, envRef],
       },
+    },
+    uniConfigCenter: {
+      description: 'a uni-config-center directory, or false (do not look for one)',
+      anyOf: [nonEmpty, { const: false }],
     },
     apps: {
       type: 'array',

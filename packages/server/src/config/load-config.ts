@@ -1,5 +1,5 @@
 import { access, readFile } from 'node:fs/promises'
-import { basename, extname, resolve } from 'node:path'
+import { basename, extname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Cron } from 'croner'
 import { invalidConfig, ServerError } from '../errors.js'
@@ -27,8 +27,17 @@ export const CONFIG_FILE_NAMES = ['open-bridge.config.json', 'open-bridge.config
 export interface LoadConfigOptions {
   /** `--config`: a file to read (relative to `cwd`). Absent → the first of `CONFIG_FILE_NAMES` in `cwd`, if any. */
   configPath?: string | undefined
-  /** `--uni-config-center`: a uniCloud project's `uni-config-center` directory (apps, schedule, IP list). */
+  /**
+   * `--uni-config-center`: a uniCloud project's `uni-config-center` directory (apps, schedule, IP list). Wins over
+   * the file's `uniConfigCenter`.
+   */
   uniConfigCenter?: string | undefined
+  /**
+   * A directory found by looking (the drop-in searches the uniCloud layout), used only when neither
+   * `uniConfigCenter` nor the file's `uniConfigCenter` decides (`false` there turns it off); `searched` says where
+   * it was looked for, for messages.
+   */
+  discovered?: { uniConfigCenter: string | undefined; searched: string } | undefined
   /**
    * Store URLs that replace the file's `stores` (e.g. from an environment variable, as
    * `@open-bridge/uni-open-bridge-common` reads `OPEN_BRIDGE_STORES`): parsed by the same rule, named `stores[i]`.
@@ -50,8 +59,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
   const env = options.env ?? process.env
   const file = options.configPath !== undefined ? resolve(cwd, options.configPath) : await findConfigFile(cwd)
   const raw: ConfigFile = file === undefined ? {} : validateConfigFile(await readConfigFile(file), basename(file))
-  const uni =
-    options.uniConfigCenter !== undefined ? await readUniConfigCenter(resolve(cwd, options.uniConfigCenter)) : undefined
+  const { dir: uniDir, discovery } = uniConfigCenterOf(options, raw, file, cwd)
+  const uni = uniDir !== undefined ? await readUniConfigCenter(uniDir) : undefined
 
   const stores = nameStores(
     (options.stores ?? raw.stores ?? [...DEFAULT_STORES]).map((entry, i) => {
@@ -103,7 +112,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
   return {
     origin: {
       file,
-      uniConfigCenter: options.uniConfigCenter === undefined ? undefined : resolve(cwd, options.uniConfigCenter),
+      uniConfigCenter: uniDir,
+      files: [...(file !== undefined ? [file] : []), ...(uni?.files ?? []).map((name) => join(uniDir!, name))],
+      discovery,
     },
     stores,
     apps,
@@ -127,6 +138,33 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
     refresh: { ...raw.refresh },
     wechat: { ...raw.wechat },
   }
+}
+
+/**
+ * Which uni-config-center directory to read: the one named (flag, variable, `configure`), else the file's
+ * `uniConfigCenter` (a path, or `false` for none), else the one found by looking. `discovery` says what became of
+ * the looking, for messages.
+ */
+function uniConfigCenterOf(
+  options: LoadConfigOptions,
+  raw: ConfigFile,
+  file: string | undefined,
+  cwd: string,
+): { dir: string | undefined; discovery: string | undefined } {
+  if (options.uniConfigCenter !== undefined) return { dir: resolve(cwd, options.uniConfigCenter), discovery: undefined }
+  const fromFile = raw.uniConfigCenter
+  if (typeof fromFile === 'string') return { dir: resolve(cwd, fromFile), discovery: undefined }
+  const looked = options.discovered
+  if (looked === undefined) return { dir: undefined, discovery: undefined }
+  if (fromFile === false) {
+    return {
+      dir: undefined,
+      discovery: `uni-config-center not looked for: "uniConfigCenter": false in ${basename(file!)}`,
+    }
+  }
+  if (looked.uniConfigCenter !== undefined)
+    return { dir: looked.uniConfigCenter, discovery: `uni-config-center found at ${looked.uniConfigCenter}` }
+  return { dir: undefined, discovery: `no uni-config-center found (${looked.searched})` }
 }
 
 /** What an app with a secret keeps fresh when its `tasks` are not given: the access_token, where it can be fetched. */

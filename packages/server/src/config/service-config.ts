@@ -14,8 +14,17 @@ export interface ServiceApp extends AppConfig {
 
 /** Everything `serve` needs, validated, with defaults filled in and secrets resolved. */
 export interface ServiceConfig {
-  /** Where it came from: the config file read, the uni-config-center directory, or neither (the embedded default). */
-  origin: { file: string | undefined; uniConfigCenter: string | undefined }
+  /**
+   * Where it came from: the config file read, the uni-config-center directory, or neither (the embedded default);
+   * `files`, every file read (absolute); `discovery`, what became of looking for a uni-config-center (when the
+   * caller looked, as the uni-open-bridge-common drop-in does). Said in `E_UNKNOWN_APP` messages.
+   */
+  origin: {
+    file: string | undefined
+    uniConfigCenter: string | undefined
+    files?: readonly string[]
+    discovery?: string | undefined
+  }
   stores: StoreSpec[]
   apps: ServiceApp[]
   schedule: { enable: boolean; cron: string; jitterMs: number; timezone: string | undefined }

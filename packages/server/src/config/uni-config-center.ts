@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { isPlainObject, type Platform } from '@open-bridge/core'
 import { invalidConfig, ServerError } from '../errors.js'
 import { SCHEDULE_TASKS, TASK_PLATFORMS, isScheduleTask, type ScheduleTask } from '../scheduler/tasks.js'
+import { currentPlatform } from '../compat/legacy-key.js'
 import { parseJsonSafely, stripJsonComments } from './json-comments.js'
 import type { ServiceApp } from './service-config.js'
 
@@ -14,6 +15,19 @@ export const UNI_ID_PLATFORM_PATHS: Record<Platform, readonly [string, string, s
   'weixin-app': ['app', 'oauth', 'weixin'],
   'qq-mp': ['mp-qq', 'oauth', 'qq'],
   'qq-app': ['app', 'oauth', 'qq'],
+}
+
+/**
+ * Older uni-id layouts uni-open-bridge-common 1.1.3 on also reads (`config.js`, "支持旧版本 uni-id 配置"), each
+ * looked at only when the paths before it are absent: `app-plus` for `app`, `h5-weixin` / `h5` for `web.…weixin-h5`.
+ */
+const LEGACY_UNI_ID_PATHS: Partial<Record<Platform, ReadonlyArray<readonly [string, string, string]>>> = {
+  'weixin-app': [['app-plus', 'oauth', 'weixin']],
+  'weixin-h5': [
+    ['h5-weixin', 'oauth', 'weixin'],
+    ['h5', 'oauth', 'weixin'],
+  ],
+  'qq-app': [['app-plus', 'oauth', 'qq']],
 }
 
 const UNI_ID = 'uni-id/config.json'
@@ -67,9 +81,16 @@ function appsOf(uniId: unknown): ServiceApp[] {
     if (dcloudAppid !== undefined && (typeof dcloudAppid !== 'string' || dcloudAppid.length === 0)) {
       throw invalidConfig(`${UNI_ID}:${prefix}dcloudAppid`, 'must be a non-empty string')
     }
-    for (const [platform, path] of Object.entries(UNI_ID_PLATFORM_PATHS) as [Platform, readonly string[]][]) {
-      let node: unknown = config
-      for (const step of path) node = isPlainObject(node) ? node[step] : undefined
+    for (const [platform, current] of Object.entries(UNI_ID_PLATFORM_PATHS) as [Platform, readonly string[]][]) {
+      // The first path that is there counts, as the original's findNode (an empty entry there is "not configured").
+      let node: unknown
+      let path: readonly string[] = current
+      for (const candidate of [current, ...(LEGACY_UNI_ID_PATHS[platform] ?? [])]) {
+        node = config
+        for (const step of candidate) node = isPlainObject(node) ? node[step] : undefined
+        path = candidate
+        if (node !== undefined) break
+      }
       if (node === undefined) continue
       const at = `${UNI_ID}:${prefix}${path.join('.')}`
       if (!isPlainObject(node)) throw invalidConfig(at, 'must be an object with appid and appsecret')
@@ -106,9 +127,11 @@ function applySchedule(schedule: unknown, apps: ServiceApp[]): void {
     const at = `${root}.${dcloudAppid}`
     if (!isPlainObject(entry)) throw invalidConfig(at, 'must be an object: { enable, <platform>: { enable, tasks } }')
     checkFlag(entry.enable, `${at}.enable`)
-    for (const [platform, settings] of Object.entries(entry)) {
-      if (platform === 'enable') continue
-      const pat = `${at}.${platform}`
+    for (const [name, settings] of Object.entries(entry)) {
+      if (name === 'enable') continue
+      const pat = `${at}.${name}`
+      // The first cloud object's samples key the schedule by `mp-weixin` / `h5-weixin`.
+      const platform = currentPlatform(name) as string
       if (!(platform in UNI_ID_PLATFORM_PATHS))
         throw invalidConfig(pat, `names no platform (known: enable, ${Object.keys(UNI_ID_PLATFORM_PATHS).join(', ')})`)
       if (!isPlainObject(settings)) throw invalidConfig(pat, 'must be an object: { enable, tasks }')

@@ -54,6 +54,8 @@ const BRIDGE_STATUS: Readonly<Record<string, number>> = {
   E_TIMEOUT: 504,
   E_TICKET_MISSING: 502,
   E_INVALID_ARGUMENT: 400,
+  // A versionless getEncryptKey asks the platform for the newest key: only a WeChat source can.
+  E_NO_WECHAT_SOURCE: 501,
   // this package
   E_UNAUTHORIZED: 401,
   E_FORBIDDEN: 403,

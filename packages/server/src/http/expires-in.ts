@@ -2,6 +2,7 @@ import type { CredentialBridge, CredentialKind } from '@open-bridge/core'
 import { EXPIRES_IN_HEADER } from '@open-bridge/remote'
 import type { FastifyReply } from 'fastify'
 import type { ExpiryLookup } from '../app-options.js'
+import { uniCompatOf } from '../compat/uni-calls.js'
 
 /**
  * Adds `x-ob-expires-in` (remaining whole seconds, `-1` = never) to an answer that carries a value, so a
@@ -16,8 +17,12 @@ export async function addExpiresIn(
   kind: CredentialKind,
   body: object,
 ): Promise<void> {
+  // The key as the route read it (`provider`, an older platform spelling, a user of an app not configured).
+  const key = uniCompatOf(bridge).key(kind, body) as { version?: unknown }
+  // A versionless encrypt key was answered with the newest one: its own version is in the value, not the body.
+  if (kind === 'encrypt_key' && key.version === undefined) return
   try {
-    const expiresAt = await lookup(bridge.resolve(kind, body as never).key.storageKey)
+    const expiresAt = await lookup(bridge.resolve(kind, key as never).key.storageKey)
     if (expiresAt === undefined) return
     const seconds = expiresAt === null ? -1 : Math.max(1, Math.floor((expiresAt - Date.now()) / 1000))
     reply.header(EXPIRES_IN_HEADER, String(seconds))

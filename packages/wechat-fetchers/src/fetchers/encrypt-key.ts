@@ -4,7 +4,7 @@ import { storedLife, type ResolvedOptions } from '../options.js'
 import type { PlatformClient } from '../platform-client.js'
 import { signedCall } from '../signed-call.js'
 
-interface KeyInfo {
+export interface KeyInfo {
   encrypt_key?: unknown
   iv?: unknown
   version?: unknown
@@ -36,7 +36,7 @@ export async function fetchEncryptKey(
     },
     ctx.signal,
   )
-  const list: KeyInfo[] = Array.isArray(reply.key_info_list) ? (reply.key_info_list as KeyInfo[]) : []
+  const list = keyInfoList(reply)
   const match = list.find((info) => Number(info.version) === key.version)
   if (match === undefined || typeof match.encrypt_key !== 'string' || typeof match.iv !== 'string') {
     const versions = list.map((info) => Number(info.version)).filter(Number.isFinite)
@@ -52,8 +52,13 @@ export async function fetchEncryptKey(
   }
 }
 
+/** The keys a getuserencryptkey reply lists (the platform keeps the user's last three). */
+export function keyInfoList(reply: Record<string, unknown>): KeyInfo[] {
+  return Array.isArray(reply.key_info_list) ? (reply.key_info_list as KeyInfo[]) : []
+}
+
 /** A key lives `expire_in` seconds from `create_time`; without `create_time`, from now. */
-function remainingLife(info: KeyInfo): number {
+export function remainingLife(info: KeyInfo): number {
   const life = Number(info.expire_in)
   const lifeSeconds = Number.isFinite(life) && life > 0 ? life : 3600
   const created = Number(info.create_time)

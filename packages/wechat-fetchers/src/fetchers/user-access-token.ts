@@ -6,6 +6,7 @@ import type {
   StoredRecord,
   UserKey,
 } from '@open-bridge/core'
+import { appSecret } from '../app-secret.js'
 import { storedLife, type ResolvedOptions } from '../options.js'
 import type { PlatformClient } from '../platform-client.js'
 import { replySeconds, replyString } from '../platform-reply.js'
@@ -30,6 +31,9 @@ export async function fetchUserAccessToken(
   ctx: SourceContext,
 ): Promise<FetchResult<'user_access_token'> | null> {
   if (!key.platform.startsWith('weixin-')) return null
+  // A key that names a dcloudAppid no app configures (a user credential the uni-open-bridge drop-in stores under
+  // the dcloudAppid) has no platform appid to renew with: say so rather than send the dcloudAppid to the platform.
+  if (ctx.app === undefined && key.dcloudAppid !== undefined) appSecret(key, ctx)
   const userKey: UserKey = { appid: key.appid, platform: key.platform, openid: key.openid as string }
   const stored = await storedRefreshToken(ctx.bridge, userKey)
   const refreshToken = refreshTokenOf(ctx.previous) ?? stored

@@ -15,6 +15,8 @@ export const FAKE_ENDPOINTS = {
   oauth2_refresh_token: '/sns/oauth2/refresh_token',
   /** Not a platform API: stands for any business call made with an access_token (answers 40001 / 42001 for a dead one). */
   business: '/fake/business',
+  /** The server IPs WeChat calls from: the simplest real business call (`api.getIp()` in wechat-api / co-wechat-api). */
+  getcallbackip: '/cgi-bin/getcallbackip',
 } as const
 export type FakeEndpoint = keyof typeof FAKE_ENDPOINTS
 
@@ -123,5 +125,10 @@ export const HANDLERS: Record<FakeEndpoint, Handler> = {
   business(state, request) {
     state.checkToken(q(request, 'access_token'))
     return ok({})
+  },
+
+  getcallbackip(state, request) {
+    state.checkToken(q(request, 'access_token'))
+    return { ip_list: ['127.0.0.1'] }
   },
 }
