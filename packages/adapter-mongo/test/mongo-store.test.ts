@@ -88,6 +88,7 @@ if (url) {
   runStoreContract('mongoStore', {
     create: () => mongoStore({ url, dbName }),
     lock: true,
+    compareAndSet: true,
     // Nothing listens on a fresh free port: every operation fails, and the url's password must not show.
     failing: async () => ({
       store: mongoStore({

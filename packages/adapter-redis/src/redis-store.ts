@@ -79,6 +79,27 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       }
     },
     lock: redisLock(client, (lockName) => `${keyPrefix}lock:${lockName}`, ready, fail),
+    compareAndSet: async (key, expected, record) => {
+      try {
+        await ready()
+        const ttl = ttlMsOf(record)
+        // A dead record is never what a holder writes; written, it could only delete: refuse it as a no-op.
+        if (ttl !== null && ttl <= 0) return false
+        const seen = expected === undefined ? '' : encodeRecord(expected)
+        const absentMatches = expected === undefined || !isLive(expected) ? '1' : '0'
+        const wrote = await client.openBridgeCompareAndSet(
+          keyPrefix + key,
+          seen,
+          absentMatches,
+          encodeRecord(record),
+          ttl === null ? '' : String(ttl),
+        )
+        return wrote === 1
+      } catch (error) {
+        const literals = [...secretStringsOf(record.value), ...(expected ? secretStringsOf(expected.value) : [])]
+        throw fail('compare-and-set', error, literals)
+      }
+    },
     close: async () => {
       if (closed) return
       closed = true

@@ -36,6 +36,26 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
   )
   const remove = db.prepare<[string]>('DELETE FROM credentials WHERE key = ?')
+  const selectRaw = db.prepare<[string], Row>('SELECT value, expires_at FROM credentials WHERE key = ?')
+  // BEGIN IMMEDIATE: the write lock is taken before the read, so no other connection can write in between. A busy
+  // file fails it after the short blocking wait and `retry` tries again asynchronously: the loop is never held long.
+  const compareAndSet = db.transaction(
+    (
+      key: string,
+      seen: string | undefined,
+      seenExpiresAt: number | null,
+      absentMatches: boolean,
+      json: string,
+      expiresAt: number | null,
+    ) => {
+      const row = selectRaw.get(key)
+      const live = row !== undefined && (row.expires_at === null || row.expires_at > Date.now())
+      const same = row !== undefined && seen !== undefined && row.value === seen && row.expires_at === seenExpiresAt
+      if (!same && (live || !absentMatches)) return false
+      upsert.run(key, json, expiresAt)
+      return true
+    },
+  )
   const pruneCredentials = db.prepare<[number]>('DELETE FROM credentials WHERE expires_at <= ?')
   const pruneLocks = db.prepare<[number]>('DELETE FROM locks WHERE expires_at <= ?')
   const prune = db.transaction((now: number) => {
@@ -81,6 +101,18 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
       )
     },
     delete: (key) => retry('delete', () => void remove.run(key)),
+    compareAndSet: async (key, expected, record) => {
+      // A dead record is never what a holder writes; written, it could only delete: refuse it as a no-op.
+      if (!isLive(record)) return false
+      const seen = expected === undefined ? undefined : JSON.stringify(expected.value)
+      const absentMatches = expected === undefined || !isLive(expected)
+      const json = JSON.stringify(record.value)
+      return retry(
+        'compare-and-set',
+        () => compareAndSet.immediate(key, seen, expected?.expiresAt ?? null, absentMatches, json, record.expiresAt),
+        () => [...secretStringsOf(record.value), ...(expected ? secretStringsOf(expected.value) : [])],
+      )
+    },
     lock: sqliteLock(db, retry),
     close: async () => {
       if (closed) return

@@ -26,6 +26,7 @@ runStoreContract('sqliteStore', {
     for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true })
   },
   lock: true,
+  compareAndSet: true,
   // Another connection holds the write lock: every write gives up after busyTimeout (reads still work: WAL).
   failing: () => {
     const path = newPath()

@@ -13,7 +13,11 @@ export interface CoordinationOptions {
   /** Deadline of one source or fallback call: its `ctx.signal` aborts and callers get `E_FETCH_TIMEOUT`. Default 10,000. */
   fetchTimeout?: number
   lock?: {
-    /** Life of the refresh lease, extended every ttl/3 while the fetch runs. Default 10,000. */
+    /**
+     * Life of the refresh lease, extended every ttl/3 while the fetch runs: how long a crashed holder delays the
+     * others. Writes under the lease are fenced, so a holder paused past it cannot overwrite a newer record.
+     * Default `DEFAULT_LOCK_TTL` (3,000).
+     */
     ttl?: number
     /** How long a caller waits for another process's refresh before `E_REFRESH_TIMEOUT`. Default fetchTimeout + 5,000. */
     waitTimeout?: number
@@ -39,6 +43,13 @@ export interface ResolvedCoordination {
   failureBackoff: { min: number; max: number; configuration: number }
   breaker: BreakerOptions | false
 }
+
+/**
+ * 3 s: a holder that crashed delays the next caller by at most this much. Short is safe because every write made
+ * under the lease is fenced (a holder paused past it cannot overwrite what the next holder wrote); it only has to
+ * outlast the gap between two extensions (ttl/3 = 1 s) on a busy event loop. See the README.
+ */
+export const DEFAULT_LOCK_TTL = 3_000
 
 /**
  * 3 minutes, right for 7,200 s WeChat tokens in both modes (derivation in the README): WeChat fetchers store a
@@ -67,7 +78,7 @@ export function resolveCoordination(options: CoordinationOptions): ResolvedCoord
     refreshAhead: refreshAhead(options.refreshAhead),
     fetchTimeout,
     lock: {
-      ttl: duration(lock.ttl, 10_000, 'lock.ttl'),
+      ttl: duration(lock.ttl, DEFAULT_LOCK_TTL, 'lock.ttl'),
       waitTimeout: duration(lock.waitTimeout, fetchTimeout + 5_000, 'lock.waitTimeout'),
       pollInterval: duration(lock.pollInterval, 50, 'lock.pollInterval'),
     },

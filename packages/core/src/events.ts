@@ -12,6 +12,19 @@ export interface BridgeEvents {
     storageKey: string | undefined
     error: unknown
   }
+  /**
+   * This process held the refresh lock of the key, fetched, and found when writing that its lease had lapsed and
+   * the shared record was no longer the one it saw (another holder wrote meanwhile — a pause, a long GC, a blocked
+   * event loop): its write was refused. Its callers got `served`: the stored record, or its own answer when that
+   * was certainly at least as new (see the README, "Fencing the refresh lock").
+   */
+  'lease-lost': {
+    kind: CredentialKind
+    storageKey: string
+    tier: string
+    reason: RefreshReason
+    served: 'stored' | 'own'
+  }
   /** A tier's circuit breaker is open: the operation was not sent to it (reads went to the next tier). */
   'tier-skipped': { tier: string; operation: 'get' | 'set' | 'delete' | 'lock'; storageKey: string }
   /** A fallback or source produced a credential (or `null`). */

@@ -1,6 +1,6 @@
 export { createBridge, CredentialBridge, type BridgeOptions, type RefreshOptions } from './bridge.js'
 export type { CredentialRecord } from './credential-record.js'
-export { DEFAULT_REFRESH_AHEAD, type CoordinationOptions } from './coordination-options.js'
+export { DEFAULT_LOCK_TTL, DEFAULT_REFRESH_AHEAD, type CoordinationOptions } from './coordination-options.js'
 export { memoryStore, MEMORY_STORE_MAX_LIMIT, type MemoryStoreOptions } from './memory-store.js'
 export { withAccessToken, withCredential } from './with-credential.js'
 export {

@@ -1,7 +1,15 @@
 import type { LOCK_UNAVAILABLE, TierChain } from './tier-chain.js'
 
-/** A held refresh lock. It is extended every ttl/3 until `release`, so only a dead holder lets it lapse. */
+/**
+ * A held refresh lock. It is extended every ttl/3 until `release`, so only a dead (or paused) holder lets it
+ * lapse. A holder paused past its lease is not told: its write is fenced instead (`TierChain.writeFenced`).
+ */
 export interface LockLease {
+  /**
+   * Does this holder still hold the lease? One extension, now: `false` once it lapsed (and maybe went to another
+   * holder); `LOCK_UNAVAILABLE` when the lock tier cannot be asked.
+   */
+  stillHeld(): Promise<boolean | typeof LOCK_UNAVAILABLE>
   release(): Promise<void>
 }
 
@@ -17,11 +25,13 @@ export async function tryLease(
   const token = globalThis.crypto.randomUUID()
   const acquired = await chain.lockCall(name, (lock) => lock.acquire(name, token, ttl))
   if (acquired !== true) return acquired
-  // A failed extension is a tier-error event; the fetch goes on (at worst a second process fetches too).
-  const timer = setInterval(() => void chain.lockCall(name, (lock) => lock.extend(name, token, ttl)), ttl / 3)
+  const extend = () => chain.lockCall(name, (lock) => lock.extend(name, token, ttl))
+  // A failed extension is a tier-error event; the fetch goes on, and its write is fenced.
+  const timer = setInterval(() => void extend(), ttl / 3)
   timer.unref?.()
   let released = false
   return {
+    stillHeld: extend,
     async release() {
       if (released) return
       released = true

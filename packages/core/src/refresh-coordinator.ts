@@ -9,6 +9,7 @@ import { withDeadline } from './fetch-deadline.js'
 import { toRecord } from './fetch-result.js'
 import type { GenerationTicket, KeyGenerations } from './key-generations.js'
 import { tryLease, type LockLease } from './lock-lease.js'
+import { ownAnswerStands } from './lease-lost.js'
 import { isFresher, sameCredential, type RefreshAheadPolicy } from './refresh-ahead.js'
 import { SingleFlight } from './single-flight.js'
 import type { StoredRecord } from './store.js'
@@ -43,7 +44,8 @@ const FIRST_POLL_MS = 20
  *    attempt per key at a time.
  * 2. Across processes, the run takes the refresh lock of the first tier that has one (named after the storage
  *    key). The holder re-reads the shared tiers, fetches only if still needed, writes through and releases; the
- *    lease is extended every ttl/3 while the fetch runs. The others poll the shared tiers (20 ms doubling up to
+ *    lease is extended every ttl/3 while the fetch runs. The write is fenced (`TierChain.writeFenced`): a holder
+ *    paused past its lease whose successor wrote meanwhile writes nothing (`lease-lost`). The others poll the shared tiers (20 ms doubling up to
  *    `pollInterval`) and try the lock at each poll, so a dead holder costs at most one lock TTL; past
  *    `waitTimeout` they fail with `E_REFRESH_TIMEOUT`. A lock that throws (or whose tier's breaker is open) leaves
  *    in-process single-flight alone in charge.
@@ -134,7 +136,7 @@ export class RefreshCoordinator {
       const { storageKey } = request
       const { ttl, waitTimeout, pollInterval } = this.#options.lock
       let lease = await tryLease(this.#chain, storageKey, ttl)
-      if (lease === LOCK_UNAVAILABLE) return await this.#hold(request, ticket, false)
+      if (lease === LOCK_UNAVAILABLE) return await this.#hold(request, ticket, undefined)
       if (lease !== false) return await this.#holdLease(lease, request, ticket)
 
       if (this.#events.has('lock-contention')) {
@@ -153,7 +155,7 @@ export class RefreshCoordinator {
         lease = await tryLease(this.#chain, storageKey, ttl)
         if (lease === LOCK_UNAVAILABLE) {
           this.#waited(request, started, 'took-lock')
-          return await this.#hold(request, ticket, false)
+          return await this.#hold(request, ticket, undefined)
         }
         if (lease !== false) {
           this.#waited(request, started, 'took-lock')
@@ -174,17 +176,23 @@ export class RefreshCoordinator {
 
   async #holdLease(lease: LockLease, request: FillRequest, ticket: GenerationTicket): Promise<StoredRecord | null> {
     try {
-      return await this.#hold(request, ticket, true)
+      return await this.#hold(request, ticket, lease)
     } finally {
       await lease.release()
     }
   }
 
-  /** The holder (of the lock, or of the in-process flight when there is no usable lock). */
-  async #hold(request: FillRequest, ticket: GenerationTicket, locked: boolean): Promise<StoredRecord | null> {
+  /** The holder (of the lock, or of the in-process flight when there is no usable lock: `lease` undefined). */
+  async #hold(
+    request: FillRequest,
+    ticket: GenerationTicket,
+    lease: LockLease | undefined,
+  ): Promise<StoredRecord | null> {
     const { kind, storageKey } = request
+    const locked = lease !== undefined
     // Someone may just have written: with the lock, another process; without, a flight that settled a moment ago.
-    const found = (await (locked ? this.#chain.readShared(storageKey) : this.#chain.read(storageKey))).record
+    const seen = await (locked ? this.#chain.readShared(storageKey) : this.#chain.read(storageKey))
+    const found = seen.record
     if (found !== undefined && this.#satisfied(request, found)) return freezeRecord(found)
     if (
       request.reason === 'refresh-ahead' &&
@@ -197,7 +205,9 @@ export class RefreshCoordinator {
       return freezeRecord(found)
     }
     const previous = found ?? request.trigger
+    const fetchStarted = Date.now()
     const record = await this.#fetch(request, previous)
+    const fetchMs = Date.now() - fetchStarted
 
     if (record === null) {
       if (request.reason === 'refresh-ahead') await this.#fruitless(request, locked)
@@ -213,13 +223,41 @@ export class RefreshCoordinator {
     }
     this.#closing.signal.throwIfAborted()
     // A set, remove or refresh of the key by this process since this fill began wins; callers still get the fetch.
-    if (!this.#generations.changed(ticket)) await this.#chain.write(storageKey, record, false)
+    if (!this.#generations.changed(ticket)) {
+      if (lease === undefined) await this.#chain.write(storageKey, record, false)
+      else {
+        const fence = { expected: seen.lockTierHolds, stillHeld: lease.stillHeld }
+        if ((await this.#chain.writeFenced(storageKey, record, fence)) === 'refused') {
+          this.#failures.forget(storageKey)
+          return await this.#leaseLost(request, record, fetchMs)
+        }
+      }
+    }
     this.#failures.forget(storageKey)
     if (request.reason === 'refresh-ahead' && this.#ahead.dueAtOnce(kind, record)) {
       // A credential whose whole life is shorter than refreshAhead: do not refresh it on every hit.
       await this.#fruitless(request, locked)
     }
     return record
+  }
+
+  /**
+   * The fence refused this holder's write: its lease lapsed and another holder wrote meanwhile. Its callers get
+   * the stored record (copied into this process's upper tiers by the read), unless its own answer is certainly at
+   * least as new (`ownAnswerStands`) or nothing usable is stored.
+   */
+  async #leaseLost(request: FillRequest, own: StoredRecord, fetchMs: number): Promise<StoredRecord> {
+    const { kind, storageKey } = request
+    const stored = (await this.#chain.readShared(storageKey)).record
+    const usable =
+      stored !== undefined &&
+      !(request.reason === 'rejected' && credentialString(kind, stored.value) === request.ifValue)
+    const served = usable && !ownAnswerStands(kind, own, fetchMs, stored) ? 'stored' : 'own'
+    if (this.#events.has('lease-lost')) {
+      const tier = this.#chain.lockTierName ?? ''
+      this.#events.emit('lease-lost', { kind, storageKey, tier, reason: request.reason, served })
+    }
+    return served === 'stored' ? freezeRecord(stored!) : own
   }
 
   /**

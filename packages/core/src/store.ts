@@ -30,6 +30,15 @@ export interface CredentialStore {
   getSync?(key: string, now?: number): StoredRecord | undefined
   /** Present on stores that several processes share and that can hold a lease (Redis, SQLite, MongoDB). */
   readonly lock?: StoreLock
+  /**
+   * Optional, beside `lock`: the fence of a write made under the refresh lock. In ONE atomic step of the backend,
+   * writes `record` (as `set` would) only if the key still holds `expected` — the record this store returned
+   * when the caller looked, unchanged — or, when `expected` is `undefined` or has expired by now, only if the
+   * key holds nothing live. Resolves whether it wrote. A holder paused past its lease thus cannot overwrite what
+   * the next holder wrote meanwhile. Without it the bridge checks its lease (`lock.extend`) just before a plain
+   * `set`, which leaves a window of one round trip.
+   */
+  compareAndSet?(key: string, expected: StoredRecord | undefined, record: StoredRecord): Promise<boolean>
   /** Releases connections and timers. Idempotent. */
   close(): Promise<void>
 }

@@ -18,7 +18,23 @@ export interface ChainRead {
   record: StoredRecord | undefined
   /** Did at least one tier answer (hit or miss)? `false` means every tier threw. */
   answered: boolean
+  /**
+   * `readShared` only: the live record the lock tier holds after this read as far as this process knows (what it
+   * answered, or the record copied into it from a tier below), `undefined` for none. The fence's `expected`.
+   */
+  lockTierHolds?: StoredRecord | undefined
 }
+
+/** What a write under the refresh lock is checked against (see `writeFenced`). */
+export interface WriteFence {
+  /** What the lock tier held when the holder looked (`ChainRead.lockTierHolds`). */
+  expected: StoredRecord | undefined
+  /** One lease extension, now: does the holder still hold it? */
+  stillHeld: () => Promise<boolean | typeof LOCK_UNAVAILABLE>
+}
+
+/** What `writeFenced` resolves: the record landed, or the fence refused it (another holder wrote meanwhile). */
+export type FencedWrite = 'written' | 'refused'
 
 /**
  * The ordered tiers, nearest first. Reads stop at the first live record and copy it into the tiers
@@ -111,6 +127,40 @@ export class TierChain {
     }
   }
 
+  /**
+   * THE write made under the refresh lock (a miss, a refresh-ahead, a compare-and-refresh): it lands only if the
+   * lock tier still holds what the holder saw (`compareAndSet`, one atomic step) or, failing that, the holder still
+   * holds its lease (one extension). Otherwise nothing is written anywhere and it resolves `'refused'`: a holder
+   * paused past its lease never overwrites what the next holder wrote. When the lock tier cannot be asked (down,
+   * breaker open) there is no lease to protect and the write goes through as `write` does. Then every other tier
+   * is written too.
+   */
+  async writeFenced(key: string, record: StoredRecord, fence: WriteFence): Promise<FencedWrite> {
+    const i = this.#lockIndex
+    if (i < 0) {
+      await this.write(key, record, false)
+      return 'written'
+    }
+    const tier = this.#tiers[i]!
+    let wroteLockTier = false
+    if (tier.compareAndSet !== undefined && this.#breakers[i]!.allow()) {
+      const expected = fence.expected !== undefined && isLive(fence.expected) ? fence.expected : undefined
+      try {
+        wroteLockTier = await tier.compareAndSet(key, expected, record)
+        this.#breakers[i]!.success()
+      } catch (error) {
+        // No answer from the lock tier: its lock protects nothing now either; the other tiers still get the write.
+        this.#failed(i, 'set', key, error)
+        await this.#writeExcept(i, key, record)
+        return 'written'
+      }
+    }
+    if (!wroteLockTier && (await fence.stillHeld()) === false) return 'refused'
+    if (wroteLockTier) await this.#writeExcept(i, key, record)
+    else await this.write(key, record, false)
+    return 'written'
+  }
+
   async delete(key: string): Promise<void> {
     this.#generations.bump(key)
     const results = await Promise.all(
@@ -170,6 +220,7 @@ export class TierChain {
   async #readRange(key: string, from: number, answered: boolean): Promise<ChainRead> {
     const tiers = this.#tiers
     const ticket = this.#generations.begin(key)
+    const lockIndex = this.#lockIndex
     try {
       for (let i = from; i < tiers.length; i++) {
         const tier = tiers[i]!
@@ -189,13 +240,32 @@ export class TierChain {
         answered = true
         if (record === undefined || !isLive(record)) continue
         // A set, remove or refresh of this key since the read began wins: its record must not be overwritten.
-        if (i > 0 && !this.#generations.changed(ticket)) await this.#writeTo(i, key, record)
-        return { record, answered }
+        const copied = i > 0 && !this.#generations.changed(ticket)
+        if (copied) await this.#writeTo(i, key, record)
+        const lockTierHolds = i === lockIndex || (copied && lockIndex >= 0 && lockIndex < i) ? record : undefined
+        return { record, answered, lockTierHolds }
       }
-      return { record: undefined, answered }
+      return { record: undefined, answered, lockTierHolds: undefined }
     } finally {
       this.#generations.end(ticket)
     }
+  }
+
+  /** Writes every tier but `skip` (a new generation of the key). */
+  async #writeExcept(skip: number, key: string, record: StoredRecord): Promise<void> {
+    this.#generations.bump(key)
+    await Promise.all(
+      this.#tiers.map(async (tier, i) => {
+        if (i === skip) return
+        if (!this.#breakers[i]!.allow()) return this.#skipped(i, 'set', key)
+        try {
+          await tier.set(key, record)
+          this.#breakers[i]!.success()
+        } catch (error) {
+          this.#failed(i, 'set', key, error)
+        }
+      }),
+    )
   }
 
   /** Writes the first `count` tiers; resolves how many took the write. */

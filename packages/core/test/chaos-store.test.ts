@@ -73,6 +73,7 @@ describe('chaosStore: passing through', () => {
       getSync: 0,
       set: 1,
       delete: 1,
+      compareAndSet: 0,
       'lock.acquire': 1,
       'lock.extend': 0,
       'lock.release': 0,

@@ -28,9 +28,22 @@ describe('events', () => {
       | 'lock-contention'
       | 'refresh-ahead'
       | 'backoff'
+      | 'lease-lost'
       | 'breaker-open'
       | 'breaker-close'
     >()
+  })
+
+  test('lease-lost names the key and what the callers were served, never a value', () => {
+    bridge.on('lease-lost', (e) => {
+      expectTypeOf(e).toEqualTypeOf<{
+        kind: CredentialKind
+        storageKey: string
+        tier: string
+        reason: RefreshReason
+        served: 'stored' | 'own'
+      }>()
+    })
   })
 
   test('on(event, listener) types the payload and returns the unsubscriber', () => {

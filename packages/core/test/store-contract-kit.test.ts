@@ -79,6 +79,7 @@ describe('the contracts check their options where they are called', () => {
     ['create', () => runStoreContract('s', { create: 'store' as never })],
     ['destroy', () => runStoreContract('s', { create, destroy: 1 as never })],
     ['lock', () => runStoreContract('s', { create, lock: 'yes' as never })],
+    ['compareAndSet', () => runStoreContract('s', { create, compareAndSet: 'yes' as never })],
     ['failing', () => runStoreContract('s', { create, failing: true as never })],
     ['ttlResolution', () => runStoreContract('s', { create, ttlResolution: -1 })],
     ['ttlResolution', () => runStoreContract('s', { create, ttlResolution: 0.5 })],

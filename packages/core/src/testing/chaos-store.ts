@@ -3,7 +3,15 @@ import { BridgeError } from '../errors.js'
 import type { CredentialStore, StoredRecord, StoreLock } from '../store.js'
 
 /** The operations of a store a chaos controller can disturb. */
-export type ChaosOperation = 'get' | 'getSync' | 'set' | 'delete' | 'lock.acquire' | 'lock.extend' | 'lock.release'
+export type ChaosOperation =
+  | 'get'
+  | 'getSync'
+  | 'set'
+  | 'delete'
+  | 'compareAndSet'
+  | 'lock.acquire'
+  | 'lock.extend'
+  | 'lock.release'
 
 /** What the controller counts: every operation, and `close`. */
 export type ChaosCountedOperation = ChaosOperation | 'close'
@@ -17,9 +25,10 @@ export type ChaosErrorCode = 'E_CHAOS_FAULT' | 'E_INVALID_CONFIG'
 export interface ChaosStoreOptions {
   /**
    * Capabilities the wrapper does not pass on: `getSync` makes an in-process store look like a network one
-   * (every read is asynchronous), `lock` makes a store look like one that cannot hold a lease.
+   * (every read is asynchronous), `lock` makes a store look like one that cannot hold a lease, `compareAndSet`
+   * like one whose writes under the lock can only be fenced by a lease check.
    */
-  hide?: ReadonlyArray<'getSync' | 'lock'>
+  hide?: ReadonlyArray<'getSync' | 'lock' | 'compareAndSet'>
 }
 
 export interface ChaosFailOptions {
@@ -92,6 +101,7 @@ const ALL_OPERATIONS: readonly ChaosOperation[] = [
   'getSync',
   'set',
   'delete',
+  'compareAndSet',
   'lock.acquire',
   'lock.extend',
   'lock.release',
@@ -115,8 +125,15 @@ export function chaosStore(inner: CredentialStore, options: ChaosStoreOptions = 
   const hidden = new Set(validateHide(options.hide))
   const innerLock = hidden.has('lock') ? undefined : inner.lock
   const hasSync = !hidden.has('getSync') && typeof inner.getSync === 'function'
+  const innerCas = hidden.has('compareAndSet') ? undefined : inner.compareAndSet?.bind(inner)
   const present = ALL_OPERATIONS.filter((operation) =>
-    operation === 'getSync' ? hasSync : operation.startsWith('lock.') ? innerLock !== undefined : true,
+    operation === 'getSync'
+      ? hasSync
+      : operation === 'compareAndSet'
+        ? innerCas !== undefined
+        : operation.startsWith('lock.')
+          ? innerLock !== undefined
+          : true,
   )
 
   const faults = new Map<ChaosOperation, Fault>()
@@ -225,6 +242,12 @@ export function chaosStore(inner: CredentialStore, options: ChaosStoreOptions = 
         }
       : {}),
     ...(lock ? { lock } : {}),
+    ...(innerCas
+      ? {
+          compareAndSet: (key: string, expected: StoredRecord | undefined, record: StoredRecord) =>
+            run('compareAndSet', () => innerCas(key, expected, record)),
+        }
+      : {}),
   }
 
   const chaos: ChaosController = {
@@ -273,6 +296,7 @@ function zeroCounts(): Record<ChaosCountedOperation, number> {
     getSync: 0,
     set: 0,
     delete: 0,
+    compareAndSet: 0,
     'lock.acquire': 0,
     'lock.extend': 0,
     'lock.release': 0,
@@ -280,10 +304,11 @@ function zeroCounts(): Record<ChaosCountedOperation, number> {
   }
 }
 
-function validateHide(hide: unknown): Array<'getSync' | 'lock'> {
+function validateHide(hide: unknown): Array<'getSync' | 'lock' | 'compareAndSet'> {
   if (hide === undefined) return []
-  if (!Array.isArray(hide) || !hide.every((entry) => entry === 'getSync' || entry === 'lock'))
-    throw invalid('hide', "must be an array of 'getSync' and 'lock'")
+  const known = ['getSync', 'lock', 'compareAndSet']
+  if (!Array.isArray(hide) || !hide.every((entry) => known.includes(entry)))
+    throw invalid('hide', "must be an array of 'getSync', 'lock' and 'compareAndSet'")
   return hide
 }
 

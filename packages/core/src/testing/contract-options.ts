@@ -21,6 +21,11 @@ export interface StoreContractOptions extends ContractStoreOptions {
    */
   lock?: boolean
   /**
+   * Does the store offer `compareAndSet` (the fence of writes under its lock)? `true`: the compare-and-set groups
+   * run. `false` or absent: they are listed as not run, and the store must have no `compareAndSet`.
+   */
+  compareAndSet?: boolean
+  /**
    * Makes a store whose backend refuses (server down or read-only, file locked, a store that throws), so the
    * error cases run: every rejection must be an open-bridge error whose `inspect` / JSON / stack carry neither
    * the value written nor any of `secrets` (a connection password). `false` declares a store that cannot fail;

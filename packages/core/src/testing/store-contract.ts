@@ -8,11 +8,12 @@ import { assertCredentialValue } from '../expiry.js'
 import type { CredentialStore, StoredRecord } from '../store.js'
 import { checkContractOptions, invalid, type StoreContractOptions, uniquePrefix } from './contract-options.js'
 import { everyRendering } from './every-rendering.js'
+import { registerCasGroups } from './cas-contract.js'
 import { lockOf, registerLockGroups } from './lock-contract.js'
 
 /**
  * The contract every tier keeps, in named groups: basics, values, expiry, keys, copies, concurrency, sync
- * read, lock, errors. An adapter's test file calls it once:
+ * read, lock, compare-and-set, errors. An adapter's test file calls it once:
  *
  * ```ts
  * import { runStoreContract } from '@open-bridge/core/testing'
@@ -20,13 +21,14 @@ import { lockOf, registerLockGroups } from './lock-contract.js'
  * ```
  *
  * What a store cannot do is declared, and the output lists what was therefore not run and why:
- * `lock: false` (or absent), `failing` absent, no `getSync`. `ttlResolution` makes the expiry tests wait past
+ * `lock: false` (or absent), `compareAndSet: false` (or absent), `failing` absent, no `getSync`. `ttlResolution` makes the expiry tests wait past
  * a coarse TTL (whole seconds).
  */
 export function runStoreContract(name: string, options: StoreContractOptions): void {
   const { create, destroy, ttlResolution } = checkContractOptions('runStoreContract', name, options)
-  const { lock: hasLock = false, failing } = options
+  const { lock: hasLock = false, compareAndSet: hasCas = false, failing } = options
   if (typeof hasLock !== 'boolean') throw invalid('runStoreContract', 'lock', 'must be a boolean')
+  if (typeof hasCas !== 'boolean') throw invalid('runStoreContract', 'compareAndSet', 'must be a boolean')
   if (failing !== undefined && failing !== false && typeof failing !== 'function')
     throw invalid('runStoreContract', 'failing', 'must be a function that makes a failing store, or false')
 
@@ -211,6 +213,19 @@ export function runStoreContract(name: string, options: StoreContractOptions): v
       })
       // A store declared without a lock: the test above proves it offers none; the lock groups do not apply.
       if (hasLock) registerLockGroups(() => ({ store, lock: lockOf(store), name: key, ttlResolution }))
+    })
+
+    const noCas = 'not run: the store declares no compareAndSet (compareAndSet: false)'
+    describe(hasCas ? 'compare-and-set' : `compare-and-set (${noCas})`, () => {
+      it(
+        hasCas
+          ? 'offers compareAndSet'
+          : 'offers no compareAndSet (declared): writes under its lock are fenced by a lease check',
+        () => {
+          expect(typeof store.compareAndSet === 'function').toBe(hasCas)
+        },
+      )
+      if (hasCas) registerCasGroups(() => ({ store, key, ttlResolution }))
     })
 
     describe('errors', () => {
