@@ -25,6 +25,13 @@ export interface BridgeWorker {
   events(): Promise<Record<string, number>>
   /** SIGKILLs the process, as a crash would; resolves once it has exited. */
   kill(): Promise<void>
+  /**
+   * SIGSTOPs the process, as a long GC pause, a blocked event loop or a frozen VM would: it runs nothing (no lease
+   * extension, no timer) until `resume()`. A command already sent keeps waiting for its answer.
+   */
+  pause(): void
+  /** SIGCONTs a paused process. */
+  resume(): void
   readonly alive: boolean
 }
 
@@ -121,6 +128,14 @@ class WorkerHandle implements BridgeWorker {
     return this.#ask({ type: 'events' }) as Promise<Record<string, number>>
   }
 
+  pause(): void {
+    if (this.alive) this.#child.kill('SIGSTOP')
+  }
+
+  resume(): void {
+    if (this.alive) this.#child.kill('SIGCONT')
+  }
+
   async kill(): Promise<void> {
     if (this.alive) this.#child.kill('SIGKILL')
     await this.#exited
@@ -129,6 +144,8 @@ class WorkerHandle implements BridgeWorker {
   /** Asks the worker to close its bridge and exit; SIGKILL after 3 s. */
   async end(): Promise<void> {
     if (!this.alive) return
+    // A paused worker would never read the close message.
+    this.resume()
     if (this.#child.connected) this.#child.send({ type: 'close' } satisfies Command)
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), 3_000)
     await this.#exited

@@ -35,6 +35,7 @@ const COUNTED_EVENTS = [
   'breaker-open',
   'breaker-close',
   'tier-error',
+  'lease-lost',
 ]
 
 const send = (reply: Reply) => process.send!(reply)
@@ -71,6 +72,10 @@ function init(config: WorkerConfig): void {
   for (const name of COUNTED_EVENTS) {
     ;(bridge as unknown as Listening).on(name, (payload) => {
       events[name] = (events[name] ?? 0) + 1
+      if (name === 'lease-lost') {
+        const detailed = `lease-lost:${String(payload.served)}`
+        events[detailed] = (events[detailed] ?? 0) + 1
+      }
       if (name === 'fetch' || name === 'fetch-error') {
         const detailed = `${name}:${String(payload.reason ?? 'any')}`
         events[detailed] = (events[detailed] ?? 0) + 1

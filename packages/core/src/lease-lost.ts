@@ -1,4 +1,4 @@
-import { type CredentialKind } from './credentials.js'
+import type { CredentialKind } from './credentials.js'
 import { sameCredential } from './refresh-ahead.js'
 import type { StoredRecord } from './store.js'
 
