@@ -118,10 +118,7 @@ describe('paused holder: SIGSTOP past the lease while fetching', { timeout: 60_0
   }
 
   it('on a miss, [memory, redis]: A serves B token, and no business call is rejected after the overlap', async () => {
-    await missScenario([
-      { type: 'memory', maxTtl: 200 },
-      freshRedis(),
-    ])
+    await missScenario([{ type: 'memory', maxTtl: 200 }, freshRedis()])
   })
 
   it('on a miss, [memory, sqlite file]: the same', async () => {
@@ -134,13 +131,10 @@ describe('paused holder: SIGSTOP past the lease while fetching', { timeout: 60_0
   it('during a refresh-ahead, [memory, redis]: A background write is refused, every process keeps B token', async () => {
     // Stored life 19.8 s (22 s from the platform, a tenth off); refreshAhead 15 s: a token is due 4.8 s after it was
     // stamped — later than the overlap, so the next rotation cannot hide a token A would have written.
-    const { fake, fleet, a, b } = await start(
-      [
-        { type: 'memory', maxTtl: 200 },
-        freshRedis(),
-      ],
-      { refreshAhead: 15_000, tokenLifetimeSeconds: 22 },
-    )
+    const { fake, fleet, a, b } = await start([{ type: 'memory', maxTtl: 200 }, freshRedis()], {
+      refreshAhead: 15_000,
+      tokenLifetimeSeconds: 22,
+    })
     const first = tokenOf(await b.herd({ key: h5Key, callers: 1, op: 'get', startAt: 0 }))
     await sleep(5_000 + 300)
     // A hit that is due: the caller gets `first` at once, and A refreshes in the background; A is paused then.
@@ -176,10 +170,7 @@ describe('paused holder: SIGSTOP past the lease while fetching', { timeout: 60_0
   })
 
   it('during a compare-and-refresh, [memory, redis]: A serves B token, and no business call is rejected after', async () => {
-    const { fake, fleet, a, b } = await start([
-      { type: 'memory', maxTtl: 200 },
-      freshRedis(),
-    ])
+    const { fake, fleet, a, b } = await start([{ type: 'memory', maxTtl: 200 }, freshRedis()])
     const dead = tokenOf(await b.herd({ key: h5Key, callers: 1, op: 'get', startAt: 0 }))
     expect(fake.revokeToken(dead)).toBe(true)
     // A reports the dead token, takes the lock and asks for a new one; it is paused meanwhile.

@@ -142,11 +142,11 @@ export class TierChain {
       return 'written'
     }
     const tier = this.#tiers[i]!
-    let wroteLockTier = false
     if (tier.compareAndSet !== undefined && this.#breakers[i]!.allow()) {
       const expected = fence.expected !== undefined && isLive(fence.expected) ? fence.expected : undefined
+      let wrote: boolean
       try {
-        wroteLockTier = await tier.compareAndSet(key, expected, record)
+        wrote = await tier.compareAndSet(key, expected, record)
         this.#breakers[i]!.success()
       } catch (error) {
         // No answer from the lock tier: its lock protects nothing now either; the other tiers still get the write.
@@ -154,10 +154,17 @@ export class TierChain {
         await this.#writeExcept(i, key, record)
         return 'written'
       }
+      if (wrote) {
+        await this.#writeExcept(i, key, record)
+        return 'written'
+      }
+      // Someone wrote the key meanwhile: only a holder that can show it still holds the lease overrides that.
+      if ((await fence.stillHeld()) !== true) return 'refused'
+    } else if ((await fence.stillHeld()) === false) {
+      // Without compareAndSet the lease check is all there is (a lock tier that cannot answer protects nothing).
+      return 'refused'
     }
-    if (!wroteLockTier && (await fence.stillHeld()) === false) return 'refused'
-    if (wroteLockTier) await this.#writeExcept(i, key, record)
-    else await this.write(key, record, false)
+    await this.write(key, record, false)
     return 'written'
   }
 

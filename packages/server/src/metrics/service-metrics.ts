@@ -59,6 +59,12 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     labelNames: ['platform', 'kind', 'errcode'] as const,
     registers,
   })
+  const leaseLost = new Counter({
+    name: 'open_bridge_lease_lost_total',
+    help: 'Refreshes whose holder lost its refresh lease (a pause past it) and whose write the fence refused, by what its callers were served',
+    labelNames: ['platform', 'kind', 'reason', 'served'] as const,
+    registers,
+  })
   const tierErrors = new Counter({
     name: 'open_bridge_tier_errors_total',
     help: 'Tier operations that failed (the bridge went on with the next tier)',
@@ -132,6 +138,9 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
       errcodes.inc({ platform, kind, errcode: errcodeOf(error) })
     }),
     bridge.on('tier-error', ({ tier, operation }) => tierErrors.inc({ tier, operation })),
+    bridge.on('lease-lost', ({ kind, storageKey, reason, served }) =>
+      leaseLost.inc({ platform: platformOf(storageKey), kind, reason, served }),
+    ),
   ]
 
   // One child per route and status, made once: the hot path is then a bucket increment.
