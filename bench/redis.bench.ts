@@ -57,6 +57,31 @@ export async function run(): Promise<void> {
       ],
       { iterations: 150, baselines: [`raw ioredis GET ×${BATCH}`, `raw ioredis GET + JSON.parse ×${BATCH}`] },
     )
+
+    // The fence of a write under the refresh lock: one Lua compare-and-set against a plain SET of the same record.
+    const store = redisStore({ url: server.url })
+    const writeKey = 'uni-id:weixin-mp:wxbenchwrite00001:access-token'
+    let n = 0
+    const next = () => ({ value: { access_token: `${'W'.repeat(140)}${++n}` }, expiresAt: Date.now() + 7_200_000 })
+    const casKey = 'uni-id:weixin-mp:wxbenchwrite00002:access-token'
+    let current = next()
+    await store.set(casKey, current)
+    const plainSet = () => store.set(writeKey, next())
+    // Each write expects the record the previous one wrote, as a holder expects the record it saw.
+    const fencedSet = async () => {
+      const record = next()
+      if (!(await store.compareAndSet!(casKey, current, record))) throw new Error('bench: compare-and-set refused')
+      current = record
+    }
+    await compare(
+      'redis: a write (sequential), compare-and-set against plain SET',
+      [
+        { name: 'store.set (SET PX)', run: plainSet },
+        { name: 'store.compareAndSet (Lua)', run: fencedSet },
+      ],
+      { iterations: 3_000, baselines: ['store.set (SET PX)'] },
+    )
+    await store.close()
   } finally {
     await bridge.close()
     await sameClientBridge.close()

@@ -44,11 +44,18 @@ export interface Fleet {
   close(): Promise<void>
 }
 
-/** Starts `size` workers, each configured by `config(index)`; resolves once all are ready. */
-export async function startFleet(size: number, config: (index: number) => WorkerConfig): Promise<Fleet> {
+/**
+ * Starts `size` workers, each configured by `config(index)`; resolves once all are ready. `options.tsconfig`
+ * points the workers at other code for this fleet only (a benchmark's baseline), as `OPEN_BRIDGE_WORKER_TSCONFIG`.
+ */
+export async function startFleet(
+  size: number,
+  config: (index: number) => WorkerConfig,
+  options: { tsconfig?: string } = {},
+): Promise<Fleet> {
   const started: WorkerHandle[] = []
   try {
-    for (let i = 0; i < size; i++) started.push(new WorkerHandle(i))
+    for (let i = 0; i < size; i++) started.push(new WorkerHandle(i, options.tsconfig ?? TSCONFIG))
     await Promise.all(started.map((worker, i) => worker.init(config(i))))
   } catch (error) {
     await Promise.all(started.map((worker) => worker.end()))
@@ -77,12 +84,12 @@ class WorkerHandle implements BridgeWorker {
   #pending: { resolve: (value: unknown) => void; reject: (error: Error) => void } | undefined
   #stderr = ''
 
-  constructor(index: number) {
+  constructor(index: number, tsconfig: string) {
     this.index = index
     this.#child = fork(WORKER, [], {
       cwd: ROOT,
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, NODE_OPTIONS: '' },
+      env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig, NODE_OPTIONS: '' },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     })
     this.#child.stderr!.on('data', (chunk: Buffer) => {
