@@ -1,4 +1,5 @@
 import type { CredentialBridge } from '@open-bridge/core'
+import type { ConnectionLimits } from './http/connection-limits.js'
 
 /**
  * The seam between the HTTP layer (`http/`, `auth/`) and the service around it (`config/`, `scheduler/`,
@@ -11,6 +12,13 @@ export interface AppOptions {
   auth: AuthOptions
   /** Largest accepted request body in bytes (413 beyond). Default 64 KiB. */
   bodyLimit?: number
+  /** Request, headers and keep-alive timeouts and the connection cap (see `ConnectionLimits` for the defaults). */
+  limits?: ConnectionLimits
+  /**
+   * Host names (without port) the `Host` header may carry, against DNS rebinding; `['*']` for any. Absent → no
+   * check (`startServer` passes `127.0.0.1`, `localhost`, `[::1]` for a loopback service without auth).
+   */
+  allowedHosts?: string[]
   /** fastify's logger: `false`, a level (`'info'`…) or pino options. Secrets are always redacted. */
   logger?: boolean | { level: string } | Record<string, unknown>
   /** `GET /readyz`: each tier's state. Absent → the route answers from the bridge's tiers alone. */

@@ -92,7 +92,8 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
             tasks: [],
           },
         ],
-        server: { port: 0 },
+        // No drain period: this test is about what comes after it (serve-limits.test.ts tests the drain).
+        server: { port: 0, drainMs: 0 },
         wechat: { baseUrl: fake.url, retry: { retries: 0 } },
       }),
     )
