@@ -269,6 +269,40 @@ describe('assertSafeExposure', () => {
     },
   )
 
+  it.each([
+    ['0.0.0.0/0', 0],
+    ['::/0', 0],
+    ['::ffff:0:0/96', 0],
+    ['::ffff:0.0.0.0/96', 0],
+    ['10.1.2.3/0', 1],
+    ['2001:db8::/0', 1],
+  ])('an allow-list entry that matches everything (%s) is refused, naming the entry', (entry, at) => {
+    const ipAllowList = at === 0 ? [entry] : ['10.0.0.0/8', entry]
+    for (const auth of [{ ipAllowList }, { ipAllowList, signingSecret: 'x'.repeat(16) }]) {
+      expect(() => assertSafeExposure('0.0.0.0', auth)).toThrow(
+        expect.objectContaining({ code: 'E_UNSAFE_EXPOSURE', field: `server.auth.ipAllowList[${at}]` }),
+      )
+    }
+    // Narrow ranges pass; on loopback nothing is exposed.
+    expect(() =>
+      assertSafeExposure('0.0.0.0', { ipAllowList: ['0.0.0.0/1', '::/1', '::ffff:10.0.0.0/104'] }),
+    ).not.toThrow()
+    expect(() => assertSafeExposure('127.0.0.1', { ipAllowList })).not.toThrow()
+  })
+
+  it('trustProxy true on a public address is refused without a signing secret, naming the field', () => {
+    expect(() => assertSafeExposure('0.0.0.0', { ipAllowList: ['10.0.0.0/8'], trustProxy: true })).toThrow(
+      expect.objectContaining({ code: 'E_UNSAFE_EXPOSURE', field: 'server.auth.trustProxy' }),
+    )
+    expect(() =>
+      assertSafeExposure('0.0.0.0', { ipAllowList: ['10.0.0.0/8'], trustProxy: true, signingSecret: 'x'.repeat(16) }),
+    ).not.toThrow()
+    // Named proxies or a hop count are what the README recommends: accepted.
+    for (const trustProxy of ['10.0.0.1', ['10.0.0.0/8'], 1, false])
+      expect(() => assertSafeExposure('0.0.0.0', { ipAllowList: ['10.0.0.0/8'], trustProxy })).not.toThrow()
+    expect(() => assertSafeExposure('127.0.0.1', { trustProxy: true })).not.toThrow()
+  })
+
   it('an empty host is a config error', () => {
     expect(() => assertSafeExposure('', {})).toThrow(
       expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'server.host' }),

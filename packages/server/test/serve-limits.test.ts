@@ -163,7 +163,7 @@ describe('shutdown (a child process, SIGTERM)', { timeout: 120_000 }, () => {
   it('a half-sent request does not hold SIGTERM: exit 0 within the grace period', async () => {
     const { child, base } = await serve({ drainMs: 300, shutdownGraceMs: 8_000 })
     const { socket, closedAt } = await open(base)
-    socket.write(signedHead('/getAccessToken', 100) + '{"appid":')
+    socket.write(`${signedHead('/getAccessToken', 100)}{"appid":`)
     await new Promise((resolve) => setTimeout(resolve, 200))
     const signalled = Date.now()
     child.child.kill('SIGTERM')
