@@ -45,7 +45,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
   const limits = resolveLimits(options.limits)
   const hosts = options.allowedHosts === undefined ? undefined : new HostCheck(options.allowedHosts)
-  const auth = new RequestAuth(options.auth)
+  const auth = new RequestAuth(options.auth, options.sharedNonces !== undefined ? { shared: options.sharedNonces } : {})
   const trustProxy = options.auth.trustProxy ?? false
 
   const fastifyOptions: FastifyServerOptions = {
@@ -80,17 +80,23 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     // The whole body is in: from here on a shutdown waits for this request's answer.
     if (request.obResponse !== null) control.begin(request, request.obResponse)
+    const parse = () => {
+      const text = (body as Buffer).toString('utf8')
+      parseJson(request, text, (error, parsed) => {
+        if (error === null) return done(null, parsed)
+        done(isPoisoned(error, text) ? forbiddenKeyError() : error, undefined)
+      })
+    }
+    let claimed: Promise<void> | void
     try {
-      auth.verifyBody(request, body as Buffer)
+      claimed = auth.verifyBody(request, body as Buffer)
     } catch (error) {
       done(error as Error, undefined)
       return
     }
-    const text = (body as Buffer).toString('utf8')
-    parseJson(request, text, (error, parsed) => {
-      if (error === null) return done(null, parsed)
-      done(isPoisoned(error, text) ? forbiddenKeyError() : error, undefined)
-    })
+    // A nonce claimed in a shared tier answers later; the local table answers at once.
+    if (claimed === undefined) parse()
+    else claimed.then(parse, (error: Error) => done(error, undefined))
   })
 
   app.setErrorHandler((error, request, reply) => {
@@ -152,6 +158,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (bodyless) control.begin(request, reply.raw)
     else request.obResponse = reply.raw
     const refused = checksAuth ? auth.check(request) : undefined
+    if (refused instanceof Promise) {
+      refused.then(done, done)
+      return
+    }
     // Refused before its body: the connection is not kept for a body nobody will read.
     if (refused !== undefined && !bodyless) reply.header('connection', 'close')
     done(refused)

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ExpiryLookup } from './app-options.js'
 import { buildApp } from './app.js'
 import { assertSafeExposure, isLoopbackHost } from './auth/exposure.js'
+import type { SharedNonces } from './auth/signature.js'
 import { appControl } from './http/app-control.js'
 import { LOOPBACK_HOST_NAMES } from './http/host-check.js'
 import { CONFIG_FILE_NAMES, loadConfig, type LoadConfigOptions } from './config/load-config.js'
@@ -66,7 +67,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     let draining = false
     // Draining: not ready, whatever the tiers say, so a balancer stops sending before the port closes.
     const readiness = () => (draining ? Promise.resolve({ ready: false, tiers: [] }) : tiersReady())
-    const app = createApp(config, bridge, metrics, readiness, options.logStream, expiryFrom(stores))
+    const app = createApp(config, bridge, metrics, readiness, options.logStream, expiryFrom(stores), stores)
     opened.push(() => app.close())
     logStart(app, config, options.cwd ?? process.cwd())
     const stopEventLog = logBridgeEvents(bridge, app.log)
@@ -133,9 +134,31 @@ function createApp(
   readiness: () => ReturnType<ReturnType<typeof createReadiness>>,
   stream: StartServerOptions['logStream'],
   expiryOf: ExpiryLookup,
+  stores: CredentialStore[],
 ): FastifyInstance {
+  // Nonces are claimed where the refresh lock lives: the first tier several processes share.
+  const shared = config.server.auth.signingSecret === undefined ? undefined : stores.find((s) => s.lock !== undefined)
+  let warned = 0
+  let app: FastifyInstance | undefined
+  const sharedNonces: SharedNonces | undefined =
+    shared?.lock === undefined
+      ? undefined
+      : {
+          lock: shared.lock,
+          name: shared.name,
+          onError: (error) => {
+            // At most one line in 10 s: a tier that is down would otherwise log once per request.
+            if (Date.now() - warned < 10_000) return
+            warned = Date.now()
+            app?.log.warn(
+              { err: error, tier: shared.name },
+              'replay protection: the shared tier did not answer; nonces are checked by this process only meanwhile',
+            )
+          },
+        }
   try {
-    return buildApp({
+    app = buildApp({
+      ...(sharedNonces !== undefined ? { sharedNonces } : {}),
       bridge,
       auth: config.server.auth,
       limits: config.server.limits,
@@ -146,6 +169,15 @@ function createApp(
       metrics: metrics.hooks,
       expiryOf,
     })
+    if (config.server.auth.signingSecret !== undefined) {
+      app.log.info(
+        { tier: sharedNonces?.name },
+        sharedNonces !== undefined
+          ? `replay protection: nonces claimed in tier ${sharedNonces.name} (refused by every process sharing it, and after a restart)`
+          : 'replay protection: nonces kept by this process only (no tier with a lock)',
+      )
+    }
+    return app
   } catch (error) {
     // buildApp names its own options (auth.ipAllowList[0], bodyLimit); the config file has them under server.
     throw renamedConfigError(error, (field) => (field === 'bridge' ? field : `server.${field}`))

@@ -51,7 +51,7 @@ function signedPost(base: string, path: string, body: object): Promise<{ status:
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(text)),
     connection: 'close',
-    ...signRequest({ secret: SIGNING, method: 'POST', path, body: text }),
+    ...signRequest({ secret: SIGNING, method: 'POST', path, body: text, audience: url.host }),
   }
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: 'POST', headers, agent: false }, (res) => {
@@ -82,7 +82,13 @@ function open(base: string): Promise<{ socket: Socket; closedAt: Promise<number>
 }
 
 function signedHead(path: string, length: number): string {
-  const signature = signRequest({ secret: 'x'.repeat(20), method: 'POST', path, body: 'never sent' })
+  const signature = signRequest({
+    secret: 'x'.repeat(20),
+    method: 'POST',
+    path,
+    body: 'never sent',
+    audience: '127.0.0.1',
+  })
   return (
     `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n` +
     Object.entries(signature)
@@ -191,7 +197,13 @@ describe('shutdown (a child process, SIGTERM)', { timeout: 120_000 }, () => {
     )
     const body = JSON.stringify(KEY)
     for (const { socket } of connections) {
-      const signature = signRequest({ secret: SIGNING, method: 'POST', path: '/getAccessToken', body })
+      const signature = signRequest({
+        secret: SIGNING,
+        method: 'POST',
+        path: '/getAccessToken',
+        body,
+        audience: '127.0.0.1',
+      })
       socket.write(
         `POST /getAccessToken HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
           Object.entries(signature)

@@ -151,7 +151,12 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
     const base = await server.url()
     const signed = (path: string, body: unknown) => {
       const text = JSON.stringify(body)
-      return post(base, path, text, signRequest({ secret: SIGNING, method: 'POST', path, body: text }))
+      return post(
+        base,
+        path,
+        text,
+        signRequest({ secret: SIGNING, method: 'POST', path, body: text, audience: new URL(base).host }),
+      )
     }
 
     await server.waitFor(/scheduled refresh failed/) // the first scheduled run hit the injected errcode …

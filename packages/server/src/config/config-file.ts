@@ -46,7 +46,17 @@ export interface ConfigFile {
     shutdownGraceMs?: number
     /** Host names (no port) the `Host` header may name; `["*"]` for any. Default on loopback without auth: 127.0.0.1, localhost, [::1]. */
     allowedHosts?: string[]
-    auth?: { ipAllowList?: string[]; trustProxy?: boolean | string | string[] | number; signingSecret?: SecretRef }
+    auth?: {
+      ipAllowList?: string[]
+      trustProxy?: boolean | string | string[] | number
+      signingSecret?: SecretRef
+      /** The names v2 signatures must be for; default the request's Host. */
+      audience?: string | string[]
+      /** Accept signing rule v1 (binds no target). Default false. */
+      acceptV1Signatures?: boolean
+      /** A bearer token for `GET /metrics` (scrapers cannot sign). Default: the signing secret is accepted as one. */
+      metricsToken?: SecretRef
+    }
   }
   log?: { level?: LogLevel }
   /** Refresh coordination options passed to `createBridge` (see @open-bridge/core). */
@@ -161,6 +171,12 @@ export const configFileSchema = {
               ],
             },
             signingSecret: secretRef,
+            audience: {
+              description: 'a name or a non-empty array of names',
+              anyOf: [nonEmpty, { type: 'array', minItems: 1, items: nonEmpty }],
+            },
+            acceptV1Signatures: { type: 'boolean' },
+            metricsToken: secretRef,
           },
         },
       },

@@ -144,8 +144,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
           ...(auth?.signingSecret !== undefined
             ? { signingSecret: resolveSecret(auth.signingSecret, 'server.auth.signingSecret', env) }
             : {}),
+          ...(auth?.audience !== undefined ? { audience: auth.audience } : {}),
+          ...(auth?.acceptV1Signatures !== undefined ? { acceptV1Signatures: auth.acceptV1Signatures } : {}),
+          ...(auth?.metricsToken !== undefined
+            ? { metricsToken: resolveSecret(auth.metricsToken, 'server.auth.metricsToken', env) }
+            : {}),
         },
-        ['signingSecret'],
+        ['signingSecret', 'metricsToken'],
       ),
     },
     log: { level: raw.log?.level ?? 'info' },
