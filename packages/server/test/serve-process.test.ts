@@ -187,7 +187,9 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
       (await signed('/getSessionKey', { dcloudAppid: '__UNI__L', platform: 'weixin-mp', openid: 1, secret: mp.secret }))
         .status,
     ).toBe(400)
-    expect((await fetch(`${base}/metrics`)).status).toBe(200)
+    // /metrics takes the signing secret as a bearer (scrapers cannot sign); the header is redacted from the logs.
+    expect((await fetch(`${base}/metrics`)).status).toBe(401)
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${SIGNING}` } })).status).toBe(200)
 
     server.child.kill('SIGTERM')
     expect((await server.exited).code).toBe(0)
