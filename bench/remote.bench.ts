@@ -46,7 +46,13 @@ export async function run(): Promise<void> {
   const agent = new Agent({ keepAliveTimeout: 30_000 })
   const rawBody = JSON.stringify(KEY)
   const rawPost = async () => {
-    const signed = signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body: rawBody })
+    const signed = signRequest({
+      secret: SECRET,
+      method: 'POST',
+      path: '/getAccessToken',
+      body: rawBody,
+      audience: `127.0.0.1:${port}`,
+    })
     const headers = { 'content-type': 'application/json', ...signed }
     const response = await request(`http://127.0.0.1:${port}/getAccessToken`, {
       method: 'POST',

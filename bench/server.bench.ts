@@ -62,7 +62,7 @@ export async function run(): Promise<void> {
   try {
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
     const first = await lines.next()
-    const ports = JSON.parse(String(first.value)) as { server: number; bare: number }
+    const ports = JSON.parse(String(first.value)) as { server: number; redis: number; bare: number }
     /** The child's CPU time so far, in µs: the machine is shared, and CPU per request is what load does not bend. */
     const cpu = async (): Promise<number> => {
       child.stdin!.write('cpu\n')
@@ -74,7 +74,8 @@ export async function run(): Promise<void> {
       return { ...result, cpuUs: ((await cpu()) - before) / result.total }
     }
     const targets = {
-      'open-bridge POST /getAccessToken (signed, allow-listed, memory hit)': ports.server,
+      'open-bridge POST /getAccessToken (signed, allow-listed, memory hit; nonces in-process)': ports.server,
+      'the same, nonces claimed in a shared Redis (SET NX PX per request)': ports.redis,
       'bare fastify route (constant)': ports.bare,
     }
     const rounds = new Map<string, Round[]>(Object.keys(targets).map((name) => [name, []]))
@@ -87,7 +88,7 @@ export async function run(): Promise<void> {
         rounds.get(name)!.push(await round(port, ROUND_SECONDS))
     }
 
-    const [ours, bare] = [...rounds.values()] as [Round[], Round[]]
+    const [ours, shared, bare] = [...rounds.values()] as [Round[], Round[], Round[]]
     // Each round's pair ran back to back, so its ratio is the least disturbed by the machine's other load.
     const rpsRatio = median(ours.map((r, i) => r.rps / bare[i]!.rps))
     const p99Ratio = median(ours.map((r, i) => r.p99 / bare[i]!.p99))
@@ -110,6 +111,13 @@ export async function run(): Promise<void> {
       `  ratio (median of the rounds' pairs): ${rpsRatio.toFixed(2)}× the bare route's req/s (target ≥ 0.85), p99 ${p99Ratio.toFixed(
         2,
       )}× (target ≤ 2)`,
+    )
+    console.log(
+      `  fleet-wide replay protection (Redis nonces) vs in-process: ${median(
+        shared.map((r, i) => r.rps / ours[i]!.rps),
+      ).toFixed(
+        2,
+      )}× the req/s, ${median(shared.map((r, i) => r.cpuUs / ours[i]!.cpuUs)).toFixed(2)}× the server CPU per request`,
     )
     console.log(
       `  server CPU per request: the bare route's is ${cpuRatio.toFixed(
@@ -137,7 +145,7 @@ async function cannon(port: number, seconds: number): Promise<{ rps: number; p99
           headers: {
             ...request.headers,
             'content-type': 'application/json',
-            ...signRequest({ secret: SECRET, method: 'POST', path: PATH, body: BODY }),
+            ...signRequest({ secret: SECRET, method: 'POST', path: PATH, body: BODY, audience: `127.0.0.1:${port}` }),
           },
         }),
       },
@@ -163,11 +171,16 @@ function fmt(value: number, digits: number): string {
 
 /** The child: both servers, then their ports on stdout; it lives until the parent ends it. */
 async function serveBoth(): Promise<void> {
-  const [{ createBridge, memoryStore }, { buildApp }, { default: Fastify }] = await Promise.all([
-    import('@open-bridge/core'),
-    import('@open-bridge/server'),
-    import('fastify'),
-  ])
+  const [{ createBridge, memoryStore }, { buildApp }, { default: Fastify }, { redisStore }, { startRedisServer }] =
+    await Promise.all([
+      import('@open-bridge/core'),
+      import('@open-bridge/server'),
+      import('fastify'),
+      import('@open-bridge/adapter-redis'),
+      import('../test-support/redis-server.js'),
+    ])
+  const redis = await startRedisServer()
+  const nonceTier = redisStore({ url: redis.url })
   const bridge = createBridge({
     stores: [memoryStore()],
     apps: [{ dcloudAppid: '__UNI__BENCH', platform: 'weixin-mp', appid: 'wxbench0000000001', secret: 'unused' }],
@@ -180,12 +193,15 @@ async function serveBoth(): Promise<void> {
     ...(mode === 'both' || mode === 'ip' ? { ipAllowList: ['127.0.0.1/32', '::1'] } : {}),
   }
   const server = buildApp({ bridge, auth, logger: false })
+  // The same app with nonces claimed in Redis too: what startServer does when the first shared tier is Redis.
+  const withRedis = buildApp({ bridge, auth, logger: false, sharedNonces: { lock: nonceTier.lock!, name: 'redis' } })
   const bare = Fastify({ logger: false })
   bare.post(PATH, () => TOKEN)
   await server.listen({ host: '127.0.0.1', port: 0 })
+  await withRedis.listen({ host: '127.0.0.1', port: 0 })
   await bare.listen({ host: '127.0.0.1', port: 0 })
   const port = (app: { server: { address(): unknown } }) => (app.server.address() as { port: number }).port
-  process.stdout.write(`${JSON.stringify({ server: port(server), bare: port(bare) })}\n`)
+  process.stdout.write(`${JSON.stringify({ server: port(server), redis: port(withRedis), bare: port(bare) })}\n`)
   // 'cpu' on stdin → this process's CPU time in µs on stdout.
   process.stdin.setEncoding('utf8')
   process.stdin.on('data', () => {
@@ -193,8 +209,9 @@ async function serveBoth(): Promise<void> {
     process.stdout.write(`${user + system}\n`)
   })
   process.once('SIGTERM', () => {
-    void Promise.all([server.close(), bare.close()])
-      .then(() => bridge.close())
+    void Promise.all([server.close(), withRedis.close(), bare.close()])
+      .then(() => Promise.all([bridge.close(), nonceTier.close()]))
+      .then(() => redis.stop())
       .then(() => process.exit(0))
   })
 }

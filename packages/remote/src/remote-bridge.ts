@@ -12,13 +12,18 @@ import { Agent, request, type Dispatcher } from 'undici'
 import { RemoteError, invalidArgument } from './errors.js'
 import { EXPIRES_IN_HEADER, parseExpiresIn } from './expires-in-header.js'
 import { type CredentialRoute, credentialRoute, keyBody } from './routes.js'
-import { MIN_SECRET_LENGTH, signWithKey } from './signing.js'
+import { AUDIENCE_PATTERN, MIN_SECRET_LENGTH, signWithKey } from './signing.js'
 
 export interface RemoteBridgeOptions {
   /** The central open-bridge server, e.g. `http://bridge.internal:8080` (a path prefix is kept). */
   url: string
   /** The centre's `server.auth.signingSecret` (≥ 16 characters). Absent: requests go unsigned (a centre on loopback). */
   secret?: string | undefined
+  /**
+   * Whom requests are signed for (signing rule v2): the centre's configured `server.auth.audience`. Default: the
+   * URL's `host[:port]`, which is the `Host` header sent — set this when a proxy in between rewrites `Host`.
+   */
+  audience?: string | undefined
   /** An undici dispatcher (Agent, Pool) to send through; the caller closes it. Default: a keep-alive Agent of our own. */
   dispatcher?: Dispatcher | undefined
   /** Longest wait, in ms, for the centre to connect, to send its headers and then its body. Default 10 000. */
@@ -57,6 +62,7 @@ class RemoteBridgeSource implements CredentialSource {
   /** The path part of `url` (a centre behind a path prefix): it is part of what is signed. */
   readonly #prefix: string
   readonly #key: KeyObject | undefined
+  readonly #audience: string
   readonly #dispatcher: Dispatcher
   /** Only a dispatcher we created is ours to close. */
   readonly #owned: Agent | undefined
@@ -65,7 +71,7 @@ class RemoteBridgeSource implements CredentialSource {
 
   constructor(options: RemoteBridgeOptions) {
     if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object')
-    const { url, secret, dispatcher, timeout = 10_000, defaultExpiresIn = 60 } = options
+    const { url, secret, dispatcher, timeout = 10_000, defaultExpiresIn = 60, audience } = options
     let parsed: URL
     try {
       parsed = new URL(url)
@@ -101,6 +107,13 @@ class RemoteBridgeSource implements CredentialSource {
     ) {
       throw invalidArgument('defaultExpiresIn', 'must be a number of seconds > 0, or -1')
     }
+    if (audience !== undefined && (typeof audience !== 'string' || !AUDIENCE_PATTERN.test(audience))) {
+      throw invalidArgument(
+        'audience',
+        "must be the centre's configured audience: printable, no spaces, ≤ 255 characters",
+      )
+    }
+    this.#audience = audience ?? parsed.host
     this.#prefix = parsed.pathname.replace(/\/+$/, '')
     this.#base = parsed.origin + this.#prefix
     this.#key = secret === undefined ? undefined : createSecretKey(Buffer.from(secret, 'utf8'))
@@ -153,7 +166,10 @@ class RemoteBridgeSource implements CredentialSource {
     // A fresh nonce per attempt: the centre refuses a nonce it has seen.
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (this.#key !== undefined)
-      Object.assign(headers, signWithKey(this.#key, { method: 'POST', path: this.#prefix + route, body }))
+      Object.assign(
+        headers,
+        signWithKey(this.#key, { method: 'POST', path: this.#prefix + route, body, audience: this.#audience }),
+      )
     let status: number
     let text: string
     let expiresHeader: string | string[] | undefined

@@ -11,7 +11,15 @@ export const SIGNATURE_HEADERS = {
   timestamp: 'x-ob-timestamp',
   nonce: 'x-ob-nonce',
   signature: 'x-ob-signature',
+  /** `2` for the rule that binds the audience; absent on a v1 signature. */
+  version: 'x-ob-signature-version',
 } as const
+
+/** The signing rule `signRequest` follows unless told otherwise: v2, which binds the request to its target. */
+export const SIGNATURE_VERSION = 2
+
+/** An audience: the target's `host[:port]` or a configured name; printable ASCII without spaces, ≤ 255 characters. */
+export const AUDIENCE_PATTERN = /^[\x21-\x7e]{1,255}$/
 
 /** How far a request's timestamp may be from the server's clock, either way. */
 export const SIGNATURE_WINDOW_SECONDS = 300
@@ -39,21 +47,37 @@ export interface SignRequestInput {
   timestamp?: number
   /** 8–128 characters of `A-Z a-z 0-9 _ -`, never reused within the window. Default: 16 random bytes, base64url. */
   nonce?: string
+  /**
+   * v2: whom the request is for — the `Host` it is sent to (`host[:port]` as in the URL: `bridge.internal:8787`),
+   * or the name the centre is configured to answer to (`server.auth.audience`). Required unless `version: 1`.
+   */
+  audience?: string
+  /** The signing rule: `2` (default; binds `audience`) or `1` (the older rule, accepted only where a centre allows it). */
+  version?: 1 | 2
 }
 
-export type SignatureHeaders = { [H in (typeof SIGNATURE_HEADERS)[keyof typeof SIGNATURE_HEADERS]]: string }
+export type SignatureHeaders = {
+  'x-ob-timestamp': string
+  'x-ob-nonce': string
+  'x-ob-signature': string
+  /** `'2'`; absent on a v1 signature. */
+  'x-ob-signature-version'?: string
+}
 
 /**
- * Signs one request for a server with `auth.signingSecret`: returns the three headers to send with it.
+ * Signs one request for a server with `auth.signingSecret`: returns the headers to send with it.
  * Throws `E_INVALID_ARGUMENT` (a `RemoteError`, `field` names the input) for malformed input.
  *
- * The signature is the lowercase hex HMAC-SHA256, keyed with the secret, of the canonical string
+ * The signature (rule v2, the default) is the lowercase hex HMAC-SHA256, keyed with the secret, of
  *
- *     <timestamp> "\n" <nonce> "\n" <METHOD> "\n" <path> "\n" <body>
+ *     "OB2" "\n" <audience> "\n" <timestamp> "\n" <nonce> "\n" <METHOD> "\n" <path> "\n" <body>
  *
- * — the decimal Unix seconds, the nonce, the upper-case method, the request target as sent (path and query),
- * and the raw body bytes (nothing for no body). None of the first four may hold a newline, so the string is
- * unambiguous. Sign the exact bytes you send: re-serialising the JSON after signing breaks the signature.
+ * — the audience in lower case (the `Host` the request goes to, or a configured name), the decimal Unix
+ * seconds, the nonce, the upper-case method, the request target as sent (path and query), and the raw body
+ * bytes (nothing for no body); sent with `x-ob-signature-version: 2`. Rule v1 (`version: 1`) is the same string
+ * without its first two lines and without the version header. None of the lines before the body may hold a
+ * newline, so the string is unambiguous. Sign the exact bytes you send: re-serialising the JSON after signing
+ * breaks the signature.
  */
 export function signRequest(input: SignRequestInput): SignatureHeaders {
   if (typeof input !== 'object' || input === null) throw invalidArgument('input', 'must be an object')
@@ -79,15 +103,49 @@ export function signWithKey(key: KeyObject, input: Omit<SignRequestInput, 'secre
   const nonce = input.nonce ?? randomBytes(16).toString('base64url')
   if (typeof nonce !== 'string' || !NONCE_PATTERN.test(nonce))
     throw invalidArgument('nonce', 'must be 8–128 characters of A-Z a-z 0-9 _ -')
-  const signature = canonicalMac(key, String(timestamp), nonce, method, path, body).toString('hex')
+  const version = input.version ?? SIGNATURE_VERSION
+  if (version !== 1 && version !== 2) throw invalidArgument('version', 'must be 1 or 2')
+  if (version === 1) {
+    return {
+      [SIGNATURE_HEADERS.timestamp]: String(timestamp),
+      [SIGNATURE_HEADERS.nonce]: nonce,
+      [SIGNATURE_HEADERS.signature]: canonicalMac(key, String(timestamp), nonce, method, path, body).toString('hex'),
+    }
+  }
+  const { audience } = input
+  if (typeof audience !== 'string' || !AUDIENCE_PATTERN.test(audience)) {
+    throw invalidArgument(
+      'audience',
+      "must be the target's host[:port] (as in its URL) or the centre's configured audience: printable, no spaces",
+    )
+  }
+  const signature = canonicalMacV2(key, audience, String(timestamp), nonce, method, path, body).toString('hex')
   return {
     [SIGNATURE_HEADERS.timestamp]: String(timestamp),
     [SIGNATURE_HEADERS.nonce]: nonce,
     [SIGNATURE_HEADERS.signature]: signature,
+    [SIGNATURE_HEADERS.version]: '2',
   }
 }
 
-/** The HMAC-SHA256 of the canonical string (see `signRequest`): what a signer sends and a verifier recomputes. */
+/** Rule v2's HMAC-SHA256 (see `signRequest`): what a signer sends and a verifier recomputes. */
+export function canonicalMacV2(
+  key: KeyObject,
+  audience: string,
+  timestamp: string,
+  nonce: string,
+  method: string,
+  path: string,
+  body: string | Uint8Array | undefined,
+): Buffer {
+  const mac = createHmac('sha256', key).update(
+    `OB2\n${audience.toLowerCase()}\n${timestamp}\n${nonce}\n${method.toUpperCase()}\n${path}\n`,
+  )
+  if (body !== undefined) mac.update(body)
+  return mac.digest()
+}
+
+/** Rule v1's HMAC-SHA256 of the canonical string (see `signRequest`): what a signer sends and a verifier recomputes. */
 export function canonicalMac(
   key: KeyObject,
   timestamp: string,

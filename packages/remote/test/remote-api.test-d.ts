@@ -57,10 +57,15 @@ describe('remoteBridge', () => {
 })
 
 describe('signing', () => {
-  test('signRequest returns the three headers', () => {
-    const headers = signRequest({ secret: 's', method: 'POST', path: '/getAccessToken', body: '{}' })
+  test('signRequest returns the signature headers (the version header absent on a v1 signature)', () => {
+    const headers = signRequest({ secret: 's', method: 'POST', path: '/getAccessToken', body: '{}', audience: 'h:1' })
     expectTypeOf(headers).toEqualTypeOf<SignatureHeaders>()
-    expectTypeOf(headers).toEqualTypeOf<{ 'x-ob-timestamp': string; 'x-ob-nonce': string; 'x-ob-signature': string }>()
+    expectTypeOf(headers).toEqualTypeOf<{
+      'x-ob-timestamp': string
+      'x-ob-nonce': string
+      'x-ob-signature': string
+      'x-ob-signature-version'?: string
+    }>()
     expectTypeOf(SIGNATURE_HEADERS.signature).toEqualTypeOf<'x-ob-signature'>()
     expectTypeOf<typeof EXPIRES_IN_HEADER>().toEqualTypeOf<'x-ob-expires-in'>()
   })
@@ -73,7 +78,11 @@ describe('signing', () => {
       body: new Uint8Array(),
       timestamp: 1,
       nonce: 'abcdefgh',
+      audience: 'bridge.internal:8787',
+      version: 2,
     })
+    // @ts-expect-error the signing rule is 1 or 2
+    signRequest({ secret: 's', method: 'POST', path: '/', audience: 'h', version: 3 })
     // @ts-expect-error the secret is required
     signRequest({ method: 'POST', path: '/' })
     // @ts-expect-error the body is the text or bytes sent, not an object to serialise

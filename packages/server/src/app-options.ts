@@ -1,4 +1,6 @@
 import type { CredentialBridge } from '@open-bridge/core'
+import type { SharedNonces } from './auth/signature.js'
+import type { ConnectionLimits } from './http/connection-limits.js'
 
 /**
  * The seam between the HTTP layer (`http/`, `auth/`) and the service around it (`config/`, `scheduler/`,
@@ -11,6 +13,18 @@ export interface AppOptions {
   auth: AuthOptions
   /** Largest accepted request body in bytes (413 beyond). Default 64 KiB. */
   bodyLimit?: number
+  /** Request, headers and keep-alive timeouts and the connection cap (see `ConnectionLimits` for the defaults). */
+  limits?: ConnectionLimits
+  /**
+   * Host names (without port) the `Host` header may carry, against DNS rebinding; `['*']` for any. Absent → no
+   * check (`startServer` passes `127.0.0.1`, `localhost`, `[::1]` for a loopback service without auth).
+   */
+  allowedHosts?: string[]
+  /**
+   * Where signed nonces are claimed besides this process's table, so a nonce is refused by every replica and
+   * after a restart: the lock of a shared tier. `startServer` passes the first tier with a lock.
+   */
+  sharedNonces?: SharedNonces
   /** fastify's logger: `false`, a level (`'info'`…) or pino options. Secrets are always redacted. */
   logger?: boolean | { level: string } | Record<string, unknown>
   /** `GET /readyz`: each tier's state. Absent → the route answers from the bridge's tiers alone. */
@@ -35,6 +49,18 @@ export interface AuthOptions {
   trustProxy?: boolean | string | string[] | number
   /** Shared secret for HMAC-SHA256 request signing. Absent → no signature check. */
   signingSecret?: string
+  /**
+   * The names v2 signatures must be for (what clients pass as `audience`), e.g. `"bridge-prod"`. Absent → the
+   * request's `Host` header is what the signature must bind.
+   */
+  audience?: string | string[]
+  /** Accept requests signed with rule v1 (which binds no target). Default `false`. */
+  acceptV1Signatures?: boolean
+  /**
+   * A bearer token (≥ 16 characters) that opens `GET /metrics` (`Authorization: Bearer <token>`). With a
+   * `signingSecret` and no `metricsToken`, the signing secret is accepted as the bearer. Neither → IP list only.
+   */
+  metricsToken?: string
 }
 
 export interface ReadinessReport {

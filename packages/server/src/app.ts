@@ -8,7 +8,10 @@ import { CREDENTIAL_ROUTES } from '@open-bridge/remote'
 import type { AppOptions } from './app-options.js'
 import { RequestAuth, pathOf } from './auth/request-auth.js'
 import { ServerError } from './errors.js'
+import { AppControl, registerControl } from './http/app-control.js'
 import { clientErrorHandler } from './http/client-error.js'
+import { applyConnectionCap, limitServerOptions, resolveLimits } from './http/connection-limits.js'
+import { HostCheck, hostRefusal } from './http/host-check.js'
 import { credentialCall, type CredentialBody } from './http/credential-handlers.js'
 import { addExpiresIn } from './http/expires-in.js'
 import { bodySchema, LEGACY_ROUTES } from './http/credential-routes.js'
@@ -40,12 +43,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
       field: 'bodyLimit',
     })
   }
-  const auth = new RequestAuth(options.auth)
+  const limits = resolveLimits(options.limits)
+  const hosts = options.allowedHosts === undefined ? undefined : new HostCheck(options.allowedHosts)
+  const auth = new RequestAuth(options.auth, options.sharedNonces !== undefined ? { shared: options.sharedNonces } : {})
   const trustProxy = options.auth.trustProxy ?? false
 
   const fastifyOptions: FastifyServerOptions = {
     logger: loggerOptions(options.logger) as FastifyServerOptions['logger'],
     bodyLimit,
+    ...limitServerOptions(limits),
     // fastify takes a hop count too; its type says otherwise.
     trustProxy: trustProxy as FastifyServerOptions['trustProxy'],
     onProtoPoisoning: 'error',
@@ -61,23 +67,36 @@ export function buildApp(options: AppOptions): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   }
   const app: FastifyInstance = Fastify(fastifyOptions)
+  applyConnectionCap(app, limits)
+  const control = new AppControl()
+  registerControl(app, control)
+  app.decorateRequest('obCounted', false)
+  app.decorateRequest('obResponse', null)
 
   // One body parser: JSON only (415 otherwise). It sees the raw bytes first, so the signature is checked
   // before anything is parsed.
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // The whole body is in: from here on a shutdown waits for this request's answer.
+    if (request.obResponse !== null) control.begin(request, request.obResponse)
+    const parse = () => {
+      const text = (body as Buffer).toString('utf8')
+      parseJson(request, text, (error, parsed) => {
+        if (error === null) return done(null, parsed)
+        done(isPoisoned(error, text) ? forbiddenKeyError() : error, undefined)
+      })
+    }
+    let claimed: Promise<void> | void
     try {
-      auth.verifyBody(request, body as Buffer)
+      claimed = auth.verifyBody(request, body as Buffer)
     } catch (error) {
       done(error as Error, undefined)
       return
     }
-    const text = (body as Buffer).toString('utf8')
-    parseJson(request, text, (error, parsed) => {
-      if (error === null) return done(null, parsed)
-      done(isPoisoned(error, text) ? forbiddenKeyError() : error, undefined)
-    })
+    // A nonce claimed in a shared tier answers later; the local table answers at once.
+    if (claimed === undefined) parse()
+    else claimed.then(parse, (error: Error) => done(error, undefined))
   })
 
   app.setErrorHandler((error, request, reply) => {
@@ -126,7 +145,26 @@ export function buildApp(options: AppOptions): FastifyInstance {
         .send({ errCode: 'E_SHUTTING_DOWN', errMsg: 'the server is shutting down; retry' })
       return
     }
-    done(checksAuth ? auth.check(request) : undefined)
+    // While draining, every answer moves its kept-alive client to a new connection (elsewhere, behind a balancer).
+    if (control.draining) reply.header('connection', 'close')
+    if (hosts !== undefined && !hosts.allows(request.headers.host)) {
+      request.log.warn('refused: Host not in allowedHosts')
+      reply.header('connection', 'close')
+      done(hostRefusal())
+      return
+    }
+    const length = request.headers['content-length']
+    const bodyless = request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
+    if (bodyless) control.begin(request, reply.raw)
+    else request.obResponse = reply.raw
+    const refused = checksAuth ? auth.check(request) : undefined
+    if (refused instanceof Promise) {
+      refused.then(done, done)
+      return
+    }
+    // Refused before its body: the connection is not kept for a body nobody will read.
+    if (refused !== undefined && !bodyless) reply.header('connection', 'close')
+    done(refused)
   })
 
   if (metrics?.observeRequest !== undefined) {

@@ -38,6 +38,8 @@ export type ServerErrorCode =
   | 'E_INTERNAL'
   /** 503: the server is closing; a request that arrived on a kept-alive connection is refused (retry elsewhere). */
   | 'E_SHUTTING_DOWN'
+  /** 421: the `Host` header names no host this service answers to (`server.allowedHosts`; DNS rebinding). */
+  | 'E_HOST_NOT_ALLOWED'
   // ── the open-bridge CLI (get / set / remove / refresh / doctor; see the README's CLI section for exit codes) ──
   /** Bad command-line arguments: an unknown command, option or kind, a missing key field, `--value` not a JSON object. */
   | 'E_USAGE'

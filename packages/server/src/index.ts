@@ -4,6 +4,8 @@ export { ServerError, isServerError, type ServerErrorCode, type ServerErrorOptio
 export { signRequest, type SignRequestInput, type SignatureHeaders } from './auth/signature.js'
 export { assertSafeExposure } from './auth/exposure.js'
 export type { ErrorBody } from './http/error-reply.js'
+export type { ConnectionLimits } from './http/connection-limits.js'
+export type { SharedNonces } from './auth/signature.js'
 export { startServer, type StartServerOptions, type RunningServer } from './serve.js'
 export { openConfiguredBridge } from './configured-bridge.js'
 export { loadConfig, CONFIG_FILE_NAMES, type LoadConfigOptions } from './config/load-config.js'

@@ -2,7 +2,10 @@ import type { CredentialBridge, CredentialStore } from '@open-bridge/core'
 import type { FastifyInstance } from 'fastify'
 import type { ExpiryLookup } from './app-options.js'
 import { buildApp } from './app.js'
-import { assertSafeExposure } from './auth/exposure.js'
+import { assertSafeExposure, isLoopbackHost } from './auth/exposure.js'
+import type { SharedNonces } from './auth/signature.js'
+import { appControl } from './http/app-control.js'
+import { LOOPBACK_HOST_NAMES } from './http/host-check.js'
 import { CONFIG_FILE_NAMES, loadConfig, type LoadConfigOptions } from './config/load-config.js'
 import type { ServiceConfig } from './config/service-config.js'
 import { renamedConfigError } from './config/renamed-config-error.js'
@@ -15,11 +18,12 @@ import type { ScheduledJob } from './scheduler/tasks.js'
 
 export interface StartServerOptions extends LoadConfigOptions {
   /**
-   * Shut down on SIGTERM / SIGINT and exit the process (0 once closed; 1 if closing takes longer than
-   * `shutdownTimeoutMs`, or on a second signal). Default `false`: the `open-bridge serve` CLI turns it on.
+   * Shut down on SIGTERM / SIGINT and exit the process: `/readyz` answers 503 at once, the service keeps
+   * serving for `server.drainMs`, then closes (0 once closed; 1 if closing takes longer than the grace, or on a
+   * second signal). Default `false`: the `open-bridge serve` CLI turns it on.
    */
   handleSignals?: boolean
-  /** Longest a graceful shutdown may take before the process exits anyway, in ms. Default 10,000. */
+  /** Longest a graceful shutdown may take, drain included, before the process exits anyway, in ms. Default `server.shutdownGraceMs`. */
   shutdownTimeoutMs?: number
   /** Where log lines go (one JSON object per line). Default stdout. */
   logStream?: { write(line: string): void }
@@ -32,8 +36,9 @@ export interface RunningServer {
   /** `http://host:port` as listened on (the real port when the config asked for 0). */
   url: string
   /**
-   * Graceful stop: the scheduler first (runs in flight finish), then the HTTP server (requests in flight are
-   * answered, new ones refused), then the bridge (its tiers and source). Idempotent.
+   * Graceful stop: the scheduler first (runs in flight finish), then the HTTP server (requests read in full are
+   * answered, new ones refused, connections still sending a request are cut), then the bridge (its tiers and
+   * source). No drain period: that is the signal handler's. Idempotent.
    */
   close(): Promise<void>
 }
@@ -55,11 +60,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     opened.push(() => bridge.close()) // the bridge owns the tiers and the source
 
     metrics = createServiceMetrics({ bridge, stores, credentials: credentialsOf(config) })
-    const readiness = createReadiness(
+    const tiersReady = createReadiness(
       stores.map((store, i) => ({ store, inProcess: config.stores[i]?.scheme === 'memory' })),
       metrics.breakers,
     )
-    const app = createApp(config, bridge, metrics, readiness, options.logStream, expiryFrom(stores))
+    let draining = false
+    // Draining: not ready, whatever the tiers say, so a balancer stops sending before the port closes.
+    const readiness = () => (draining ? Promise.resolve({ ready: false, tiers: [] }) : tiersReady())
+    const app = createApp(config, bridge, metrics, readiness, options.logStream, expiryFrom(stores), stores)
     opened.push(() => app.close())
     logStart(app, config, options.cwd ?? process.cwd())
     const stopEventLog = logBridgeEvents(bridge, app.log)
@@ -85,7 +93,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       url: urlOf(app),
       close: closer(app, bridge, scheduler, metrics, stopEventLog),
     }
-    if (options.handleSignals) handleSignals(running, options.shutdownTimeoutMs ?? 10_000)
+    const drain = () => {
+      draining = true
+      const control = appControl(app)
+      if (control !== undefined) control.draining = true
+    }
+    if (options.handleSignals) {
+      handleSignals(running, drain, config.server.drainMs, options.shutdownTimeoutMs ?? config.server.shutdownGraceMs)
+    }
     return running
   } catch (error) {
     metrics?.close()
@@ -116,24 +131,69 @@ function createApp(
   config: ServiceConfig,
   bridge: CredentialBridge,
   metrics: ServiceMetrics,
-  readiness: ReturnType<typeof createReadiness>,
+  readiness: () => ReturnType<ReturnType<typeof createReadiness>>,
   stream: StartServerOptions['logStream'],
   expiryOf: ExpiryLookup,
+  stores: CredentialStore[],
 ): FastifyInstance {
+  // Nonces are claimed where the refresh lock lives: the first tier several processes share.
+  const shared = config.server.auth.signingSecret === undefined ? undefined : stores.find((s) => s.lock !== undefined)
+  let warned = 0
+  let app: FastifyInstance | undefined
+  const sharedNonces: SharedNonces | undefined =
+    shared?.lock === undefined
+      ? undefined
+      : {
+          lock: shared.lock,
+          name: shared.name,
+          onError: (error) => {
+            // At most one line in 10 s: a tier that is down would otherwise log once per request.
+            if (Date.now() - warned < 10_000) return
+            warned = Date.now()
+            app?.log.warn(
+              { err: error, tier: shared.name },
+              'replay protection: the shared tier did not answer; nonces are checked by this process only meanwhile',
+            )
+          },
+        }
   try {
-    return buildApp({
+    app = buildApp({
+      ...(sharedNonces !== undefined ? { sharedNonces } : {}),
       bridge,
       auth: config.server.auth,
+      limits: config.server.limits,
+      allowedHosts: allowedHostsOf(config),
       ...(config.server.bodyLimit !== undefined ? { bodyLimit: config.server.bodyLimit } : {}),
       logger: { level: config.log.level, ...(stream ? { stream } : {}) },
       readiness,
       metrics: metrics.hooks,
       expiryOf,
     })
+    if (config.server.auth.signingSecret !== undefined) {
+      app.log.info(
+        { tier: sharedNonces?.name },
+        sharedNonces !== undefined
+          ? `replay protection: nonces claimed in tier ${sharedNonces.name} (refused by every process sharing it, and after a restart)`
+          : 'replay protection: nonces kept by this process only (no tier with a lock)',
+      )
+    }
+    return app
   } catch (error) {
     // buildApp names its own options (auth.ipAllowList[0], bodyLimit); the config file has them under server.
     throw renamedConfigError(error, (field) => (field === 'bridge' ? field : `server.${field}`))
   }
+}
+
+/**
+ * The `Host` names answered: the configured ones; on a loopback service without a signing secret (what a web
+ * page rebinding its name to 127.0.0.1 would reach) the loopback names; otherwise any.
+ */
+function allowedHostsOf(config: ServiceConfig): string[] | undefined {
+  const { host, allowedHosts, auth } = config.server
+  if (allowedHosts !== undefined) return allowedHosts
+  if (!isLoopbackHost(host) || auth.signingSecret !== undefined) return undefined
+  const own = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+  return [...new Set([...LOOPBACK_HOST_NAMES, own.toLowerCase()])]
 }
 
 /** One line when running on the embedded default; otherwise where the config came from and what it set up. */
@@ -191,13 +251,25 @@ function closer(
   return () =>
     (closing ??= (async () => {
       await scheduler.stop()
-      // fastify closes the connections idle when close() starts; a kept-alive connection whose request was in
-      // flight then would hold close() open after its answer, so idle connections are closed until it is done.
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
+      const control = appControl(app)
+      // fastify stops accepting and closes the idle connections; requests read in full are answered. A
+      // connection still sending its request (a half-sent body, headers that never end) is cut as soon as no
+      // answer is being written: shutdown never waits on a client that does not send.
+      let done = false
+      const cutWhenIdle = async () => {
+        while (!done) {
+          await control?.idle()
+          if (done) return
+          app.server.closeAllConnections()
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+      }
+      const closed = app.close()
+      void cutWhenIdle()
       try {
-        await app.close()
+        await closed
       } finally {
-        clearInterval(sweep)
+        done = true
       }
       metrics.close()
       await bridge.close()
@@ -205,7 +277,7 @@ function closer(
     })())
 }
 
-function handleSignals(server: RunningServer, timeoutMs: number): void {
+function handleSignals(server: RunningServer, drain: () => void, drainMs: number, graceMs: number): void {
   const log = server.app.log
   let stopping = false
   const onSignal = (signal: NodeJS.Signals) => {
@@ -214,22 +286,28 @@ function handleSignals(server: RunningServer, timeoutMs: number): void {
       process.exit(1)
     }
     stopping = true
-    log.info({ signal }, 'shutting down: stopping the scheduler, finishing requests in flight, closing the tiers')
-    const timer = setTimeout(() => {
-      log.error({ timeoutMs }, 'shutdown took too long: exiting anyway')
-      process.exit(1)
-    }, timeoutMs)
-    timer.unref()
-    server.close().then(
-      () => {
-        log.info('stopped')
-        process.exit(0)
-      },
-      (error: unknown) => {
-        log.error({ err: error }, 'shutdown failed')
-        process.exit(1)
-      },
+    drain()
+    log.info(
+      { signal, drainMs },
+      'shutting down: /readyz answers 503; serving for the drain period, then finishing requests in flight and closing the tiers',
     )
+    const timer = setTimeout(() => {
+      log.error({ timeoutMs: graceMs }, 'shutdown took too long: exiting anyway')
+      process.exit(1)
+    }, graceMs)
+    timer.unref()
+    new Promise((resolve) => setTimeout(resolve, drainMs))
+      .then(() => server.close())
+      .then(
+        () => {
+          log.info('stopped')
+          process.exit(0)
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
   }
   // `on`, not `once`: a second signal must reach the handler too (it exits at once).
   process.on('SIGTERM', onSignal)

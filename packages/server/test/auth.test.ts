@@ -66,7 +66,7 @@ describe('IpAllowList', () => {
 })
 
 describe('signRequest', () => {
-  it('is HMAC-SHA256 over "timestamp\\nnonce\\nMETHOD\\npath\\nbody", lowercase hex', () => {
+  it('v2 is HMAC-SHA256 over "OB2\\naudience\\ntimestamp\\nnonce\\nMETHOD\\npath\\nbody", with x-ob-signature-version 2', () => {
     const headers = signRequest({
       secret: 's3cret-s3cret-s3',
       method: 'post',
@@ -74,6 +74,28 @@ describe('signRequest', () => {
       body: '{"a":1}',
       timestamp: 1700000000,
       nonce: 'nonce-0001',
+      audience: 'bridge.internal:8787',
+    })
+    const expected = createHmac('sha256', 's3cret-s3cret-s3')
+      .update('OB2\nbridge.internal:8787\n1700000000\nnonce-0001\nPOST\n/getAccessToken?x=1\n{"a":1}')
+      .digest('hex')
+    expect(headers).toEqual({
+      'x-ob-timestamp': '1700000000',
+      'x-ob-nonce': 'nonce-0001',
+      'x-ob-signature': expected,
+      'x-ob-signature-version': '2',
+    })
+  })
+
+  it('v1 is HMAC-SHA256 over "timestamp\\nnonce\\nMETHOD\\npath\\nbody", lowercase hex', () => {
+    const headers = signRequest({
+      secret: 's3cret-s3cret-s3',
+      method: 'post',
+      path: '/getAccessToken?x=1',
+      body: '{"a":1}',
+      timestamp: 1700000000,
+      nonce: 'nonce-0001',
+      version: 1,
     })
     const expected = createHmac('sha256', 's3cret-s3cret-s3')
       .update('1700000000\nnonce-0001\nPOST\n/getAccessToken?x=1\n{"a":1}')
@@ -82,14 +104,14 @@ describe('signRequest', () => {
   })
 
   it('signs bytes exactly like the same string, and no body like an empty one', () => {
-    const base = { secret: 'k'.repeat(16), method: 'POST', path: '/p', timestamp: 1, nonce: 'abcdefgh' }
+    const base = { secret: 'k'.repeat(16), method: 'POST', path: '/p', timestamp: 1, nonce: 'abcdefgh', audience: 'h' }
     expect(signRequest({ ...base, body: Buffer.from('{"é":1}') })).toEqual(signRequest({ ...base, body: '{"é":1}' }))
     expect(signRequest(base)).toEqual(signRequest({ ...base, body: '' }))
   })
 
   it('makes a fresh nonce and the current time by default', () => {
-    const a = signRequest({ secret: 'k'.repeat(16), method: 'POST', path: '/p' })
-    const b = signRequest({ secret: 'k'.repeat(16), method: 'POST', path: '/p' })
+    const a = signRequest({ secret: 'k'.repeat(16), method: 'POST', path: '/p', audience: 'h' })
+    const b = signRequest({ secret: 'k'.repeat(16), method: 'POST', path: '/p', audience: 'h' })
     expect(a['x-ob-nonce']).not.toBe(b['x-ob-nonce'])
     expect(Math.abs(Number(a['x-ob-timestamp']) - Date.now() / 1000)).toBeLessThan(5)
   })
@@ -103,8 +125,12 @@ describe('signRequest', () => {
     [{ timestamp: 1.5 }, 'timestamp'],
     [{ nonce: 'short' }, 'nonce'],
     [{ nonce: 'has space in it' }, 'nonce'],
+    [{ audience: undefined }, 'audience'],
+    [{ audience: '' }, 'audience'],
   ])('refuses %j naming %s', (patch, field) => {
-    const input = { secret: 'k'.repeat(16), method: 'POST', path: '/p', ...patch } as Parameters<typeof signRequest>[0]
+    const input = { secret: 'k'.repeat(16), method: 'POST', path: '/p', audience: 'h', ...patch } as Parameters<
+      typeof signRequest
+    >[0]
     try {
       signRequest(input)
       expect.unreachable()
@@ -118,9 +144,9 @@ describe('signRequest', () => {
 describe('RequestVerifier', () => {
   const secret = 'verifier-secret-0123'
   const make = (now: { ms: number }, maxNonces?: number) =>
-    new RequestVerifier(secret, { now: () => now.ms, maxNonces })
+    new RequestVerifier(secret, { now: () => now.ms, maxNonces, audiences: ['centre'] })
   const signed = (timestamp: number, nonce: string, body = '{}') =>
-    signRequest({ secret, method: 'POST', path: '/x', body, timestamp, nonce })
+    signRequest({ secret, method: 'POST', path: '/x', body, timestamp, nonce, audience: 'centre' })
 
   it('accepts within ±5 minutes and refuses just outside', () => {
     const now = { ms: 1_700_000_000_000 }
@@ -173,9 +199,57 @@ describe('RequestVerifier', () => {
       { 'x-ob-timestamp': ['1700000000', '1'], 'x-ob-nonce': 'nonce-m1', 'x-ob-signature': 'a'.repeat(64) },
       'malformed',
     ],
-    [{ 'x-ob-timestamp': '1700000000', 'x-ob-nonce': 'nonce-m1', 'x-ob-signature': 'a'.repeat(64) }, 'mismatch'],
+    [{ 'x-ob-timestamp': '1700000000', 'x-ob-nonce': 'nonce-m1', 'x-ob-signature': 'a'.repeat(64) }, 'v1-refused'],
+    [
+      {
+        'x-ob-timestamp': '1700000000',
+        'x-ob-nonce': 'nonce-m1',
+        'x-ob-signature': 'a'.repeat(64),
+        'x-ob-signature-version': '3',
+      },
+      'malformed',
+    ],
+    [
+      {
+        'x-ob-timestamp': '1700000000',
+        'x-ob-nonce': 'nonce-m1',
+        'x-ob-signature': 'a'.repeat(64),
+        'x-ob-signature-version': '2',
+      },
+      'mismatch',
+    ],
   ])('headers %j → %s', (headers, failure) => {
     expect(make({ ms: 1_700_000_000_000 }).verify('POST', '/x', headers, '{}')).toBe(failure)
+  })
+
+  it('v1 signatures only where acceptV1 says so', () => {
+    const v1 = signRequest({
+      secret,
+      method: 'POST',
+      path: '/x',
+      body: '{}',
+      timestamp: 1_700_000_000,
+      nonce: 'nonce-v1a',
+      version: 1,
+    })
+    expect(make({ ms: 1_700_000_000_000 }).verify('POST', '/x', v1, '{}')).toBe('v1-refused')
+    const lenient = new RequestVerifier(secret, { now: () => 1_700_000_000_000, acceptV1: true })
+    expect(lenient.verify('POST', '/x', v1, '{}')).toBeUndefined()
+  })
+
+  it('v2 binds the audience: configured names, else the Host header', () => {
+    const at = { timestamp: 1_700_000_000, secret, method: 'POST', path: '/x', body: '{}' }
+    const forA = (nonce: string) => signRequest({ ...at, nonce, audience: 'a.example:8787' })
+    const byHost = new RequestVerifier(secret, { now: () => 1_700_000_000_000 })
+    expect(byHost.verify('POST', '/x', { ...forA('nonce-h1'), host: 'A.example:8787' }, '{}')).toBeUndefined()
+    expect(byHost.verify('POST', '/x', { ...forA('nonce-h2'), host: 'b.example:8787' }, '{}')).toBe('mismatch')
+    expect(byHost.verify('POST', '/x', forA('nonce-h3'), '{}')).toBe('mismatch') // no Host at all
+    const named = new RequestVerifier(secret, { now: () => 1_700_000_000_000, audiences: ['b-centre', 'b.example'] })
+    // A forged Host naming A does not help at a centre that names itself.
+    expect(named.verify('POST', '/x', { ...forA('nonce-h4'), host: 'a.example:8787' }, '{}')).toBe('mismatch')
+    expect(
+      named.verify('POST', '/x', signRequest({ ...at, nonce: 'nonce-h5', audience: 'b.example' }), '{}'),
+    ).toBeUndefined()
   })
 })
 
@@ -268,6 +342,40 @@ describe('assertSafeExposure', () => {
       expect(() => assertSafeExposure(host, { signingSecret: 'x'.repeat(16) })).not.toThrow()
     },
   )
+
+  it.each([
+    ['0.0.0.0/0', 0],
+    ['::/0', 0],
+    ['::ffff:0:0/96', 0],
+    ['::ffff:0.0.0.0/96', 0],
+    ['10.1.2.3/0', 1],
+    ['2001:db8::/0', 1],
+  ])('an allow-list entry that matches everything (%s) is refused, naming the entry', (entry, at) => {
+    const ipAllowList = at === 0 ? [entry] : ['10.0.0.0/8', entry]
+    for (const auth of [{ ipAllowList }, { ipAllowList, signingSecret: 'x'.repeat(16) }]) {
+      expect(() => assertSafeExposure('0.0.0.0', auth)).toThrow(
+        expect.objectContaining({ code: 'E_UNSAFE_EXPOSURE', field: `server.auth.ipAllowList[${at}]` }),
+      )
+    }
+    // Narrow ranges pass; on loopback nothing is exposed.
+    expect(() =>
+      assertSafeExposure('0.0.0.0', { ipAllowList: ['0.0.0.0/1', '::/1', '::ffff:10.0.0.0/104'] }),
+    ).not.toThrow()
+    expect(() => assertSafeExposure('127.0.0.1', { ipAllowList })).not.toThrow()
+  })
+
+  it('trustProxy true on a public address is refused without a signing secret, naming the field', () => {
+    expect(() => assertSafeExposure('0.0.0.0', { ipAllowList: ['10.0.0.0/8'], trustProxy: true })).toThrow(
+      expect.objectContaining({ code: 'E_UNSAFE_EXPOSURE', field: 'server.auth.trustProxy' }),
+    )
+    expect(() =>
+      assertSafeExposure('0.0.0.0', { ipAllowList: ['10.0.0.0/8'], trustProxy: true, signingSecret: 'x'.repeat(16) }),
+    ).not.toThrow()
+    // Named proxies or a hop count are what the README recommends: accepted.
+    for (const trustProxy of ['10.0.0.1', ['10.0.0.0/8'], 1, false])
+      expect(() => assertSafeExposure('0.0.0.0', { ipAllowList: ['10.0.0.0/8'], trustProxy })).not.toThrow()
+    expect(() => assertSafeExposure('127.0.0.1', { trustProxy: true })).not.toThrow()
+  })
 
   it('an empty host is a config error', () => {
     expect(() => assertSafeExposure('', {})).toThrow(

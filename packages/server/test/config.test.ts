@@ -53,7 +53,16 @@ describe('loadConfig: no file at all', () => {
       ['memory', 'memory', 'memory'],
       ['sqlite', 'sqlite', 'sqlite:./open-bridge.db'],
     ])
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8787, bodyLimit: undefined, auth: {} })
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 8787,
+      bodyLimit: undefined,
+      limits: {},
+      drainMs: 5000,
+      shutdownGraceMs: 15_000,
+      allowedHosts: undefined,
+      auth: {},
+    })
     expect(config.apps).toEqual([])
     expect(config.schedule).toEqual({ enable: true, cron: '0 * * * * *', jitterMs: 5000, timezone: undefined })
     expect(config.log.level).toBe('info')
@@ -123,6 +132,10 @@ describe('loadConfig: the file', () => {
       host: '0.0.0.0',
       port: 9000,
       bodyLimit: undefined,
+      limits: {},
+      drainMs: 5000,
+      shutdownGraceMs: 15_000,
+      allowedHosts: undefined,
       auth: { ipAllowList: ['10.0.0.0/8'], trustProxy: 1, signingSecret: 'signing-secret-0123456789' },
     })
     expect(config.log.level).toBe('warn')
@@ -249,6 +262,22 @@ describe('loadConfig: each bad field is named, and no message holds a secret', (
       { server: { auth: { ipAllowList: '10.0.0.1' } } },
       'server.auth.ipAllowList',
       /an array/,
+    ],
+    ['a zero request timeout', { server: { requestTimeoutMs: 0 } }, 'server.requestTimeoutMs', /≥ 1|>= 1/],
+    ['a fractional connection cap', { server: { maxConnections: 1.5 } }, 'server.maxConnections', /integer/],
+    [
+      'a grace no longer than the drain',
+      { server: { drainMs: 5000, shutdownGraceMs: 5000 } },
+      'server.shutdownGraceMs',
+      /greater than server\.drainMs/,
+    ],
+    ['an empty allowedHosts', { server: { allowedHosts: [] } }, 'server.allowedHosts', undefined],
+    ['an empty audience', { server: { auth: { audience: '' } } }, 'server.auth.audience', undefined],
+    [
+      'acceptV1Signatures as a string',
+      { server: { auth: { acceptV1Signatures: 'yes' } } },
+      'server.auth.acceptV1Signatures',
+      /boolean/,
     ],
     ['an unknown log level', { log: { level: 'verbose' } }, 'log.level', /fatal, error, warn, info/],
     ['a cron expression croner refuses', { schedule: { cron: 'every minute' } }, 'schedule.cron', /cron expression/],

@@ -8,8 +8,8 @@ import fc from 'fast-check'
 import { PLATFORMS } from '@open-bridge/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CREDENTIAL_ROUTES } from '@open-bridge/remote'
-import { LEGACY_PLATFORMS, signRequest } from '../src/index.js'
-import { APPS, LogLines, memoryBridge, SECRET, startApp, type Running } from './http-support.js'
+import { LEGACY_PLATFORMS } from '../src/index.js'
+import { APPS, LogLines, memoryBridge, SECRET, sign, startApp, type Running } from './http-support.js'
 
 const TOKEN = 'AT-fuzz-credential-value'
 const BODY_LIMIT = 4096
@@ -65,7 +65,7 @@ function signedPost(path: string, body: string, contentType = 'application/json'
   return send(
     'POST',
     path,
-    { 'content-type': contentType, ...signRequest({ secret: SECRET, method: 'POST', path, body }) },
+    { 'content-type': contentType, ...sign({ secret: SECRET, method: 'POST', path, body }) },
     body,
   )
 }
@@ -235,7 +235,7 @@ describe('fuzz: malformed bodies, headers and paths over real HTTP', () => {
         const body = method === 'GET' || method === 'OPTIONS' ? undefined : '{}'
         const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
         expectClientError(
-          await send(method, p, { ...headers, ...signRequest({ secret: SECRET, method, path: p, body }) }, body),
+          await send(method, p, { ...headers, ...sign({ secret: SECRET, method, path: p, body }) }, body),
         )
       }),
       { numRuns: 200 },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { buildApp, isServerError, signRequest } from '../src/index.js'
-import { LogLines, memoryBridge, SECRET, startApp, type Running } from './http-support.js'
+import { buildApp, isServerError } from '../src/index.js'
+import { LogLines, memoryBridge, SECRET, sign, startApp, type Running } from './http-support.js'
 
 const KEY = { dcloudAppid: '__UNI__A', platform: 'weixin-mp' }
 const cleanups: Array<() => Promise<void>> = []
@@ -119,7 +119,7 @@ describe('request signing over real HTTP', () => {
       server,
       '/getAccessToken',
       body,
-      signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
+      sign({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
     )
     expect(answer).toEqual({ status: 200, text: '{"access_token":"AT-live"}' })
   })
@@ -127,26 +127,23 @@ describe('request signing over real HTTP', () => {
   it('signs the query string with the path', async () => {
     const server = await serve({ signingSecret: SECRET })
     const path = '/getAccessToken?trace=1'
-    expect((await send(server, path, body, signRequest({ secret: SECRET, method: 'POST', path, body }))).status).toBe(
-      200,
-    )
+    expect((await send(server, path, body, sign({ secret: SECRET, method: 'POST', path, body }))).status).toBe(200)
     expect(
-      (await send(server, path, body, signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body })))
-        .status,
+      (await send(server, path, body, sign({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }))).status,
     ).toBe(401)
   })
 
   it.each([
     [
       'a wrong secret',
-      () => signRequest({ secret: 'another-secret-0123456', method: 'POST', path: '/getAccessToken', body }),
+      () => sign({ secret: 'another-secret-0123456', method: 'POST', path: '/getAccessToken', body }),
       body,
       '/getAccessToken',
     ],
     [
       'an expired timestamp',
       () =>
-        signRequest({
+        sign({
           secret: SECRET,
           method: 'POST',
           path: '/getAccessToken',
@@ -159,7 +156,7 @@ describe('request signing over real HTTP', () => {
     [
       'a future timestamp',
       () =>
-        signRequest({
+        sign({
           secret: SECRET,
           method: 'POST',
           path: '/getAccessToken',
@@ -171,19 +168,19 @@ describe('request signing over real HTTP', () => {
     ],
     [
       'a tampered body',
-      () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
+      () => sign({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
       JSON.stringify({ ...KEY, platform: 'weixin-h5' }),
       '/getAccessToken',
     ],
     [
       'a tampered path',
-      () => signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
+      () => sign({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
       body,
       '/removeAccessToken',
     ],
     [
       'a tampered method',
-      () => signRequest({ secret: SECRET, method: 'PUT', path: '/getAccessToken', body }),
+      () => sign({ secret: SECRET, method: 'PUT', path: '/getAccessToken', body }),
       body,
       '/getAccessToken',
     ],
@@ -206,7 +203,7 @@ describe('request signing over real HTTP', () => {
 
   it.each(['x-ob-timestamp', 'x-ob-nonce', 'x-ob-signature'])('refuses a request missing %s', async (header) => {
     const server = await serve({ signingSecret: SECRET })
-    const headers: Record<string, string> = signRequest({
+    const headers: Record<string, string> = sign({
       secret: SECRET,
       method: 'POST',
       path: '/getAccessToken',
@@ -220,7 +217,7 @@ describe('request signing over real HTTP', () => {
 
   it('refuses a replayed request (same nonce) within the window', async () => {
     const server = await serve({ signingSecret: SECRET })
-    const headers = signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body })
+    const headers = sign({ secret: SECRET, method: 'POST', path: '/getAccessToken', body })
     expect((await send(server, '/getAccessToken', body, headers)).status).toBe(200)
     const replay = await send(server, '/getAccessToken', body, headers)
     expect(replay.status).toBe(401)
@@ -231,19 +228,19 @@ describe('request signing over real HTTP', () => {
     const server = await serve({ signingSecret: SECRET })
     const good = await fetch(`${server.base}/getAccessToken`, {
       method: 'POST',
-      headers: signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken' }),
+      headers: sign({ secret: SECRET, method: 'POST', path: '/getAccessToken' }),
     })
     expect(good.status).toBe(400) // signed, then the empty body fails its schema
     const bad = await fetch(`${server.base}/getAccessToken`, {
       method: 'POST',
-      headers: signRequest({ secret: 'x'.repeat(20), method: 'POST', path: '/getAccessToken' }),
+      headers: sign({ secret: 'x'.repeat(20), method: 'POST', path: '/getAccessToken' }),
     })
     expect(bad.status).toBe(401)
   })
 
   it('refuses before parsing: an unsigned malformed body is 401, not 400', async () => {
     const server = await serve({ signingSecret: SECRET })
-    const headers = signRequest({
+    const headers = sign({
       secret: 'wrong-secret-0123456789',
       method: 'POST',
       path: '/getAccessToken',
@@ -252,7 +249,7 @@ describe('request signing over real HTTP', () => {
     expect((await send(server, '/getAccessToken', '{bad', headers)).status).toBe(401)
   })
 
-  it('needs no signature on /healthz, /readyz; /metrics takes the IP list only', async () => {
+  it('needs no signature on /healthz, /readyz; /metrics takes the IP list and the signing secret as a bearer', async () => {
     const bridge = memoryBridge()
     const server = await startApp({
       bridge,
@@ -265,7 +262,34 @@ describe('request signing over real HTTP', () => {
     )
     expect(await server.get('/healthz')).toMatchObject({ status: 200, json: { status: 'ok' } })
     expect(await server.get('/readyz')).toMatchObject({ status: 200, json: { ready: true } })
-    expect(await server.get('/metrics')).toMatchObject({ status: 200, text: 'up 1\n' })
+    const refused = await server.get('/metrics')
+    expect(refused).toMatchObject({ status: 401, json: { errCode: 'E_UNAUTHORIZED' } })
+    expect(refused.text).not.toContain(SECRET)
+    expect(await server.get('/metrics', { authorization: 'Bearer wrong-token-0123456789' })).toMatchObject({
+      status: 401,
+    })
+    expect(await server.get('/metrics', { authorization: `Bearer ${SECRET}` })).toMatchObject({
+      status: 200,
+      text: 'up 1\n',
+    })
+  })
+
+  it('a dedicated metricsToken opens /metrics (and then the signing secret does not); alone it guards /metrics too', async () => {
+    const render = async () => ({ contentType: 'text/plain; version=0.0.4', body: 'up 1\n' })
+    const bridge = memoryBridge()
+    cleanups.push(() => bridge.close())
+    const token = 'metrics-token-0123456789'
+    for (const auth of [{ signingSecret: SECRET, metricsToken: token }, { metricsToken: token }]) {
+      const server = await startApp({ bridge, auth, metrics: { render } })
+      cleanups.push(() => server.close())
+      expect((await server.get('/metrics')).status).toBe(401)
+      expect((await server.get('/metrics', { authorization: `Bearer ${SECRET}` })).status).toBe(401)
+      expect((await server.get('/metrics', { authorization: `bearer ${token}` })).status).toBe(200)
+      expect((await server.get('/healthz')).status).toBe(200)
+    }
+    expect(() => buildApp({ bridge, auth: { metricsToken: 'short' } })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'auth.metricsToken' }),
+    )
   })
 
   it('refuses a short signing secret at build', () => {
@@ -280,7 +304,7 @@ describe('request signing over real HTTP', () => {
       server,
       '/getAccessToken',
       body,
-      signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
+      sign({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
     )
     expect(answer.status).toBe(403)
     const inRange = await serve({ signingSecret: SECRET, ipAllowList: ['127.0.0.1/32'] })
@@ -291,7 +315,7 @@ describe('request signing over real HTTP', () => {
           inRange,
           '/getAccessToken',
           body,
-          signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
+          sign({ secret: SECRET, method: 'POST', path: '/getAccessToken', body }),
         )
       ).status,
     ).toBe(200)

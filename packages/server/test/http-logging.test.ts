@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signRequest } from '../src/index.js'
 import { REDACTED_PATHS } from '../src/http/logger-options.js'
-import { APPS, LogLines, memoryBridge, SECRET, startApp, type Running } from './http-support.js'
+import { APPS, LogLines, memoryBridge, SECRET, sign, startApp, type Running } from './http-support.js'
 
 describe('logs never hold a secret, a credential or a signature', () => {
   const logs = new LogLines()
@@ -38,7 +37,7 @@ describe('logs never hold a secret, a credential or a signature', () => {
     ]
     for (const [path, body] of calls) {
       const payload = JSON.stringify(body)
-      const headers = signRequest({ secret: SECRET, method: 'POST', path, body: payload })
+      const headers = sign({ secret: SECRET, method: 'POST', path, body: payload })
       signatures.push(headers['x-ob-signature'])
       await fetch(`${server.base}${path}`, {
         method: 'POST',
@@ -48,7 +47,7 @@ describe('logs never hold a secret, a credential or a signature', () => {
     }
     // a replay, a tampered body and a wrong secret: refused requests are logged too
     const payload = JSON.stringify(mp)
-    const headers = signRequest({ secret: SECRET, method: 'POST', path: '/getAccessToken', body: payload })
+    const headers = sign({ secret: SECRET, method: 'POST', path: '/getAccessToken', body: payload })
     signatures.push(headers['x-ob-signature'])
     for (const body of [payload, payload, JSON.stringify({ ...mp, x: tokens[0] })]) {
       await fetch(`${server.base}/getAccessToken`, {

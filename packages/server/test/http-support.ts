@@ -5,9 +5,19 @@
 import { Writable } from 'node:stream'
 import { createBridge, memoryStore, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
 import type { FastifyInstance } from 'fastify'
-import { buildApp, signRequest, type AppOptions } from '../src/index.js'
+import { buildApp, signRequest, type AppOptions, type SignRequestInput, type SignatureHeaders } from '../src/index.js'
 
 export const SECRET = 'test-signing-secret-0123456789'
+/**
+ * The audience the test apps are configured with (`auth.audience`) when they sign, so a request can be signed
+ * before the app's port is known. Tests of the Host binding configure none.
+ */
+export const AUDIENCE = 'test-centre'
+
+/** `signRequest` for the test apps: rule v2, for `AUDIENCE` unless told otherwise. */
+export function sign(input: Omit<SignRequestInput, 'audience'> & { audience?: string }): SignatureHeaders {
+  return signRequest({ audience: AUDIENCE, ...input })
+}
 export const APPS = [
   { dcloudAppid: '__UNI__A', platform: 'weixin-mp' as const, appid: 'wxapp1', secret: 'APPSECRET-mp-do-not-leak' },
   { dcloudAppid: '__UNI__A', platform: 'weixin-h5' as const, appid: 'wxh5app', secret: 'APPSECRET-h5-do-not-leak' },
@@ -58,7 +68,9 @@ export async function startApp(
   options: Partial<AppOptions> & { bridge: CredentialBridge },
   host = '127.0.0.1',
 ): Promise<Running> {
-  const app = buildApp({ auth: {}, logger: false, ...options })
+  const auth = options.auth ?? {}
+  const signed = auth.signingSecret !== undefined && !('audience' in auth)
+  const app = buildApp({ logger: false, ...options, auth: signed ? { ...auth, audience: AUDIENCE } : auth })
   await app.listen({ host, port: 0 })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no port')
@@ -69,7 +81,7 @@ export async function startApp(
     close: () => app.close(),
     async post(path, body, { sign = true, secret = SECRET, headers = {} } = {}) {
       const payload = typeof body === 'string' ? body : JSON.stringify(body)
-      const signed = sign ? signRequest({ secret, method: 'POST', path, body: payload }) : {}
+      const signed = sign ? signWith({ secret, method: 'POST', path, body: payload }) : {}
       return answer(
         await fetch(`${base}${path}`, {
           method: 'POST',
@@ -83,6 +95,8 @@ export async function startApp(
     },
   }
 }
+
+const signWith = sign
 
 export async function answer(response: Response): Promise<Answer> {
   const text = await response.text()

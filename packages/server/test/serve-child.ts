@@ -20,8 +20,13 @@ export interface CliChild {
   kill(): Promise<void>
 }
 
-export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): CliChild {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+/**
+ * `wrap`: a command to run node under, e.g. `['prlimit', '--nofile=256:256']` (the service under a low
+ * descriptor limit); signals reach node because prlimit execs it.
+ */
+export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; wrap?: string[] }): CliChild {
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath]
+  const child = spawn(command!, [...prefix, '--import', TSX, CLI, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

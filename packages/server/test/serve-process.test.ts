@@ -92,7 +92,8 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
             tasks: [],
           },
         ],
-        server: { port: 0 },
+        // No drain period: this test is about what comes after it (serve-limits.test.ts tests the drain).
+        server: { port: 0, drainMs: 0 },
         wechat: { baseUrl: fake.url, retry: { retries: 0 } },
       }),
     )
@@ -150,7 +151,12 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
     const base = await server.url()
     const signed = (path: string, body: unknown) => {
       const text = JSON.stringify(body)
-      return post(base, path, text, signRequest({ secret: SIGNING, method: 'POST', path, body: text }))
+      return post(
+        base,
+        path,
+        text,
+        signRequest({ secret: SIGNING, method: 'POST', path, body: text, audience: new URL(base).host }),
+      )
     }
 
     await server.waitFor(/scheduled refresh failed/) // the first scheduled run hit the injected errcode …
@@ -181,7 +187,9 @@ describe('open-bridge serve (a real child process)', { timeout: 60_000 }, () => 
       (await signed('/getSessionKey', { dcloudAppid: '__UNI__L', platform: 'weixin-mp', openid: 1, secret: mp.secret }))
         .status,
     ).toBe(400)
-    expect((await fetch(`${base}/metrics`)).status).toBe(200)
+    // /metrics takes the signing secret as a bearer (scrapers cannot sign); the header is redacted from the logs.
+    expect((await fetch(`${base}/metrics`)).status).toBe(401)
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${SIGNING}` } })).status).toBe(200)
 
     server.child.kill('SIGTERM')
     expect((await server.exited).code).toBe(0)

@@ -58,6 +58,15 @@ export class IpAllowList {
   }
 }
 
+/**
+ * Does `entry` admit every address of its family (`0.0.0.0/0`, `::/0`, `::ffff:0:0/96`, any address with `/0`)?
+ * Such a list protects nothing. Entries that do not parse are not (the list's own check names them).
+ */
+export function matchesEverything(entry: unknown): boolean {
+  const range = parseEntry(entry)
+  return range !== undefined && range[1] === 0
+}
+
 function parseEntry(entry: unknown): Range | undefined {
   if (typeof entry !== 'string') return undefined
   const text = entry.trim()

@@ -1,14 +1,18 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AuthOptions } from '../app-options.js'
+import { AUDIENCE_PATTERN } from '@open-bridge/remote'
 import { ServerError } from '../errors.js'
 import { IpAllowList } from './ip-allow-list.js'
 import { MIN_SECRET_LENGTH, RequestVerifier, type SignatureFailure, type VerifierOptions } from './signature.js'
+
+type Verdict<T> = T | Promise<T>
 
 /** Which checks a path gets. Credential routes (and unknown paths) get every check configured. */
 export interface AuthScope {
   /** Paths nobody is checked on (liveness and readiness probes). */
   public: ReadonlySet<string>
-  /** Paths checked against the IP allow-list only (scrapers cannot sign: `/metrics`). */
+  /** Paths checked against the IP allow-list and the metrics bearer token, not signed (scrapers cannot sign: `/metrics`). */
   ipOnly: ReadonlySet<string>
 }
 
@@ -19,6 +23,8 @@ const CLIENT_MESSAGES: Record<SignatureFailure, string> = {
   mismatch: 'the request signature does not match',
   replayed: 'x-ob-nonce was already used',
   'cache-full': 'too many signed requests in the window; retry shortly',
+  'v1-refused':
+    'this server accepts signing rule v2 only (x-ob-signature-version: 2, bound to the Host or audience); update the client',
 }
 
 /**
@@ -28,6 +34,8 @@ const CLIENT_MESSAGES: Record<SignatureFailure, string> = {
 export class RequestAuth {
   readonly allowList: IpAllowList | undefined
   readonly verifier: RequestVerifier | undefined
+  /** SHA-256 of the bearer token `/metrics` wants (compared in constant time), when there is one. */
+  readonly #metricsDigest: Buffer | undefined
   #scope: AuthScope = { public: new Set(), ipOnly: new Set() }
 
   constructor(auth: AuthOptions, verifierOptions: VerifierOptions = {}) {
@@ -36,7 +44,16 @@ export class RequestAuth {
         field: 'auth',
       })
     }
-    const { ipAllowList, signingSecret } = auth
+    const { ipAllowList, signingSecret, audience, acceptV1Signatures, metricsToken } = auth
+    if (metricsToken !== undefined && (typeof metricsToken !== 'string' || metricsToken.length < MIN_SECRET_LENGTH)) {
+      throw new ServerError(
+        'E_INVALID_CONFIG',
+        `auth.metricsToken must be a string of at least ${MIN_SECRET_LENGTH} characters`,
+        { field: 'auth.metricsToken' },
+      )
+    }
+    const bearer = metricsToken ?? (typeof signingSecret === 'string' ? signingSecret : undefined)
+    this.#metricsDigest = bearer === undefined ? undefined : digest(bearer)
     if (ipAllowList !== undefined && !Array.isArray(ipAllowList)) {
       throw new ServerError('E_INVALID_CONFIG', 'auth.ipAllowList must be an array of IPs / CIDR ranges', {
         field: 'auth.ipAllowList',
@@ -53,7 +70,29 @@ export class RequestAuth {
           },
         )
       }
-      this.verifier = new RequestVerifier(signingSecret, verifierOptions)
+      const audiences = audience === undefined ? undefined : typeof audience === 'string' ? [audience] : audience
+      if (
+        audiences !== undefined &&
+        (!Array.isArray(audiences) ||
+          audiences.length === 0 ||
+          !audiences.every((a) => typeof a === 'string' && AUDIENCE_PATTERN.test(a)))
+      ) {
+        throw new ServerError(
+          'E_INVALID_CONFIG',
+          'auth.audience must be a name (or a non-empty list of names) of printable characters without spaces',
+          { field: 'auth.audience' },
+        )
+      }
+      if (acceptV1Signatures !== undefined && typeof acceptV1Signatures !== 'boolean') {
+        throw new ServerError('E_INVALID_CONFIG', 'auth.acceptV1Signatures must be a boolean', {
+          field: 'auth.acceptV1Signatures',
+        })
+      }
+      this.verifier = new RequestVerifier(signingSecret, {
+        ...verifierOptions,
+        ...(audiences !== undefined ? { audiences } : {}),
+        acceptV1: acceptV1Signatures ?? false,
+      })
     }
   }
 
@@ -64,17 +103,20 @@ export class RequestAuth {
    * any JSON is parsed.
    */
   install(app: FastifyInstance, scope: AuthScope): void {
-    if (this.allowList !== undefined || this.verifier !== undefined) app.decorateRequest('obSigned', false)
+    if (this.active) app.decorateRequest('obSigned', false)
     this.#scope = scope
   }
 
   /** Whether `check` has anything to do. */
   get active(): boolean {
-    return this.allowList !== undefined || this.verifier !== undefined
+    return this.allowList !== undefined || this.verifier !== undefined || this.#metricsDigest !== undefined
   }
 
-  /** The `onRequest` check (app.ts calls it from its one `onRequest` hook): the error to answer, or nothing. */
-  check(request: FastifyRequest): ServerError | undefined {
+  /**
+   * The `onRequest` check (app.ts calls it from its one `onRequest` hook): the error to answer, or nothing — a
+   * promise of it when a bodyless request's nonce is claimed in a shared tier.
+   */
+  check(request: FastifyRequest): Verdict<ServerError | undefined> {
     const { allowList, verifier } = this
     const scope = this.#scope
     const path = pathOf(request.url)
@@ -86,7 +128,19 @@ export class RequestAuth {
       request.log.warn({ ip: request.ip }, 'refused: client IP not in the allow-list')
       return new ServerError('E_FORBIDDEN', 'this client is not allowed', { statusCode: 403 })
     }
-    if (verifier === undefined || scope.ipOnly.has(path)) {
+    if (scope.ipOnly.has(path)) {
+      if (this.#metricsDigest !== undefined && !bearerMatches(request.headers.authorization, this.#metricsDigest)) {
+        request.log.warn('refused: /metrics without the bearer token')
+        return new ServerError(
+          'E_UNAUTHORIZED',
+          'this path needs Authorization: Bearer <metrics token> (auth.metricsToken, or the signing secret)',
+          { statusCode: 401 },
+        )
+      }
+      request.obSigned = true
+      return undefined
+    }
+    if (verifier === undefined) {
       request.obSigned = true
       return undefined
     }
@@ -97,6 +151,13 @@ export class RequestAuth {
     const failure = bodyless
       ? verifier.verify(request.method, request.url, request.headers, undefined)
       : verifier.precheck(request.headers)
+    if (isPromise(failure)) {
+      return failure.then((late) => {
+        if (late !== undefined) return refusal(request, late)
+        request.obSigned = true
+        return undefined
+      })
+    }
     if (failure !== undefined) return refusal(request, failure)
     if (bodyless) request.obSigned = true
     return undefined
@@ -112,11 +173,20 @@ export class RequestAuth {
     if (this.verifier !== undefined && !request.obSigned) throw refusal(request, 'missing')
   }
 
-  /** Called by the body parser with the raw bytes: throws the 401 to answer, or marks the request signed. */
-  verifyBody(request: FastifyRequest, body: Buffer): void {
+  /**
+   * Called by the body parser with the raw bytes: throws the 401 to answer, or marks the request signed. With a
+   * shared nonce tier, a promise that rejects with the 401 instead.
+   */
+  verifyBody(request: FastifyRequest, body: Buffer): Verdict<void> {
     if (this.verifier === undefined || request.obSigned) return
     // onRequest ran precheck on these headers (every path that parses a body passes there first).
     const failure = this.verifier.verify(request.method, request.url, request.headers, body, true)
+    if (isPromise(failure)) {
+      return failure.then((late) => {
+        if (late !== undefined) throw refusal(request, late)
+        request.obSigned = true
+      })
+    }
     if (failure !== undefined) throw refusal(request, failure)
     request.obSigned = true
   }
@@ -127,6 +197,20 @@ function refusal(request: FastifyRequest, failure: SignatureFailure): ServerErro
   return failure === 'cache-full'
     ? new ServerError('E_REPLAY_CACHE_FULL', CLIENT_MESSAGES[failure], { statusCode: 503 })
     : new ServerError('E_UNAUTHORIZED', CLIENT_MESSAGES[failure], { statusCode: 401 })
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest()
+}
+
+/** `Authorization: Bearer <token>` against the token's digest: equal-length buffers, compared in constant time. */
+function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+  if (typeof header !== 'string' || !/^Bearer /i.test(header)) return false
+  return timingSafeEqual(digest(header.slice(7).trim()), expected)
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function'
 }
 
 /** The path of a request target, without its query string. */

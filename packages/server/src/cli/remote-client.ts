@@ -83,7 +83,13 @@ export class RemoteClient {
     if (sign && this.#secret !== undefined) {
       Object.assign(
         headers,
-        signRequest({ secret: this.#secret, method, path: url.pathname, ...(body !== undefined ? { body } : {}) }),
+        signRequest({
+          secret: this.#secret,
+          method,
+          path: url.pathname,
+          audience: url.host,
+          ...(body !== undefined ? { body } : {}),
+        }),
       )
     }
     url.username = ''

@@ -32,7 +32,31 @@ export interface ConfigFile {
     host?: string
     port?: number
     bodyLimit?: number
-    auth?: { ipAllowList?: string[]; trustProxy?: boolean | string | string[] | number; signingSecret?: SecretRef }
+    /** Longest time to receive a whole request (headers and body), ms. Default 10 000. */
+    requestTimeoutMs?: number
+    /** Longest time to receive a request's headers, ms. Default 5 000. */
+    headersTimeoutMs?: number
+    /** How long a kept-alive connection may idle between requests, ms. Default 5 000. */
+    keepAliveTimeoutMs?: number
+    /** Most open connections at once. Default 512. */
+    maxConnections?: number
+    /** After SIGTERM: how long the service keeps serving (with `/readyz` at 503) before it stops accepting, ms. Default 5 000. */
+    drainMs?: number
+    /** After SIGTERM: the longest the whole shutdown may take (drain included) before the process exits 1, ms. Default drainMs + 10 000. */
+    shutdownGraceMs?: number
+    /** Host names (no port) the `Host` header may name; `["*"]` for any. Default on loopback without auth: 127.0.0.1, localhost, [::1]. */
+    allowedHosts?: string[]
+    auth?: {
+      ipAllowList?: string[]
+      trustProxy?: boolean | string | string[] | number
+      signingSecret?: SecretRef
+      /** The names v2 signatures must be for; default the request's Host. */
+      audience?: string | string[]
+      /** Accept signing rule v1 (binds no target). Default false. */
+      acceptV1Signatures?: boolean
+      /** A bearer token for `GET /metrics` (scrapers cannot sign). Default: the signing secret is accepted as one. */
+      metricsToken?: SecretRef
+    }
   }
   log?: { level?: LogLevel }
   /** Refresh coordination options passed to `createBridge` (see @open-bridge/core). */
@@ -125,6 +149,13 @@ export const configFileSchema = {
         host: nonEmpty,
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         bodyLimit: { type: 'integer', minimum: 1 },
+        requestTimeoutMs: { type: 'integer', minimum: 1 },
+        headersTimeoutMs: { type: 'integer', minimum: 1 },
+        keepAliveTimeoutMs: { type: 'integer', minimum: 1 },
+        maxConnections: { type: 'integer', minimum: 1 },
+        drainMs: { type: 'integer', minimum: 0 },
+        shutdownGraceMs: { type: 'integer', minimum: 1 },
+        allowedHosts: { type: 'array', minItems: 1, items: nonEmpty },
         auth: {
           type: 'object',
           additionalProperties: false,
@@ -140,6 +171,12 @@ export const configFileSchema = {
               ],
             },
             signingSecret: secretRef,
+            audience: {
+              description: 'a name or a non-empty array of names',
+              anyOf: [nonEmpty, { type: 'array', minItems: 1, items: nonEmpty }],
+            },
+            acceptV1Signatures: { type: 'boolean' },
+            metricsToken: secretRef,
           },
         },
       },

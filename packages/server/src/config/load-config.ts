@@ -10,6 +10,8 @@ import { resolveSecret } from './secret-ref.js'
 import { maskInViews } from './secret-view.js'
 import {
   DEFAULT_CRON,
+  DEFAULT_DRAIN_MS,
+  DEFAULT_GRACE_AFTER_DRAIN_MS,
   DEFAULT_HOST,
   DEFAULT_JITTER_MS,
   DEFAULT_PORT,
@@ -109,6 +111,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
     auth?.ipAllowList || uni?.ipAllowList
       ? [...new Set([...(auth?.ipAllowList ?? []), ...(uni?.ipAllowList ?? [])])]
       : undefined
+  const drainMs = raw.server?.drainMs ?? DEFAULT_DRAIN_MS
+  const shutdownGraceMs = raw.server?.shutdownGraceMs ?? drainMs + DEFAULT_GRACE_AFTER_DRAIN_MS
+  if (shutdownGraceMs <= drainMs) throw invalidConfig('server.shutdownGraceMs', 'must be greater than server.drainMs')
   return {
     origin: {
       file,
@@ -123,6 +128,15 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
       host: raw.server?.host ?? DEFAULT_HOST,
       port: raw.server?.port ?? DEFAULT_PORT,
       bodyLimit: raw.server?.bodyLimit,
+      limits: {
+        ...(raw.server?.requestTimeoutMs !== undefined ? { requestTimeoutMs: raw.server.requestTimeoutMs } : {}),
+        ...(raw.server?.headersTimeoutMs !== undefined ? { headersTimeoutMs: raw.server.headersTimeoutMs } : {}),
+        ...(raw.server?.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: raw.server.keepAliveTimeoutMs } : {}),
+        ...(raw.server?.maxConnections !== undefined ? { maxConnections: raw.server.maxConnections } : {}),
+      },
+      drainMs,
+      shutdownGraceMs,
+      allowedHosts: raw.server?.allowedHosts,
       auth: maskInViews(
         {
           ...(ipAllowList !== undefined ? { ipAllowList } : {}),
@@ -130,8 +144,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
           ...(auth?.signingSecret !== undefined
             ? { signingSecret: resolveSecret(auth.signingSecret, 'server.auth.signingSecret', env) }
             : {}),
+          ...(auth?.audience !== undefined ? { audience: auth.audience } : {}),
+          ...(auth?.acceptV1Signatures !== undefined ? { acceptV1Signatures: auth.acceptV1Signatures } : {}),
+          ...(auth?.metricsToken !== undefined
+            ? { metricsToken: resolveSecret(auth.metricsToken, 'server.auth.metricsToken', env) }
+            : {}),
         },
-        ['signingSecret'],
+        ['signingSecret', 'metricsToken'],
       ),
     },
     log: { level: raw.log?.level ?? 'info' },

@@ -1,6 +1,7 @@
 import type { AppConfig } from '@open-bridge/core'
 import type { WechatSourceOptions } from '@open-bridge/wechat-fetchers'
 import type { AuthOptions } from '../app-options.js'
+import type { ConnectionLimits } from '../http/connection-limits.js'
 import type { ScheduleTask } from '../scheduler/tasks.js'
 import type { LogLevel } from './config-file.js'
 import type { StoreSpec } from './store-url.js'
@@ -28,7 +29,16 @@ export interface ServiceConfig {
   stores: StoreSpec[]
   apps: ServiceApp[]
   schedule: { enable: boolean; cron: string; jitterMs: number; timezone: string | undefined }
-  server: { host: string; port: number; bodyLimit: number | undefined; auth: AuthOptions }
+  server: {
+    host: string
+    port: number
+    bodyLimit: number | undefined
+    limits: ConnectionLimits
+    drainMs: number
+    shutdownGraceMs: number
+    allowedHosts: string[] | undefined
+    auth: AuthOptions
+  }
   log: { level: LogLevel }
   /** Passed to `createBridge` as they are (refreshAhead, fetchTimeout, lock, failureBackoff, breaker). */
   refresh: Record<string, unknown>
@@ -37,6 +47,10 @@ export interface ServiceConfig {
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8787
+/** After SIGTERM, how long the service keeps serving with `/readyz` at 503 (a balancer's time to notice). */
+export const DEFAULT_DRAIN_MS = 5_000
+/** The shutdown grace beyond the drain: answers in flight finish, the tiers close. */
+export const DEFAULT_GRACE_AFTER_DRAIN_MS = 10_000
 export const DEFAULT_STORES = ['memory', 'sqlite:./open-bridge.db'] as const
 /** Every minute at second 0. A run on a live credential is one cache read. */
 export const DEFAULT_CRON = '0 * * * * *'

@@ -61,6 +61,7 @@ const BRIDGE_STATUS: Readonly<Record<string, number>> = {
   E_FORBIDDEN: 403,
   E_REPLAY_CACHE_FULL: 503,
   E_INVALID_JSON: 400,
+  E_HOST_NOT_ALLOWED: 421,
 }
 
 /** Platform errcode categories (wechat-fetchers' names and the coordination contract's long names). */
