@@ -12,7 +12,7 @@ export {
   type CoreErrorCode,
   type ErrorBrand,
 } from './errors.js'
-export { redactSecrets, type RedactSecretsOptions } from './redact-secrets.js'
+export { redactSecrets, redactUrl, SECRET_QUERY_NAMES, type RedactSecretsOptions } from './redact-secrets.js'
 export {
   DEFAULT_MAX_BODY_BYTES,
   isByteLimit,

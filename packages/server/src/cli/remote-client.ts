@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_BODY_BYTES, readBoundedText } from '@open-bridge/core'
+import { DEFAULT_MAX_BODY_BYTES, readBoundedText, redactUrl } from '@open-bridge/core'
 import { signRequest } from '@open-bridge/remote'
 import { ServerError } from '../errors.js'
 
@@ -61,9 +61,7 @@ export class RemoteClient {
     this.#base = base
     this.#secret = options.secret
     this.#timeoutMs = options.timeoutMs
-    const shown = new URL(base.href)
-    if (shown.password !== '') shown.password = '***'
-    this.label = shown.href.replace(/\/$/, '')
+    this.label = redactUrl(base.href).replace(/\/$/, '')
   }
 
   get signs(): boolean {
