@@ -13,6 +13,7 @@ export {
   type ErrorBrand,
 } from './errors.js'
 export { redactSecrets, redactUrl, SECRET_QUERY_NAMES, type RedactSecretsOptions } from './redact-secrets.js'
+export { escapeUnsafe, quoteValue, QUOTE_MAX_LENGTH } from './quote-value.js'
 export {
   DEFAULT_MAX_BODY_BYTES,
   isByteLimit,

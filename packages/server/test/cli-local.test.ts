@@ -86,7 +86,7 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
     expect(gone.code).toBe(6)
     expect(gone.json()).toMatchObject({ error: { code: 'E_APP_NOT_CONFIGURED' }, exitCode: 6 })
     expect(gone.stderr).toMatch(
-      /^open-bridge: E_APP_NOT_CONFIGURED appid wx-cli on platform weixin-mp is not configured/,
+      /^open-bridge: E_APP_NOT_CONFIGURED appid "wx-cli" on platform weixin-mp is not configured/,
     )
   })
 
@@ -222,7 +222,7 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
       [['get', 'access_token', ...KEY, '--timeout', 'soon'], /E_USAGE --timeout must be a whole number/],
       [['get', 'access_token', ...KEY, '--bogus'], /E_USAGE unknown option '--bogus'/],
       [['get'], /E_USAGE missing required argument 'kind'/],
-      [['fetch', 'access_token'], /E_USAGE unknown command 'fetch'/],
+      [['fetch', 'access_token'], /E_USAGE unknown command "fetch"/],
       [
         ['doctor', '--remote', 'http://127.0.0.1:1', '--live'],
         /E_USAGE doctor --remote checks the service; --config, --uni-config-center/,
