@@ -13,16 +13,17 @@ const UNSAFE =
   /[\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\ufff9-\ufffb]/g
 
 /** C0 controls but the tab and the line feed, which a multi-line message may hold. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const C0 = /[\u0000-\u0008\u000b-\u001f]/g
 
-const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+const escapeChar = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
 
 /**
  * `text` (a message that may quote a value from outside, e.g. a parser's `unknown option '…'`) with every control,
  * format and bidi character written as `\uXXXX`; tabs and line feeds are kept. For text already written to be shown.
  */
 export function escapeUnsafe(text: string): string {
-  return text.replace(C0, escape).replace(UNSAFE, escape)
+  return text.replace(C0, escapeChar).replace(UNSAFE, escapeChar)
 }
 
 /** The longest part of a value echoed by default, in UTF-16 units. */
@@ -43,7 +44,7 @@ export function quoteValue(value: unknown, maxLength: number = QUOTE_MAX_LENGTH)
   if (typeof value !== 'string') return describe(value)
   const cut = value.length > maxLength
   // JSON.stringify escapes quotes, backslashes, C0 controls (NUL included) and lone surrogates.
-  const quoted = JSON.stringify(cut ? value.slice(0, maxLength) : value).replace(UNSAFE, escape)
+  const quoted = JSON.stringify(cut ? value.slice(0, maxLength) : value).replace(UNSAFE, escapeChar)
   return cut ? `${quoted}…` : quoted
 }
 

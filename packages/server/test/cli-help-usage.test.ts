@@ -14,6 +14,7 @@ afterAll(async () => {
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { cwd: dir, env, timeoutMs: 90_000 })
 const all = (run: CliRun) => run.stdout + run.stderr
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE_OUT = /[\u0000-\u0008\u000b-\u001f\u202e]/
 
 // One child at a time: a loaded machine starts each in its own time.

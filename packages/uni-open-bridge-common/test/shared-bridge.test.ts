@@ -247,6 +247,7 @@ describe('typed errors', () => {
       if (near !== undefined) expect(error!.message).toContain(`(did you mean ${near}?)`)
       else expect(error!.message).not.toContain('did you mean')
       // Never a control or bidi character of what was typed.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
       expect(error!.message).not.toMatch(/[\u0000-\u001f\u202e]/)
     }
   })

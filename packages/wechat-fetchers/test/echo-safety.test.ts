@@ -2,6 +2,7 @@ import { createBridge, memoryStore } from '@open-bridge/core'
 import { isWechatError, wechatSource } from '@open-bridge/wechat-fetchers'
 import { describe, expect, it } from 'vitest'
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE_OUT = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/
 
 describe("an appid as a client sent it is echoed quoted and escaped (core's quoteValue)", () => {

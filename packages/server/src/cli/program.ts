@@ -57,7 +57,13 @@ export function buildProgram(argv: readonly string[]): {
     .exitOverride()
     .configureOutput({
       // `--help --json`: the help is collected and printed as one JSON document (runCli).
-      ...(json ? { writeOut: (text: string) => void (helpText += text) } : {}),
+      ...(json
+        ? {
+            writeOut: (text: string) => {
+              helpText += text
+            },
+          }
+        : {}),
       outputError: (message, write) => {
         // commander quotes what was typed (`unknown option '…'`): never a control or bidi character of it.
         const text = escapeUnsafe(message.replace(/^error: /, '').trim())
