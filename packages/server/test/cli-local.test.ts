@@ -35,7 +35,8 @@ const all = (run: CliRun) => run.stdout + run.stderr
 const fingerprint = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex').slice(0, 12)}`
 
 describe('open-bridge get / set / remove / refresh against a config (real child processes)', {
-  timeout: 120_000,
+  // Twenty-odd children per test, at most a few at once (cli-run.ts): minutes on a loaded 2-core machine.
+  timeout: 600_000,
 }, () => {
   it('set, get (facts only, then the value when asked), remove, get again: exit codes 0 0 0 0 6', async () => {
     await writeConfig()
