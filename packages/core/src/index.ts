@@ -12,7 +12,15 @@ export {
   type CoreErrorCode,
   type ErrorBrand,
 } from './errors.js'
-export { redactSecrets, type RedactSecretsOptions } from './redact-secrets.js'
+export { redactSecrets, redactUrl, SECRET_QUERY_NAMES, type RedactSecretsOptions } from './redact-secrets.js'
+export { escapeUnsafe, quoteValue, QUOTE_MAX_LENGTH } from './quote-value.js'
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  isByteLimit,
+  readBoundedText,
+  type BodyStream,
+  type BoundedText,
+} from './bounded-body.js'
 export { LISTENER_WARNING_CODE } from './events.js'
 export type { AppConfig } from './apps.js'
 export type { BridgeEventName, BridgeEvents, BridgeListener, RefreshReason } from './events.js'

@@ -9,6 +9,7 @@ import {
   type TicketType,
 } from './credentials.js'
 import { BridgeError, describeType } from './errors.js'
+import { quoteValue } from './quote-value.js'
 
 /** The loose shape a caller's key is read as; validation decides what is really there. */
 interface KeyFields {
@@ -140,7 +141,7 @@ export class KeyResolver {
     if (app === undefined) {
       throw new BridgeError(
         'E_UNKNOWN_APP',
-        `no app is configured for key.dcloudAppid ${JSON.stringify(dcloudAppid)} on platform ${platform}`,
+        `no app is configured for key.dcloudAppid ${quoteValue(dcloudAppid)} on platform ${platform}`,
         {
           field: 'key.dcloudAppid',
         },

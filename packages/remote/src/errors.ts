@@ -14,6 +14,11 @@ export type RemoteErrorCode =
   | 'E_REMOTE_UNAUTHORIZED'
   /** The centre answered something that is not an open-bridge answer (not JSON, wrong shape). */
   | 'E_REMOTE_PROTOCOL'
+  /**
+   * The centre's answer is larger than `maxBodyBytes` (by its `Content-Length` or counted as it arrived): it was
+   * cut there, its socket closed, and nothing of it used or cached. `field` is `maxBodyBytes`.
+   */
+  | 'E_REMOTE_TOO_LARGE'
 
 export interface RemoteErrorOptions extends BridgeErrorOptions {
   /** The HTTP status the centre answered, when it answered. */

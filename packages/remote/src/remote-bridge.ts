@@ -1,6 +1,9 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import {
   credentialString,
+  DEFAULT_MAX_BODY_BYTES,
+  isByteLimit,
+  readBoundedText,
   sanitizeCause,
   type CredentialKind,
   type CredentialSource,
@@ -9,7 +12,7 @@ import {
   type SourceContext,
 } from '@open-bridge/core'
 import { Agent, request, type Dispatcher } from 'undici'
-import { RemoteError, invalidArgument } from './errors.js'
+import { RemoteError, invalidArgument, isRemoteError } from './errors.js'
 import { EXPIRES_IN_HEADER, parseExpiresIn } from './expires-in-header.js'
 import { type CredentialRoute, credentialRoute, keyBody } from './routes.js'
 import { AUDIENCE_PATTERN, MIN_SECRET_LENGTH, signWithKey } from './signing.js'
@@ -30,6 +33,12 @@ export interface RemoteBridgeOptions {
   timeout?: number | undefined
   /** Life, in seconds, of a value the centre answered without an `x-ob-expires-in` header (an older centre). Default 60. */
   defaultExpiresIn?: number | undefined
+  /**
+   * Most bytes read of one answer of the centre. Default 1 MiB (1 048 576; an answer is a few KB). A larger answer
+   * (by its `Content-Length`, or counted as it arrives) is cut there, its socket closed, and fails with
+   * `E_REMOTE_TOO_LARGE`: nothing of it is returned or cached.
+   */
+  maxBodyBytes?: number | undefined
 }
 
 /** What the centre answered: the value object (or `null`), and its life when the centre stated it. */
@@ -68,10 +77,19 @@ class RemoteBridgeSource implements CredentialSource {
   readonly #owned: Agent | undefined
   readonly #timeout: number
   readonly #defaultExpiresIn: number
+  readonly #maxBodyBytes: number
 
   constructor(options: RemoteBridgeOptions) {
     if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object')
-    const { url, secret, dispatcher, timeout = 10_000, defaultExpiresIn = 60, audience } = options
+    const {
+      url,
+      secret,
+      dispatcher,
+      timeout = 10_000,
+      defaultExpiresIn = 60,
+      audience,
+      maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+    } = options
     let parsed: URL
     try {
       parsed = new URL(url)
@@ -114,6 +132,8 @@ class RemoteBridgeSource implements CredentialSource {
       )
     }
     this.#audience = audience ?? parsed.host
+    if (!isByteLimit(maxBodyBytes)) throw invalidArgument('maxBodyBytes', 'must be an integer number of bytes ≥ 1')
+    this.#maxBodyBytes = maxBodyBytes
     this.#prefix = parsed.pathname.replace(/\/+$/, '')
     this.#base = parsed.origin + this.#prefix
     this.#key = secret === undefined ? undefined : createSecretKey(Buffer.from(secret, 'utf8'))
@@ -185,8 +205,11 @@ class RemoteBridgeSource implements CredentialSource {
       })
       status = response.statusCode
       expiresHeader = response.headers[EXPIRES_IN_HEADER]
-      text = await response.body.text()
+      const read = await readBoundedText(response.body, this.#maxBodyBytes, response.headers['content-length'])
+      if (!read.ok) throw tooLarge(route, status, this.#maxBodyBytes)
+      text = read.text
     } catch (error) {
+      if (isRemoteError(error, 'E_REMOTE_TOO_LARGE')) throw error
       // Aborted by the bridge (fetchTimeout or close): its reason is the answer.
       signal.throwIfAborted()
       const cause = sanitizeCause(error)
@@ -207,6 +230,12 @@ class RemoteBridgeSource implements CredentialSource {
     }
     throw answeredError(route, status, reply)
   }
+}
+
+/** An answer over `maxBodyBytes`: cut, never parsed. */
+function tooLarge(route: string, status: number, maxBodyBytes: number): RemoteError {
+  const message = `the central open-bridge answered ${route} with more than maxBodyBytes (${maxBodyBytes} bytes); the answer was cut and not used`
+  return new RemoteError('E_REMOTE_TOO_LARGE', message, { route, status, field: 'maxBodyBytes' })
 }
 
 function parseJson(text: string): unknown {

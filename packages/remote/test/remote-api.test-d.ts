@@ -95,7 +95,11 @@ describe('signing', () => {
 describe('RemoteError', () => {
   test('code is a RemoteErrorCode or a code the centre answered', () => {
     expectTypeOf<RemoteErrorCode>().toEqualTypeOf<
-      'E_INVALID_ARGUMENT' | 'E_REMOTE_UNAVAILABLE' | 'E_REMOTE_UNAUTHORIZED' | 'E_REMOTE_PROTOCOL'
+      | 'E_INVALID_ARGUMENT'
+      | 'E_REMOTE_UNAVAILABLE'
+      | 'E_REMOTE_UNAUTHORIZED'
+      | 'E_REMOTE_PROTOCOL'
+      | 'E_REMOTE_TOO_LARGE'
     >()
     expectTypeOf<RemoteError['code']>().toExtend<string>()
     expectTypeOf<RemoteErrorCode>().toExtend<RemoteError['code']>()

@@ -35,7 +35,8 @@ const all = (run: CliRun) => run.stdout + run.stderr
 const fingerprint = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex').slice(0, 12)}`
 
 describe('open-bridge get / set / remove / refresh against a config (real child processes)', {
-  timeout: 120_000,
+  // Twenty-odd children per test, at most a few at once (cli-run.ts): minutes on a loaded 2-core machine.
+  timeout: 600_000,
 }, () => {
   it('set, get (facts only, then the value when asked), remove, get again: exit codes 0 0 0 0 6', async () => {
     await writeConfig()
@@ -86,7 +87,7 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
     expect(gone.code).toBe(6)
     expect(gone.json()).toMatchObject({ error: { code: 'E_APP_NOT_CONFIGURED' }, exitCode: 6 })
     expect(gone.stderr).toMatch(
-      /^open-bridge: E_APP_NOT_CONFIGURED appid wx-cli on platform weixin-mp is not configured/,
+      /^open-bridge: E_APP_NOT_CONFIGURED appid "wx-cli" on platform weixin-mp is not configured/,
     )
   })
 
@@ -222,7 +223,7 @@ describe('open-bridge get / set / remove / refresh against a config (real child 
       [['get', 'access_token', ...KEY, '--timeout', 'soon'], /E_USAGE --timeout must be a whole number/],
       [['get', 'access_token', ...KEY, '--bogus'], /E_USAGE unknown option '--bogus'/],
       [['get'], /E_USAGE missing required argument 'kind'/],
-      [['fetch', 'access_token'], /E_USAGE unknown command 'fetch'/],
+      [['fetch', 'access_token'], /E_USAGE unknown command "fetch"/],
       [
         ['doctor', '--remote', 'http://127.0.0.1:1', '--live'],
         /E_USAGE doctor --remote checks the service; --config, --uni-config-center/,

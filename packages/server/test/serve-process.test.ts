@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { signRequest } from '../src/auth/signature.js'
+import { signRequest } from '../src/sign-request.js'
 import { post, spawnCli, type CliChild } from './serve-child.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))

@@ -1,4 +1,4 @@
-import type { CredentialBridge } from '@open-bridge/core'
+import { quoteValue, type CredentialBridge } from '@open-bridge/core'
 import {
   isServerError,
   loadConfig,
@@ -7,6 +7,7 @@ import {
   type ServiceConfig,
   type UniCalls,
 } from '@open-bridge/server'
+import { closestName } from './closest-name.js'
 import { UniCommonError, describeTypeOf } from './errors.js'
 import { locateConfig } from './locate-config.js'
 import { STORES_ENV, storeUrlsFromEnv } from './store-urls.js'
@@ -25,6 +26,16 @@ export interface ConfigureOptions {
   /** The variables read (the three above and `{ "env": … }` secrets). Default `process.env`. */
   env?: NodeJS.ProcessEnv
 }
+
+/** Every option `configure()` takes: anything else is refused, naming it. */
+const KNOWN_OPTIONS = [
+  'bridge',
+  'configPath',
+  'uniConfigCenter',
+  'stores',
+  'cwd',
+  'env',
+] as const satisfies readonly (keyof ConfigureOptions)[]
 
 interface Built {
   bridge: CredentialBridge
@@ -138,6 +149,17 @@ function checkOptions(next: unknown): void {
     })
   }
   const given = next as Record<string, unknown>
+  // A typo (`configpath`, `store`) would otherwise be ignored and the bridge built from files it did not mean.
+  for (const name of Object.keys(given)) {
+    if ((KNOWN_OPTIONS as readonly string[]).includes(name)) continue
+    const near = closestName(name, KNOWN_OPTIONS)
+    const safe = /^[A-Za-z_$][\w$]{0,63}$/.test(name)
+    throw new UniCommonError(
+      'E_INVALID_OPTIONS',
+      `configure(options) has an unknown option ${quoteValue(name)}${near !== undefined ? ` (did you mean ${near}?)` : ''}; it takes ${KNOWN_OPTIONS.join(', ')}`,
+      { field: safe ? `options.${name}` : 'options' },
+    )
+  }
   const { bridge } = given
   if (bridge !== undefined) {
     if (

@@ -227,6 +227,30 @@ describe('typed errors', () => {
     await expect(configure({ cwd: '' })).rejects.toMatchObject({ field: 'options.cwd' })
     await bridge.close()
   })
+
+  it('configure() refuses an unknown option (a typo) naming it, with the closest known name', async () => {
+    const cases: Array<[Record<string, unknown>, string, string | undefined]> = [
+      [{ configpath: 'x.json' }, 'options.configpath', 'configPath'],
+      [{ store: ['memory'] }, 'options.store', 'stores'],
+      [{ uniConfigCentre: 'dir' }, 'options.uniConfigCentre', 'uniConfigCenter'],
+      [{ cwd: '/tmp', enviroment: {} }, 'options.enviroment', undefined],
+      [{ 'bad\u202ename\u0000': 1 }, 'options', undefined],
+    ]
+    for (const [options, field, near] of cases) {
+      const error = await configure(options as never).then(
+        () => undefined,
+        (e: unknown) => e as { code: string; field: string; message: string },
+      )
+      expect(error, field).toMatchObject({ code: 'E_INVALID_OPTIONS', field })
+      expect(error!.message).toContain('configure(options) has an unknown option')
+      expect(error!.message).toContain('it takes bridge, configPath, uniConfigCenter, stores, cwd, env')
+      if (near !== undefined) expect(error!.message).toContain(`(did you mean ${near}?)`)
+      else expect(error!.message).not.toContain('did you mean')
+      // Never a control or bidi character of what was typed.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+      expect(error!.message).not.toMatch(/[\u0000-\u001f\u202e]/)
+    }
+  })
 })
 
 describe('configure({ bridge }): an app hands over its own bridge', () => {

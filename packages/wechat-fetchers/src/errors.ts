@@ -13,6 +13,11 @@ export type WechatErrorCode =
   | 'E_APP_NOT_CONFIGURED'
   /** The platform could not be reached, answered 5xx (after retries) or answered something that is not JSON. */
   | 'E_HTTP'
+  /**
+   * The platform's reply is larger than `maxReplyBytes` (by its `Content-Length` or counted as it arrived): it
+   * was cut there, its socket closed, nothing of it used or cached, and it is not retried. `field` is `maxReplyBytes`.
+   */
+  | 'E_REPLY_TOO_LARGE'
   /** The platform did not answer in time (after retries). */
   | 'E_TIMEOUT'
   /** encryptedData could not be decrypted (wrong key or iv, bad padding, not JSON). */

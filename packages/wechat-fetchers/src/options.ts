@@ -1,4 +1,4 @@
-import type { Platform } from '@open-bridge/core'
+import { DEFAULT_MAX_BODY_BYTES, isByteLimit, type Platform } from '@open-bridge/core'
 import type { Dispatcher } from 'undici'
 import { invalidArgument } from './errors.js'
 import { resolveRetryPolicy, type ResolvedRetryPolicy, type RetryPolicy } from './retry.js'
@@ -26,6 +26,12 @@ export interface WechatSourceOptions {
    * the smaller of this and a tenth of the life. Default 60.
    */
   expiryMarginSeconds?: number
+  /**
+   * Most bytes read of one platform reply. Default 1 MiB (1 048 576; a reply is a few KB). A larger reply (by its
+   * `Content-Length`, or counted as it arrives) is cut there, its socket closed, and fails with
+   * `E_REPLY_TOO_LARGE`, not retried: nothing of it is used or cached.
+   */
+  maxReplyBytes?: number
 }
 
 export interface ResolvedOptions {
@@ -35,6 +41,7 @@ export interface ResolvedOptions {
   retry: ResolvedRetryPolicy
   timeouts: { connectMs: number; headersMs: number; bodyMs: number }
   expiryMarginSeconds: number
+  maxReplyBytes: number
 }
 
 const DEFAULT_HOSTS = { weixin: 'https://api.weixin.qq.com', qq: 'https://api.q.qq.com' }
@@ -78,6 +85,7 @@ export function resolveOptions(options: WechatSourceOptions = {}): ResolvedOptio
       bodyMs: positive(t.bodyMs ?? 10_000, 'timeouts.bodyMs'),
     },
     expiryMarginSeconds: nonNegative(options.expiryMarginSeconds ?? 60, 'expiryMarginSeconds'),
+    maxReplyBytes: byteLimit(options.maxReplyBytes ?? DEFAULT_MAX_BODY_BYTES, 'maxReplyBytes'),
   }
 }
 
@@ -127,6 +135,11 @@ function positive(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
     throw invalidArgument(field, `must be a positive number of milliseconds up to ${MAX_TIMER_MS}`)
   }
+  return value
+}
+
+function byteLimit(value: unknown, field: string): number {
+  if (!isByteLimit(value)) throw invalidArgument(field, 'must be an integer number of bytes ≥ 1')
   return value
 }
 

@@ -1,4 +1,4 @@
-import { redactSecrets, sanitizeCause } from '@open-bridge/core'
+import { readBoundedText, redactSecrets, sanitizeCause } from '@open-bridge/core'
 import { request, type Dispatcher } from 'undici'
 import { WechatError } from './errors.js'
 import type { ResolvedOptions } from './options.js'
@@ -22,7 +22,7 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
 export async function sendOnce(
   call: PlatformCall,
   dispatcher: Dispatcher,
-  options: Pick<ResolvedOptions, 'hosts' | 'timeouts'>,
+  options: Pick<ResolvedOptions, 'hosts' | 'timeouts' | 'maxReplyBytes'>,
 ): Promise<HttpAnswer> {
   const query = new URLSearchParams(call.query).toString()
   const url = `${options.hosts[call.host]}${call.path}${query ? `?${query}` : ''}`
@@ -41,8 +41,14 @@ export async function sendOnce(
       signal: call.signal,
     })
     status = response.statusCode
-    text = await response.body.text()
+    const read = await readBoundedText(response.body, options.maxReplyBytes, response.headers['content-length'])
+    if (!read.ok) {
+      const message = `${call.endpoint} for appid ${call.appid} answered more than maxReplyBytes (${options.maxReplyBytes} bytes); the reply was cut and not used`
+      throw new WechatError('E_REPLY_TOO_LARGE', message, { ...context, status, field: 'maxReplyBytes' })
+    }
+    text = read.text
   } catch (error) {
+    if (error instanceof WechatError) throw error
     // Aborted by the bridge (deadline or close): its reason is the answer, and nothing is retried.
     call.signal?.throwIfAborted()
     const code = (error as { code?: unknown }).code

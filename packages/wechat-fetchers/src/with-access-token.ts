@@ -1,4 +1,9 @@
-import { withAccessToken as withCoreAccessToken, type CredentialBridge, type ResolvedKey } from '@open-bridge/core'
+import {
+  quoteValue,
+  withAccessToken as withCoreAccessToken,
+  type CredentialBridge,
+  type ResolvedKey,
+} from '@open-bridge/core'
 import { WechatError } from './errors.js'
 
 /**
@@ -20,7 +25,7 @@ export async function withAccessToken<T>(
   } catch (error) {
     // Kept from before compare-and-refresh: "no token at all" has always been this package's E_APP_NOT_CONFIGURED.
     if ((error as { code?: unknown } | null)?.code !== 'E_NO_CREDENTIAL') throw error
-    const message = `no access_token could be had for appid ${key.appid} on platform ${key.platform}`
+    const message = `no access_token could be had for appid ${quoteValue(key.appid)} on platform ${key.platform}`
     throw new WechatError('E_APP_NOT_CONFIGURED', message, { appid: key.appid })
   }
 }

@@ -191,7 +191,7 @@ describe('which source and secret helpers use', () => {
       expect(isWechatError(error, 'E_APP_NOT_CONFIGURED')).toBe(true)
       expect(error).toMatchObject({
         field: 'apps',
-        message: expect.stringMatching(/appid wx(mp0000000000001|notconfigured01)/),
+        message: expect.stringMatching(/appid "wx(mp0000000000001|notconfigured01)"/),
       })
       const shown = JSON.stringify(error) + String((error as Error).stack)
       for (const secret of [MP.secret, H5.secret, code]) expect(shown).not.toContain(secret)

@@ -10,34 +10,14 @@ import {
   SIGNATURE_WINDOW_SECONDS,
   TIMESTAMP_PATTERN,
   canonicalMac,
-  isRemoteError,
-  signRequest as signWithRemote,
   type SignRequestInput,
   type SignatureHeaders,
 } from '@open-bridge/remote'
-import { ServerError } from '../errors.js'
 import { NonceTable } from './nonce-table.js'
 
 // The signing rule (headers, canonical string, window) lives in @open-bridge/remote, shared with clients;
 // this module verifies with the same `canonicalMac`.
 export { MIN_SECRET_LENGTH, type SignRequestInput, type SignatureHeaders }
-
-/**
- * `signRequest` of @open-bridge/remote, kept in this package's API: malformed input is this package's
- * `E_INVALID_CONFIG` (a `ServerError`, `field` naming the input), as it always was.
- */
-export function signRequest(input: SignRequestInput): SignatureHeaders {
-  try {
-    return signWithRemote(input)
-  } catch (error) {
-    if (!isRemoteError(error, 'E_INVALID_ARGUMENT')) throw error
-    return rethrow(error.field, error.message)
-  }
-}
-
-function rethrow(field: string | undefined, message: string): never {
-  throw new ServerError('E_INVALID_CONFIG', `signRequest: ${message}`, field === undefined ? {} : { field })
-}
 
 /** Why a request was refused. Logged (never the signature itself); the client sees a coarser message. */
 export type SignatureFailure =

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { RouteKind, RouteOperation } from '@open-bridge/remote'
+import { MIN_SECRET_LENGTH, type RouteKind, type RouteOperation } from '@open-bridge/remote'
 import { ServerError } from '../errors.js'
 import {
   keyFromOptions,
@@ -129,9 +129,21 @@ export async function openTarget(options: TargetOptions, env: NodeJS.ProcessEnv)
   return openLocalTarget({ configPath: options.config, uniConfigCenter: options.uniConfigCenter })
 }
 
+/**
+ * The signing secret (`--secret`, else `OPEN_BRIDGE_SECRET`). One shorter than a service accepts
+ * (`MIN_SECRET_LENGTH`) is a usage error naming where it came from, not a signature the service then refuses.
+ */
 export function secretOf(options: { secret?: string }, env: NodeJS.ProcessEnv): string | undefined {
+  const from = options.secret !== undefined ? '--secret' : 'OPEN_BRIDGE_SECRET'
   const secret = options.secret ?? env.OPEN_BRIDGE_SECRET
   if (secret === undefined || secret === '') return undefined
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new ServerError(
+      'E_USAGE',
+      `${from} is shorter than a signing secret can be (at least ${MIN_SECRET_LENGTH} characters): it is not the service's server.auth.signingSecret`,
+      { field: from },
+    )
+  }
   return secret
 }
 

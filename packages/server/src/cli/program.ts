@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander'
-import { PLATFORMS, TICKET_TYPES } from '@open-bridge/core'
+import { escapeUnsafe, PLATFORMS, quoteValue, TICKET_TYPES } from '@open-bridge/core'
 import { ServerError } from '../errors.js'
 import {
   runCredentialCommand,
@@ -39,9 +39,15 @@ Examples:
  * The `open-bridge` command line (commander). `run(argv)` resolves the exit code for commands that finish;
  * `serve` resolves undefined and keeps running.
  */
-export function buildProgram(argv: readonly string[]): { program: Command; result: () => ExitCode | undefined } {
+export function buildProgram(argv: readonly string[]): {
+  program: Command
+  result: () => ExitCode | undefined
+  /** With `--json`: the help commander wrote (it is printed as one JSON document instead). */
+  help: () => string
+} {
   const json = argv.includes('--json')
   let exitCode: ExitCode | undefined
+  let helpText = ''
   const program = new Command('open-bridge')
     .usage('serve|doctor|get|set|remove|refresh [options]')
     .description('The open-bridge credential service and its command line.')
@@ -50,8 +56,17 @@ export function buildProgram(argv: readonly string[]): { program: Command; resul
     .showHelpAfterError('(open-bridge --help for usage)')
     .exitOverride()
     .configureOutput({
+      // `--help --json`: the help is collected and printed as one JSON document (runCli).
+      ...(json
+        ? {
+            writeOut: (text: string) => {
+              helpText += text
+            },
+          }
+        : {}),
       outputError: (message, write) => {
-        const text = message.replace(/^error: /, '').trim()
+        // commander quotes what was typed (`unknown option '…'`): never a control or bidi character of it.
+        const text = escapeUnsafe(message.replace(/^error: /, '').trim())
         write(`open-bridge: E_USAGE ${text}\n`)
         if (json)
           process.stdout.write(
@@ -142,7 +157,7 @@ export function buildProgram(argv: readonly string[]): { program: Command; resul
       }
     })
 
-  return { program, result: () => exitCode }
+  return { program, result: () => exitCode, help: () => helpText }
 }
 
 function targetOptions(command: Command): void {
@@ -176,13 +191,34 @@ function keyOptions(command: Command): void {
 
 /** Parses and runs; resolves the exit code (undefined while `serve` runs). Usage errors exit 2, help 0. */
 export async function runCli(argv: readonly string[]): Promise<ExitCode | undefined> {
-  const { program, result } = buildProgram(argv)
+  const { program, result, help } = buildProgram(argv)
+  const json = argv.includes('--json')
+  // The command is the first word; one the program does not have is a usage error even with --help (commander
+  // would print the main help and exit 0 for `open-bridge nope --help`).
+  const words = argv.filter((arg) => !arg.startsWith('-'))
+  const word = words[0]
+  // `help <command>` names a command too.
+  const named = word === 'help' ? words[1] : word
+  const known = commandNames(program)
+  if (named !== undefined && !known.has(named)) {
+    const list = [...known].filter((name) => name !== 'help').join(', ')
+    const message = `unknown command ${quoteValue(named)} (commands: ${list}; open-bridge --help for usage)`
+    process.stderr.write(`open-bridge: E_USAGE ${message}\n`)
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'E_USAGE', message }, exitCode: EXIT.usage })}\n`)
+    return EXIT.usage
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' })
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help asked for (`--help`, `help <command>`): commander says so with exit code 0.
-      if (error.exitCode === 0) return EXIT.ok
+      // Help asked for (`--help`, `help <command>`): commander says so with exit code 0. With --json, as JSON.
+      if (error.exitCode === 0) {
+        if (json) {
+          const doc = { command: named ?? null, help: help(), exitCode: EXIT.ok }
+          process.stdout.write(`${JSON.stringify(doc)}\n`)
+        }
+        return EXIT.ok
+      }
       // No command: commander printed the help (stderr); say why it did.
       if (error.code === 'commander.help') process.stderr.write('open-bridge: E_USAGE a command is needed\n')
       return EXIT.usage
@@ -190,4 +226,14 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode | undefi
     throw error
   }
   return result()
+}
+
+/** The program's commands, their aliases, and commander's `help`. */
+function commandNames(program: Command): Set<string> {
+  const names = new Set<string>(['help'])
+  for (const command of program.commands) {
+    names.add(command.name())
+    for (const alias of command.aliases()) names.add(alias)
+  }
+  return names
 }

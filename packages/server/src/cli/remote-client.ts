@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BODY_BYTES, readBoundedText, redactUrl } from '@open-bridge/core'
 import { signRequest } from '@open-bridge/remote'
 import { ServerError } from '../errors.js'
 
@@ -60,9 +61,7 @@ export class RemoteClient {
     this.#base = base
     this.#secret = options.secret
     this.#timeoutMs = options.timeoutMs
-    const shown = new URL(base.href)
-    if (shown.password !== '') shown.password = '***'
-    this.label = shown.href.replace(/\/$/, '')
+    this.label = redactUrl(base.href).replace(/\/$/, '')
   }
 
   get signs(): boolean {
@@ -106,8 +105,20 @@ export class RemoteClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
         redirect: 'manual',
       })
-      text = await response.text()
+      // Bounded as remoteBridge's reads are: a huge answer is cut, never held.
+      const read = await readBoundedText(
+        response.body ?? (async function* () {})(),
+        DEFAULT_MAX_BODY_BYTES,
+        response.headers.get('content-length') ?? undefined,
+      )
+      if (!read.ok)
+        throw new ServerError(
+          'E_REMOTE_ANSWER',
+          `${this.label} answered HTTP ${response.status} with more than ${DEFAULT_MAX_BODY_BYTES} bytes: is it open-bridge?`,
+        )
+      text = read.text
     } catch (error) {
+      if (error instanceof ServerError) throw error
       throw this.unreachable(error)
     }
     const latencyMs = Math.round((performance.now() - begun) * 10) / 10

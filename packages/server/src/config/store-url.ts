@@ -1,5 +1,5 @@
 import { resolve as resolvePath } from 'node:path'
-import { memoryStore, type CredentialStore } from '@open-bridge/core'
+import { memoryStore, redactUrl, type CredentialStore } from '@open-bridge/core'
 import { mongoStore } from '@open-bridge/adapter-mongo'
 import { redisStore } from '@open-bridge/adapter-redis'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
@@ -12,7 +12,10 @@ export interface StoreSpec {
   scheme: StoreScheme
   /** The tier's name in events, metrics and `/readyz` (`redis`, `redis-2`, …). */
   name: string
-  /** The URL as it may be logged: any password masked. */
+  /**
+   * The URL as it may be logged, printed or shown in a config view: every credential in it masked by core's one
+   * rule (`redactUrl`: the password of the userinfo, sensitive query members such as `password=`, the fragment).
+   */
   label: string
   create(): CredentialStore
 }
@@ -45,7 +48,7 @@ export function parseStoreUrl(url: string, field: string, cwd: string): ParsedSt
         )
       options[param as 'max' | 'maxTtl'] = n
     }
-    return { scheme: 'memory', label: url, create: (name) => memoryStore({ ...options, name }) }
+    return { scheme: 'memory', label: redactUrl(url), create: (name) => memoryStore({ ...options, name }) }
   }
   if (url.startsWith('sqlite:')) {
     let path = url.slice('sqlite:'.length)
@@ -63,8 +66,8 @@ export function parseStoreUrl(url: string, field: string, cwd: string): ParsedSt
   } catch {
     throw invalidConfig(field, `is not a valid ${scheme}:// URL`)
   }
-  if (parsed.password !== '') parsed.password = '***'
-  const label = parsed.href
+  // The parsed form (normalised), then core's rule: userinfo password, `?password=` and the like, the fragment.
+  const label = redactUrl(parsed.href)
   if (scheme === 'redis' || scheme === 'rediss') {
     if (parsed.hostname === '')
       throw invalidConfig(field, `must name a host: ${scheme}://[user:password@]host:port[/db]`)

@@ -52,6 +52,7 @@ const BRIDGE_STATUS: Readonly<Record<string, number>> = {
   E_ENCRYPT_KEY_VERSION_MISSING: 404,
   E_HTTP: 502,
   E_TIMEOUT: 504,
+  E_REPLY_TOO_LARGE: 502,
   E_TICKET_MISSING: 502,
   E_INVALID_ARGUMENT: 400,
   // A versionless getEncryptKey asks the platform for the newest key: only a WeChat source can.

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FAKE_ENDPOINTS, HANDLERS, type FakeEndpoint, type FakeReply, type FakeRequest } from './fake-endpoints.js'
+import { streamHugeJson } from './huge-reply.js'
 import { FakeApp, FakeFault, FakeState, type FakeEncryptKey } from './fake-state.js'
 
 export interface FakeWeChatOptions {
@@ -32,8 +33,15 @@ export interface FakeWeChatOptions {
   port?: number
 }
 
-/** A fault to answer instead of the real reply: a platform errcode, or an HTTP status (e.g. 503). */
-export type FakeInjection = { errcode: number; errmsg?: string } | { status: number }
+/**
+ * A fault to answer instead of the real reply: a platform errcode, an HTTP status (e.g. 503), or a reply of
+ * `bodyBytes` bytes (a 200 with a JSON object `{"access_token":"aaaa…"}` that size, streamed; with a
+ * `Content-Length` when `declareLength`, chunked otherwise) — to test that a client bounds what it reads.
+ */
+export type FakeInjection =
+  | { errcode: number; errmsg?: string }
+  | { status: number }
+  | { bodyBytes: number; declareLength?: boolean }
 
 export interface FakeUserSpec {
   openid: string
@@ -75,6 +83,8 @@ export interface FakeWeChat {
   revokeToken(token: string): boolean
   /** How many new app access_tokens the fake has issued (a stable_token call that returns the current one issues none). */
   tokensIssued(): number
+  /** Bytes the fake has written for `bodyBytes` injections so far (a client that cuts the socket early stops it). */
+  hugeBytesSent(): number
   /** Changes the delay of one endpoint, or of all. */
   setLatency(ms: number, endpoint?: FakeEndpoint): void
   close(): Promise<void>
@@ -99,6 +109,7 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
   const counters = new Map<FakeEndpoint, number>()
   const injections = new Map<FakeEndpoint, FakeInjection[]>()
   const latency = new Map<FakeEndpoint | '*', number>()
+  let hugeSent = 0
   let outage: { fault: FakeInjection; endpoints: Set<FakeEndpoint> | undefined } | undefined
   // Ends pending latency sleeps on close, so no timer outlives the server.
   const closing = new AbortController()
@@ -117,6 +128,10 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     if (closing.signal.aborted) return
     const down = outage !== undefined && (outage.endpoints === undefined || outage.endpoints.has(endpoint))
     const injected = injections.get(endpoint)?.shift() ?? (down ? outage!.fault : undefined)
+    if (injected && 'bodyBytes' in injected) {
+      hugeSent += await streamHugeJson(res, 'access_token', injected.bodyBytes, injected.declareLength === true)
+      return
+    }
     if (injected && 'status' in injected)
       return send(res, injected.status, { errcode: -1, errmsg: 'injected HTTP failure' })
     if (injected) return send(res, 200, { errcode: injected.errcode, errmsg: injected.errmsg ?? 'injected error' })
@@ -179,6 +194,7 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     },
     revokeToken: (token) => state.revoke(token),
     tokensIssued: () => state.tokensIssued,
+    hugeBytesSent: () => hugeSent,
     setLatency: (ms, endpoint) => void latency.set(endpoint ?? '*', ms),
     close: () =>
       new Promise<void>((resolve) => {

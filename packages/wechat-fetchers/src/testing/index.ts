@@ -5,6 +5,7 @@ export {
   type FakeWeChat,
   type FakeWeChatOptions,
 } from './fake-wechat.js'
+export { streamHugeJson } from './huge-reply.js'
 export { FAKE_ENDPOINTS, type FakeEndpoint } from './fake-endpoints.js'
 export type { FakeEncryptKey } from './fake-state.js'
 export {
