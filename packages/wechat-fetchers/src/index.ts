@@ -37,3 +37,11 @@ export {
 export { decryptUserData, type DecryptInput } from './helpers/decrypt-user-data.js'
 export { newestEncryptKey, type NewestEncryptKey } from './helpers/newest-encrypt-key.js'
 export type { PlatformHelperOptions } from './helpers/helper-source.js'
+export { getApiQuota, type ApiQuota } from './operator/api-quota.js'
+export {
+  clearQuota,
+  CLEAR_QUOTA_MONTHLY_LIMIT,
+  type ClearQuotaOptions,
+  type ClearQuotaVia,
+} from './operator/clear-quota.js'
+export { getRidInfo, type RidInfo } from './operator/rid-info.js'
