@@ -9,6 +9,7 @@ export {
   type WechatErrorOptions,
 } from './errors.js'
 export { categoryOf, type ErrcodeCategory } from './errcode-categories.js'
+export { diagnoseIp, type IpDiagnosis, type IpWhitelist } from './ip-diagnosis.js'
 export {
   messageCrypto,
   type DecryptedPush,
