@@ -49,6 +49,10 @@ export type ServerErrorCode =
   | 'E_REMOTE_ANSWER'
   /** `doctor --remote`: this machine's clock is too far from the server's for signed requests (±5 min window). */
   | 'E_CLOCK_SKEW'
+  /** quota / clear-quota / rid: `<app>` names no configured WeChat app (by appid or dcloudAppid, on `--platform`). */
+  | 'E_UNKNOWN_APP'
+  /** clear-quota: the reset was not confirmed (answer other than `yes`, or no answer): nothing was sent. */
+  | 'E_NOT_CONFIRMED'
 
 export interface ServerErrorOptions extends BridgeErrorOptions {
   /** The HTTP status this error answers with, when it reaches a route's caller. */

@@ -33,6 +33,8 @@ const CATEGORIES: ReadonlyMap<number, ErrcodeCategory> = new Map<number, Errcode
   [89506, 'ip-confirm'],
   [89507, 'ip-confirm'],
   [45009, 'quota'],
+  // clear_quota: this month's 10 resets are spent.
+  [48006, 'quota'],
   [40029, 'user'],
   [40163, 'user'],
   [42003, 'user'],

@@ -1,5 +1,6 @@
 import { BridgeError, type BridgeErrorOptions, errorBrand } from '@open-bridge/core'
 import type { ErrcodeCategory } from './errcode-categories.js'
+import { diagnoseIp, type IpDiagnosis } from './ip-diagnosis.js'
 
 /** The codes `@open-bridge/wechat-fetchers` throws. */
 export type WechatErrorCode =
@@ -104,12 +105,18 @@ export class WechatError extends BridgeError<WechatErrorCode> {
   }
 }
 
-/** The platform answered `errcode != 0`. `category` says what to do about it. */
+/**
+ * The platform answered `errcode != 0`. `category` says what to do about it; when the platform refused the
+ * caller's IP (40164, 61004, 60020, 89503, …), `ipDiagnosis` says which IP it saw and where it belongs, and the
+ * message ends with that advice.
+ */
 export class PlatformApiError extends WechatError {
   override name = 'PlatformApiError'
   readonly errcode: number
   readonly errmsg: string
   readonly category: ErrcodeCategory
+  /** For an IP refusal: the IP the platform saw (from the errmsg), which whitelist it belongs on, what to do. */
+  readonly ipDiagnosis: IpDiagnosis | undefined
 
   constructor(details: {
     errcode: number
@@ -119,9 +126,12 @@ export class PlatformApiError extends WechatError {
     url: string
     endpoint: string
   }) {
+    const ipDiagnosis = diagnoseIp(details.errcode, details.errmsg)
     super(
       'E_PLATFORM_API',
-      `${details.endpoint} failed for appid ${details.appid}: errcode ${details.errcode} (${details.category}): ${details.errmsg}`,
+      `${details.endpoint} failed for appid ${details.appid}: errcode ${details.errcode} (${details.category}): ${details.errmsg}${
+        ipDiagnosis !== undefined ? ` — ${ipDiagnosis.advice}` : ''
+      }`,
       {
         appid: details.appid,
         url: details.url,
@@ -130,14 +140,22 @@ export class PlatformApiError extends WechatError {
     this.errcode = details.errcode
     this.errmsg = details.errmsg
     this.category = details.category
+    this.ipDiagnosis = ipDiagnosis
   }
 
   override toJSON(): ReturnType<WechatError['toJSON']> & {
     errcode: number
     errmsg: string
     category: ErrcodeCategory
+    ipDiagnosis?: IpDiagnosis
   } {
-    return { ...super.toJSON(), errcode: this.errcode, errmsg: this.errmsg, category: this.category }
+    return {
+      ...super.toJSON(),
+      errcode: this.errcode,
+      errmsg: this.errmsg,
+      category: this.category,
+      ...(this.ipDiagnosis !== undefined ? { ipDiagnosis: this.ipDiagnosis } : {}),
+    }
   }
 }
 

@@ -9,6 +9,7 @@ export {
   type WechatErrorOptions,
 } from './errors.js'
 export { categoryOf, type ErrcodeCategory } from './errcode-categories.js'
+export { diagnoseIp, type IpDiagnosis, type IpWhitelist } from './ip-diagnosis.js'
 export {
   messageCrypto,
   type DecryptedPush,
@@ -37,3 +38,11 @@ export {
 export { decryptUserData, type DecryptInput } from './helpers/decrypt-user-data.js'
 export { newestEncryptKey, type NewestEncryptKey } from './helpers/newest-encrypt-key.js'
 export type { PlatformHelperOptions } from './helpers/helper-source.js'
+export { getApiQuota, type ApiQuota } from './operator/api-quota.js'
+export {
+  clearQuota,
+  CLEAR_QUOTA_MONTHLY_LIMIT,
+  type ClearQuotaOptions,
+  type ClearQuotaVia,
+} from './operator/clear-quota.js'
+export { getRidInfo, type RidInfo } from './operator/rid-info.js'

@@ -13,6 +13,11 @@ export interface PlatformCall {
   /** Whether the call is a token endpoint (its 40001 means a wrong secret). */
   tokenEndpoint?: boolean
   secrets: (string | undefined)[]
+  /**
+   * Sent once, never retried (not even on a timeout): for a call that spends something each time it takes
+   * effect, such as clear_quota (10 resets a month) — a retry after a lost answer could spend two.
+   */
+  once?: boolean
   /** Ends the call (and its retries) when aborted: the bridge's fetch deadline, or `close()`. */
   signal?: AbortSignal | undefined
 }

@@ -34,7 +34,7 @@ export class PlatformClient {
 
   call(call: PlatformCall): Promise<PlatformReply> {
     return withRetry(
-      this.#options.retry,
+      call.once === true ? { ...this.#options.retry, retries: 0 } : this.#options.retry,
       async () => parseReply(await sendOnce(call, this.#dispatcher, this.#options), call),
       call.signal,
     )

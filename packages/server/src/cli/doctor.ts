@@ -5,7 +5,7 @@ import { SIGNATURE_WINDOW_SECONDS } from '@open-bridge/remote'
 import { PROBE_KEY, failureName, getWithTimeout } from '../metrics/tier-probe.js'
 import { TASK_PLATFORMS } from '../scheduler/tasks.js'
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js'
-import { Output, showError } from './output.js'
+import { Output, showError, type ShownIpDiagnosis } from './output.js'
 import { openConfiguredBridge } from '../configured-bridge.js'
 import { RemoteClient, type RemoteAnswer } from './remote-client.js'
 
@@ -18,6 +18,8 @@ export interface Check {
   code?: string
   platformErrcode?: number
   category?: string
+  /** The platform refused this server's IP: which IP it saw, where to add it (or that an admin must confirm it). */
+  ipDiagnosis?: ShownIpDiagnosis
   exitCode?: ExitCode
 }
 
@@ -204,6 +206,7 @@ async function liveChecks(config: ServiceConfig, timeoutMs: number, checks: Chec
           code: shown.code,
           ...(shown.platformErrcode !== undefined ? { platformErrcode: shown.platformErrcode } : {}),
           ...(shown.category !== undefined ? { category: shown.category } : {}),
+          ...(shown.ipDiagnosis !== undefined ? { ipDiagnosis: shown.ipDiagnosis } : {}),
           exitCode: exitCodeOf(shown.code) === EXIT.notFound ? EXIT.failed : exitCodeOf(shown.code),
         })
       }

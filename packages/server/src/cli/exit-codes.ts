@@ -27,10 +27,13 @@ const BY_CODE: Record<string, ExitCode> = {
   E_INVALID_EXPIRES: EXIT.usage,
   E_INVALID_BODY: EXIT.usage,
   E_INVALID_JSON: EXIT.usage,
+  // wechat-fetchers' malformed argument (quota --api, rid <rid>), refused before any platform call.
+  E_INVALID_ARGUMENT: EXIT.usage,
+  // An unknown dcloudAppid (core), or a quota / clear-quota / rid <app> no configured WeChat app is.
+  E_UNKNOWN_APP: EXIT.config,
   E_INVALID_CONFIG: EXIT.config,
   E_CONFIG_FILE: EXIT.config,
   E_UNSAFE_EXPOSURE: EXIT.config,
-  E_UNKNOWN_APP: EXIT.config,
   E_NO_SOURCE: EXIT.config,
   E_UNREACHABLE: EXIT.unreachable,
   E_STORE_UNAVAILABLE: EXIT.unreachable,

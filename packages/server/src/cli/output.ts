@@ -11,6 +11,31 @@ export interface ShownError {
   platformErrcode?: number
   category?: string
   status?: number
+  /** A refusal of this server's IP: the IP the platform saw, the whitelist it belongs on, the advice (no secret). */
+  ipDiagnosis?: ShownIpDiagnosis
+}
+
+/** wechat-fetchers' `IpDiagnosis`, read structurally (the error may come from another copy of the package). */
+export interface ShownIpDiagnosis {
+  ip: string | null
+  whitelist: string
+  adminMustConfirm: boolean
+  rid: string | null
+  advice: string
+}
+
+/** The IP diagnosis of an error, its documented fields only. */
+export function ipDiagnosisOf(error: unknown): ShownIpDiagnosis | undefined {
+  const d = (error as { ipDiagnosis?: unknown } | null)?.ipDiagnosis as Record<string, unknown> | undefined
+  if (typeof d !== 'object' || d === null || typeof d.advice !== 'string' || typeof d.whitelist !== 'string')
+    return undefined
+  return {
+    ip: typeof d.ip === 'string' ? d.ip : null,
+    whitelist: d.whitelist,
+    adminMustConfirm: d.adminMustConfirm === true,
+    rid: typeof d.rid === 'string' ? d.rid : null,
+    advice: d.advice,
+  }
 }
 
 /**
@@ -28,6 +53,8 @@ export function showError(error: unknown): ShownError {
     if (typeof platformCode === 'number') shown.platformErrcode = platformCode
     if (typeof category === 'string') shown.category = category
     if (typeof status === 'number') shown.status = status
+    const ipDiagnosis = ipDiagnosisOf(error)
+    if (ipDiagnosis !== undefined) shown.ipDiagnosis = ipDiagnosis
     return shown
   }
   return {

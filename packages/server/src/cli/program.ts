@@ -8,9 +8,12 @@ import {
   type CredentialOperation,
   type TargetOptions,
 } from './credential-commands.js'
+import { registerClearQuotaCommand } from './clear-quota-command.js'
 import { runDoctor } from './doctor.js'
 import { EXIT, type ExitCode } from './exit-codes.js'
 import { Output } from './output.js'
+import { registerQuotaCommand } from './quota-command.js'
+import { registerRidCommand } from './rid-command.js'
 import { runServe } from './serve-command.js'
 
 const TOP_HELP = `
@@ -156,6 +159,13 @@ export function buildProgram(argv: readonly string[]): {
         exitCode = output.fail(error)
       }
     })
+
+  const done = (code: ExitCode) => {
+    exitCode = code
+  }
+  registerQuotaCommand(program, done)
+  registerClearQuotaCommand(program, done)
+  registerRidCommand(program, done)
 
   return { program, result: () => exitCode, help: () => helpText }
 }

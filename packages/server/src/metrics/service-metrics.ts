@@ -65,6 +65,15 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     labelNames: ['platform', 'kind', 'reason', 'served'] as const,
     registers,
   })
+  const errorCategories = new Counter({
+    name: 'open_bridge_upstream_errors_total',
+    help: 'Failed upstream fetches by category: what to do about them (config, ip-whitelist, ip-confirm, quota, token-invalid, transient, user, other); the alert rules page on it',
+    labelNames: ['platform', 'kind', 'category'] as const,
+    registers,
+  })
+  // Every configured credential's series start at 0, so the first failure is an increase an alert sees at once.
+  for (const { platform, kind } of options.credentials)
+    for (const category of ERROR_CATEGORIES) errorCategories.inc({ platform, kind, category }, 0)
   const tierErrors = new Counter({
     name: 'open_bridge_tier_errors_total',
     help: 'Tier operations that failed (the bridge went on with the next tier)',
@@ -136,6 +145,7 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
       fetches.inc({ platform, kind, by, result: 'error' })
       fetchSeconds.observe({ platform, kind, result: 'error' }, durationMs / 1000)
       errcodes.inc({ platform, kind, errcode: errcodeOf(error) })
+      errorCategories.inc({ platform, kind, category: categoryOfError(error) })
     }),
     bridge.on('tier-error', ({ tier, operation }) => tierErrors.inc({ tier, operation })),
     bridge.on('lease-lost', ({ kind, storageKey, reason, served }) =>
@@ -177,6 +187,47 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
 function platformOf(storageKey: string): string {
   const [prefix, platform] = storageKey.split(':', 2)
   return prefix === 'uni-id' && platform ? platform : 'unknown'
+}
+
+/** Our codes that mean an operator must fix the config, and those that mean the platform could not be reached. */
+const CONFIG_CODES = new Set(['E_APP_NOT_CONFIGURED', 'E_NO_SOURCE', 'E_UNKNOWN_APP', 'E_INVALID_CONFIG'])
+const TRANSIENT_CODES = new Set(['E_TIMEOUT', 'E_FETCH_TIMEOUT', 'E_UNREACHABLE'])
+
+/** The categories of `open_bridge_upstream_errors_total`, each exported at 0 for every configured credential. */
+export const ERROR_CATEGORIES = [
+  'config',
+  'ip-whitelist',
+  'ip-confirm',
+  'quota',
+  'token-invalid',
+  'transient',
+  'user',
+  'other',
+] as const
+
+/**
+ * What to do about a failed fetch: `ip-whitelist` / `ip-confirm` for a refused IP (the error's `ipDiagnosis`),
+ * else the platform error's `category` (wechat-fetchers' table: `config`, `ip-confirm`, `quota`, `token-invalid`,
+ * `transient`, `user`), else `config` for a source that cannot fetch for
+ * this app, `transient` for a timeout, an unreachable platform or its 5xx, `other` for anything else. Read
+ * structurally: the error may come from another copy of the package.
+ */
+function categoryOfError(error: unknown): string {
+  const { category, code, status, ipDiagnosis } = (typeof error === 'object' && error !== null ? error : {}) as {
+    category?: unknown
+    code?: unknown
+    status?: unknown
+    ipDiagnosis?: { whitelist?: unknown }
+  }
+  // A refused IP is a config error to wechat-fetchers; here it has its own category, so it pages as an IP problem.
+  const whitelist = typeof ipDiagnosis === 'object' && ipDiagnosis !== null ? ipDiagnosis.whitelist : undefined
+  if (typeof whitelist === 'string') return whitelist === 'admin-confirm' ? 'ip-confirm' : 'ip-whitelist'
+  if (typeof category === 'string' && /^[a-z-]{1,20}$/.test(category)) return category
+  if (typeof code !== 'string') return 'other'
+  if (CONFIG_CODES.has(code)) return 'config'
+  if (TRANSIENT_CODES.has(code)) return 'transient'
+  if (code === 'E_HTTP') return typeof status === 'number' && status < 500 ? 'other' : 'transient'
+  return 'other'
 }
 
 /** The platform's errcode when it gave one (read structurally), else our error code, else `other`. */

@@ -123,12 +123,28 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 /** What a log line may say about a failure: codes and the platform's errcode, and our own vetted messages. */
 export function errorDetails(error: unknown): Record<string, unknown> {
   if (typeof error !== 'object' || error === null) return { error: typeof error }
-  const e = error as { code?: unknown; errcode?: unknown; category?: unknown; message?: unknown; name?: unknown }
+  const e = error as {
+    code?: unknown
+    errcode?: unknown
+    category?: unknown
+    message?: unknown
+    name?: unknown
+    ipDiagnosis?: { ip?: unknown; whitelist?: unknown; adminMustConfirm?: unknown }
+  }
   const ours = typeof e.code === 'string' && e.code.startsWith('E_')
+  const ip = typeof e.ipDiagnosis === 'object' && e.ipDiagnosis !== null ? e.ipDiagnosis : undefined
   return {
     ...(typeof e.code === 'string' ? { errCode: e.code } : {}),
     ...(typeof e.errcode === 'number' ? { errcode: e.errcode } : {}),
     ...(typeof e.category === 'string' ? { category: e.category } : {}),
+    // A refusal of this server's IP: the IP the platform saw and where it belongs (the advice is in errMsg).
+    ...(ip !== undefined && typeof ip.whitelist === 'string'
+      ? {
+          platformSawIp: typeof ip.ip === 'string' ? ip.ip : null,
+          ipWhitelist: ip.whitelist,
+          adminMustConfirm: ip.adminMustConfirm === true,
+        }
+      : {}),
     // open-bridge's own errors promise messages free of secrets; anything else is named, not quoted.
     ...(ours && typeof e.message === 'string'
       ? { errMsg: e.message }

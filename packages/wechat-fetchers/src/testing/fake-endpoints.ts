@@ -17,6 +17,14 @@ export const FAKE_ENDPOINTS = {
   business: '/fake/business',
   /** The server IPs WeChat calls from: the simplest real business call (`api.getIp()` in wechat-api / co-wechat-api). */
   getcallbackip: '/cgi-bin/getcallbackip',
+  /** The daily quota of one API (`cgi_path`): limit, used, left. */
+  quota_get: '/cgi-bin/openapi/quota/get',
+  /** Resets the account's daily quotas with an access_token (10 resets a month, shared with v2). */
+  clear_quota: '/cgi-bin/clear_quota',
+  /** Resets them with appid + appsecret: works when no access_token can be had. */
+  clear_quota_v2: '/cgi-bin/clear_quota/v2',
+  /** What a request id (`rid` at the end of an errmsg) was: URL, body, answer, the caller's IP. */
+  rid_get: '/cgi-bin/openapi/rid/get',
 } as const
 export type FakeEndpoint = keyof typeof FAKE_ENDPOINTS
 
@@ -131,4 +139,45 @@ export const HANDLERS: Record<FakeEndpoint, Handler> = {
     state.checkToken(q(request, 'access_token'))
     return { ip_list: ['127.0.0.1'] }
   },
+
+  quota_get(state, request) {
+    state.checkToken(q(request, 'access_token'))
+    const path = request.body.cgi_path
+    if (typeof path !== 'string' || !path.startsWith('/')) throw new FakeFault(76003, 'invalid cgi_path')
+    if (!FAKE_PATHS.has(path)) throw new FakeFault(76021, 'cgi_path not found, please check')
+    return ok({ quota: state.quota.of(path) })
+  },
+
+  clear_quota(state, request) {
+    const app = state.checkToken(q(request, 'access_token'))
+    if (request.body.appid !== app.appid) throw new FakeFault(40013, 'invalid appid')
+    state.quota.clear(app.appid)
+    return ok({})
+  },
+
+  clear_quota_v2(state, request) {
+    // WeChat documents the two fields in the JSON body (older pages: in the query); the fake takes either.
+    const field = (name: string) => {
+      const value = request.body[name] ?? q(request, name)
+      return typeof value === 'string' && value !== '' ? value : undefined
+    }
+    const appid = field('appid')
+    if (appid === undefined) throw new FakeFault(41002, 'appid missing')
+    const secret = field('appsecret')
+    if (secret === undefined) throw new FakeFault(41004, 'appsecret missing')
+    const app = state.authenticate(appid, secret)
+    state.quota.clear(app.appid)
+    return ok({})
+  },
+
+  rid_get(state, request) {
+    state.checkToken(q(request, 'access_token'))
+    const rid = request.body.rid
+    if (typeof rid !== 'string' || rid === '') throw new FakeFault(76002, 'rid is empty or invalid')
+    const record = state.requests.get(rid)
+    if (record === undefined) throw new FakeFault(76001, 'rid not found')
+    return ok({ request: record })
+  },
 }
+
+const FAKE_PATHS: ReadonlySet<string> = new Set(Object.values(FAKE_ENDPOINTS))

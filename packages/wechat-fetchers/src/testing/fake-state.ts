@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { FakeQuota } from './fake-quota.js'
+import { FakeRequestLog } from './fake-request-log.js'
 
 /** The platform's behaviour knobs, resolved. */
 export interface FakeRules {
@@ -76,8 +78,18 @@ export class FakeState {
   readonly #userTokens = new Map<string, TokenRecord & { openid: string }>()
   /** New app access_tokens issued (classic, stable, QQ): what a rotation costs the platform. */
   tokensIssued = 0
+  /** The daily API quota per path, and the monthly clear_quota allowance. */
+  readonly quota: FakeQuota
+  /** What openapi/rid/get answers: the last requests, by rid. */
+  readonly requests = new FakeRequestLog()
 
-  constructor(readonly rules: FakeRules) {}
+  constructor(
+    readonly rules: FakeRules,
+    /** Daily limits by API path (`/cgi-bin/token` → 2000). */
+    dailyLimits: ReadonlyMap<string, number> = new Map(),
+  ) {
+    this.quota = new FakeQuota(dailyLimits, rules.now)
+  }
 
   app(appid: string): FakeApp {
     const app = this.apps.get(appid)

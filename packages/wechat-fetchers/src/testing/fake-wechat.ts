@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { FAKE_ENDPOINTS, HANDLERS, type FakeEndpoint, type FakeReply, type FakeRequest } from './fake-endpoints.js'
 import { streamHugeJson } from './huge-reply.js'
 import { FakeApp, FakeFault, FakeState, type FakeEncryptKey } from './fake-state.js'
+import { fakeIpErrmsg, type FakeIpErrcode } from './fake-ip-errors.js'
+import { FakeRequestLog } from './fake-request-log.js'
 
 export interface FakeWeChatOptions {
   /** Apps the fake knows (more with `addApp`). Any other appid gets 40013; a wrong secret 40125. */
@@ -25,8 +27,13 @@ export interface FakeWeChatOptions {
   userTokenLifetimeSeconds?: number
   /** Delay before each answer, in ms: one for all endpoints or per endpoint. Default 0. */
   latencyMs?: number | Partial<Record<FakeEndpoint, number>>
-  /** Calls an endpoint answers before it answers 45009 (daily quota used up). Default: no limit. */
+  /**
+   * Calls an endpoint answers a day before it answers 45009 (daily quota used up): its `daily_limit` in
+   * `openapi/quota/get`. Default: no limit (quota/get reports 100000). `clear_quota` (v1 or v2) resets the count.
+   */
   quotas?: Partial<Record<FakeEndpoint, number>>
+  /** The caller's IP as the platform reports it (IP errors, `rid/get`'s `client_ip`). Default: the socket's address. */
+  clientIp?: string
   /** The platform's clock, in ms. Default `Date.now`: inject one to test expiry without waiting. */
   now?: () => number
   /** Port on 127.0.0.1. Default 0 (a free one). */
@@ -87,21 +94,40 @@ export interface FakeWeChat {
   hugeBytesSent(): number
   /** Changes the delay of one endpoint, or of all. */
   setLatency(ms: number, endpoint?: FakeEndpoint): void
+  /**
+   * Refuses the caller's IP from now on (until `allowIp()`): every call of `endpoints` (default: all) answers
+   * `errcode` with the errmsg WeChat sends for it, naming `ip` (default: `clientIp`, else the socket's address)
+   * and the request's rid. Queued `inject` faults and an outage come first.
+   */
+  refuseIp(errcode: FakeIpErrcode, options?: { ip?: string; endpoints?: FakeEndpoint[] }): void
+  allowIp(): void
+  /** The rid of the last request of `endpoint` the fake answered (the platform shows rids in errmsgs only). */
+  lastRid(endpoint: FakeEndpoint): string | undefined
+  /** Resets (clear_quota v1 + v2) the account has spent this month: at most 10, then 48006. */
+  quotaClears(appid: string): number
   close(): Promise<void>
 }
 
 const ROUTES = new Map(Object.entries(FAKE_ENDPOINTS).map(([name, path]) => [path as string, name as FakeEndpoint]))
 
 export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<FakeWeChat> {
-  const state = new FakeState({
-    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 7200,
-    graceSeconds: options.graceSeconds ?? 300,
-    stableRotationSeconds: options.stableRotationSeconds ?? options.graceSeconds ?? 300,
-    ticketLifetimeSeconds: options.ticketLifetimeSeconds ?? 7200,
-    encryptKeyLifetimeSeconds: options.encryptKeyLifetimeSeconds ?? 3600,
-    userTokenLifetimeSeconds: options.userTokenLifetimeSeconds ?? 7200,
-    now: options.now ?? Date.now,
-  })
+  const state = new FakeState(
+    {
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 7200,
+      graceSeconds: options.graceSeconds ?? 300,
+      stableRotationSeconds: options.stableRotationSeconds ?? options.graceSeconds ?? 300,
+      ticketLifetimeSeconds: options.ticketLifetimeSeconds ?? 7200,
+      encryptKeyLifetimeSeconds: options.encryptKeyLifetimeSeconds ?? 3600,
+      userTokenLifetimeSeconds: options.userTokenLifetimeSeconds ?? 7200,
+      now: options.now ?? Date.now,
+    },
+    new Map(
+      Object.entries(options.quotas ?? {}).map(([endpoint, limit]) => [
+        FAKE_ENDPOINTS[endpoint as FakeEndpoint],
+        limit,
+      ]),
+    ),
+  )
   const addApp = (app: { appid: string; secret: string }) =>
     void state.apps.set(app.appid, new FakeApp(app.appid, app.secret))
   for (const app of options.apps ?? []) addApp(app)
@@ -111,6 +137,10 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
   const latency = new Map<FakeEndpoint | '*', number>()
   let hugeSent = 0
   let outage: { fault: FakeInjection; endpoints: Set<FakeEndpoint> | undefined } | undefined
+  const lastRids = new Map<FakeEndpoint, string>()
+  let ipRefusal:
+    | { errcode: FakeIpErrcode; ip: string | undefined; endpoints: Set<FakeEndpoint> | undefined }
+    | undefined
   // Ends pending latency sleeps on close, so no timer outlives the server.
   const closing = new AbortController()
   if (typeof options.latencyMs === 'number') latency.set('*', options.latencyMs)
@@ -121,6 +151,21 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     const endpoint = ROUTES.get(url.pathname)
     const raw = await readBody(req)
     if (endpoint === undefined) return send(res, 404, { errcode: 404, errmsg: 'no such endpoint' })
+    const begun = Date.now()
+    const rid = FakeRequestLog.newRid()
+    const clientIp = options.clientIp ?? (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')
+    const answer = (status: number, reply: FakeReply) => {
+      lastRids.set(endpoint, rid)
+      state.requests.add(rid, {
+        invoke_time: Math.floor(begun / 1000),
+        cost_in_ms: Date.now() - begun,
+        request_url: url.search.slice(1),
+        request_body: raw,
+        response_body: JSON.stringify(reply),
+        client_ip: clientIp,
+      })
+      send(res, status, reply)
+    }
     const count = (counters.get(endpoint) ?? 0) + 1
     counters.set(endpoint, count)
     const delay = latency.get(endpoint) ?? latency.get('*') ?? 0
@@ -133,27 +178,31 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
       return
     }
     if (injected && 'status' in injected)
-      return send(res, injected.status, { errcode: -1, errmsg: 'injected HTTP failure' })
-    if (injected) return send(res, 200, { errcode: injected.errcode, errmsg: injected.errmsg ?? 'injected error' })
-    const quota = options.quotas?.[endpoint]
-    if (quota !== undefined && count > quota)
-      return send(res, 200, { errcode: 45009, errmsg: 'reach max api daily quota limit' })
+      return answer(injected.status, { errcode: -1, errmsg: 'injected HTTP failure' })
+    if (injected) return answer(200, { errcode: injected.errcode, errmsg: injected.errmsg ?? 'injected error' })
+    if (ipRefusal !== undefined && (ipRefusal.endpoints === undefined || ipRefusal.endpoints.has(endpoint))) {
+      const { errcode, ip } = ipRefusal
+      return answer(200, { errcode, errmsg: fakeIpErrmsg(errcode, ip ?? clientIp, rid) })
+    }
+    // The token endpoints' own quota is spent before the call is looked at, as the platform counts it.
+    if (state.quota.spend(url.pathname))
+      return answer(200, { errcode: 45009, errmsg: `reach max api daily quota limit rid: ${rid}` })
     let request: FakeRequest
     try {
       const body: unknown = raw ? JSON.parse(raw) : {}
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TypeError('body is not an object')
       request = { query: url.searchParams, body: body as Record<string, unknown> }
     } catch {
-      return send(res, 200, { errcode: 47001, errmsg: 'data format error' })
+      return answer(200, { errcode: 47001, errmsg: `data format error rid: ${rid}` })
     }
     let reply: FakeReply
     try {
       reply = HANDLERS[endpoint](state, request)
     } catch (error) {
       if (!(error instanceof FakeFault)) throw error
-      reply = { errcode: error.errcode, errmsg: `${error.errmsg} rid: fake` }
+      reply = { errcode: error.errcode, errmsg: `${error.errmsg} rid: ${rid}` }
     }
-    send(res, 200, reply)
+    answer(200, reply)
   }
 
   const server = createServer((req, res) => {
@@ -196,6 +245,18 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     tokensIssued: () => state.tokensIssued,
     hugeBytesSent: () => hugeSent,
     setLatency: (ms, endpoint) => void latency.set(endpoint ?? '*', ms),
+    refuseIp: (errcode, refusal = {}) => {
+      ipRefusal = {
+        errcode,
+        ip: refusal.ip,
+        endpoints: refusal.endpoints === undefined ? undefined : new Set(refusal.endpoints),
+      }
+    },
+    allowIp: () => {
+      ipRefusal = undefined
+    },
+    lastRid: (endpoint) => lastRids.get(endpoint),
+    quotaClears: (appid) => state.quota.clearsThisMonth(appid),
     close: () =>
       new Promise<void>((resolve) => {
         closing.abort()

@@ -18,3 +18,6 @@ export {
   type SentPush,
   type UrlCheck,
 } from './push-sender.js'
+export { fakeIpErrmsg, FAKE_IP_ERRCODES, type FakeIpErrcode } from './fake-ip-errors.js'
+export { FAKE_MONTHLY_CLEARS, FAKE_DEFAULT_DAILY_LIMIT } from './fake-quota.js'
+export type { FakeRidRecord } from './fake-request-log.js'
