@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { signRequest } from '../src/auth/signature.js'
+import { signRequest } from '../src/sign-request.js'
 import { spawnCli, type CliChild } from './serve-child.js'
 
 const SIGNING = 'LIMITS-signing-secret-0a8b7c6d5e'

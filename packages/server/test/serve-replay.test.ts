@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
-import { signRequest } from '../src/auth/signature.js'
+import { signRequest } from '../src/sign-request.js'
 import { startServer, type RunningServer } from '../src/serve.js'
 
 const SECRET = 'REPLAY-signing-secret-0a8b7c6d5e'

@@ -17,7 +17,7 @@ import { registerRidCommand } from './rid-command.js'
 import { runServe } from './serve-command.js'
 
 const TOP_HELP = `
-Where get / set / remove / refresh / doctor go:
+Where get / set / remove / refresh / doctor / quota / clear-quota / rid go (quota, clear-quota, rid: local only):
   -c, --config <file>        open-bridge.config.json / .mjs / .js (default: the first of those in the working
                              directory; none → memory + SQLite ./open-bridge.db), loaded exactly as serve loads it
   --uni-config-center <dir>  a uniCloud project's uni-config-center directory (combines with --config)
@@ -36,6 +36,8 @@ Examples:
   open-bridge set session_key --appid wx123 --platform weixin-mp --openid o1 --value '{"session_key":"…"}' --expires-in 7200
   OPEN_BRIDGE_SECRET=… open-bridge refresh access_token --remote http://bridge:8787 --appid wx123 --platform weixin-mp --if-value <rejected>
   open-bridge doctor --live
+  open-bridge quota wx123 --api /cgi-bin/message/custom/send
+  open-bridge rid wx123 <rid from an errmsg>
 `
 
 /**
@@ -52,7 +54,7 @@ export function buildProgram(argv: readonly string[]): {
   let exitCode: ExitCode | undefined
   let helpText = ''
   const program = new Command('open-bridge')
-    .usage('serve|doctor|get|set|remove|refresh [options]')
+    .usage('serve|doctor|get|set|remove|refresh|quota|clear-quota|rid [options]')
     .description('The open-bridge credential service and its command line.')
     .helpOption('-h, --help', 'show help (also: open-bridge <command> --help)')
     .addHelpText('after', TOP_HELP)
