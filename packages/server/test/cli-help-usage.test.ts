@@ -37,13 +37,14 @@ describe('help, unknown commands, short secrets (real child processes)', { timeo
   })
 
   it('an unknown command with --help is a usage error (exit 2), not the main help', async () => {
-    for (const args of [['quota', '--help'], ['help', 'quota'], ['quota']]) {
+    // `quotas` (one letter off the real `quota` command): a typo is refused, not answered with the main help.
+    for (const args of [['quotas', '--help'], ['help', 'quotas'], ['quotas']]) {
       const run = await cli(args)
       expect(run.code, `${args.join(' ')}\n${all(run)}`).toBe(2)
-      expect(run.stderr).toMatch(/^open-bridge: E_USAGE unknown command "quota" \(commands: serve, get, set/)
+      expect(run.stderr).toMatch(/^open-bridge: E_USAGE unknown command "quotas" \(commands: serve, get, set/)
       expect(run.stdout).not.toContain('Usage:')
     }
-    const json = await cli(['quota', '--help', '--json'])
+    const json = await cli(['quotas', '--help', '--json'])
     expect(json.code).toBe(2)
     expect(json.json()).toMatchObject({ error: { code: 'E_USAGE' }, exitCode: 2 })
     // What was typed is echoed escaped: no right-to-left override, no control character.
