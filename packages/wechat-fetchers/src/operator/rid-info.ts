@@ -1,5 +1,5 @@
 import type { AppKey, CredentialBridge } from '@open-bridge/core'
-import { redactSecrets } from '@open-bridge/core'
+import { redactSecrets, SECRET_QUERY_NAMES } from '@open-bridge/core'
 import { invalidArgument } from '../errors.js'
 import type { PlatformHelperOptions } from '../helpers/helper-source.js'
 import { operatorApp, tokenPost } from './operator-call.js'
@@ -21,24 +21,8 @@ export interface RidInfo {
   clientIp: string
 }
 
-/** JSON fields whose string values are secrets or credentials, in bodies and answers. */
-const SECRET_FIELDS = [
-  'secret',
-  'appsecret',
-  'access_token',
-  'refresh_token',
-  'component_access_token',
-  'authorizer_access_token',
-  'authorizer_refresh_token',
-  'component_appsecret',
-  'session_key',
-  'ticket',
-  'js_code',
-  'code',
-  'signature',
-  'encrypt_key',
-]
-const SECRET_JSON_FIELD = new RegExp(`("(?:${SECRET_FIELDS.join('|')})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
+/** JSON fields whose string values are secrets or credentials, in bodies and answers: core's one list of names. */
+const SECRET_JSON_FIELD = new RegExp(`("(?:${SECRET_QUERY_NAMES.join('|')})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
 
 /**
  * What a failed request was (`POST /cgi-bin/openapi/rid/get`): the `rid` is the id at the end of a platform
