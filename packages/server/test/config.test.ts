@@ -160,6 +160,19 @@ describe('loadConfig: the file', () => {
     expect({ ...config.apps[0] }.secret).toBe(SECRET)
   })
 
+  it('a proxy URL in wechat.baseUrl keeps its credentials out of every view of the config, and its value for use', async () => {
+    const proxy = 'http://relay:proxy-pass-4711@egress.internal:3128/wx?token=proxy-token-0815#frag-0042'
+    for (const baseUrl of [proxy, { weixin: proxy, qq: 'https://api.q.qq.com' }]) {
+      await writeJson('open-bridge.config.json', { apps: [goodApp], wechat: { baseUrl } })
+      const config = await load()
+      for (const view of [inspect(config, { depth: 10 }), JSON.stringify(config), JSON.stringify(config.wechat)]) {
+        for (const secret of ['proxy-pass-4711', 'proxy-token-0815', 'frag-0042']) expect(view).not.toContain(secret)
+        expect(view).toContain('egress.internal:3128')
+      }
+      expect(config.wechat.baseUrl).toEqual(baseUrl)
+    }
+  })
+
   it('an app without a secret gets no scheduled task by default; one with a secret keeps its access_token fresh', async () => {
     await writeJson('open-bridge.config.json', {
       apps: [{ platform: 'weixin-mp', appid: 'wxa' }, { platform: 'qq-app', appid: 'qqa', secret: 's' }, goodApp],

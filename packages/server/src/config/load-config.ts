@@ -1,6 +1,7 @@
 import { access, readFile } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { redactUrl } from '@open-bridge/core'
 import { Cron } from 'croner'
 import { invalidConfig, ServerError } from '../errors.js'
 import { TASK_PLATFORMS, type ScheduleTask } from '../scheduler/tasks.js'
@@ -155,8 +156,18 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
     },
     log: { level: raw.log?.level ?? 'info' },
     refresh: { ...raw.refresh },
-    wechat: { ...raw.wechat },
+    // A proxy in front of the platform may carry credentials in its URL: views show it through core's URL rule.
+    wechat: maskInViews({ ...raw.wechat }, ['baseUrl'], redactBaseUrl),
   }
+}
+
+/** `wechat.baseUrl` as views show it: one URL, or one per platform, each through core's `redactUrl`. */
+function redactBaseUrl(value: unknown): unknown {
+  if (typeof value === 'string') return redactUrl(value)
+  if (typeof value !== 'object' || value === null) return value
+  return Object.fromEntries(
+    Object.entries(value).map(([platform, url]) => [platform, typeof url === 'string' ? redactUrl(url) : url]),
+  )
 }
 
 /**
