@@ -1,4 +1,12 @@
-import { isExpiresAt, isPlainObject, parseJsonObject, type CredentialValue, type StoredRecord } from '@open-bridge/core'
+import {
+  isExpiresAt,
+  isLive,
+  isPlainObject,
+  parseJsonObject,
+  type CredentialValue,
+  type StoredRecord,
+} from '@open-bridge/core'
+import type { Filter } from 'mongodb'
 import { MongoStoreError } from './errors.js'
 
 /**
@@ -23,6 +31,24 @@ export function toDocument(record: StoredRecord): WrittenDocument {
   return record.expiresAt === null
     ? { value: record.value }
     : { value: record.value, expired: new Date(record.expiresAt) }
+}
+
+/**
+ * The filter of a compare-and-set of `key`, and whether the write is an upsert. Seen a live record: only the
+ * document that still holds exactly that value and expiry (field order included, as this store wrote it; "never"
+ * is an absent `expired`). Seen nothing, or a record expired by `now`: only a document expired by `now`, upserted.
+ */
+export function compareFilter(
+  key: string,
+  expected: StoredRecord | undefined,
+  now: number,
+): { filter: Filter<CredentialDocument>; upsert: boolean } {
+  if (expected !== undefined && isLive(expected, now)) {
+    const seen = toDocument(expected)
+    const expired = seen.expired === undefined ? { $exists: false } : seen.expired
+    return { filter: { _id: key, value: seen.value, expired } as Filter<CredentialDocument>, upsert: false }
+  }
+  return { filter: { _id: key, expired: { $lte: new Date(now) } } as Filter<CredentialDocument>, upsert: true }
 }
 
 /** Reads both layouts; uni-open-bridge's is parsed only when met, so documents this store wrote cost no parse. */

@@ -1,6 +1,6 @@
 import { isLive, secretStringsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
-import type { Collection, Db, Filter } from 'mongodb'
-import { fromDocument, toDocument, type CredentialDocument, type WrittenDocument } from './document.js'
+import type { Collection, Db } from 'mongodb'
+import { compareFilter, fromDocument, toDocument, type CredentialDocument, type WrittenDocument } from './document.js'
 import { isDuplicateKeyError, mongoFailure } from './errors.js'
 import { mongoLock, type LockDocument } from './mongo-lock.js'
 import { resolveOptions, type MongoStoreOptions } from './options.js'
@@ -99,10 +99,8 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
     delete: remove,
 
     /**
-     * One filtered write. Seen a live record: replace only the document that still holds exactly that value and
-     * expiry (field order included, as this store wrote it). Seen nothing (or a record now expired): an upsert
-     * filtered on an expired document — a live one makes the filter miss and the insert of the same `_id` fail
-     * with a duplicate key, which is the refusal.
+     * One filtered write (see `compareFilter`). Seen nothing live, the write is an upsert: a live document makes
+     * the filter miss and the insert of the same `_id` fail with a duplicate key, which is the refusal.
      */
     async compareAndSet(key: string, expected: StoredRecord | undefined, record: StoredRecord) {
       // A dead record is never what a holder writes; written, it could only delete: refuse it as a no-op.
@@ -113,17 +111,9 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
         'compare-and-set',
         async ({ credentials }) => {
           await credentialsIndex(credentials)
-          if (expected !== undefined && isLive(expected)) {
-            const seen = toDocument(expected)
-            const filter = {
-              _id: key,
-              value: seen.value,
-              expired: seen.expired === undefined ? { $exists: false } : seen.expired,
-            } as Filter<CredentialDocument>
-            return (await credentials.replaceOne(filter, document)).matchedCount === 1
-          }
+          const { filter, upsert } = compareFilter(key, expected, Date.now())
+          if (!upsert) return (await credentials.replaceOne(filter, document)).matchedCount === 1
           try {
-            const filter = { _id: key, expired: { $lte: new Date() } } as Filter<CredentialDocument>
             const result = await credentials.replaceOne(filter, document, { upsert: true })
             return result.matchedCount + result.upsertedCount === 1
           } catch (error) {

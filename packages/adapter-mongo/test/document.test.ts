@@ -1,6 +1,6 @@
 import { isBridgeError } from '@open-bridge/core'
 import { describe, expect, it } from 'vitest'
-import { fromDocument, toDocument } from '../src/document.js'
+import { compareFilter, fromDocument, toDocument } from '../src/document.js'
 
 /** The error `read` throws (fails the test if it throws nothing). */
 function thrownBy(read: () => unknown): { code?: string; field?: string; message: string } {
@@ -84,5 +84,35 @@ describe('record ⇄ document', () => {
     expect(thrownBy(() => fromDocument({ value: 'SECRET-TOKEN-not-json', expired: -1 })).message).not.toContain(
       'SECRET',
     )
+  })
+})
+
+describe('compareFilter (the fenced write of a refresh-lock holder)', () => {
+  const key = 'uni-id:weixin-mp:wx1:access-token'
+  const now = 1_800_000_000_000
+
+  it('seen a live record: only the document holding exactly that value and expiry, no upsert', () => {
+    const seen = { value: { access_token: 'A', expires_in: 7200 }, expiresAt: now + 60_000 }
+    expect(compareFilter(key, seen, now)).toEqual({
+      filter: { _id: key, value: { access_token: 'A', expires_in: 7200 }, expired: new Date(now + 60_000) },
+      upsert: false,
+    })
+  })
+
+  it('seen a record that never expires: the document must have no expiry at all', () => {
+    expect(compareFilter(key, { value: { access_token: 'A' }, expiresAt: null }, now)).toEqual({
+      filter: { _id: key, value: { access_token: 'A' }, expired: { $exists: false } },
+      upsert: false,
+    })
+  })
+
+  it.each([
+    ['nothing', undefined],
+    ['a record expired by now', { value: { access_token: 'A' }, expiresAt: now }],
+  ])('seen %s: an upsert that matches only a document expired by now', (_, seen) => {
+    expect(compareFilter(key, seen, now)).toEqual({
+      filter: { _id: key, expired: { $lte: new Date(now) } },
+      upsert: true,
+    })
   })
 })

@@ -112,6 +112,30 @@ describe('mongoStore reconnects (real TCP ports, no MongoDB)', () => {
     await expect(store.get('uni-id:weixin-mp:wx2:access-token')).rejects.toMatchObject({ code: 'E_MONGO_UNAVAILABLE' })
   })
 
+  it('close() while a connection attempt is under way ends it: the waiting call fails typed at once and no client dials on', async () => {
+    const port = await freePort()
+    const listener = await acceptAndDrop(port)
+    const store = mongoStore({
+      url: `mongodb://127.0.0.1:${port}/?directConnection=true`,
+      dbName: 'app',
+      // Left alone, the attempt would wait 30 s for a server: close() must end it, not let it run out.
+      serverSelectionTimeout: 30_000,
+      connectTimeout: 200,
+    })
+    const waiting = store.get('uni-id:weixin-mp:wx3:access-token').catch((e: unknown) => e)
+    const deadline = Date.now() + 10_000
+    while (listener.accepted() < 1 && Date.now() < deadline) await sleep(20)
+    expect(listener.accepted()).toBeGreaterThanOrEqual(1)
+    await store.close()
+    const error = await Promise.race([waiting, sleep(10_000).then(() => 'still waiting 10 s after close()')])
+    expect(isBridgeError(error)).toBe(true)
+    expect(error).toMatchObject({ name: 'MongoStoreError', code: 'E_MONGO_UNAVAILABLE' })
+    await sleep(300)
+    const afterClose = listener.accepted()
+    await sleep(1_500)
+    expect(listener.accepted()).toBe(afterClose)
+  })
+
   it.each([
     ['connectTimeout', { connectTimeout: 2 ** 31 }],
     ['serverSelectionTimeout', { serverSelectionTimeout: 0 }],

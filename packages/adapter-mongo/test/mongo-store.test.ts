@@ -25,6 +25,12 @@ describe('mongoStore options (no server needed)', () => {
     ['both db and url', { db: new MongoClient(UNREACHABLE).db('a'), url: UNREACHABLE, dbName: 'a' }, 'url'],
     ['a db that is not a Db', { db: {} }, 'db'],
     ['dbName with db', { db: new MongoClient(UNREACHABLE).db('a'), dbName: 'a' }, 'dbName'],
+    ['connectTimeout with db', { db: new MongoClient(UNREACHABLE).db('a'), connectTimeout: 500 }, 'connectTimeout'],
+    [
+      'serverSelectionTimeout with db',
+      { db: new MongoClient(UNREACHABLE).db('a'), serverSelectionTimeout: 500 },
+      'serverSelectionTimeout',
+    ],
     ['an empty url', { url: '', dbName: 'a' }, 'url'],
     ['a url that is not a string', { url: 27017, dbName: 'a' }, 'url'],
     ['a url of another scheme', { url: 'postgres://localhost/a', dbName: 'a' }, 'url'],

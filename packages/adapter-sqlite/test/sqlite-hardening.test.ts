@@ -161,3 +161,60 @@ describe('sqliteStore setup under contention', () => {
     }
   })
 })
+
+describe('sqliteStore driver failures that quote the value never pass it on', () => {
+  // A trigger another connection installed (a foreign tool, a hostile schema change) fails every write with
+  // SQLite's own message quoting the row: a real driver error that carries the credential.
+  const quoting = (path: string) => {
+    const db = new Database(path)
+    db.exec(`
+      CREATE TRIGGER quote_row BEFORE INSERT ON credentials BEGIN
+        SELECT RAISE(ABORT, 'refused ' || NEW.value || ' over ' ||
+          coalesce((SELECT value FROM credentials WHERE key = NEW.key), 'nothing'));
+      END;
+    `)
+    db.close()
+  }
+  const key = 'uni-id:weixin-mp:wx7:access-token'
+
+  it('set: E_SQLITE_FAILED with SQLite’s code, the value gone from every rendering', async () => {
+    const path = newPath()
+    const store = sqliteStore({ path })
+    try {
+      quoting(path)
+      const error = await store
+        .set(key, { value: { access_token: 'QUOTED-SECRET-1' }, expiresAt: null })
+        .catch((e: unknown) => e)
+      expect(error).toMatchObject({ name: 'SqliteStoreError', code: 'E_SQLITE_FAILED' })
+      expect(String((error as Error).message)).toContain('SQLITE_CONSTRAINT')
+      // The driver's message did quote it (else this test proves nothing)…
+      expect((error as { cause: Error }).cause.message).toContain('refused')
+      // …and no rendering of the error shows it.
+      expect(everyRendering(error)).not.toContain('QUOTED-SECRET-1')
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('compareAndSet: the new value and the expected one are both gone from every rendering', async () => {
+    const path = newPath()
+    const store = sqliteStore({ path })
+    try {
+      await store.set(key, { value: { access_token: 'EXPECTED-SECRET-2' }, expiresAt: null })
+      quoting(path)
+      const expected = (await store.get(key))!
+      const error = await store.compareAndSet!(key, expected, {
+        value: { access_token: 'QUOTED-SECRET-3' },
+        expiresAt: null,
+      }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ name: 'SqliteStoreError', code: 'E_SQLITE_FAILED' })
+      expect((error as { cause: Error }).cause.message).toContain('refused')
+      expect(everyRendering(error)).not.toContain('QUOTED-SECRET-3')
+      expect(everyRendering(error)).not.toContain('EXPECTED-SECRET-2')
+      // The failed swap changed nothing.
+      expect((await store.get(key))?.value).toEqual({ access_token: 'EXPECTED-SECRET-2' })
+    } finally {
+      await store.close()
+    }
+  })
+})
