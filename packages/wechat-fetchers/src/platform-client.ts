@@ -1,9 +1,10 @@
-import { Agent, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { ResolvedOptions } from './options.js'
 import type { PlatformCall } from './platform-call.js'
 import { parseReply, type PlatformReply } from './platform-reply.js'
 import { sendOnce } from './platform-transport.js'
 import { withRetry } from './retry.js'
+import { loadUndici } from './undici-loader.js'
 
 /**
  * A source's way to the platform: one keep-alive undici pool (or the caller's dispatcher), each call sent
@@ -11,36 +12,47 @@ import { withRetry } from './retry.js'
  */
 export class PlatformClient {
   readonly #options: ResolvedOptions
-  readonly #dispatcher: Dispatcher
+  /** The caller's dispatcher, or the keep-alive `Agent` this client creates on its first call (undici loads then). */
+  #dispatcher: Promise<Dispatcher> | undefined
   /** Only a dispatcher we created is ours to close. */
-  readonly #owned: Agent | undefined
+  #owned = false
+  #closed = false
 
   constructor(options: ResolvedOptions) {
     this.#options = options
-    if (options.dispatcher) {
-      this.#owned = undefined
-      this.#dispatcher = options.dispatcher
-    } else {
-      const { connectMs, headersMs, bodyMs } = options.timeouts
-      this.#owned = new Agent({
-        connect: { timeout: connectMs },
-        headersTimeout: headersMs,
-        bodyTimeout: bodyMs,
-        keepAliveTimeout: 30_000,
-      })
-      this.#dispatcher = this.#owned
-    }
+    if (options.dispatcher) this.#dispatcher = Promise.resolve(options.dispatcher)
   }
 
   call(call: PlatformCall): Promise<PlatformReply> {
     return withRetry(
       call.once === true ? { ...this.#options.retry, retries: 0 } : this.#options.retry,
-      async () => parseReply(await sendOnce(call, this.#dispatcher, this.#options), call),
+      async () => parseReply(await sendOnce(call, await this.#dispatch(), this.#options), call),
       call.signal,
     )
   }
 
+  #dispatch(): Promise<Dispatcher> {
+    if (this.#dispatcher === undefined) {
+      const { connectMs, headersMs, bodyMs } = this.#options.timeouts
+      this.#owned = true
+      this.#dispatcher = loadUndici().then(({ Agent }) => {
+        const agent = new Agent({
+          connect: { timeout: connectMs },
+          headersTimeout: headersMs,
+          bodyTimeout: bodyMs,
+          keepAliveTimeout: 30_000,
+        })
+        // Closed before it was made: the call fails as a call on a closed source always has (undici's own error).
+        if (this.#closed) void agent.close()
+        return agent
+      })
+    }
+    return this.#dispatcher
+  }
+
   async close(): Promise<void> {
-    await this.#owned?.close()
+    this.#closed = true
+    // Nothing made yet: nothing to close (an agent a stray later call makes is closed at once, see #dispatch).
+    if (this.#owned) await (await this.#dispatcher!).close()
   }
 }

@@ -1,8 +1,9 @@
 import { readBoundedText, redactSecrets, sanitizeCause } from '@open-bridge/core'
-import { request, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { WechatError } from './errors.js'
 import type { ResolvedOptions } from './options.js'
 import type { PlatformCall } from './platform-call.js'
+import { loadUndici } from './undici-loader.js'
 
 /** A 2xx answer to one call: its status, its body as text, and the request URL with every secret masked. */
 export interface HttpAnswer {
@@ -31,6 +32,7 @@ export async function sendOnce(
   let status: number
   let text: string
   try {
+    const { request } = await loadUndici()
     const response = await request(url, {
       method: call.method ?? 'GET',
       dispatcher,
