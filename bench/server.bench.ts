@@ -8,7 +8,7 @@
  * so the client does the same work for both; the bare route parses the body with fastify's default parser and
  * ignores the headers). Every answer must be a 200, or the run is void — a replay refusal would be fast.
  * Reported: the median requests/s and p99 latency of each target, and the median of the rounds' ratios (each
- * round's pair ran back to back, in ABBA order).
+ * round's pair ran back to back, in ABBA order). The servers are the built packages (`npm run build` first).
  */
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -62,7 +62,7 @@ export async function run(): Promise<void> {
   try {
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
     const first = await lines.next()
-    const ports = JSON.parse(String(first.value)) as { server: number; redis: number; bare: number }
+    const ports = JSON.parse(String(first.value)) as { server: number; redis: number; bare: number; sources: number }
     /** The child's CPU time so far, in µs: the machine is shared, and CPU per request is what load does not bend. */
     const cpu = async (): Promise<number> => {
       child.stdin!.write('cpu\n')
@@ -77,6 +77,7 @@ export async function run(): Promise<void> {
       'open-bridge POST /getAccessToken (signed, allow-listed, memory hit; nonces in-process)': ports.server,
       'the same, nonces claimed in a shared Redis (SET NX PX per request)': ports.redis,
       'bare fastify route (constant)': ports.bare,
+      'open-bridge as the first line, from the sources through tsx (not what users run)': ports.sources,
     }
     const rounds = new Map<string, Round[]>(Object.keys(targets).map((name) => [name, []]))
 
@@ -88,7 +89,7 @@ export async function run(): Promise<void> {
         rounds.get(name)!.push(await round(port, ROUND_SECONDS))
     }
 
-    const [ours, shared, bare] = [...rounds.values()] as [Round[], Round[], Round[]]
+    const [ours, shared, bare, sources] = [...rounds.values()] as [Round[], Round[], Round[], Round[]]
     // Each round's pair ran back to back, so its ratio is the least disturbed by the machine's other load.
     const rpsRatio = median(ours.map((r, i) => r.rps / bare[i]!.rps))
     const p99Ratio = median(ours.map((r, i) => r.p99 / bare[i]!.p99))
@@ -118,6 +119,11 @@ export async function run(): Promise<void> {
       ).toFixed(
         2,
       )}× the req/s, ${median(shared.map((r, i) => r.cpuUs / ours[i]!.cpuUs)).toFixed(2)}× the server CPU per request`,
+    )
+    console.log(
+      `  the build vs the sources through tsx: ${median(ours.map((r, i) => r.cpuUs / sources[i]!.cpuUs)).toFixed(
+        2,
+      )}× the server CPU per request`,
     )
     console.log(
       `  server CPU per request: the bare route's is ${cpuRatio.toFixed(
@@ -173,10 +179,14 @@ function fmt(value: number, digits: number): string {
 async function serveBoth(): Promise<void> {
   const [{ createBridge, memoryStore }, { buildApp }, { default: Fastify }, { redisStore }, { startRedisServer }] =
     await Promise.all([
-      import('@open-bridge/core'),
-      import('@open-bridge/server'),
+      // The builds, as an app runs them (`npm run build` first): the sources through tsx carry its transform's
+      // helpers (a `__name` call per closure made per request), which the build has not.
+      import('../packages/core/dist/index.js') as unknown as Promise<typeof import('@open-bridge/core')>,
+      import('../packages/server/dist/index.js') as unknown as Promise<typeof import('@open-bridge/server')>,
       import('fastify'),
-      import('@open-bridge/adapter-redis'),
+      import('../packages/adapter-redis/dist/index.js') as unknown as Promise<
+        typeof import('@open-bridge/adapter-redis')
+      >,
       import('../test-support/redis-server.js'),
     ])
   const redis = await startRedisServer()
@@ -195,13 +205,18 @@ async function serveBoth(): Promise<void> {
   const server = buildApp({ bridge, auth, logger: false })
   // The same app with nonces claimed in Redis too: what startServer does when the first shared tier is Redis.
   const withRedis = buildApp({ bridge, auth, logger: false, sharedNonces: { lock: nonceTier.lock!, name: 'redis' } })
+  // The same app built from the sources through tsx: what every bench measured before; not what users run.
+  const fromSources = (await import('@open-bridge/server')).buildApp({ bridge, auth, logger: false })
   const bare = Fastify({ logger: false })
   bare.post(PATH, () => TOKEN)
   await server.listen({ host: '127.0.0.1', port: 0 })
   await withRedis.listen({ host: '127.0.0.1', port: 0 })
   await bare.listen({ host: '127.0.0.1', port: 0 })
+  await fromSources.listen({ host: '127.0.0.1', port: 0 })
   const port = (app: { server: { address(): unknown } }) => (app.server.address() as { port: number }).port
-  process.stdout.write(`${JSON.stringify({ server: port(server), redis: port(withRedis), bare: port(bare) })}\n`)
+  process.stdout.write(
+    `${JSON.stringify({ server: port(server), redis: port(withRedis), bare: port(bare), sources: port(fromSources) })}\n`,
+  )
   // 'cpu' on stdin → this process's CPU time in µs on stdout.
   process.stdin.setEncoding('utf8')
   process.stdin.on('data', () => {
@@ -209,7 +224,7 @@ async function serveBoth(): Promise<void> {
     process.stdout.write(`${user + system}\n`)
   })
   process.once('SIGTERM', () => {
-    void Promise.all([server.close(), withRedis.close(), bare.close()])
+    void Promise.all([server.close(), withRedis.close(), bare.close(), fromSources.close()])
       .then(() => Promise.all([bridge.close(), nonceTier.close()]))
       .then(() => redis.stop())
       .then(() => process.exit(0))
