@@ -1,4 +1,5 @@
 import { sessionSignature } from '../signed-call.js'
+import { COMPONENT_HANDLERS, FAKE_COMPONENT_ENDPOINTS } from './fake-component-endpoints.js'
 import { FakeFault, type FakeState } from './fake-state.js'
 
 /** The endpoints the fake serves, by the name counters, quotas, latency and injected faults use. */
@@ -25,6 +26,8 @@ export const FAKE_ENDPOINTS = {
   clear_quota_v2: '/cgi-bin/clear_quota/v2',
   /** What a request id (`rid` at the end of an errmsg) was: URL, body, answer, the caller's IP. */
   rid_get: '/cgi-bin/openapi/rid/get',
+  /** The Open Platform's component endpoints (see fake-component-endpoints.ts). */
+  ...FAKE_COMPONENT_ENDPOINTS,
 } as const
 export type FakeEndpoint = keyof typeof FAKE_ENDPOINTS
 
@@ -57,6 +60,7 @@ function signedUser(state: FakeState, request: FakeRequest) {
 
 /** One handler per endpoint; each throws `FakeFault` for what the platform would refuse. */
 export const HANDLERS: Record<FakeEndpoint, Handler> = {
+  ...COMPONENT_HANDLERS,
   token: classicToken,
   qq_token: classicToken,
 

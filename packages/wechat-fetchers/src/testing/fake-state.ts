@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { FakeComponents } from './fake-component.js'
 import { FakeQuota } from './fake-quota.js'
 import { FakeRequestLog } from './fake-request-log.js'
 
@@ -86,7 +87,9 @@ export class FakeState {
   constructor(
     readonly rules: FakeRules,
     /** Daily limits by API path (`/cgi-bin/token` → 2000). */
-    dailyLimits: ReadonlyMap<string, number> = new Map(),
+    dailyLimits: ReadonlyMap<string, number>,
+    /** The third-party platforms (components) the fake knows. */
+    readonly components: FakeComponents,
   ) {
     this.quota = new FakeQuota(dailyLimits, rules.now)
   }
@@ -141,10 +144,15 @@ export class FakeState {
 
   /** The app whose live access_token this is, or 40001 (unknown, rotated out) / 42001 (expired). */
   checkToken(token: string | undefined): FakeApp {
+    return this.app(this.tokenOwner(token))
+  }
+
+  /** The appid a live token was issued to (an app, an authorised account or a component), or 40001 / 42001. */
+  tokenOwner(token: string | undefined): string {
     const record = token === undefined ? undefined : this.#tokens.get(token)
     if (!record) throw new FakeFault(40001, 'invalid credential, access_token is invalid or not latest')
     if (record.expiresAt <= this.rules.now()) throw new FakeFault(42001, 'access_token expired')
-    return this.app(record.appid)
+    return record.appid
   }
 
   /** A JS-SDK ticket: the same one until it expires. */

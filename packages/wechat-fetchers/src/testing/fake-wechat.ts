@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FAKE_ENDPOINTS, HANDLERS, type FakeEndpoint, type FakeReply, type FakeRequest } from './fake-endpoints.js'
 import { streamHugeJson } from './huge-reply.js'
+import { FakeComponent, FakeComponents } from './fake-component.js'
 import { FakeApp, FakeFault, FakeState, type FakeEncryptKey } from './fake-state.js'
+import { pushSender, type SendOptions, type SentPush } from './push-sender.js'
+import { invalidArgument } from '../errors.js'
 import { fakeIpErrmsg, type FakeIpErrcode } from './fake-ip-errors.js'
 import { FakeRequestLog } from './fake-request-log.js'
 
@@ -34,6 +37,12 @@ export interface FakeWeChatOptions {
   quotas?: Partial<Record<FakeEndpoint, number>>
   /** The caller's IP as the platform reports it (IP errors, `rid/get`'s `client_ip`). Default: the socket's address. */
   clientIp?: string
+  /** Third-party platforms (components) the fake knows (more with `addComponent`). */
+  components?: FakeComponentSpec[]
+  /** How long a pushed component_verify_ticket is accepted, in seconds. Default 43200 (12 h, as WeChat). */
+  componentTicketLifetimeSeconds?: number
+  /** Life of a pre-auth code and of an authorisation code, in seconds. Default 600. */
+  authorizationCodeLifetimeSeconds?: number
   /** The platform's clock, in ms. Default `Date.now`: inject one to test expiry without waiting. */
   now?: () => number
   /** Port on 127.0.0.1. Default 0 (a free one). */
@@ -49,6 +58,17 @@ export type FakeInjection =
   | { errcode: number; errmsg?: string }
   | { status: number }
   | { bodyBytes: number; declareLength?: boolean }
+
+/** A third-party platform (component): its secret, and the push Token / EncodingAESKey its pushes use. */
+export interface FakeComponentSpec {
+  appid: string
+  secret: string
+  token: string
+  encodingAESKey: string
+}
+
+/** A push the fake sent, or `undefined` when no URL was given. */
+export type FakePush = SentPush | undefined
 
 export interface FakeUserSpec {
   openid: string
@@ -105,6 +125,32 @@ export interface FakeWeChat {
   lastRid(endpoint: FakeEndpoint): string | undefined
   /** Resets (clear_quota v1 + v2) the account has spent this month: at most 10, then 48006. */
   quotaClears(appid: string): number
+  /** Adds a third-party platform (component). */
+  addComponent(component: FakeComponentSpec): void
+  /**
+   * Mints the component's next `component_verify_ticket` (each valid `componentTicketLifetimeSeconds`) and, given
+   * `url`, pushes it there encrypted, as WeChat does every 10 minutes. Resolves the ticket and the push.
+   */
+  pushTicket(
+    componentAppid: string,
+    url?: string | URL,
+    options?: SendOptions,
+  ): Promise<{ ticket: string; sent: FakePush }>
+  /**
+   * An account authorises the component (again): resolves the authorisation code `api_query_auth` takes and,
+   * given `url`, the `authorized` push (`updateauthorized` for an account already authorised) sent there.
+   */
+  authorize(
+    componentAppid: string,
+    authorizerAppid: string,
+    options?: { url?: string | URL; funcIds?: number[] },
+  ): Promise<{ authorizationCode: string; sent: FakePush }>
+  /** The account withdraws: its refresh token and tokens die at once; given `url`, `unauthorized` is pushed there. */
+  unauthorize(componentAppid: string, authorizerAppid: string, url?: string | URL): Promise<{ sent: FakePush }>
+  /** The account's authorizer_refresh_token as the platform holds it (`undefined` if not authorised). */
+  authorizerRefreshToken(componentAppid: string, authorizerAppid: string): string | undefined
+  /** How many `api_start_push_ticket` calls the component made. */
+  pushTicketRequests(componentAppid: string): number
   close(): Promise<void>
 }
 
@@ -127,7 +173,42 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
         limit,
       ]),
     ),
+    new FakeComponents({
+      ticketLifetimeSeconds: options.componentTicketLifetimeSeconds ?? 43_200,
+      codeLifetimeSeconds: options.authorizationCodeLifetimeSeconds ?? 600,
+    }),
   )
+  const addComponent = (spec: FakeComponentSpec) =>
+    state.components.add(new FakeComponent(spec.appid, spec.secret, spec.token, spec.encodingAESKey))
+  for (const spec of options.components ?? []) addComponent(spec)
+  const componentOf = (appid: string): FakeComponent => {
+    try {
+      return state.components.get(appid)
+    } catch {
+      throw invalidArgument('componentAppid', 'is not a component the fake knows (addComponent first)')
+    }
+  }
+  /** Pushes `xml` to `url` as the component's platform would (encrypted with its Token and EncodingAESKey). */
+  const push = async (
+    component: FakeComponent,
+    url: string | URL | undefined,
+    xml: string,
+    sendOptions?: SendOptions,
+  ) =>
+    url === undefined
+      ? undefined
+      : pushSender({
+          token: component.token,
+          encodingAESKey: component.encodingAESKey,
+          receiveId: component.appid,
+        }).send(url, xml, sendOptions)
+  const event = (component: FakeComponent, infoType: string, fields: Record<string, string | number>) =>
+    `<xml><AppId><![CDATA[${component.appid}]]></AppId><CreateTime>${Math.floor(state.rules.now() / 1000)}</CreateTime>` +
+    `<InfoType><![CDATA[${infoType}]]></InfoType>${Object.entries(fields)
+      .map(([name, value]) =>
+        typeof value === 'number' ? `<${name}>${value}</${name}>` : `<${name}><![CDATA[${value}]]></${name}>`,
+      )
+      .join('')}</xml>`
   const addApp = (app: { appid: string; secret: string }) =>
     void state.apps.set(app.appid, new FakeApp(app.appid, app.secret))
   for (const app of options.apps ?? []) addApp(app)
@@ -257,6 +338,39 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     },
     lastRid: (endpoint) => lastRids.get(endpoint),
     quotaClears: (appid) => state.quota.clearsThisMonth(appid),
+    addComponent,
+    async pushTicket(componentAppid, url, sendOptions) {
+      const component = componentOf(componentAppid)
+      const ticket = component.newTicket(state.rules.now())
+      const xml = event(component, 'component_verify_ticket', { ComponentVerifyTicket: ticket })
+      return { ticket, sent: await push(component, url, xml, sendOptions) }
+    },
+    async authorize(componentAppid, authorizerAppid, authorizeOptions = {}) {
+      const component = componentOf(componentAppid)
+      const again = component.authorizations.has(authorizerAppid)
+      const authorizationCode = component.authorize(
+        state,
+        authorizerAppid,
+        authorizeOptions.funcIds ?? [1, 15],
+        state.components.rules,
+      )
+      const xml = event(component, again ? 'updateauthorized' : 'authorized', {
+        AuthorizerAppid: authorizerAppid,
+        AuthorizationCode: authorizationCode,
+        AuthorizationCodeExpiredTime: Math.floor(state.rules.now() / 1000) + state.components.rules.codeLifetimeSeconds,
+        PreAuthCode: '',
+      })
+      return { authorizationCode, sent: await push(component, authorizeOptions.url, xml) }
+    },
+    async unauthorize(componentAppid, authorizerAppid, url) {
+      const component = componentOf(componentAppid)
+      component.unauthorize(state, authorizerAppid)
+      const xml = event(component, 'unauthorized', { AuthorizerAppid: authorizerAppid })
+      return { sent: await push(component, url, xml) }
+    },
+    authorizerRefreshToken: (componentAppid, authorizerAppid) =>
+      componentOf(componentAppid).authorizations.get(authorizerAppid)?.refreshToken,
+    pushTicketRequests: (componentAppid) => componentOf(componentAppid).pushRequests,
     close: () =>
       new Promise<void>((resolve) => {
         closing.abort()

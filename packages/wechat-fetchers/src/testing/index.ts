@@ -1,6 +1,8 @@
 export {
   startFakeWeChat,
+  type FakeComponentSpec,
   type FakeInjection,
+  type FakePush,
   type FakeUserSpec,
   type FakeWeChat,
   type FakeWeChatOptions,
