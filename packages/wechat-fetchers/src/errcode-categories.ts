@@ -35,6 +35,14 @@ const CATEGORIES: ReadonlyMap<number, ErrcodeCategory> = new Map<number, Errcode
   [45009, 'quota'],
   // clear_quota: this month's 10 resets are spent.
   [48006, 'quota'],
+  // Open Platform: the component_verify_ticket is expired (61005) or invalid / missing (61006) — a fresher push is
+  // needed, retrying is futile; the account's refresh token is invalid (61023) — it must authorise again; the
+  // account has not authorised this component (61003); an invalid component (61011).
+  [61005, 'config'],
+  [61006, 'config'],
+  [61023, 'config'],
+  [61003, 'config'],
+  [61011, 'config'],
   [40029, 'user'],
   [40163, 'user'],
   [42003, 'user'],

@@ -46,3 +46,12 @@ export {
   type ClearQuotaVia,
 } from './operator/clear-quota.js'
 export { getRidInfo, type RidInfo } from './operator/rid-info.js'
+export {
+  componentApi,
+  type AuthorizationInfo,
+  type AuthorizerListEntry,
+  type AuthorizerToken,
+  type ComponentApi,
+  type ComponentApiOptions,
+  type ComponentCredentials,
+} from './open-platform/component-api.js'

@@ -17,6 +17,10 @@ import {
   type WechatSource,
   cardSignature,
   checkSessionKey,
+  componentApi,
+  type AuthorizationInfo,
+  type AuthorizerListEntry,
+  type ComponentApi,
   code2Session,
   decryptUserData,
   exchangeOAuthCode,
@@ -173,5 +177,19 @@ describe('errors', () => {
     if (isWechatError(caught)) expectTypeOf(caught).toEqualTypeOf<WechatError>()
     // @ts-expect-error not a wechat-fetchers code
     isWechatError(caught, 'E_CLOSED')
+  })
+})
+
+describe('componentApi (the Open Platform transport)', () => {
+  test('types each call and refuses what is not one', async () => {
+    const api = componentApi({ componentAppid: 'wx0000000000000001', componentSecret: 's' }, { baseUrl: 'http://x' })
+    expectTypeOf(api).toEqualTypeOf<ComponentApi>()
+    expectTypeOf(await api.componentToken('t')).toEqualTypeOf<{ componentAccessToken: string; expiresIn: number }>()
+    expectTypeOf(await api.queryAuth('t', 'c')).toEqualTypeOf<AuthorizationInfo>()
+    expectTypeOf(await api.allAuthorizers('t')).toEqualTypeOf<AuthorizerListEntry[]>()
+    // @ts-expect-error the transport options only: no accessTokenMode here
+    componentApi({ componentAppid: 'wx0000000000000001', componentSecret: 's' }, { accessTokenMode: {} })
+    // @ts-expect-error a page needs a count
+    void api.authorizerList('t', { offset: 0 })
   })
 })
