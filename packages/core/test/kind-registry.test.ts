@@ -267,3 +267,37 @@ describe('registering', () => {
     await bridge.close()
   })
 })
+
+describe('a source reading another registered kind while it fetches', () => {
+  const componentToken = registerKind<{ component: string }, { token: string }>({
+    name: 'test_component_token',
+    keyFields: { component: keyField.segment() },
+    storageKey: ({ component }) => `test-family:${component}:component-token`,
+    credentialField: 'token',
+  })
+  const authorizerToken = registerKind<{ component: string; authorizer: string }, { token: string }>({
+    name: 'test_authorizer_token',
+    keyFields: { component: keyField.segment(), authorizer: keyField.segment() },
+    storageKey: ({ component, authorizer }) => `test-family:${component}:${authorizer}:authorizer-token`,
+    credentialField: 'token',
+  })
+
+  it('each under its own lock: 50 cold callers → one component fetch, one authorizer fetch, no deadlock', async () => {
+    const fetched: string[] = []
+    const source: CredentialSource = {
+      fetch: async () => null,
+      async fetchKind(kind, key, ctx) {
+        fetched.push(kind)
+        if (kind === 'test_component_token') return { value: { token: 'COMPONENT' }, expiresIn: 7200 }
+        // The authorizer token needs the component token: read through the same bridge.
+        const component = await ctx.bridge.credential(componentToken).get({ component: key.component as string })
+        return { value: { token: `AUTH-with-${component?.token}` }, expiresIn: 7200 }
+      },
+    }
+    const bridge = bridgeOn('nested.db', source)
+    const key = { component: 'wxcomp', authorizer: 'wxauth' }
+    const results = await Promise.all(Array.from({ length: 50 }, () => bridge.credential(authorizerToken).get(key)))
+    expect(new Set(results.map((value) => value?.token))).toEqual(new Set(['AUTH-with-COMPONENT']))
+    expect(fetched.sort()).toEqual(['test_authorizer_token', 'test_component_token'])
+  })
+})
