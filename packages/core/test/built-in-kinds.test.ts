@@ -95,3 +95,11 @@ describe('the built-in kinds as definitions', () => {
     expect(kindDefinition('toString')).toBeUndefined()
   })
 })
+
+describe('credentialString', () => {
+  it('is undefined for a kind neither built in nor registered', async () => {
+    const { credentialString } = await import('@open-bridge/core')
+    expect(credentialString('no_such_kind', { token: 'x' })).toBeUndefined()
+    expect(credentialString('access_token', { access_token: 'x' })).toBe('x')
+  })
+})

@@ -119,6 +119,24 @@ describe('durable kinds', () => {
     })
   })
 
+  it('a persistent tier skipped by its open breaker does not count: E_NO_DURABLE_TIER', async () => {
+    const sqlite = chaosStore(sqliteStore({ path: join(dir, 'breaker.db') }))
+    const bridge = bridgeWith([memoryStore(), sqlite.store])
+    sqlite.chaos.fail('set')
+    for (let i = 0; i < 3; i++) {
+      expect((await refusal(bridge.credential(refreshToken).set(key, { refresh_token: `RT${i}` }))).code).toBe(
+        'E_NO_DURABLE_TIER',
+      )
+    }
+    sqlite.chaos.heal()
+    sqlite.chaos.resetCalls()
+    // The breaker is open now: the tier is not even asked, and the write still does not count.
+    expect((await refusal(bridge.credential(refreshToken).set(key, { refresh_token: 'RT' }))).code).toBe(
+      'E_NO_DURABLE_TIER',
+    )
+    expect(sqlite.chaos.calls.set).toBe(0)
+  })
+
   it('a kind that is not durable is still set on a memory-only bridge (today’s behaviour)', async () => {
     const bridge = bridgeWith([memoryStore()])
     await bridge.set(

@@ -301,3 +301,49 @@ describe('a source reading another registered kind while it fetches', () => {
     expect(fetched.sort()).toEqual(['test_authorizer_token', 'test_component_token'])
   })
 })
+
+describe('key-field checks and companion fields', () => {
+  it('optionalSegment accepts absence, refuses what segment refuses; oneOf names the choices', () => {
+    const optional = keyField.optionalSegment()
+    expect(optional(undefined)).toBeUndefined()
+    expect(optional('a')).toBeUndefined()
+    expect(optional('')).toMatch(/non-empty string/)
+    expect(optional('a:b')).toMatch(/':'/)
+    expect(keyField.oneOf(['a', 'b'])('c')).toBe('must be one of a, b')
+    expect(keyField.integer()(0)).toBeUndefined()
+    expect(keyField.integer()(1.5)).toMatch(/integer ≥ 0/)
+  })
+
+  it('a companion field is required on every write, and an optional key field may be left out', async () => {
+    const sealed = registerKind<{ id: string; variant?: string }, { key: string; iv: string }>({
+      name: 'test_companion_kind',
+      keyFields: { id: keyField.segment(), variant: keyField.optionalSegment() },
+      storageKey: ({ id, variant }) => `test-family:${id}:${variant ?? 'default'}`,
+      credentialField: 'key',
+      companionFields: ['iv'],
+    })
+    const bridge = createBridge({ stores: [memoryStore()] })
+    const handle = bridge.credential(sealed)
+    expect(await refusal(handle.set({ id: 'a' }, { key: 'K' } as never, 60))).toMatchObject({
+      code: 'E_INVALID_VALUE',
+      field: 'value.iv',
+    })
+    await handle.set({ id: 'a' }, { key: 'K', iv: 'IV' }, 60)
+    await handle.set({ id: 'a', variant: 'v2' }, { key: 'K2', iv: 'IV2' }, 60)
+    expect(await handle.get({ id: 'a' })).toEqual({ key: 'K', iv: 'IV' })
+    expect(await handle.get({ id: 'a', variant: 'v2' })).toEqual({ key: 'K2', iv: 'IV2' })
+    await bridge.close()
+  })
+
+  it('companionFields must name fields', () => {
+    expect(() =>
+      registerKind({
+        name: 'test_bad_companions',
+        keyFields: { id: keyField.segment() },
+        storageKey: ({ id }: { id: string }) => id,
+        credentialField: 'key',
+        companionFields: ['iv', ''],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'E_INVALID_KIND', field: 'kind.companionFields' }))
+  })
+})
