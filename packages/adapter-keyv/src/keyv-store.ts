@@ -32,6 +32,8 @@ export function keyvStore(options: KeyvStoreOptions): CredentialStore {
 
   return {
     name,
+    // Keyv's default store is an in-process Map: only a real backend persists.
+    persistent: !(keyv.store instanceof Map),
 
     async get(key) {
       let stored: unknown

@@ -57,6 +57,7 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
 
   return {
     name,
+    persistent: true,
     lock: mongoLock((operation, run, token) =>
       guarded(
         operation,

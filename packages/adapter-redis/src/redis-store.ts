@@ -40,6 +40,8 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
 
   return {
     name,
+    // Whether Redis keeps data across a restart depends on its own config (RDB / AOF): see the README.
+    persistent: true,
     get: async (key) => {
       try {
         // Inline rather than `ready()`: the read is the hot path.

@@ -89,6 +89,8 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
 
   return {
     name,
+    // A file on disk (`:memory:` is refused): a durable kind's write counts once this tier holds it.
+    persistent: true,
     getSync,
     get: (key) => retry('get', () => read(key)),
     set: async (key, record) => {

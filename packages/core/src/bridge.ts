@@ -15,14 +15,16 @@ import type {
   UserKey,
 } from './credentials.js'
 import { resolveCoordination, type CoordinationOptions } from './coordination-options.js'
-import { credentialString } from './credentials.js'
+import { CREDENTIAL_KINDS, credentialString } from './credentials.js'
 import { explainUnknownApp, recordOf, type CredentialRecord } from './credential-record.js'
 import { BridgeError, describeType } from './errors.js'
 import { EventHub, type BridgeEventName, type BridgeListener, type RefreshReason } from './events.js'
 import { assertCredentialValue, expiresAtFrom } from './expiry.js'
 import { FailureMemory } from './failure-memory.js'
 import { KeyGenerations } from './key-generations.js'
+import type { CredentialHandle } from './credential-handle.js'
 import { KeyResolver } from './keys.js'
+import { type CredentialKindDefinition, type RegisteredKind, registerKind, registeredKind } from './kind-registry.js'
 import { RefreshAheadPolicy } from './refresh-ahead.js'
 import { RefreshCoordinator, type FillRequest } from './refresh-coordinator.js'
 import type { CredentialSource, Fallback, SourceContext } from './source.js'
@@ -277,9 +279,16 @@ export class CredentialBridge {
     if (this.#closed) throw closedError()
     const storageKey = this.#storageKey(kind, key)
     assertCredentialValue(value, 'value', kind)
-    const record: StoredRecord = { value, expiresAt: expiresAtFrom(expiresIn, 'expiresIn') }
+    // Only a registered kind is found here (the built-in ones are never in the registry).
+    const definition = registeredKind(kind)?.definition
+    if (definition?.durable === true && !this.#chain.hasPersistentTier) throw noDurableTier(kind, this.#chain.names)
+    const record: StoredRecord = {
+      value,
+      expiresAt: expiresAtFrom(expiresIn === undefined ? definition?.life : expiresIn, 'expiresIn'),
+    }
     this.#failures.forget(storageKey)
-    await this.#chain.write(storageKey, record, true)
+    if (definition?.durable === true) await this.#chain.writeDurable(storageKey, record)
+    else await this.#chain.write(storageKey, record, true)
   }
 
   /** Deletes a credential from every tier. */
@@ -321,7 +330,7 @@ export class CredentialBridge {
           },
         )
       }
-      if (this.#source === undefined) {
+      if (this.#source === undefined && registeredKind(kind)?.definition.pushed !== true) {
         throw new BridgeError('E_NO_SOURCE', 'refresh needs a source: createBridge({ source })', { field: 'source' })
       }
     } catch (error) {
@@ -334,6 +343,9 @@ export class CredentialBridge {
         // Already replaced by someone else: no lock, no fetch.
         if (record !== undefined && ifValue !== undefined && current !== ifValue)
           return record.value as CredentialValues[K]
+        const pushed = registeredKind(kind)
+        // A pushed kind cannot be fetched: only the platform's next push replaces a rejected one.
+        if (pushed?.definition.pushed === true) return Promise.reject(pushedMissing(pushed, storageKey))
         const reason: RefreshReason = ifValue === undefined ? 'miss' : 'rejected'
         return this.#fill(kind, key, storageKey, undefined, reason, record, ifValue)
       }),
@@ -374,14 +386,50 @@ export class CredentialBridge {
               this.#checkAhead(kind, key, storageKey, record, Date.now())
             return recordOf<K>(record)
           }
-          if (fallback === undefined && this.#source === undefined) {
-            return read.answered ? null : Promise.reject(unavailableError(this.#chain.names))
+          if (!read.answered && fallback === undefined && this.#source === undefined) {
+            return Promise.reject(unavailableError(this.#chain.names))
           }
+          const pushed = registeredKind(kind)
+          if (pushed?.definition.pushed === true) return Promise.reject(pushedMissing(pushed, storageKey))
+          if (fallback === undefined && this.#source === undefined) return null
           return this.#coordinator
             .fill(this.#request(kind, key, storageKey, fallback, 'miss', undefined, undefined))
             .then((filled) => (filled === null ? null : recordOf<K>(filled)))
         }),
     )
+  }
+
+  // ── registered kinds ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The generic methods bound to one kind: a built-in kind's name, or a kind definition (registered now if it is
+   * not yet: see `registerKind`; a different definition under a taken name throws `E_KIND_EXISTS`).
+   * `bridge.credential(corpToken).get({ corpid, agentid })`.
+   */
+  credential<K extends CredentialKind>(kind: K): CredentialHandle<CredentialKeys[K], CredentialValues[K]>
+  credential<Key extends object, Value extends object = Record<string, unknown>>(
+    kind: CredentialKindDefinition<Key, Value>,
+  ): CredentialHandle<Key, Value>
+  credential(kind: unknown): CredentialHandle<object, object> {
+    const name = typeof kind === 'string' ? kind : registerKind(kind as CredentialKindDefinition).name
+    if (typeof kind === 'string' && !(CREDENTIAL_KINDS as readonly string[]).includes(kind) && !registeredKind(kind)) {
+      throw new BridgeError(
+        'E_INVALID_KEY',
+        `kind must be one of ${CREDENTIAL_KINDS.join(', ')} or a registered kind`,
+        {
+          field: 'kind',
+        },
+      )
+    }
+    // The generic methods take any registered kind's name; their types name the built-in ones only.
+    const k = name as CredentialKind
+    return Object.freeze({
+      kind: name,
+      get: (key: object) => this.get(k, key as never),
+      set: (key: object, value: object, expiresIn?: number) => this.set(k, key as never, value as never, expiresIn),
+      remove: (key: object) => this.remove(k, key as never),
+      refresh: (key: object, options?: RefreshOptions) => this.refresh(k, key as never, options),
+    })
   }
 
   // ── for helpers that work beside a source ───────────────────────────────────────────────────────
@@ -454,6 +502,11 @@ export class CredentialBridge {
     fallback: Fallback<K, CredentialKeys[K]> | undefined,
     answered: boolean,
   ): Promise<CredentialValues[K] | null> {
+    const registered = registeredKind(kind)
+    // A pushed kind is never fetched: its miss says that its pushes have not arrived (unless no tier answered).
+    if (registered?.definition.pushed === true) {
+      return Promise.reject(answered ? pushedMissing(registered, storageKey) : unavailableError(this.#chain.names))
+    }
     if (fallback === undefined && this.#source === undefined) {
       return answered ? Promise.resolve(null) : Promise.reject(unavailableError(this.#chain.names))
     }
@@ -500,6 +553,9 @@ export class CredentialBridge {
     trigger: StoredRecord | undefined,
     ifValue: string | undefined,
   ): FillRequest {
+    const registered = registeredKind(kind)
+    if (registered !== undefined)
+      return this.#registeredRequest(registered, kind, key, storageKey, fallback, reason, trigger, ifValue)
     const resolved = this.#keys.resolve(kind, key, storageKey)
     const produce: FillRequest['produce'] =
       fallback !== undefined
@@ -507,6 +563,35 @@ export class CredentialBridge {
           ({ reason, previous, signal }) => fallback({ ...key, appid: resolved.appid }, { reason, previous, signal })
         : ({ reason, previous, signal }) =>
             this.#source!.fetch(kind, resolved, this.#sourceContext(resolved, reason, previous, signal))
+    return { kind, storageKey, reason, by: fallback !== undefined ? 'fallback' : 'source', trigger, ifValue, produce }
+  }
+
+  /** A fill of a registered kind: the fallback gets the caller's key, the source's `fetchKind` the checked one. */
+  #registeredRequest(
+    registered: RegisteredKind,
+    kind: CredentialKind,
+    key: object,
+    storageKey: string,
+    fallback: Fallback<CredentialKind, never> | undefined,
+    reason: RefreshReason,
+    trigger: StoredRecord | undefined,
+    ifValue: string | undefined,
+  ): FillRequest {
+    const resolved = this.#keys.resolveRegistered(registered, key, storageKey)
+    const source = this.#source
+    const produce: FillRequest['produce'] =
+      fallback !== undefined
+        ? ({ reason, previous, signal }) => fallback(key as never, { reason, previous, signal })
+        : ({ reason, previous, signal }) =>
+            source?.fetchKind === undefined
+              ? Promise.resolve(null)
+              : source.fetchKind(registered.definition.name, resolved, {
+                  app: undefined,
+                  bridge: this,
+                  reason,
+                  previous,
+                  signal,
+                })
     return { kind, storageKey, reason, by: fallback !== undefined ? 'fallback' : 'source', trigger, ifValue, produce }
   }
 
@@ -557,6 +642,23 @@ export function createBridge(options: BridgeOptions): CredentialBridge {
 
 function closedError(): BridgeError {
   return new BridgeError('E_CLOSED', 'the bridge is closed')
+}
+
+function noDurableTier(kind: string, tiers: string[]): BridgeError {
+  return new BridgeError(
+    'E_NO_DURABLE_TIER',
+    `${kind} is durable (it cannot be fetched again) and needs a persistent tier; the tiers are ${tiers.join(', ')}: add sqliteStore, mongoStore or redisStore`,
+    { field: 'stores' },
+  )
+}
+
+function pushedMissing(kind: RegisteredKind, storageKey: string): BridgeError {
+  const hint = kind.definition.pushedHint ?? "check that the platform's push URL is configured and reaches this service"
+  return new BridgeError(
+    'E_PUSHED_MISSING',
+    `no ${kind.definition.name} has arrived for ${storageKey}: it is pushed by the platform and never fetched, so its pushes have not arrived (or were not stored); ${hint}`,
+    { field: 'kind' },
+  )
 }
 
 function unavailableError(tiers: string[]): BridgeError {

@@ -1,3 +1,5 @@
+import { registeredKind } from './kind-registry.js'
+
 /**
  * The five credential kinds, their value objects and their keys: uni-open-bridge-common's vocabulary.
  */
@@ -115,8 +117,20 @@ export const CREDENTIAL_FIELDS = {
   user_refresh_token: 'refresh_token',
 } as const satisfies { [K in CredentialKind]: keyof CredentialValues[K] & string }
 
-/** The credential string of a value (see `CREDENTIAL_FIELDS`), or `undefined` when the field is not a string. */
-export function credentialString(kind: CredentialKind, value: object): string | undefined {
-  const field = (value as Record<string, unknown>)[CREDENTIAL_FIELDS[kind]]
+/**
+ * The credential string of a value (see `CREDENTIAL_FIELDS`, or a registered kind's `credentialField`), or
+ * `undefined` when the field is not a string or the kind is unknown.
+ */
+export function credentialString(kind: CredentialKind | (string & {}), value: object): string | undefined {
+  const name = credentialFieldOf(kind)
+  if (name === undefined) return undefined
+  const field = (value as Record<string, unknown>)[name]
   return typeof field === 'string' ? field : undefined
+}
+
+/** The credential field of a built-in or registered kind. */
+export function credentialFieldOf(kind: string): string | undefined {
+  return Object.hasOwn(CREDENTIAL_FIELDS, kind)
+    ? CREDENTIAL_FIELDS[kind as CredentialKind]
+    : registeredKind(kind)?.definition.credentialField
 }

@@ -30,6 +30,14 @@ export type CoreErrorCode =
   | 'E_NO_SOURCE'
   /** `withCredential` found no credential for the key (nothing stored and nothing could fetch one). */
   | 'E_NO_CREDENTIAL'
+  /** A credential kind definition is malformed (`registerKind`): the field names the property. */
+  | 'E_INVALID_KIND'
+  /** A kind of that name is already registered with a different definition (or is one of the built-in kinds). */
+  | 'E_KIND_EXISTS'
+  /** A durable kind was set on a bridge with no persistent tier, or no persistent tier took the write. */
+  | 'E_NO_DURABLE_TIER'
+  /** A pushed kind (never fetched) has nothing stored: the platform's pushes have not arrived. */
+  | 'E_PUSHED_MISSING'
 
 export interface BridgeErrorOptions {
   /** The field at fault, e.g. `key.openid` or `apps[1].appid`. */

@@ -1,5 +1,6 @@
 import { CREDENTIAL_FIELDS, type CredentialKind, type CredentialValue } from './credentials.js'
 import { BridgeError, describeType } from './errors.js'
+import { registeredKind } from './kind-registry.js'
 import type { StoredRecord } from './store.js'
 
 /**
@@ -44,7 +45,7 @@ const MAX_DEPTH = 32
 export function assertCredentialValue(
   value: unknown,
   field: string,
-  kind?: CredentialKind,
+  kind?: CredentialKind | (string & {}),
 ): asserts value is CredentialValue {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BridgeError('E_INVALID_VALUE', `${field} must be a plain object, got ${describeType(value)}`, { field })
@@ -54,11 +55,15 @@ export function assertCredentialValue(
     throw new BridgeError('E_INVALID_VALUE', `${field} must be a plain object, got an instance of a class`, { field })
   }
   const fields = value as Record<string, unknown>
+  const registered = kind === undefined || Object.hasOwn(CREDENTIAL_FIELDS, kind) ? undefined : registeredKind(kind)
   if (kind !== undefined && Object.hasOwn(CREDENTIAL_FIELDS, kind)) {
-    const name = CREDENTIAL_FIELDS[kind]
+    const name = CREDENTIAL_FIELDS[kind as CredentialKind]
     requireCredentialString(fields[name], `${field}.${name}`)
-    for (const companion of COMPANION_FIELDS[kind] ?? [])
+    for (const companion of COMPANION_FIELDS[kind as CredentialKind] ?? [])
       requireCredentialString(fields[companion], `${field}.${companion}`)
+  } else if (registered !== undefined) {
+    const { credentialField, companionFields = [] } = registered.definition
+    for (const name of [credentialField, ...companionFields]) requireCredentialString(fields[name], `${field}.${name}`)
   } else {
     let found = false
     for (const name of ANY_CREDENTIAL_FIELD) {

@@ -1,5 +1,15 @@
 export { createBridge, CredentialBridge, type BridgeOptions, type RefreshOptions } from './bridge.js'
 export type { CredentialRecord } from './credential-record.js'
+export type { CredentialHandle } from './credential-handle.js'
+export { BUILT_IN_KINDS, kindDefinition, type BuiltInKindDefinitions } from './built-in-kinds.js'
+export {
+  keyField,
+  registerKind,
+  type CredentialKindDefinition,
+  type KeyFieldCheck,
+  type KindFetchResult,
+  type ResolvedKindKey,
+} from './kind-registry.js'
 export { DEFAULT_LOCK_TTL, DEFAULT_REFRESH_AHEAD, type CoordinationOptions } from './coordination-options.js'
 export { memoryStore, MEMORY_STORE_MAX_LIMIT, type MemoryStoreOptions } from './memory-store.js'
 export { withAccessToken, withCredential } from './with-credential.js'

@@ -1,6 +1,7 @@
 import type { AppRegistry } from './apps.js'
 import { isPlatform } from './apps.js'
 import {
+  CREDENTIAL_FIELDS,
   CREDENTIAL_KINDS,
   PLATFORMS,
   type CredentialKind,
@@ -10,6 +11,7 @@ import {
 } from './credentials.js'
 import { BridgeError, describeType } from './errors.js'
 import { quoteValue } from './quote-value.js'
+import { type RegisteredKind, type ResolvedKindKey, registeredKind, resolveKindKey } from './kind-registry.js'
 
 /** The loose shape a caller's key is read as; validation decides what is really there. */
 interface KeyFields {
@@ -29,7 +31,7 @@ const USER_KINDS: ReadonlySet<CredentialKind> = new Set([
 ])
 
 /** The storage-key strings of one app, built once (see `KeyResolver`). */
-interface AppKeyStrings {
+export interface AppKeyStrings {
   readonly appid: string
   readonly accessToken: string
   readonly ticket: string
@@ -38,8 +40,15 @@ interface AppKeyStrings {
   readonly userPrefix: string
 }
 
-/** How many distinct appids per platform keep pre-built strings before the cache starts over. */
-const MAX_CACHED_APPIDS = 10_000
+/**
+ * How many distinct appids per platform one generation of the string cache holds. Two generations are kept, so
+ * at most twice this many appids per platform hold strings (each a few hundred bytes, shared with the memory tier's
+ * keys for apps it holds). A working set up to this size is served from the newest generation alone: 200,000 apps
+ * read round-robin never rebuild a string. Past it, the apps still in use move to the new generation as they are
+ * read, and the ones not read for a whole generation are dropped — never the whole cache at once (a cache that
+ * started over at 10,000 appids rebuilt and rehashed every key of 50,000 apps read in turn: 7.7× the floor).
+ */
+export const KEY_CACHE_GENERATION = 262_144
 
 /**
  * Validates keys and turns them into storage keys in uni-open-bridge's layout
@@ -51,44 +60,57 @@ const MAX_CACHED_APPIDS = 10_000
  */
 export class KeyResolver {
   readonly #apps: AppRegistry
-  readonly #strings = new Map<Platform, Map<string, AppKeyStrings>>()
+  readonly #strings = new Map<Platform, AppStringCache>()
 
   constructor(apps: AppRegistry) {
     this.#apps = apps
   }
 
-  storageKey(kind: CredentialKind, key: unknown): string {
+  storageKey(kind: CredentialKind | string, key: unknown): string {
     if (typeof key !== 'object' || key === null) {
       throw new BridgeError('E_INVALID_KEY', `key must be an object, got ${describeType(key)}`, { field: 'key' })
     }
     const k = key as KeyFields
     const platform = k.platform
     if (!isPlatform(platform)) {
+      // A registered kind's key need not name a platform; only then is the registry asked (never on a built-in hit).
+      const registered = registeredKind(kind)
+      if (registered !== undefined) return resolveKindKey(registered, key).storageKey
+      if (!Object.hasOwn(CREDENTIAL_FIELDS, kind)) throw unknownKind()
       throw new BridgeError('E_INVALID_KEY', `key.platform must be one of ${PLATFORMS.join(', ')}`, {
         field: 'key.platform',
       })
     }
-    const app = this.#appStrings(k, platform)
     switch (kind) {
       case 'access_token':
-        return app.accessToken
-      case 'ticket':
+        return this.#appStrings(k, platform).accessToken
+      case 'ticket': {
+        const app = this.#appStrings(k, platform)
         return k.ticketType === undefined || k.ticketType === 'jsapi'
           ? app.ticket
           : k.ticketType === 'wx_card'
             ? app.wxCardTicket
             : badTicketType()
+      }
       case 'user_access_token':
-        return `${app.userPrefix}${segment(k.openid, 'openid')}:user-access-token`
+        return `${this.#appStrings(k, platform).userPrefix}${segment(k.openid, 'openid')}:user-access-token`
       case 'session_key':
-        return `${app.userPrefix}${segment(k.openid, 'openid')}:session-key`
+        return `${this.#appStrings(k, platform).userPrefix}${segment(k.openid, 'openid')}:session-key`
       case 'user_refresh_token':
-        return `${app.userPrefix}${segment(k.openid, 'openid')}:user-refresh-token`
+        return `${this.#appStrings(k, platform).userPrefix}${segment(k.openid, 'openid')}:user-refresh-token`
       case 'encrypt_key':
-        return `${app.userPrefix}${segment(k.openid, 'openid')}:encrypt-key-${version(k.version)}`
-      default:
-        throw new BridgeError('E_INVALID_KEY', `kind must be one of ${CREDENTIAL_KINDS.join(', ')}`, { field: 'kind' })
+        return `${this.#appStrings(k, platform).userPrefix}${segment(k.openid, 'openid')}:encrypt-key-${version(k.version)}`
+      default: {
+        const registered = registeredKind(kind)
+        if (registered !== undefined) return resolveKindKey(registered, key).storageKey
+        throw unknownKind()
+      }
     }
+  }
+
+  /** What a source receives for a registered kind: the checked key fields, the kind and the storage key. */
+  resolveRegistered(registered: RegisteredKind, key: unknown, storageKey: string): ResolvedKindKey {
+    return Object.freeze({ ...resolveKindKey(registered, key).fields, kind: registered.definition.name, storageKey })
   }
 
   /** The full description sources receive; `key` must already have passed `storageKey`. */
@@ -152,18 +174,16 @@ export class KeyResolver {
 
   /** The cached strings of an appid; the appid is validated when they are first built. */
   #stringsFor(platform: Platform, appid: unknown): AppKeyStrings {
-    let byAppid = this.#strings.get(platform)
-    if (byAppid === undefined) {
-      byAppid = new Map()
-      this.#strings.set(platform, byAppid)
+    let cache = this.#strings.get(platform)
+    if (cache === undefined) {
+      cache = new AppStringCache()
+      this.#strings.set(platform, cache)
     }
     if (typeof appid === 'string') {
-      const cached = byAppid.get(appid)
+      const cached = cache.get(appid)
       if (cached !== undefined) return cached
     }
     const valid = segment(appid, 'appid')
-    // Bounded so a stream of made-up appids cannot grow memory without limit.
-    if (byAppid.size >= MAX_CACHED_APPIDS) byAppid.clear()
     const base = `uni-id:${platform}:${valid}:`
     const strings: AppKeyStrings = {
       appid: valid,
@@ -172,8 +192,47 @@ export class KeyResolver {
       wxCardTicket: `${base}ticket-wx_card`,
       userPrefix: base,
     }
-    byAppid.set(valid, strings)
+    cache.add(valid, strings)
     return strings
+  }
+}
+
+/**
+ * The per-platform string cache, in two generations (see `KEY_CACHE_GENERATION`): a hit in the current one is one
+ * Map lookup; a hit in the previous one moves the entry to the current one; a full current generation becomes the
+ * previous one (the old previous is dropped). Bounded, and a stream of made-up appids only ever pushes out appids
+ * that were not read for a whole generation.
+ */
+export class AppStringCache {
+  #current = new Map<string, AppKeyStrings>()
+  #previous = new Map<string, AppKeyStrings>()
+  readonly #generation: number
+
+  constructor(generation: number = KEY_CACHE_GENERATION) {
+    this.#generation = generation
+  }
+
+  get size(): number {
+    return this.#current.size + this.#previous.size
+  }
+
+  get(appid: string): AppKeyStrings | undefined {
+    const hit = this.#current.get(appid)
+    if (hit !== undefined) return hit
+    const old = this.#previous.get(appid)
+    if (old !== undefined) {
+      this.#previous.delete(appid)
+      this.add(appid, old)
+    }
+    return old
+  }
+
+  add(appid: string, strings: AppKeyStrings): void {
+    if (this.#current.size >= this.#generation) {
+      this.#previous = this.#current
+      this.#current = new Map()
+    }
+    this.#current.set(appid, strings)
   }
 }
 
@@ -197,6 +256,12 @@ function version(value: unknown): number {
     })
   }
   return value
+}
+
+function unknownKind(): BridgeError {
+  return new BridgeError('E_INVALID_KEY', `kind must be one of ${CREDENTIAL_KINDS.join(', ')} or a registered kind`, {
+    field: 'kind',
+  })
 }
 
 /** jsapi tickets keep uni-open-bridge's `ticket` name; wx_card tickets are stored beside them (`ticket-wx_card`). */

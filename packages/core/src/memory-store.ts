@@ -75,6 +75,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
 
   return {
     name,
+    persistent: false,
     getSync,
     get: async (key) => getSync(key),
     set: async (key, record) => {

@@ -1,5 +1,6 @@
 import { credentialString, type CredentialKind } from './credentials.js'
 import { isLive } from './expiry.js'
+import { registeredKind } from './kind-registry.js'
 import type { StoredRecord } from './store.js'
 
 /**
@@ -23,7 +24,9 @@ export class RefreshAheadPolicy {
   /** Milliseconds left when a record expiring at `expiresAt` is due for a background refresh, else `-1`. */
   due(kind: CredentialKind, expiresAt: number, now: number): number {
     const left = expiresAt - now
-    return left < this.#ahead[kind] ? left : -1
+    // A registered kind brings its own threshold (the built-in ones are always in `#ahead`).
+    const ahead = this.#ahead[kind] ?? registeredKind(kind)?.definition.refreshAhead ?? 0
+    return left < ahead ? left : -1
   }
 
   /** Would `record` be due again at once (its whole life is shorter than the threshold)? */

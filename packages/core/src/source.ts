@@ -2,6 +2,7 @@ import type { AppConfig } from './apps.js'
 import type { CredentialBridge } from './bridge.js'
 import type { CredentialKind, CredentialValues, ResolvedKey } from './credentials.js'
 import type { RefreshReason } from './events.js'
+import type { KindFetchResult, ResolvedKindKey } from './kind-registry.js'
 import type { StoredRecord } from './store.js'
 
 /** What a source returns: the value and its life in seconds (`-1` = never expires). */
@@ -43,6 +44,11 @@ export interface FallbackContext {
  */
 export interface CredentialSource {
   fetch<K extends CredentialKind>(kind: K, key: ResolvedKey<K>, ctx: SourceContext): Promise<FetchResult<K> | null>
+  /**
+   * Optional: fetches a registered kind (`registerKind`), named by `kind`, for its checked key. Without it a
+   * registered kind's miss resolves `null`. Never called for a pushed kind. `ctx.app` is `undefined`.
+   */
+  fetchKind?(kind: string, key: ResolvedKindKey, ctx: SourceContext): Promise<KindFetchResult | null>
   /** Optional: releases sockets and timers when the bridge closes. */
   close?(): Promise<void>
 }

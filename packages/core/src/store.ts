@@ -39,6 +39,12 @@ export interface CredentialStore {
    * `set`, which leaves a window of one round trip.
    */
   compareAndSet?(key: string, expected: StoredRecord | undefined, record: StoredRecord): Promise<boolean>
+  /**
+   * Does a record written here survive the process (and the backend's restart)? A durable kind's `set` resolves
+   * only once a tier that says `true` holds it. Absent = `false`. `memoryStore` says `false`; SQLite, MongoDB and
+   * Redis `true` (Redis only keeps data across a restart when its persistence, RDB or AOF, is configured).
+   */
+  readonly persistent?: boolean
   /** Releases connections and timers. Idempotent. */
   close(): Promise<void>
 }

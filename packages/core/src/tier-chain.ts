@@ -127,6 +127,41 @@ export class TierChain {
     }
   }
 
+  /** Does any tier persist (`store.persistent`)? A durable kind needs one. */
+  get hasPersistentTier(): boolean {
+    return this.#tiers.some((tier) => tier.persistent === true)
+  }
+
+  /**
+   * `write` for a durable kind: resolves only once a persistent tier holds the record, else throws
+   * `E_NO_DURABLE_TIER` (the other tiers may have taken it; a read finds it there until they drop it).
+   */
+  async writeDurable(key: string, record: StoredRecord): Promise<void> {
+    this.#generations.bump(key)
+    const persisted = await Promise.all(
+      this.#tiers.map(async (tier, i) => {
+        if (!this.#breakers[i]!.allow()) {
+          this.#skipped(i, 'set', key)
+          return false
+        }
+        try {
+          await tier.set(key, record)
+          this.#breakers[i]!.success()
+          return tier.persistent === true
+        } catch (error) {
+          this.#failed(i, 'set', key, error)
+          return false
+        }
+      }),
+    )
+    if (!persisted.includes(true)) {
+      throw new BridgeError(
+        'E_NO_DURABLE_TIER',
+        `no persistent tier took the write of a durable credential (tiers: ${this.names.join(', ')}); it cannot be fetched again, so the write failed`,
+      )
+    }
+  }
+
   /**
    * THE write made under the refresh lock (a miss, a refresh-ahead, a compare-and-refresh): it lands only if the
    * lock tier still holds what the holder saw (`compareAndSet`, one atomic step) or, failing that, the holder still

@@ -224,6 +224,8 @@ export function chaosStore(inner: CredentialStore, options: ChaosStoreOptions = 
 
   const store: CredentialStore = {
     name: inner.name,
+    // Passed on as it is: a durable write counts on the wrapped store's persistence.
+    ...(inner.persistent === undefined ? {} : { persistent: inner.persistent }),
     get: (key: string) => run('get', () => inner.get(key)),
     set: (key: string, record: StoredRecord) => run('set', () => inner.set(key, record)),
     delete: (key: string) => run('delete', () => inner.delete(key)),
