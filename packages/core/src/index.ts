@@ -11,7 +11,7 @@ export {
   type EncryptionKeyProvider,
   type Keyring,
 } from './keyring.js'
-export { sealedStore, type SealedStoreOptions } from './sealed-store.js'
+export { DEFAULT_OPEN_CACHE_SIZE, sealedStore, type SealedStoreOptions } from './sealed-store.js'
 export { envelopeKeyId, ENVELOPE_VERSION, type SealedEnvelope } from './sealed-envelope.js'
 export { isNotFetchable, kindOfStorageKey, NOT_FETCHABLE_KINDS } from './storage-key-kind.js'
 export { isInProcessStore } from './in-process-store.js'

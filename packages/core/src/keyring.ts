@@ -35,6 +35,7 @@ interface LoadedKeys {
  */
 export class Keyring {
   #loaded: LoadedKeys | undefined
+  #generation = 0
   readonly #provider: EncryptionKeyProvider | undefined
   readonly #reloadInterval: number
   #loading: Promise<LoadedKeys> | undefined
@@ -54,6 +55,11 @@ export class Keyring {
   /** Are keys at hand without waiting (a list, or a provider that has answered)? */
   get ready(): boolean {
     return this.#loaded !== undefined
+  }
+
+  /** Changes whenever the keys held change (a provider answered again): what was opened before may not open now. */
+  get generation(): number {
+    return this.#generation
   }
 
   /** Does a reload ever happen (a provider)? */
@@ -118,6 +124,7 @@ export class Keyring {
         )
       }
       this.#loaded = loaded
+      this.#generation++
       return loaded
     })().finally(() => {
       this.#loading = undefined

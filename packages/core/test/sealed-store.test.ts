@@ -105,6 +105,58 @@ describe('the envelope', () => {
   })
 })
 
+describe('the open cache', () => {
+  it('a second read of the same envelope gives the same frozen value; a changed envelope is opened again', async () => {
+    const { inner, store, failures } = sealedPair([A])
+    await store.set(SK, record())
+    const first = (await store.get(SK))!.value
+    expect((await store.get(SK))!.value).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    const env = (await inner.get(SK))!.value as unknown as { c: string }
+    const bytes = Buffer.from(env.c, 'base64')
+    bytes[3] = bytes[3]! ^ 1
+    await inner.set(SK, { value: { ...env, c: bytes.toString('base64') } as never, expiresAt: Date.now() + 60_000 })
+    expect(await store.get(SK)).toBeUndefined()
+    expect(failures.map((e) => e.reason)).toEqual(['authentication'])
+  })
+
+  it('a key provider that drops a key: what it opened before no longer opens', async () => {
+    let list: EncryptionKey[] = [A]
+    const keyring = createKeyring(async () => list, { reloadInterval: 0 })
+    const inner = memoryStore()
+    const failures: SealOpenError[] = []
+    const store = sealedStore(inner, { keyring, onOpenFailed: (e) => failures.push(e) })
+    await store.set(SK, record())
+    expect((await store.get(SK))?.value).toEqual({ access_token: TOKEN })
+    // A record under an unknown id makes the keyring reload; the new list no longer holds a.
+    list = [B]
+    const other = 'uni-id:weixin-mp:wxapp0009:access-token'
+    await sealedStore(inner, { keyring: createKeyring([{ id: 'c', key: keyB }]) }).set(other, record())
+    expect(await store.get(other)).toBeUndefined()
+    expect(await store.get(SK)).toBeUndefined()
+    expect(failures.map((e) => [e.keyId, e.reason])).toEqual([
+      ['c', 'unknown-key'],
+      ['a', 'unknown-key'],
+    ])
+  })
+
+  it('openCacheSize 0 opens every time (a new object each read)', async () => {
+    const store = sealedStore(memoryStore(), { keyring: createKeyring([A]), openCacheSize: 0 })
+    await store.set(SK, record())
+    expect((await store.get(SK))!.value).not.toBe((await store.get(SK))!.value)
+  })
+
+  it('the cache holds at most openCacheSize keys', async () => {
+    const store = sealedStore(memoryStore(), { keyring: createKeyring([A]), openCacheSize: 1 })
+    const other = 'uni-id:weixin-mp:wxapp0002:access-token'
+    await store.set(SK, record())
+    await store.set(other, record())
+    const first = (await store.get(SK))!.value
+    await store.get(other)
+    expect((await store.get(SK))!.value).not.toBe(first)
+  })
+})
+
 describe('keys and rotation', () => {
   it('the first key seals, every listed key opens', async () => {
     const inner = memoryStore()

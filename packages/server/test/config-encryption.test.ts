@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { EncryptionKey } from '@open-bridge/core'
 import { loadConfig } from '../src/config/load-config.js'
 import { openConfiguredBridge } from '../src/configured-bridge.js'
 
@@ -48,7 +49,7 @@ describe('encryption in the config file', () => {
       { stores: ['memory', 'sqlite:./sealed.db'], encryption },
       { OB_KEY_1: KEY_1, OB_KEY_0: KEY_0 },
     )
-    expect(config.encryption?.keys.map((k) => (k as { id: string }).id)).toEqual(['k1', 'k0'])
+    expect((config.encryption?.keys as EncryptionKey[]).map((k) => k.id)).toEqual(['k1', 'k0'])
     const views = `${inspect(config, { depth: 10 })}${JSON.stringify(config)}`
     expect(views).not.toContain(KEY_1)
     expect(views).not.toContain(KEY_0)
