@@ -155,6 +155,8 @@ export function sealedStore(store: CredentialStore, options: SealedStoreOptions)
   if (innerSync !== undefined && !keyring.dynamic) {
     sealed.getSync = (key, now) => openSync(key, innerSync.call(store, key, now))
   }
+  const innerKeys = store.keys
+  if (innerKeys !== undefined) sealed.keys = () => innerKeys.call(store)
   if (store.lock !== undefined) Object.defineProperty(sealed, 'lock', { value: store.lock, enumerable: true })
   const innerCas = store.compareAndSet
   if (innerCas !== undefined) {

@@ -49,7 +49,7 @@ describe('encryption in the config file', () => {
       { stores: ['memory', 'sqlite:./sealed.db'], encryption },
       { OB_KEY_1: KEY_1, OB_KEY_0: KEY_0 },
     )
-    expect((config.encryption?.keys as EncryptionKey[]).map((k) => k.id)).toEqual(['k1', 'k0'])
+    expect((config.encryption!.keys as EncryptionKey[]).map((k) => k.id)).toEqual(['k1', 'k0'])
     const views = `${inspect(config, { depth: 10 })}${JSON.stringify(config)}`
     expect(views).not.toContain(KEY_1)
     expect(views).not.toContain(KEY_0)
