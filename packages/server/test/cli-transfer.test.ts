@@ -26,7 +26,7 @@ const user = { ...app, openid: 'oTransfer01' }
 
 let dir: string
 let server: RedisServer
-const env = { OB_OLD: OLD.key, OB_NEW: NEW.key }
+const env = { OB_OLD: OLD.key as string, OB_NEW: NEW.key as string }
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ob-transfer-'))
   server = await startRedisServer()
