@@ -157,6 +157,66 @@ describe('the open cache', () => {
   })
 })
 
+describe('the rest of the wrapper', () => {
+  it('a synchronous read that does not open: a miss for a fetchable kind, the error for a session key', async () => {
+    const { inner, store, failures } = sealedPair([A])
+    await sealedStore(inner, { keyring: createKeyring([B]) }).set(SK, record())
+    await sealedStore(inner, { keyring: createKeyring([{ id: 'a', key: keyB }]) }).set(
+      SESSION,
+      record({ session_key: 'S' }),
+    )
+    expect(store.getSync!(SK)).toBeUndefined()
+    expect(() => store.getSync!(SESSION)).toThrow(
+      expect.objectContaining({ code: 'E_SEAL_OPEN_FAILED', durable: true }),
+    )
+    expect(failures.map((e) => [e.reason, e.keyId])).toEqual([
+      ['unknown-key', 'b'],
+      ['authentication', 'a'],
+    ])
+    expect(store.getSync!('uni-id:weixin-mp:wxnone:access-token')).toBeUndefined()
+  })
+
+  it('delete, close and keys() go to the store (delete also forgets the opened value)', async () => {
+    const inner = memoryStore()
+    const listed = ['uni-id:weixin-mp:wx1:access-token']
+    const withKeys: CredentialStore = {
+      name: 'listing',
+      get: inner.get,
+      set: inner.set,
+      delete: inner.delete,
+      close: inner.close,
+      keys: async function* () {
+        yield* listed
+      },
+    }
+    const store = sealedStore(withKeys, { keyring: createKeyring([A]) })
+    await store.set(SK, record())
+    expect(await store.get(SK)).toBeDefined()
+    await store.delete(SK)
+    expect(await store.get(SK)).toBeUndefined()
+    expect(await inner.get(SK)).toBeUndefined()
+    const keys: string[] = []
+    for await (const key of store.keys!()) keys.push(key)
+    expect(keys).toEqual(listed)
+    await store.close()
+    expect(sealedStore(memoryStore(), { keyring: createKeyring([A]) }).keys).toBeUndefined()
+  })
+
+  it('keyring ids and generation; a list keyring never reloads', async () => {
+    const list = createKeyring([A, B])
+    expect(list.ids).toEqual(['a', 'b'])
+    expect(list.dynamic).toBe(false)
+    expect(await list.reloadFor('zzz')).toBe(false)
+    const provided = createKeyring(async () => [B])
+    expect(provided.ids).toEqual([])
+    expect(provided.ready).toBe(false)
+    await provided.keys()
+    expect(provided.ids).toEqual(['b'])
+    expect(provided.generation).toBe(1)
+    expect(inspect(provided)).toBe('Keyring { ids: ["b"], provider }')
+  })
+})
+
 describe('keys and rotation', () => {
   it('the first key seals, every listed key opens', async () => {
     const inner = memoryStore()
@@ -314,6 +374,15 @@ describe('compareAndSet through the seal', () => {
     expect((await store.get(SK))?.value).toEqual({ access_token: 'SECOND_TOKEN_002' })
     // The one seen before is no longer there.
     expect(await store.compareAndSet!(SK, seen, first)).toBe(false)
+  })
+
+  it('a session key that does not open (it would throw on a read) is replaced by a write expecting nothing', async () => {
+    const inner = casStore()
+    await inner.set(SESSION, record({ ob: 1, kid: 'gone', n: 'AAAAAAAAAAAAAAAA', c: 'AAAAAAAAAAAAAAAAAAAAAA==' }))
+    const store = sealedStore(inner, { keyring: createKeyring([A]) })
+    await expect(store.get(SESSION)).rejects.toMatchObject({ code: 'E_SEAL_OPEN_FAILED' })
+    expect(await store.compareAndSet!(SESSION, undefined, record({ session_key: 'NEW_SESSION_1' }))).toBe(true)
+    expect((await store.get(SESSION))?.value).toEqual({ session_key: 'NEW_SESSION_1' })
   })
 
   it('a record that does not open counts as nothing live: the write replaces it', async () => {
