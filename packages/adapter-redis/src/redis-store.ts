@@ -6,6 +6,11 @@ import { decodeRecord, encodeRecord } from './record-json.js'
 import { redisLock } from './redis-lock.js'
 import { defineScripts } from './scripts.js'
 
+/** What `keys()` needs of a client or of one Cluster node. */
+interface ScanNode {
+  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>
+}
+
 /**
  * A Redis tier in uni-open-bridge's layout: key `<keyPrefix><storageKey>` (storage keys are
  * `uni-id:<platform>:<appid>[:<openid>]:<type>`), value = the JSON of the value object plus `__expiresAt`
@@ -81,6 +86,31 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       }
     },
     lock: redisLock(client, (lockName) => `${keyPrefix}lock:${lockName}`, ready, fail),
+    keys: async function* () {
+      try {
+        await ready()
+      } catch (error) {
+        throw fail('keys', error)
+      }
+      // Credential keys only (`<keyPrefix>uni-id:…`), never the locks (`<keyPrefix>lock:…`); on a Cluster, every primary.
+      const pattern = `${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}uni-id:*`
+      const cluster = client as unknown as { nodes?: (role: 'master') => ScanNode[] }
+      const nodes: ScanNode[] =
+        typeof cluster.nodes === 'function' ? cluster.nodes('master') : [client as unknown as ScanNode]
+      for (const node of nodes) {
+        let cursor = '0'
+        do {
+          let reply: [string, string[]]
+          try {
+            reply = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500)
+          } catch (error) {
+            throw fail('keys', error)
+          }
+          cursor = reply[0]
+          for (const redisKey of reply[1]) yield redisKey.slice(keyPrefix.length)
+        } while (cursor !== '0')
+      }
+    },
     compareAndSet: async (key, expected, record) => {
       try {
         await ready()

@@ -93,3 +93,17 @@ describe('redisStore on a Cluster: keys spread over the masters', () => {
     expect(await cluster.get(`uni-id:weixin-mp:${appids[0]}:access-token`)).not.toBeNull()
   })
 })
+
+describe('redisStore on a Cluster: keys() walks every master', () => {
+  it('lists the credential keys held on each master, and none of the lock keys', async () => {
+    const store = redisStore({ client: cluster, keyPrefix: 'walk:' })
+    const written = Array.from({ length: 24 }, (_, i) => `uni-id:weixin-mp:wxwalk${i}:access-token`)
+    for (const key of written)
+      await store.set(key, { value: { access_token: `t-${key}` }, expiresAt: Date.now() + 60_000 })
+    await store.lock!.acquire('uni-id:weixin-mp:wxwalk0:access-token', 'holder', 60_000)
+    const listed: string[] = []
+    for await (const key of store.keys!()) listed.push(key)
+    expect(listed.sort()).toEqual([...written].sort())
+    await store.close()
+  })
+})

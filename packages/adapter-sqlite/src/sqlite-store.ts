@@ -36,6 +36,9 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
   )
   const remove = db.prepare<[string]>('DELETE FROM credentials WHERE key = ?')
+  const listKeys = db.prepare<[number], { key: string }>(
+    'SELECT key FROM credentials WHERE expires_at IS NULL OR expires_at > ?',
+  )
   const selectRaw = db.prepare<[string], Row>('SELECT value, expires_at FROM credentials WHERE key = ?')
   // BEGIN IMMEDIATE: the write lock is taken before the read, so no other connection can write in between. A busy
   // file fails it after the short blocking wait and `retry` tries again asynchronously: the loop is never held long.
@@ -116,6 +119,10 @@ export function sqliteStore(options: SqliteStoreOptions): CredentialStore {
       )
     },
     lock: sqliteLock(db, retry),
+    keys: async function* () {
+      const rows = await retry('keys', () => listKeys.all(Date.now()))
+      for (const row of rows) yield row.key
+    },
     close: async () => {
       if (closed) return
       closed = true

@@ -17,6 +17,7 @@ import type {
 import { resolveCoordination, type CoordinationOptions } from './coordination-options.js'
 import { CREDENTIAL_KINDS, credentialString } from './credentials.js'
 import { explainUnknownApp, recordOf, type CredentialRecord } from './credential-record.js'
+import { sealTiers, type EncryptionOptions } from './encryption-options.js'
 import { BridgeError, describeType } from './errors.js'
 import { EventHub, type BridgeEventName, type BridgeListener, type RefreshReason } from './events.js'
 import { assertCredentialValue, expiresAtFrom } from './expiry.js'
@@ -79,6 +80,11 @@ export interface BridgeOptions extends CoordinationOptions {
    * the configured dcloudAppids and their platforms; this adds where to look. Never put a secret here.
    */
   appsFrom?: string
+  /**
+   * Encryption at rest: every tier but the memory tier holds values sealed with AES-256-GCM (see the README,
+   * "Encryption at rest"). Off by default.
+   */
+  encryption?: EncryptionOptions
 }
 
 /**
@@ -143,7 +149,9 @@ export class CredentialBridge {
     const names = (options.apps ?? []).map(({ dcloudAppid, platform }) => ({ dcloudAppid, platform }))
     this.#appsInfo = { apps: names, from: options.appsFrom }
     this.#keys = new KeyResolver(this.#apps)
-    this.#chain = new TierChain([...stores], this.#events, this.#generations, coordination.breaker)
+    const tiers =
+      options.encryption === undefined ? [...stores] : sealTiers([...stores], options.encryption, this.#events)
+    this.#chain = new TierChain(tiers, this.#events, this.#generations, coordination.breaker)
     this.#source = source
     this.#failures = new FailureMemory(coordination.failureBackoff)
     this.#ahead = new RefreshAheadPolicy(coordination.refreshAhead, source !== undefined)

@@ -38,6 +38,14 @@ export type CoreErrorCode =
   | 'E_NO_DURABLE_TIER'
   /** A pushed kind (never fetched) has nothing stored: the platform's pushes have not arrived. */
   | 'E_PUSHED_MISSING'
+  /**
+   * A sealed record (encryption at rest) could not be opened: its key id is not in the keyring, it was moved under
+   * another storage key or changed, it is not an envelope, or it is a plain record and `acceptPlain` is off.
+   * Carries `keyId` and `reason` (see `SealOpenError`), never the value.
+   */
+  | 'E_SEAL_OPEN_FAILED'
+  /** `encryption.keys` is a key provider and it failed (rejected, threw or answered no usable key). */
+  | 'E_KEYS_UNAVAILABLE'
 
 export interface BridgeErrorOptions {
   /** The field at fault, e.g. `key.openid` or `apps[1].appid`. */
@@ -141,4 +149,48 @@ export function describeType(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'number' && Number.isNaN(value)) return 'NaN'
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}
+
+/** Why a sealed record did not open (`SealOpenError.reason`). */
+export type SealOpenReason =
+  /** The envelope names a key id the keyring does not hold (after one reload, for a key provider). */
+  | 'unknown-key'
+  /** AES-GCM refused it: moved under another storage key, a byte changed, or a different key under the same id. */
+  | 'authentication'
+  /** Not an envelope of a version this build reads (`ob` missing or unknown, fields not base64). */
+  | 'malformed'
+  /** A plain record (written before encryption was on) and `encryption.acceptPlain` is off. */
+  | 'plain'
+
+/**
+ * `E_SEAL_OPEN_FAILED`: a record a tier holds could not be opened. Names the tier, the storage key and the key id
+ * of the envelope (never the value, never key material). `durable` is true when the record's kind cannot be
+ * fetched again: the bridge then surfaces the error instead of treating the record as a miss.
+ */
+export class SealOpenError extends BridgeError<'E_SEAL_OPEN_FAILED'> {
+  override name = 'SealOpenError'
+  readonly keyId: string | undefined
+  readonly reason: SealOpenReason
+  readonly storageKey: string
+  readonly tier: string
+  readonly durable: boolean
+
+  constructor(details: {
+    keyId: string | undefined
+    reason: SealOpenReason
+    storageKey: string
+    tier: string
+    durable: boolean
+  }) {
+    const { keyId, reason, storageKey, tier } = details
+    const key = keyId === undefined ? 'no key id' : `key id ${JSON.stringify(keyId)}`
+    super('E_SEAL_OPEN_FAILED', `the ${tier} tier's record of ${storageKey} did not open (${reason}, ${key})`, {
+      field: 'encryption.keys',
+    })
+    this.keyId = keyId
+    this.reason = reason
+    this.storageKey = storageKey
+    this.tier = tier
+    this.durable = details.durable
+  }
 }

@@ -1,4 +1,5 @@
 import type { CredentialKind } from './credentials.js'
+import type { SealOpenReason } from './errors.js'
 
 /** Why a source or fallback is called: nothing live was stored, the stored one is near its end, or it was rejected. */
 export type RefreshReason = 'miss' | 'refresh-ahead' | 'rejected'
@@ -24,6 +25,17 @@ export interface BridgeEvents {
     tier: string
     reason: RefreshReason
     served: 'stored' | 'own'
+  }
+  /**
+   * A sealed record (encryption at rest) did not open: read as a miss when its kind can be fetched again, else
+   * (`surfaced`) the read fails with `E_SEAL_OPEN_FAILED`. Names the key id, never the value.
+   */
+  'seal-open-failed': {
+    tier: string
+    storageKey: string
+    keyId: string | undefined
+    reason: SealOpenReason
+    surfaced: boolean
   }
   /** A tier's circuit breaker is open: the operation was not sent to it (reads went to the next tier). */
   'tier-skipped': { tier: string; operation: 'get' | 'set' | 'delete' | 'lock'; storageKey: string }

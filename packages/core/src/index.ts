@@ -13,9 +13,23 @@ export {
 export { DEFAULT_LOCK_TTL, DEFAULT_REFRESH_AHEAD, type CoordinationOptions } from './coordination-options.js'
 export { memoryStore, MEMORY_STORE_MAX_LIMIT, type MemoryStoreOptions } from './memory-store.js'
 export { withAccessToken, withCredential } from './with-credential.js'
+export type { EncryptionOptions } from './encryption-options.js'
+export {
+  createKeyring,
+  ENCRYPTION_KEY_BYTES,
+  type EncryptionKey,
+  type EncryptionKeyProvider,
+  type Keyring,
+} from './keyring.js'
+export { DEFAULT_OPEN_CACHE_SIZE, sealedStore, type SealedStoreOptions } from './sealed-store.js'
+export { envelopeKeyId, ENVELOPE_VERSION, type SealedEnvelope } from './sealed-envelope.js'
+export { isNotFetchable, kindOfStorageKey, NOT_FETCHABLE_KINDS } from './storage-key-kind.js'
+export { isInProcessStore } from './in-process-store.js'
 export {
   BridgeError,
   errorBrand,
+  SealOpenError,
+  type SealOpenReason,
   isBridgeError,
   sanitizeCause,
   type BridgeErrorOptions,

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import { deepFreeze } from './deep-freeze.js'
 import { BridgeError, describeType } from './errors.js'
+import { markInProcess } from './in-process-store.js'
 import type { CredentialStore, StoredRecord } from './store.js'
 
 /** The largest `max` accepted: far beyond any deployment's credentials, small enough to stay an option, not a leak. */
@@ -73,7 +74,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
     return entry.record
   }
 
-  return {
+  return markInProcess({
     name,
     persistent: false,
     getSync,
@@ -106,7 +107,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
     close: async () => {
       cache.clear()
     },
-  }
+  })
 }
 
 function positiveInteger(value: unknown, field: string, limit: number): number {

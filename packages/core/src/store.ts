@@ -45,6 +45,11 @@ export interface CredentialStore {
    * Redis `true` (Redis only keeps data across a restart when its persistence, RDB or AOF, is configured).
    */
   readonly persistent?: boolean
+   * Optional, for tools that walk a store (`open-bridge export`, `copy`, `rekey`); the bridge never calls it: the
+   * storage keys this store holds a live record for, in any order. A key written or deleted while the walk runs may
+   * or may not be listed; a key that has expired by the time it is read is simply missed by `get`.
+   */
+  keys?(): AsyncIterable<string>
   /** Releases connections and timers. Idempotent. */
   close(): Promise<void>
 }

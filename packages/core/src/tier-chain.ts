@@ -2,6 +2,7 @@ import { BridgeError } from './errors.js'
 import type { EventHub } from './events.js'
 import { isLive } from './expiry.js'
 import type { KeyGenerations } from './key-generations.js'
+import { endsRead } from './sealed-store.js'
 import type { CredentialStore, StoredRecord, StoreLock } from './store.js'
 import { TierBreaker, type BreakerOptions } from './tier-breaker.js'
 
@@ -276,6 +277,8 @@ export class TierChain {
           record = tier.getSync ? tier.getSync(key) : await tier.get(key)
           breaker.success()
         } catch (error) {
+          // A sealed record that cannot be fetched again and did not open: the caller sees it (the tier answered).
+          if (endsRead(error)) throw error
           this.#failed(i, 'get', key, error)
           continue
         }

@@ -31,6 +31,7 @@ describe('events', () => {
       | 'lease-lost'
       | 'breaker-open'
       | 'breaker-close'
+      | 'seal-open-failed'
     >()
   })
 

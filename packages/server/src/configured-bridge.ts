@@ -30,7 +30,11 @@ export async function openConfiguredBridge(
   try {
     // The refresh options go through as they are: core takes those it knows (see @open-bridge/core).
     const appsFrom = appsOrigin(config)
-    return { bridge: createBridge({ ...config.refresh, stores, apps, source, appsFrom } as BridgeOptions), stores }
+    const encryption = config.encryption !== undefined ? { encryption: config.encryption } : {}
+    return {
+      bridge: createBridge({ ...config.refresh, stores, apps, source, appsFrom, ...encryption } as BridgeOptions),
+      stores,
+    }
   } catch (error) {
     await Promise.allSettled([source.close(), ...stores.map((store) => store.close())])
     throw renamedConfigError(error, (field) => (field.split(/[.[]/)[0]! in config.refresh ? `refresh.${field}` : field))

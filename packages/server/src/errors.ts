@@ -53,6 +53,8 @@ export type ServerErrorCode =
   | 'E_UNKNOWN_APP'
   /** clear-quota: the reset was not confirmed (answer other than `yes`, or no answer): nothing was sent. */
   | 'E_NOT_CONFIRMED'
+  /** export / copy / rekey: the store cannot list its keys (only Redis and SQLite stores can today). */
+  | 'E_STORE_CANNOT_LIST'
 
 export interface ServerErrorOptions extends BridgeErrorOptions {
   /** The HTTP status this error answers with, when it reaches a route's caller. */

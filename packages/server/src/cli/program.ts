@@ -14,6 +14,7 @@ import { EXIT, type ExitCode } from './exit-codes.js'
 import { Output } from './output.js'
 import { registerQuotaCommand } from './quota-command.js'
 import { registerRidCommand } from './rid-command.js'
+import { registerTransferCommands } from './transfer-commands.js'
 import { runServe } from './serve-command.js'
 
 const TOP_HELP = `
@@ -38,6 +39,10 @@ Examples:
   open-bridge doctor --live
   open-bridge quota wx123 --api /cgi-bin/message/custom/send
   open-bridge rid wx123 <rid from an errmsg>
+  open-bridge export --from sqlite:./open-bridge.db > backup.jsonl
+  open-bridge import backup.jsonl --to redis://127.0.0.1:6379
+  open-bridge copy --from redis://127.0.0.1:6379 --to sqlite:./open-bridge.db
+  open-bridge rekey
 `
 
 /**
@@ -54,7 +59,7 @@ export function buildProgram(argv: readonly string[]): {
   let exitCode: ExitCode | undefined
   let helpText = ''
   const program = new Command('open-bridge')
-    .usage('serve|doctor|get|set|remove|refresh|quota|clear-quota|rid [options]')
+    .usage('serve|doctor|get|set|remove|refresh|quota|clear-quota|rid|export|import|copy|rekey [options]')
     .description('The open-bridge credential service and its command line.')
     .helpOption('-h, --help', 'show help (also: open-bridge <command> --help)')
     .addHelpText('after', TOP_HELP)
@@ -168,6 +173,7 @@ export function buildProgram(argv: readonly string[]): {
   registerQuotaCommand(program, done)
   registerClearQuotaCommand(program, done)
   registerRidCommand(program, done)
+  registerTransferCommands(program, done)
 
   return { program, result: () => exitCode, help: () => helpText }
 }

@@ -63,6 +63,11 @@ export interface ConfigFile {
   refresh?: Record<string, unknown>
   /** Options of `wechatSource()` that fit in a file (see @open-bridge/wechat-fetchers). */
   wechat?: Record<string, unknown>
+  /**
+   * Encryption at rest of every tier but `memory` (see @open-bridge/core, "Encryption at rest"): keys newest first,
+   * each 32 random bytes in base64, best kept in the environment (`{ "env": "OPEN_BRIDGE_KEY_2026_01" }`).
+   */
+  encryption?: { keys: Array<{ id: string; key: SecretRef }>; acceptPlain?: boolean }
 }
 
 export interface ConfigFileApp {
@@ -209,6 +214,27 @@ export const configFileSchema = {
             },
           ],
         },
+      },
+    },
+    encryption: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['keys'],
+      properties: {
+        keys: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'key'],
+            properties: {
+              id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$', description: '1 to 64 of A-Z a-z 0-9 . _ -' },
+              key: secretRef,
+            },
+          },
+        },
+        acceptPlain: { type: 'boolean' },
       },
     },
     wechat: {

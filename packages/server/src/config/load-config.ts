@@ -6,6 +6,7 @@ import { Cron } from 'croner'
 import { invalidConfig, ServerError } from '../errors.js'
 import { TASK_PLATFORMS, type ScheduleTask } from '../scheduler/tasks.js'
 import type { ConfigFile } from './config-file.js'
+import { resolveEncryption } from './encryption-config.js'
 import { parseJsonSafely } from './json-comments.js'
 import { resolveSecret } from './secret-ref.js'
 import { maskInViews } from './secret-view.js'
@@ -158,6 +159,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
     refresh: { ...raw.refresh },
     // A proxy in front of the platform may carry credentials in its URL: views show it through core's URL rule.
     wechat: maskInViews({ ...raw.wechat }, ['baseUrl'], redactBaseUrl),
+    encryption: resolveEncryption(raw.encryption, env),
   }
 }
 

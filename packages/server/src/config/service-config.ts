@@ -1,4 +1,4 @@
-import type { AppConfig } from '@open-bridge/core'
+import type { AppConfig, EncryptionOptions } from '@open-bridge/core'
 import type { WechatSourceOptions } from '@open-bridge/wechat-fetchers'
 import type { AuthOptions } from '../app-options.js'
 import type { ConnectionLimits } from '../http/connection-limits.js'
@@ -43,6 +43,8 @@ export interface ServiceConfig {
   /** Passed to `createBridge` as they are (refreshAhead, fetchTimeout, lock, failureBackoff, breaker). */
   refresh: Record<string, unknown>
   wechat: WechatSourceOptions
+  /** Encryption at rest, keys resolved and checked (views mask them); absent = off. */
+  encryption?: EncryptionOptions | undefined
 }
 
 export const DEFAULT_HOST = '127.0.0.1'

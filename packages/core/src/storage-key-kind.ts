@@ -1,0 +1,37 @@
+import type { CredentialKind } from './credentials.js'
+
+/**
+ * The kind a storage key holds, read back from its layout (`uni-id:<platform>:<appid>[:<openid>]:<type>`, see
+ * keys.ts), or `undefined` for a key of another layout. For tools that walk a store (export, copy) and for the
+ * sealed tier deciding whether a record that did not open may be treated as a miss.
+ */
+export function kindOfStorageKey(storageKey: string): CredentialKind | undefined {
+  const parts = storageKey.split(':')
+  if (parts[0] !== 'uni-id' || parts.some((part) => part.length === 0)) return undefined
+  const type = parts[parts.length - 1]!
+  if (parts.length === 4) {
+    if (type === 'access-token') return 'access_token'
+    if (type === 'ticket' || type === 'ticket-wx_card') return 'ticket'
+    return undefined
+  }
+  if (parts.length !== 5) return undefined
+  if (type === 'user-access-token') return 'user_access_token'
+  if (type === 'session-key') return 'session_key'
+  if (type === 'user-refresh-token') return 'user_refresh_token'
+  if (/^encrypt-key-[1-9][0-9]*$/.test(type)) return 'encrypt_key'
+  return undefined
+}
+
+/**
+ * Kinds no source of core's can fetch again: a session_key comes only from a user's login (code2Session), a
+ * refresh_token only from the user's OAuth consent. A sealed record of these that does not open is an error the
+ * caller sees, never a quiet miss. Hook for the kinds registry: when kinds carry a `durable` flag, derive this
+ * set from it.
+ */
+export const NOT_FETCHABLE_KINDS: ReadonlySet<CredentialKind> = new Set(['session_key', 'user_refresh_token'])
+
+/** Is the record under `storageKey` one that cannot be fetched again (or of a layout core does not know)? */
+export function isNotFetchable(storageKey: string): boolean {
+  const kind = kindOfStorageKey(storageKey)
+  return kind === undefined || NOT_FETCHABLE_KINDS.has(kind)
+}
