@@ -13,6 +13,7 @@ import { ownAnswerStands } from './lease-lost.js'
 import { isFresher, sameCredential, type RefreshAheadPolicy } from './refresh-ahead.js'
 import { SingleFlight } from './single-flight.js'
 import type { StoredRecord } from './store.js'
+import { decodeSharedFailure, encodeSharedFailure, sharedFailureKey } from './shared-failure.js'
 import { LOCK_UNAVAILABLE, type TierChain } from './tier-chain.js'
 
 /** One fill or refresh of one key, as the bridge asks for it. */
@@ -50,6 +51,9 @@ const FIRST_POLL_MS = 20
  *    `waitTimeout` they fail with `E_REFRESH_TIMEOUT`. A lock that throws (or whose tier's breaker is open) leaves
  *    in-process single-flight alone in charge.
  * 3. A failed fetch is remembered per key (`FailureMemory`); a fetch that brought nothing fresher backs off.
+ *    With the lock (and `failureBackoff.shared`), the holder whose source call failed also leaves a failure record
+ *    in the lock tier for the backoff window before it lets go of the lock, and every holder reads it before
+ *    calling the source: the deployment makes one call per window, and every process answers with that error.
  */
 export class RefreshCoordinator {
   readonly #chain: TierChain
@@ -204,9 +208,21 @@ export class RefreshCoordinator {
       this.#remembered(request, this.#failures.rememberNoFresher(storageKey), 'no-fresher')
       return freezeRecord(found)
     }
+    const sharing = locked && request.by === 'source' && this.#options.failureBackoff.shared
+    if (sharing) {
+      const shared = await this.#sharedFailure(request)
+      if (shared !== undefined) throw shared
+    }
     const previous = found ?? request.trigger
     const fetchStarted = Date.now()
-    const record = await this.#fetch(request, previous)
+    let record: StoredRecord | null
+    try {
+      record = await this.#fetch(request, previous)
+    } catch (error) {
+      // Before the lock is released, so the next holder (of any process) finds the record.
+      if (sharing && !this.#closing.signal.aborted) await this.#shareFailure(storageKey, error)
+      throw error
+    }
     const fetchMs = Date.now() - fetchStarted
 
     if (record === null) {
@@ -284,6 +300,35 @@ export class RefreshCoordinator {
       lock.acquire(backoffLeaseName(storageKey), token, 1),
     )
     return acquired === false
+  }
+
+  /**
+   * The failure another holder recorded in the lock tier while its window is open, remembered here too (so this
+   * process's next callers are answered without asking the lock tier), or `undefined`.
+   */
+  async #sharedFailure(request: FillRequest): Promise<unknown> {
+    const { storageKey } = request
+    const stored = await this.#chain.readLockTier(sharedFailureKey(storageKey))
+    const decoded = stored === undefined ? undefined : decodeSharedFailure(stored)
+    if (decoded === undefined || decoded.until <= Date.now()) return undefined
+    const remembered = this.#failures.rememberShared(storageKey, decoded.error, decoded.until, decoded.streak)
+    this.#remembered(request, remembered, 'error')
+    return decoded.error
+  }
+
+  /** `remove` of the key: the deployment's record of its last failure goes too, so the next miss calls the source. */
+  async forgetSharedFailure(storageKey: string): Promise<void> {
+    if (this.#options.failureBackoff.shared) await this.#chain.deleteLockTier(sharedFailureKey(storageKey))
+  }
+
+  /** Records this holder's failed fetch in the lock tier for its backoff window (see `#sharedFailure`). */
+  async #shareFailure(storageKey: string, error: unknown): Promise<void> {
+    const window = this.#failures.window(storageKey)
+    if (window === undefined) return
+    await this.#chain.writeLockTier(
+      sharedFailureKey(storageKey),
+      encodeSharedFailure(error, window.until, window.streak),
+    )
   }
 
   async #fetch(request: FillRequest, previous: StoredRecord | undefined): Promise<StoredRecord | null> {

@@ -212,6 +212,48 @@ export class TierChain {
     }
   }
 
+  /**
+   * Reads one key of the lock tier alone (a coordination record beside a credential, such as the shared failure
+   * record): never copied anywhere. `undefined` for a miss, no lock tier, an open breaker or a tier that threw.
+   */
+  async readLockTier(key: string): Promise<StoredRecord | undefined> {
+    const i = this.#lockIndex
+    if (i < 0 || !this.#breakers[i]!.allow()) return undefined
+    try {
+      const tier = this.#tiers[i]!
+      const record = tier.getSync ? tier.getSync(key) : await tier.get(key)
+      this.#breakers[i]!.success()
+      return record !== undefined && isLive(record) ? record : undefined
+    } catch (error) {
+      this.#failed(i, 'get', key, error)
+      return undefined
+    }
+  }
+
+  /** Writes one key of the lock tier alone (see `readLockTier`); a failure is a `tier-error` event only. */
+  async writeLockTier(key: string, record: StoredRecord): Promise<void> {
+    const i = this.#lockIndex
+    if (i < 0 || !this.#breakers[i]!.allow()) return
+    try {
+      await this.#tiers[i]!.set(key, record)
+      this.#breakers[i]!.success()
+    } catch (error) {
+      this.#failed(i, 'set', key, error)
+    }
+  }
+
+  /** Deletes one key of the lock tier alone (see `readLockTier`); a failure is a `tier-error` event only. */
+  async deleteLockTier(key: string): Promise<void> {
+    const i = this.#lockIndex
+    if (i < 0 || !this.#breakers[i]!.allow()) return
+    try {
+      await this.#tiers[i]!.delete(key)
+      this.#breakers[i]!.success()
+    } catch (error) {
+      this.#failed(i, 'delete', key, error)
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all(
       this.#tiers.map(async (tier) => {
