@@ -3,7 +3,7 @@ import {
   createBridge,
   isSharedFailureError,
   memoryStore,
-  SharedFailureError,
+  type SharedFailureError,
   type BridgeError,
   type CoreErrorCode,
 } from '@open-bridge/core'
