@@ -4,6 +4,7 @@ import { invalidConfig, redisFailure, type RedisStoreError } from './errors.js'
 import { resolveOptions, type RedisStoreOptions } from './options.js'
 import { decodeRecord, encodeRecord } from './record-json.js'
 import { redisLock } from './redis-lock.js'
+import { redisWatch } from './redis-watch.js'
 import { defineScripts } from './scripts.js'
 
 /**
@@ -14,7 +15,7 @@ import { defineScripts } from './scripts.js'
  */
 export function redisStore(options: RedisStoreOptions): CredentialStore {
   const resolved = resolveOptions(options)
-  const { keyPrefix, name, secrets } = resolved
+  const { keyPrefix, name, secrets, notify } = resolved
   let owned: FailFastClient | undefined
   // Without an offline queue, commands sent before the first connection would fail; they wait for it once.
   let connecting: Promise<void> | undefined
@@ -37,8 +38,9 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
   const fail = (operation: string, error: unknown, extra: readonly string[] = []): RedisStoreError =>
     redisFailure(operation, error, [...secrets, ...extra], owned?.lastError())
   let closed = false
+  const notices = notify ? redisWatch(client, keyPrefix) : undefined
 
-  return {
+  const store: CredentialStore = {
     name,
     get: async (key) => {
       try {
@@ -66,6 +68,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       try {
         await ready()
         await write(key, record)
+        notices?.notify(key)
       } catch (error) {
         throw fail('set', error, secretStringsOf(record.value))
       }
@@ -74,6 +77,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       try {
         await ready()
         await client.del(keyPrefix + key)
+        notices?.notify(key)
       } catch (error) {
         throw fail('delete', error)
       }
@@ -94,7 +98,9 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
           encodeRecord(record),
           ttl === null ? '' : String(ttl),
         )
-        return wrote === 1
+        if (wrote !== 1) return false
+        notices?.notify(key)
+        return true
       } catch (error) {
         const literals = [...secretStringsOf(record.value), ...(expected ? secretStringsOf(expected.value) : [])]
         throw fail('compare-and-set', error, literals)
@@ -103,9 +109,12 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
     close: async () => {
       if (closed) return
       closed = true
+      notices?.close()
       if (owned) await closeClient(owned.client)
     },
   }
+  if (notices !== undefined) store.watch = (key, onChange) => notices.watch(key, onChange)
+  return store
 
   async function write(key: string, record: StoredRecord): Promise<void> {
     const json = encodeRecord(record)

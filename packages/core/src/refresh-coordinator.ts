@@ -2,7 +2,7 @@ import type { ResolvedCoordination } from './coordination-options.js'
 import { credentialString, type CredentialKind } from './credentials.js'
 import { deepFreeze } from './deep-freeze.js'
 import { BridgeError } from './errors.js'
-import type { EventHub, RefreshReason } from './events.js'
+import type { BridgeEvents, EventHub, RefreshReason } from './events.js'
 import { isLive } from './expiry.js'
 import type { FailureMemory, Remembered } from './failure-memory.js'
 import { withDeadline } from './fetch-deadline.js'
@@ -15,6 +15,7 @@ import { SingleFlight } from './single-flight.js'
 import type { StoredRecord } from './store.js'
 import { decodeSharedFailure, encodeSharedFailure, sharedFailureKey } from './shared-failure.js'
 import { LOCK_UNAVAILABLE, type TierChain } from './tier-chain.js'
+import { WakeUp } from './wake-up.js'
 
 /** One fill or refresh of one key, as the bridge asks for it. */
 export interface FillRequest {
@@ -45,7 +46,8 @@ const FIRST_POLL_MS = 20
  *    attempt per key at a time.
  * 2. Across processes, the run takes the refresh lock of the first tier that has one (named after the storage
  *    key). The holder re-reads the shared tiers, fetches only if still needed, writes through and releases; the
- *    lease is extended every ttl/3 while the fetch runs. The write is fenced (`TierChain.writeFenced`): a holder
+ *    lease is extended every ttl/3 while the fetch runs. Where the lock tier can push (`watch`: Redis pub/sub), a
+ *    waiter is woken as the record (or the failure record) is written; polling stays as the floor. The write is fenced (`TierChain.writeFenced`): a holder
  *    paused past its lease whose successor wrote meanwhile writes nothing (`lease-lost`). The others poll the shared tiers (20 ms doubling up to
  *    `pollInterval`) and try the lock at each poll, so a dead holder costs at most one lock TTL; past
  *    `waitTimeout` they fail with `E_REFRESH_TIMEOUT`. A lock that throws (or whose tier's breaker is open) leaves
@@ -148,30 +150,45 @@ export class RefreshCoordinator {
       }
       const started = Date.now()
       let pause = Math.min(FIRST_POLL_MS, pollInterval)
-      for (;;) {
-        await this.#sleep(pause)
-        pause = Math.min(pause * 2, pollInterval)
-        const { record } = await this.#chain.readShared(storageKey)
-        if (record !== undefined && this.#satisfied(request, record)) {
-          this.#waited(request, started, 'value')
-          return freezeRecord(record)
+      const sharing = request.by === 'source' && this.#options.failureBackoff.shared
+      const wake = new WakeUp()
+      const stopWatching = this.#watch(storageKey, sharing, wake)
+      try {
+        for (;;) {
+          const rang = await wake.sleep(pause, this.#closing.signal)
+          pause = Math.min(pause * 2, pollInterval)
+          if (rang.has('failure')) {
+            // The holder's fetch failed and it recorded the error: answer with it now, not after the lock is free.
+            const shared = await this.#sharedFailure(request)
+            if (shared !== undefined) {
+              this.#waited(request, started, 'failure')
+              throw shared
+            }
+          }
+          const { record } = await this.#chain.readShared(storageKey)
+          if (record !== undefined && this.#satisfied(request, record)) {
+            this.#waited(request, started, 'value')
+            return freezeRecord(record)
+          }
+          lease = await tryLease(this.#chain, storageKey, ttl)
+          if (lease === LOCK_UNAVAILABLE) {
+            this.#waited(request, started, 'took-lock')
+            return await this.#hold(request, ticket, undefined)
+          }
+          if (lease !== false) {
+            this.#waited(request, started, 'took-lock')
+            return await this.#holdLease(lease, request, ticket)
+          }
+          if (Date.now() - started >= waitTimeout) {
+            this.#waited(request, started, 'timeout')
+            throw new BridgeError(
+              'E_REFRESH_TIMEOUT',
+              `waited ${waitTimeout} ms for another process to refresh ${storageKey}`,
+            )
+          }
         }
-        lease = await tryLease(this.#chain, storageKey, ttl)
-        if (lease === LOCK_UNAVAILABLE) {
-          this.#waited(request, started, 'took-lock')
-          return await this.#hold(request, ticket, undefined)
-        }
-        if (lease !== false) {
-          this.#waited(request, started, 'took-lock')
-          return await this.#holdLease(lease, request, ticket)
-        }
-        if (Date.now() - started >= waitTimeout) {
-          this.#waited(request, started, 'timeout')
-          throw new BridgeError(
-            'E_REFRESH_TIMEOUT',
-            `waited ${waitTimeout} ms for another process to refresh ${storageKey}`,
-          )
-        }
+      } finally {
+        stopWatching()
       }
     } finally {
       this.#generations.end(ticket)
@@ -390,7 +407,7 @@ export class RefreshCoordinator {
     }
   }
 
-  #waited(request: FillRequest, started: number, outcome: 'value' | 'timeout' | 'took-lock'): void {
+  #waited(request: FillRequest, started: number, outcome: BridgeEvents['wait']['outcome']): void {
     if (this.#events.has('wait'))
       this.#events.emit('wait', {
         kind: request.kind,
@@ -400,21 +417,16 @@ export class RefreshCoordinator {
       })
   }
 
-  /** A pause that ends early (rejecting) when the bridge closes. */
-  #sleep(ms: number): Promise<void> {
-    const signal = this.#closing.signal
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason)
-      const onAbort = () => {
-        clearTimeout(timer)
-        reject(signal.reason)
-      }
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort)
-        resolve()
-      }, ms)
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
+  /**
+   * A waiter's watch on the lock tier, when it can push: the credential's key (and, when failures are shared, its
+   * failure record's) ring `wake`. Returns what stops both; a no-op when the tier cannot watch (polling alone).
+   */
+  #watch(storageKey: string, sharing: boolean, wake: WakeUp): () => void {
+    const stops = [this.#chain.watchLockTier(storageKey, () => wake.ring('record'))]
+    if (sharing) stops.push(this.#chain.watchLockTier(sharedFailureKey(storageKey), () => wake.ring('failure')))
+    return () => {
+      for (const stop of stops) stop?.()
+    }
   }
 }
 

@@ -39,6 +39,16 @@ export interface CredentialStore {
    * `set`, which leaves a window of one round trip.
    */
   compareAndSet?(key: string, expected: StoredRecord | undefined, record: StoredRecord): Promise<boolean>
+  /**
+   * Optional, on a shared store that can push (Redis pub/sub): calls `onChange` soon after any process sharing the
+   * backend writes `key` through a store of this kind (`set`, a `compareAndSet` that wrote, `delete`) — this
+   * process included. The bridge uses it to wake callers waiting for another process's refresh at once instead of
+   * at their next poll. Best effort: a notice may be lost (a dropped connection, a restart) or come late, so the
+   * bridge keeps polling as the floor; it may also come for a write already replaced. Starts what it needs on first
+   * use (a subscriber connection) and never throws: a store that cannot watch right now simply does not call.
+   * Returns the function that stops this watch (idempotent). `close()` ends every watch.
+   */
+  watch?(key: string, onChange: () => void): () => void
   /** Releases connections and timers. Idempotent. */
   close(): Promise<void>
 }

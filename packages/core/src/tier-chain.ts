@@ -242,6 +242,24 @@ export class TierChain {
     }
   }
 
+  /**
+   * Watches `key` on the lock tier when it can push (`CredentialStore.watch`): `onChange` runs soon after any
+   * process writes it. Resolves `undefined` when it cannot (no lock tier, no `watch`, breaker open, it threw):
+   * the caller polls as it would anyway.
+   */
+  watchLockTier(key: string, onChange: () => void): (() => void) | undefined {
+    const i = this.#lockIndex
+    const tier = this.#tiers[i]
+    if (tier?.watch === undefined || !this.#breakers[i]!.closed) return undefined
+    try {
+      const stop = tier.watch(key, onChange)
+      return typeof stop === 'function' ? stop : undefined
+    } catch {
+      // A watch is an optimisation; polling covers a store whose watch broke its promise not to throw.
+      return undefined
+    }
+  }
+
   /** Deletes one key of the lock tier alone (see `readLockTier`); a failure is a `tier-error` event only. */
   async deleteLockTier(key: string): Promise<void> {
     const i = this.#lockIndex

@@ -1,0 +1,97 @@
+import type { Cluster, Redis } from 'ioredis'
+
+/**
+ * Write notices over Redis pub/sub (`CredentialStore.watch`). Every write of a store (`set`, a `compareAndSet` that
+ * wrote, `delete`) publishes the storage key on one channel, `<keyPrefix>open-bridge:written`; a store that is
+ * watched holds one subscriber connection (`duplicate()` of its client, made on the first `watch`) and calls the
+ * watchers of the key named. Notices are best effort, and the bridge polls as the floor: a PUBLISH that fails
+ * (Redis down, an ACL without the channel) is dropped without failing the write; a subscriber that lost its
+ * connection misses what was published meanwhile, then resubscribes by itself (ioredis `autoResubscribe`), or is
+ * made anew at the next `watch` once its client gave up (`end`).
+ */
+export interface RedisWatch {
+  /** Publishes that `key` was written; never rejects, never delays the write. */
+  notify(key: string): void
+  watch(key: string, onChange: () => void): () => void
+  /** Drops the subscriber connection and every watcher. Idempotent. */
+  close(): void
+}
+
+export function redisWatch(client: Redis | Cluster, keyPrefix: string): RedisWatch {
+  const channel = `${keyPrefix}open-bridge:written`
+  const watchers = new Map<string, Set<() => void>>()
+  let subscriber: Redis | Cluster | undefined
+  let closed = false
+
+  const onMessage = (from: string, key: string) => {
+    if (from !== channel) return
+    const set = watchers.get(key)
+    if (set === undefined) return
+    for (const onChange of [...set]) {
+      try {
+        onChange()
+      } catch {
+        // A watcher's failure is its own; the others still hear of the write.
+      }
+    }
+  }
+
+  const subscribe = () => {
+    if (subscriber !== undefined && subscriber.status !== 'end') return
+    // A connection of its own: a subscribed connection can run no other command. Same options as the client
+    // (address, password, TLS, retry), but commands queue while it connects, so SUBSCRIBE waits for it.
+    const made: Redis | Cluster = isCluster(client)
+      ? client.duplicate()
+      : client.duplicate({ enableOfflineQueue: true })
+    subscriber = made
+    // Errors of this connection only cost wake-ups (polling stays): without a listener ioredis would print them.
+    made.on('error', () => undefined)
+    made.on('message', onMessage)
+    made.subscribe(channel).catch(() => {
+      // Not subscribed now (a refused connection, an ACL): it is tried again on the next `ready`.
+    })
+    made.on('ready', () => {
+      // ioredis resubscribes by itself after a reconnect; a first SUBSCRIBE that failed is retried here.
+      made.subscribe(channel).catch(() => undefined)
+    })
+  }
+
+  return {
+    notify(key) {
+      if (closed) return
+      client.publish(channel, key).catch(() => {
+        // Lost notice: the waiters' polling finds the write.
+      })
+    },
+    watch(key, onChange) {
+      if (closed) return () => undefined
+      let set = watchers.get(key)
+      if (set === undefined) {
+        set = new Set()
+        watchers.set(key, set)
+      }
+      const listener = () => onChange()
+      set.add(listener)
+      try {
+        subscribe()
+      } catch {
+        // duplicate() refused: no wake-ups, polling only.
+      }
+      return () => {
+        const current = watchers.get(key)
+        if (current?.delete(listener) && current.size === 0) watchers.delete(key)
+      }
+    },
+    close() {
+      if (closed) return
+      closed = true
+      watchers.clear()
+      subscriber?.disconnect()
+      subscriber = undefined
+    },
+  }
+}
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as { isCluster?: unknown }).isCluster === true
+}
