@@ -6,8 +6,8 @@ import type { Cluster, Redis } from 'ioredis'
  * watched holds one subscriber connection (`duplicate()` of its client, made on the first `watch`) and calls the
  * watchers of the key named. Notices are best effort, and the bridge polls as the floor: a PUBLISH that fails
  * (Redis down, an ACL without the channel) is dropped without failing the write; a subscriber that lost its
- * connection misses what was published meanwhile, then resubscribes by itself (ioredis `autoResubscribe`), or is
- * made anew at the next `watch` once its client gave up (`end`).
+ * connection misses what was published meanwhile, then resubscribes once it is ready again, or is made anew at
+ * the next `watch` once its client gave up (`end`).
  */
 export interface RedisWatch {
   /** Publishes that `key` was written; never rejects, never delays the write. */
@@ -39,21 +39,23 @@ export function redisWatch(client: Redis | Cluster, keyPrefix: string): RedisWat
   const subscribe = () => {
     if (subscriber !== undefined && subscriber.status !== 'end') return
     // A connection of its own: a subscribed connection can run no other command. Same options as the client
-    // (address, password, TLS, retry), but commands queue while it connects, so SUBSCRIBE waits for it.
+    // (address, password, TLS, retry). A Redis resubscribes here, at each `ready`, not by ioredis'
+    // `autoResubscribe`, whose SUBSCRIBE rejects unhandled when Redis refuses it (an ACL without the channel)
+    // and would end the process; a Cluster's subscriber resubscribes by itself.
     const made: Redis | Cluster = isCluster(client)
       ? client.duplicate()
-      : client.duplicate({ enableOfflineQueue: true })
+      : client.duplicate({ enableOfflineQueue: true, autoResubscribe: false })
     subscriber = made
     // Errors of this connection only cost wake-ups (polling stays): without a listener ioredis would print them.
     made.on('error', () => undefined)
     made.on('message', onMessage)
-    made.subscribe(channel).catch(() => {
-      // Not subscribed now (a refused connection, an ACL): it is tried again on the next `ready`.
-    })
-    made.on('ready', () => {
-      // ioredis resubscribes by itself after a reconnect; a first SUBSCRIBE that failed is retried here.
-      made.subscribe(channel).catch(() => undefined)
-    })
+    const join = () => {
+      made.subscribe(channel).catch(() => {
+        // Not subscribed now (a refused connection, an ACL): tried again at the next `ready`.
+      })
+    }
+    made.on('ready', join)
+    if (made.status === 'ready') join()
   }
 
   return {
