@@ -23,8 +23,8 @@ export function redisWatch(client: Redis | Cluster, keyPrefix: string): RedisWat
   let subscriber: Redis | Cluster | undefined
   let closed = false
 
-  const onMessage = (from: string, key: string) => {
-    if (from !== channel) return
+  // The subscriber is subscribed to this one channel only: every message names a key written.
+  const onMessage = (_channel: string, key: string) => {
     const set = watchers.get(key)
     if (set === undefined) return
     for (const onChange of [...set]) {
@@ -47,26 +47,19 @@ export function redisWatch(client: Redis | Cluster, keyPrefix: string): RedisWat
       : client.duplicate({ enableOfflineQueue: true, autoResubscribe: false })
     subscriber = made
     // Errors of this connection only cost wake-ups (polling stays): without a listener ioredis would print them.
-    made.on('error', () => undefined)
+    made.on('error', ignore)
     made.on('message', onMessage)
-    const join = () => {
-      made.subscribe(channel).catch(() => {
-        // Not subscribed now (a refused connection, an ACL): tried again at the next `ready`.
-      })
-    }
-    made.on('ready', join)
-    if (made.status === 'ready') join()
+    // Not subscribed (a refused connection, an ACL without the channel): tried again at the next `ready`.
+    made.on('ready', () => made.subscribe(channel).catch(ignore))
   }
 
   return {
     notify(key) {
-      if (closed) return
-      client.publish(channel, key).catch(() => {
-        // Lost notice: the waiters' polling finds the write.
-      })
+      // A lost notice (Redis down, an ACL without the channel): the waiters' polling finds the write.
+      if (!closed) client.publish(channel, key).catch(ignore)
     },
     watch(key, onChange) {
-      if (closed) return () => undefined
+      if (closed) return ignore
       let set = watchers.get(key)
       if (set === undefined) {
         set = new Set()
@@ -74,24 +67,23 @@ export function redisWatch(client: Redis | Cluster, keyPrefix: string): RedisWat
       }
       const listener = () => onChange()
       set.add(listener)
-      try {
-        subscribe()
-      } catch {
-        // duplicate() refused: no wake-ups, polling only.
-      }
+      subscribe()
       return () => {
         const current = watchers.get(key)
         if (current?.delete(listener) && current.size === 0) watchers.delete(key)
       }
     },
     close() {
-      if (closed) return
       closed = true
       watchers.clear()
       subscriber?.disconnect()
       subscriber = undefined
     },
   }
+}
+
+function ignore(): void {
+  // Nothing to do: see where it is used.
 }
 
 function isCluster(client: Redis | Cluster): client is Cluster {

@@ -116,6 +116,37 @@ describe('redisStore write notices', () => {
     }
   })
 
+  it('a PUBLISH or SUBSCRIBE Redis refuses (an ACL without the channel) never fails a write; notices resume after', async () => {
+    const admin = new Redis(server.url)
+    const watched = redisStore({ url: server.url })
+    const writer = redisStore({ url: server.url })
+    try {
+      const key = uniqueKey()
+      let calls = 0
+      await admin.acl('SETUSER', 'default', 'resetchannels')
+      watched.watch!(key, () => calls++)
+      await writer.set(key, live('refused-notice'))
+      await writer.delete(key)
+      expect(await writer.get(key)).toBeUndefined()
+      await sleep(300)
+      expect(calls).toBe(0)
+      await admin.acl('SETUSER', 'default', 'allchannels')
+      // The subscriber was refused: it subscribes again once its connection is ready anew.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes')
+      expect(
+        await writeUntilHeard(
+          (i) => writer.set(key, live(`t${i}`)).catch(() => undefined), // the writer was dropped too: it reconnects
+          () => calls > 0,
+        ),
+      ).toBe(true)
+    } finally {
+      await admin.acl('SETUSER', 'default', 'allchannels').catch(() => undefined)
+      admin.disconnect()
+      await watched.close()
+      await writer.close()
+    }
+  })
+
   it('a watcher that throws does not keep the others of the key from hearing', async () => {
     const store = redisStore({ url: server.url })
     try {
