@@ -6,7 +6,7 @@
 /** One tier of the worker's chain, nearest first. */
 export type TierSpec =
   | { type: 'memory'; maxTtl?: number }
-  | { type: 'redis'; url: string; socketTimeout?: number }
+  | { type: 'redis'; url: string; socketTimeout?: number; notify?: boolean }
   | { type: 'sqlite'; path: string }
 
 export interface WorkerApp {

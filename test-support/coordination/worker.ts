@@ -58,6 +58,7 @@ function tier(spec: TierSpec): CredentialStore {
       return redisStore({
         url: spec.url,
         ...(spec.socketTimeout === undefined ? {} : { socketTimeout: spec.socketTimeout }),
+        ...(spec.notify === undefined ? {} : { notify: spec.notify }),
       })
     case 'sqlite':
       return sqliteStore({ path: spec.path })

@@ -6,6 +6,13 @@ export interface RedisStoreCommonOptions {
   keyPrefix?: string
   /** Name shown in events. Default `redis`. */
   name?: string
+  /**
+   * Write notices over pub/sub: every write also PUBLISHes its storage key on `<keyPrefix>open-bridge:written`, and
+   * the store offers `watch` (one subscriber connection, made on first use), so callers waiting for another
+   * process's refresh are woken as the record is written instead of at their next poll. `false`: no PUBLISH, no
+   * `watch` (e.g. an ACL that allows no channel); waiters poll. Default `true`.
+   */
+  notify?: boolean
 }
 
 /**
@@ -40,8 +47,17 @@ export type ResolvedRedisStoreOptions =
       keyPrefix: string
       name: string
       secrets: string[]
+      notify: boolean
     }
-  | { client: undefined; url: string; socketTimeout: number; keyPrefix: string; name: string; secrets: string[] }
+  | {
+      client: undefined
+      url: string
+      socketTimeout: number
+      keyPrefix: string
+      name: string
+      secrets: string[]
+      notify: boolean
+    }
 
 /** Node timers take at most 2^31 - 1 ms; a larger delay fires at once (and warns). */
 export const MAX_TIMER_MS = 2 ** 31 - 1
@@ -56,6 +72,8 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
   const name = given.name ?? 'redis'
   if (typeof name !== 'string' || name.length === 0)
     throw invalidConfig('name', 'redisStore name must be a non-empty string')
+  const notify = given.notify ?? true
+  if (typeof notify !== 'boolean') throw invalidConfig('notify', 'redisStore notify must be true or false')
 
   if (given.client !== undefined) {
     if (given.url !== undefined) throw invalidConfig('url', 'redisStore takes either client or url, not both')
@@ -63,7 +81,7 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
       throw invalidConfig('socketTimeout', 'redisStore socketTimeout goes with url; set it on your own client')
     if (!isRedisClient(given.client))
       throw invalidConfig('client', 'redisStore client must be an ioredis Redis or Cluster instance')
-    return { client: given.client, url: undefined, socketTimeout: undefined, keyPrefix, name, secrets: [] }
+    return { client: given.client, url: undefined, socketTimeout: undefined, keyPrefix, name, secrets: [], notify }
   }
 
   if (given.url === undefined)
@@ -82,7 +100,7 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
       `redisStore socketTimeout must be a positive number of milliseconds up to ${Math.floor(MAX_TIMER_MS / 2)}`,
     )
   }
-  return { client: undefined, url: given.url as string, socketTimeout, keyPrefix, name, secrets }
+  return { client: undefined, url: given.url as string, socketTimeout, keyPrefix, name, secrets, notify }
 }
 
 /**

@@ -4,6 +4,7 @@ import { invalidConfig, redisFailure, type RedisStoreError } from './errors.js'
 import { resolveOptions, type RedisStoreOptions } from './options.js'
 import { decodeRecord, encodeRecord } from './record-json.js'
 import { redisLock } from './redis-lock.js'
+import { redisWatch } from './redis-watch.js'
 import { defineScripts } from './scripts.js'
 
 /** What `keys()` needs of a client or of one Cluster node. */
@@ -19,7 +20,7 @@ interface ScanNode {
  */
 export function redisStore(options: RedisStoreOptions): CredentialStore {
   const resolved = resolveOptions(options)
-  const { keyPrefix, name, secrets } = resolved
+  const { keyPrefix, name, secrets, notify } = resolved
   let owned: FailFastClient | undefined
   // Without an offline queue, commands sent before the first connection would fail; they wait for it once.
   let connecting: Promise<void> | undefined
@@ -42,8 +43,9 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
   const fail = (operation: string, error: unknown, extra: readonly string[] = []): RedisStoreError =>
     redisFailure(operation, error, [...secrets, ...extra], owned?.lastError())
   let closed = false
+  const notices = notify ? redisWatch(client, keyPrefix) : undefined
 
-  return {
+  const store: CredentialStore = {
     name,
     // Whether Redis keeps data across a restart depends on its own config (RDB / AOF): see the README.
     persistent: true,
@@ -73,6 +75,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       try {
         await ready()
         await write(key, record)
+        notices?.notify(key)
       } catch (error) {
         throw fail('set', error, secretStringsOf(record.value))
       }
@@ -81,6 +84,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       try {
         await ready()
         await client.del(keyPrefix + key)
+        notices?.notify(key)
       } catch (error) {
         throw fail('delete', error)
       }
@@ -126,7 +130,9 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
           encodeRecord(record),
           ttl === null ? '' : String(ttl),
         )
-        return wrote === 1
+        if (wrote !== 1) return false
+        notices?.notify(key)
+        return true
       } catch (error) {
         const literals = [...secretStringsOf(record.value), ...(expected ? secretStringsOf(expected.value) : [])]
         throw fail('compare-and-set', error, literals)
@@ -135,9 +141,12 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
     close: async () => {
       if (closed) return
       closed = true
+      notices?.close()
       if (owned) await closeClient(owned.client)
     },
   }
+  if (notices !== undefined) store.watch = (key, onChange) => notices.watch(key, onChange)
+  return store
 
   async function write(key: string, record: StoredRecord): Promise<void> {
     const json = encodeRecord(record)

@@ -44,6 +44,7 @@ runStoreContract('redisStore on a Cluster', {
   create: () => redisStore({ client: cluster }),
   lock: true,
   compareAndSet: true,
+  watch: true,
   // A Cluster whose only seed node is a port nothing listens on: every command is refused, no password shows.
   failing: async () => {
     const dead = new Cluster([{ host: '127.0.0.1', port: await freePort() }], {

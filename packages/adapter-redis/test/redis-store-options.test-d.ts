@@ -76,3 +76,11 @@ describe('RedisStoreError', () => {
     }
   })
 })
+
+describe('notify', () => {
+  test('an optional boolean beside url or client', () => {
+    redisStore({ url: 'redis://127.0.0.1:6379', notify: false })
+    // @ts-expect-error a boolean, not a string
+    redisStore({ url: 'redis://127.0.0.1:6379', notify: 'off' })
+  })
+})

@@ -13,6 +13,7 @@ runStoreContract('redisStore', {
   create: () => redisStore({ url: server.url }),
   lock: true,
   compareAndSet: true,
+  watch: true,
   // Nothing listens on a fresh free port: every command fails, and the URL's password must not show.
   failing: async () => ({
     store: redisStore({ url: `redis://:Contract-pw-77@127.0.0.1:${await freePort()}`, socketTimeout: 200 }),

@@ -299,12 +299,12 @@ export class CredentialBridge {
     else await this.#chain.write(storageKey, record, true)
   }
 
-  /** Deletes a credential from every tier. */
+  /** Deletes a credential from every tier, and the memory of its last failed fetch (deployment-wide too). */
   async remove<K extends CredentialKind>(kind: K, key: CredentialKeys[K]): Promise<void> {
     if (this.#closed) throw closedError()
     const storageKey = this.#storageKey(kind, key)
     this.#failures.forget(storageKey)
-    await this.#chain.delete(storageKey)
+    await Promise.all([this.#chain.delete(storageKey), this.#coordinator.forgetSharedFailure(storageKey)])
   }
 
   /**

@@ -31,6 +31,14 @@ export interface CoordinationOptions {
     max?: number
     /** Backoff after an error whose `category` is configuration, quota or ip-confirmation. Default 60,000. */
     configuration?: number
+    /**
+     * Deployment-wide failure memory (with a lock tier): a fetch that fails under the refresh lock leaves a small
+     * record of the error (code, errcode, category, masked message) in the lock tier for the backoff window, and
+     * every process reads it before calling the source — so a wrong secret costs the platform one call per window
+     * for the whole deployment, not one per process, and every process answers its callers with that error at
+     * once (a `SharedFailureError`). `false`: each process remembers only its own failures. Default `true`.
+     */
+    shared?: boolean
   }
   /** Per-tier circuit breaker; `false` turns it off. Default `{ failures: 3, cooldown: 5,000 }`. */
   breaker?: false | { failures?: number; cooldown?: number }
@@ -40,7 +48,7 @@ export interface ResolvedCoordination {
   refreshAhead: Readonly<Record<CredentialKind, number>>
   fetchTimeout: number
   lock: { ttl: number; waitTimeout: number; pollInterval: number }
-  failureBackoff: { min: number; max: number; configuration: number }
+  failureBackoff: { min: number; max: number; configuration: number; shared: boolean }
   breaker: BreakerOptions | false
 }
 
@@ -86,6 +94,7 @@ export function resolveCoordination(options: CoordinationOptions): ResolvedCoord
       min,
       max: Math.max(min, duration(backoff.max, 30_000, 'failureBackoff.max')),
       configuration: duration(backoff.configuration, 60_000, 'failureBackoff.configuration'),
+      shared: flag(backoff.shared, true, 'failureBackoff.shared'),
     },
     breaker: breaker(options.breaker),
   }
@@ -150,6 +159,14 @@ function duration(value: unknown, fallback: number, field: string): number {
       `${field} must be a positive number of milliseconds, got ${describeNumber(value)}`,
       { field },
     )
+  }
+  return value
+}
+
+function flag(value: unknown, fallback: boolean, field: string): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') {
+    throw new BridgeError('E_INVALID_CONFIG', `${field} must be true or false, got ${describeType(value)}`, { field })
   }
   return value
 }

@@ -26,6 +26,11 @@ export type CoreErrorCode =
   | 'E_REFRESH_TIMEOUT'
   /** A source or fallback did not answer within `fetchTimeout` (its `ctx.signal` was aborted). */
   | 'E_FETCH_TIMEOUT'
+  /**
+   * A source failed with an error that had no `code` of its own, and another process's record of that failure
+   * (deployment-wide failure memory) answers this caller: see `SharedFailureError`.
+   */
+  | 'E_FETCH_FAILED'
   /** `refresh` was called on a bridge without a source: nothing could fetch a new credential. */
   | 'E_NO_SOURCE'
   /** `withCredential` found no credential for the key (nothing stored and nothing could fetch one). */
@@ -193,4 +198,55 @@ export class SealOpenError extends BridgeError<'E_SEAL_OPEN_FAILED'> {
     this.tier = tier
     this.durable = details.durable
   }
+}
+const sharedFailureBrand = errorBrand('shared-failure')
+
+/**
+ * A failed fetch another process of the deployment made (deployment-wide failure memory, `failureBackoff.shared`):
+ * while its backoff window is open, callers of every process get this error instead of calling the platform again.
+ * It is re-created from the small record that process wrote in the shared tier — the original error's `code`
+ * (`E_FETCH_FAILED` when it had none), `errcode` and `category` when it had them, and its message, already masked
+ * (`redactSecrets`) before it was written — never from a platform's raw reply. Recognise it by `code` (the
+ * original's, e.g. `E_PLATFORM_API`) like the error it stands for, or by `isSharedFailureError`.
+ */
+export class SharedFailureError extends BridgeError<string> {
+  override name = 'SharedFailureError'
+  /** The platform's error code, when the original error had a numeric `errcode`. */
+  readonly errcode: number | undefined
+  /** The original error's `category` (`config`, `quota`, `transient`, …), if any. */
+  readonly category: string | undefined
+  /** When the shared backoff window ends (ms since the epoch). */
+  readonly retryAt: number
+
+  constructor(details: {
+    code: string
+    message: string
+    errcode?: number | undefined
+    category?: string | undefined
+    retryAt: number
+  }) {
+    super(details.code, details.message)
+    this.errcode = details.errcode
+    this.category = details.category
+    this.retryAt = details.retryAt
+    sharedFailureBrand.mark(this)
+  }
+
+  override toJSON(): ReturnType<BridgeError<string>['toJSON']> & {
+    errcode?: number
+    category?: string
+    retryAt: number
+  } {
+    return {
+      ...super.toJSON(),
+      ...(this.errcode === undefined ? {} : { errcode: this.errcode }),
+      ...(this.category === undefined ? {} : { category: this.category }),
+      retryAt: this.retryAt,
+    }
+  }
+}
+
+/** Is `error` a `SharedFailureError` (of any copy of core)? */
+export function isSharedFailureError(error: unknown): error is SharedFailureError {
+  return sharedFailureBrand.has(error)
 }

@@ -56,8 +56,17 @@ export interface BridgeEvents {
     durationMs: number
     error: unknown
   }
-  /** This process waited for another process's refresh of the key, and how that ended. */
-  wait: { kind: CredentialKind; storageKey: string; durationMs: number; outcome: 'value' | 'timeout' | 'took-lock' }
+  /**
+   * This process waited for another process's refresh of the key, and how that ended: the value came, the wait
+   * timed out, this process took the lock, or (`failure`) the other process's fetch failed and its error, shared
+   * deployment-wide, answered the waiters.
+   */
+  wait: {
+    kind: CredentialKind
+    storageKey: string
+    durationMs: number
+    outcome: 'value' | 'timeout' | 'took-lock' | 'failure'
+  }
   /** The refresh lock of the key was held by another process when this one asked for it. */
   'lock-contention': { kind: CredentialKind; storageKey: string; tier: string }
   /** A hit had less than `refreshAhead` left: the caller got it at once and a background refresh started. */

@@ -19,6 +19,10 @@ interface Entry {
 export interface Remembered {
   retryInMs: number
   category: string | undefined
+  /** When the window ends (ms since the epoch). */
+  until: number
+  /** Failures (or fruitless refreshes) in a row, this one included. */
+  streak: number
 }
 
 /**
@@ -44,6 +48,12 @@ export class FailureMemory {
     return entry?.failed && now < entry.until ? { error: entry.error } : undefined
   }
 
+  /** The open failure window of the key (its end and streak), if any: what the shared failure record carries. */
+  window(key: string, now: number = Date.now()): { until: number; streak: number } | undefined {
+    const entry = this.#entries.get(key)
+    return entry?.failed && now < entry.until ? { until: entry.until, streak: entry.streak } : undefined
+  }
+
   /** Must a background refresh of the key wait (after a failure or a fruitless refresh)? */
   holdsBack(key: string, now: number = Date.now()): boolean {
     const entry = this.#entries.get(key)
@@ -55,14 +65,23 @@ export class FailureMemory {
     const streak = (this.#entries.get(key)?.streak ?? 0) + 1
     const retryInMs = category !== undefined && LONG_CATEGORIES.has(category) ? this.#long : this.#backoff(streak)
     this.#entries.set(key, { error, failed: true, until: now + retryInMs, streak })
-    return { retryInMs, category }
+    return { retryInMs, category, until: now + retryInMs, streak }
+  }
+
+  /**
+   * Another process's failure, read from the shared tier (deployment-wide failure memory): callers of this
+   * process get `error` until `until`, and a failure after that continues the deployment's streak.
+   */
+  rememberShared(key: string, error: unknown, until: number, streak: number, now: number = Date.now()): Remembered {
+    this.#entries.set(key, { error, failed: true, until, streak })
+    return { retryInMs: Math.max(0, until - now), category: categoryOf(error), until, streak }
   }
 
   rememberNoFresher(key: string, now: number = Date.now()): Remembered {
     const streak = (this.#entries.get(key)?.streak ?? 0) + 1
     const retryInMs = this.#backoff(streak)
     this.#entries.set(key, { error: undefined, failed: false, until: now + retryInMs, streak })
-    return { retryInMs, category: undefined }
+    return { retryInMs, category: undefined, until: now + retryInMs, streak }
   }
 
   /** A fresh credential was stored (fetched, `set` or removed): start over. */

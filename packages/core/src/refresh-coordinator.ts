@@ -2,7 +2,7 @@ import type { ResolvedCoordination } from './coordination-options.js'
 import { credentialString, type CredentialKind } from './credentials.js'
 import { deepFreeze } from './deep-freeze.js'
 import { BridgeError } from './errors.js'
-import type { EventHub, RefreshReason } from './events.js'
+import type { BridgeEvents, EventHub, RefreshReason } from './events.js'
 import { isLive } from './expiry.js'
 import type { FailureMemory, Remembered } from './failure-memory.js'
 import { withDeadline } from './fetch-deadline.js'
@@ -13,7 +13,9 @@ import { ownAnswerStands } from './lease-lost.js'
 import { isFresher, sameCredential, type RefreshAheadPolicy } from './refresh-ahead.js'
 import { SingleFlight } from './single-flight.js'
 import type { StoredRecord } from './store.js'
+import { decodeSharedFailure, encodeSharedFailure, sharedFailureKey } from './shared-failure.js'
 import { LOCK_UNAVAILABLE, type TierChain } from './tier-chain.js'
+import { WakeUp } from './wake-up.js'
 
 /** One fill or refresh of one key, as the bridge asks for it. */
 export interface FillRequest {
@@ -44,12 +46,16 @@ const FIRST_POLL_MS = 20
  *    attempt per key at a time.
  * 2. Across processes, the run takes the refresh lock of the first tier that has one (named after the storage
  *    key). The holder re-reads the shared tiers, fetches only if still needed, writes through and releases; the
- *    lease is extended every ttl/3 while the fetch runs. The write is fenced (`TierChain.writeFenced`): a holder
+ *    lease is extended every ttl/3 while the fetch runs. Where the lock tier can push (`watch`: Redis pub/sub), a
+ *    waiter is woken as the record (or the failure record) is written; polling stays as the floor. The write is fenced (`TierChain.writeFenced`): a holder
  *    paused past its lease whose successor wrote meanwhile writes nothing (`lease-lost`). The others poll the shared tiers (20 ms doubling up to
  *    `pollInterval`) and try the lock at each poll, so a dead holder costs at most one lock TTL; past
  *    `waitTimeout` they fail with `E_REFRESH_TIMEOUT`. A lock that throws (or whose tier's breaker is open) leaves
  *    in-process single-flight alone in charge.
  * 3. A failed fetch is remembered per key (`FailureMemory`); a fetch that brought nothing fresher backs off.
+ *    With the lock (and `failureBackoff.shared`), the holder whose source call failed also leaves a failure record
+ *    in the lock tier for the backoff window before it lets go of the lock, and every holder reads it before
+ *    calling the source: the deployment makes one call per window, and every process answers with that error.
  */
 export class RefreshCoordinator {
   readonly #chain: TierChain
@@ -144,30 +150,45 @@ export class RefreshCoordinator {
       }
       const started = Date.now()
       let pause = Math.min(FIRST_POLL_MS, pollInterval)
-      for (;;) {
-        await this.#sleep(pause)
-        pause = Math.min(pause * 2, pollInterval)
-        const { record } = await this.#chain.readShared(storageKey)
-        if (record !== undefined && this.#satisfied(request, record)) {
-          this.#waited(request, started, 'value')
-          return freezeRecord(record)
+      const sharing = request.by === 'source' && this.#options.failureBackoff.shared
+      const wake = new WakeUp()
+      const stopWatching = this.#watch(storageKey, sharing, wake)
+      try {
+        for (;;) {
+          const rang = await wake.sleep(pause, this.#closing.signal)
+          pause = Math.min(pause * 2, pollInterval)
+          if (rang.has('failure')) {
+            // The holder's fetch failed and it recorded the error: answer with it now, not after the lock is free.
+            const shared = await this.#sharedFailure(request)
+            if (shared !== undefined) {
+              this.#waited(request, started, 'failure')
+              throw shared
+            }
+          }
+          const { record } = await this.#chain.readShared(storageKey)
+          if (record !== undefined && this.#satisfied(request, record)) {
+            this.#waited(request, started, 'value')
+            return freezeRecord(record)
+          }
+          lease = await tryLease(this.#chain, storageKey, ttl)
+          if (lease === LOCK_UNAVAILABLE) {
+            this.#waited(request, started, 'took-lock')
+            return await this.#hold(request, ticket, undefined)
+          }
+          if (lease !== false) {
+            this.#waited(request, started, 'took-lock')
+            return await this.#holdLease(lease, request, ticket)
+          }
+          if (Date.now() - started >= waitTimeout) {
+            this.#waited(request, started, 'timeout')
+            throw new BridgeError(
+              'E_REFRESH_TIMEOUT',
+              `waited ${waitTimeout} ms for another process to refresh ${storageKey}`,
+            )
+          }
         }
-        lease = await tryLease(this.#chain, storageKey, ttl)
-        if (lease === LOCK_UNAVAILABLE) {
-          this.#waited(request, started, 'took-lock')
-          return await this.#hold(request, ticket, undefined)
-        }
-        if (lease !== false) {
-          this.#waited(request, started, 'took-lock')
-          return await this.#holdLease(lease, request, ticket)
-        }
-        if (Date.now() - started >= waitTimeout) {
-          this.#waited(request, started, 'timeout')
-          throw new BridgeError(
-            'E_REFRESH_TIMEOUT',
-            `waited ${waitTimeout} ms for another process to refresh ${storageKey}`,
-          )
-        }
+      } finally {
+        stopWatching()
       }
     } finally {
       this.#generations.end(ticket)
@@ -204,9 +225,21 @@ export class RefreshCoordinator {
       this.#remembered(request, this.#failures.rememberNoFresher(storageKey), 'no-fresher')
       return freezeRecord(found)
     }
+    const sharing = locked && request.by === 'source' && this.#options.failureBackoff.shared
+    if (sharing) {
+      const shared = await this.#sharedFailure(request)
+      if (shared !== undefined) throw shared
+    }
     const previous = found ?? request.trigger
     const fetchStarted = Date.now()
-    const record = await this.#fetch(request, previous)
+    let record: StoredRecord | null
+    try {
+      record = await this.#fetch(request, previous)
+    } catch (error) {
+      // Before the lock is released, so the next holder (of any process) finds the record.
+      if (sharing && !this.#closing.signal.aborted) await this.#shareFailure(storageKey, error)
+      throw error
+    }
     const fetchMs = Date.now() - fetchStarted
 
     if (record === null) {
@@ -286,6 +319,35 @@ export class RefreshCoordinator {
     return acquired === false
   }
 
+  /**
+   * The failure another holder recorded in the lock tier while its window is open, remembered here too (so this
+   * process's next callers are answered without asking the lock tier), or `undefined`.
+   */
+  async #sharedFailure(request: FillRequest): Promise<unknown> {
+    const { storageKey } = request
+    const stored = await this.#chain.readLockTier(sharedFailureKey(storageKey))
+    const decoded = stored === undefined ? undefined : decodeSharedFailure(stored)
+    if (decoded === undefined || decoded.until <= Date.now()) return undefined
+    const remembered = this.#failures.rememberShared(storageKey, decoded.error, decoded.until, decoded.streak)
+    this.#remembered(request, remembered, 'error')
+    return decoded.error
+  }
+
+  /** `remove` of the key: the deployment's record of its last failure goes too, so the next miss calls the source. */
+  async forgetSharedFailure(storageKey: string): Promise<void> {
+    if (this.#options.failureBackoff.shared) await this.#chain.deleteLockTier(sharedFailureKey(storageKey))
+  }
+
+  /** Records this holder's failed fetch in the lock tier for its backoff window (see `#sharedFailure`). */
+  async #shareFailure(storageKey: string, error: unknown): Promise<void> {
+    const window = this.#failures.window(storageKey)
+    if (window === undefined) return
+    await this.#chain.writeLockTier(
+      sharedFailureKey(storageKey),
+      encodeSharedFailure(error, window.until, window.streak),
+    )
+  }
+
   async #fetch(request: FillRequest, previous: StoredRecord | undefined): Promise<StoredRecord | null> {
     const { kind, storageKey, by, reason } = request
     const started = performance.now()
@@ -345,7 +407,7 @@ export class RefreshCoordinator {
     }
   }
 
-  #waited(request: FillRequest, started: number, outcome: 'value' | 'timeout' | 'took-lock'): void {
+  #waited(request: FillRequest, started: number, outcome: BridgeEvents['wait']['outcome']): void {
     if (this.#events.has('wait'))
       this.#events.emit('wait', {
         kind: request.kind,
@@ -355,21 +417,16 @@ export class RefreshCoordinator {
       })
   }
 
-  /** A pause that ends early (rejecting) when the bridge closes. */
-  #sleep(ms: number): Promise<void> {
-    const signal = this.#closing.signal
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason)
-      const onAbort = () => {
-        clearTimeout(timer)
-        reject(signal.reason)
-      }
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort)
-        resolve()
-      }, ms)
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
+  /**
+   * A waiter's watch on the lock tier, when it can push: the credential's key (and, when failures are shared, its
+   * failure record's) ring `wake`. Returns what stops both; a no-op when the tier cannot watch (polling alone).
+   */
+  #watch(storageKey: string, sharing: boolean, wake: WakeUp): () => void {
+    const stops = [this.#chain.watchLockTier(storageKey, () => wake.ring('record'))]
+    if (sharing) stops.push(this.#chain.watchLockTier(sharedFailureKey(storageKey), () => wake.ring('failure')))
+    return () => {
+      for (const stop of stops) stop?.()
+    }
   }
 }
 

@@ -45,11 +45,22 @@ export interface CredentialStore {
    * Redis `true` (Redis only keeps data across a restart when its persistence, RDB or AOF, is configured).
    */
   readonly persistent?: boolean
+  /**
    * Optional, for tools that walk a store (`open-bridge export`, `copy`, `rekey`); the bridge never calls it: the
    * storage keys this store holds a live record for, in any order. A key written or deleted while the walk runs may
    * or may not be listed; a key that has expired by the time it is read is simply missed by `get`.
    */
   keys?(): AsyncIterable<string>
+  /**
+   * Optional, on a shared store that can push (Redis pub/sub): calls `onChange` soon after any process sharing the
+   * backend writes `key` through a store of this kind (`set`, a `compareAndSet` that wrote, `delete`) — this
+   * process included. The bridge uses it to wake callers waiting for another process's refresh at once instead of
+   * at their next poll. Best effort: a notice may be lost (a dropped connection, a restart) or come late, so the
+   * bridge keeps polling as the floor; it may also come for a write already replaced. Starts what it needs on first
+   * use (a subscriber connection) and never throws: a store that cannot watch right now simply does not call.
+   * Returns the function that stops this watch (idempotent). `close()` ends every watch.
+   */
+  watch?(key: string, onChange: () => void): () => void
   /** Releases connections and timers. Idempotent. */
   close(): Promise<void>
 }

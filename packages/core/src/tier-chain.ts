@@ -248,6 +248,66 @@ export class TierChain {
     }
   }
 
+  /**
+   * Reads one key of the lock tier alone (a coordination record beside a credential, such as the shared failure
+   * record): never copied anywhere. `undefined` for a miss, no lock tier, an open breaker or a tier that threw.
+   */
+  async readLockTier(key: string): Promise<StoredRecord | undefined> {
+    const i = this.#lockIndex
+    if (i < 0 || !this.#breakers[i]!.allow()) return undefined
+    try {
+      const tier = this.#tiers[i]!
+      const record = tier.getSync ? tier.getSync(key) : await tier.get(key)
+      this.#breakers[i]!.success()
+      return record !== undefined && isLive(record) ? record : undefined
+    } catch (error) {
+      this.#failed(i, 'get', key, error)
+      return undefined
+    }
+  }
+
+  /** Writes one key of the lock tier alone (see `readLockTier`); a failure is a `tier-error` event only. */
+  async writeLockTier(key: string, record: StoredRecord): Promise<void> {
+    const i = this.#lockIndex
+    if (i < 0 || !this.#breakers[i]!.allow()) return
+    try {
+      await this.#tiers[i]!.set(key, record)
+      this.#breakers[i]!.success()
+    } catch (error) {
+      this.#failed(i, 'set', key, error)
+    }
+  }
+
+  /**
+   * Watches `key` on the lock tier when it can push (`CredentialStore.watch`): `onChange` runs soon after any
+   * process writes it. Resolves `undefined` when it cannot (no lock tier, no `watch`, breaker open, it threw):
+   * the caller polls as it would anyway.
+   */
+  watchLockTier(key: string, onChange: () => void): (() => void) | undefined {
+    const i = this.#lockIndex
+    const tier = this.#tiers[i]
+    if (tier?.watch === undefined || !this.#breakers[i]!.closed) return undefined
+    try {
+      const stop = tier.watch(key, onChange)
+      return typeof stop === 'function' ? stop : undefined
+    } catch {
+      // A watch is an optimisation; polling covers a store whose watch broke its promise not to throw.
+      return undefined
+    }
+  }
+
+  /** Deletes one key of the lock tier alone (see `readLockTier`); a failure is a `tier-error` event only. */
+  async deleteLockTier(key: string): Promise<void> {
+    const i = this.#lockIndex
+    if (i < 0 || !this.#breakers[i]!.allow()) return
+    try {
+      await this.#tiers[i]!.delete(key)
+      this.#breakers[i]!.success()
+    } catch (error) {
+      this.#failed(i, 'delete', key, error)
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all(
       this.#tiers.map(async (tier) => {

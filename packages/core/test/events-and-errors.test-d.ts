@@ -57,7 +57,7 @@ describe('events', () => {
     })
     expectTypeOf(off).toEqualTypeOf<() => void>()
     bridge.on('refresh-ahead', (e) => expectTypeOf(e.remainingMs).toEqualTypeOf<number>())
-    bridge.on('wait', (e) => expectTypeOf(e.outcome).toEqualTypeOf<'value' | 'timeout' | 'took-lock'>())
+    bridge.on('wait', (e) => expectTypeOf(e.outcome).toEqualTypeOf<'value' | 'timeout' | 'took-lock' | 'failure'>())
     bridge.on('tier-error', (e) => {
       expectTypeOf(e.operation).toEqualTypeOf<'get' | 'set' | 'delete' | 'close' | 'lock'>()
       expectTypeOf(e.storageKey).toEqualTypeOf<string | undefined>()

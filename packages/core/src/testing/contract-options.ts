@@ -26,6 +26,12 @@ export interface StoreContractOptions extends ContractStoreOptions {
    */
   compareAndSet?: boolean
   /**
+   * Does the store offer `watch` (write notices: Redis pub/sub)? `true`: the watch groups run, with a second store
+   * from `create` as the writer (so two stores made by `create` must share the backend). `false` or absent: they
+   * are listed as not run, and the store must have no `watch`.
+   */
+  watch?: boolean
+  /**
    * Makes a store whose backend refuses (server down or read-only, file locked, a store that throws), so the
    * error cases run: every rejection must be an open-bridge error whose `inspect` / JSON / stack carry neither
    * the value written nor any of `secrets` (a connection password). `false` declares a store that cannot fail;

@@ -10,10 +10,11 @@ import { checkContractOptions, invalid, type StoreContractOptions, uniquePrefix 
 import { everyRendering } from './every-rendering.js'
 import { registerCasGroups } from './cas-contract.js'
 import { lockOf, registerLockGroups } from './lock-contract.js'
+import { registerWatchGroups } from './watch-contract.js'
 
 /**
  * The contract every tier keeps, in named groups: basics, values, expiry, keys, copies, concurrency, sync
- * read, lock, compare-and-set, errors. An adapter's test file calls it once:
+ * read, lock, compare-and-set, watch, errors. An adapter's test file calls it once:
  *
  * ```ts
  * import { runStoreContract } from '@open-bridge/core/testing'
@@ -21,13 +22,14 @@ import { lockOf, registerLockGroups } from './lock-contract.js'
  * ```
  *
  * What a store cannot do is declared, and the output lists what was therefore not run and why:
- * `lock: false` (or absent), `compareAndSet: false` (or absent), `failing` absent, no `getSync`. `ttlResolution` makes the expiry tests wait past
+ * `lock: false` (or absent), `compareAndSet: false` (or absent), `watch: false` (or absent), `failing` absent, no `getSync`. `ttlResolution` makes the expiry tests wait past
  * a coarse TTL (whole seconds).
  */
 export function runStoreContract(name: string, options: StoreContractOptions): void {
   const { create, destroy, ttlResolution } = checkContractOptions('runStoreContract', name, options)
-  const { lock: hasLock = false, compareAndSet: hasCas = false, failing } = options
+  const { lock: hasLock = false, compareAndSet: hasCas = false, watch: hasWatch = false, failing } = options
   if (typeof hasLock !== 'boolean') throw invalid('runStoreContract', 'lock', 'must be a boolean')
+  if (typeof hasWatch !== 'boolean') throw invalid('runStoreContract', 'watch', 'must be a boolean')
   if (typeof hasCas !== 'boolean') throw invalid('runStoreContract', 'compareAndSet', 'must be a boolean')
   if (failing !== undefined && failing !== false && typeof failing !== 'function')
     throw invalid('runStoreContract', 'failing', 'must be a function that makes a failing store, or false')
@@ -226,6 +228,14 @@ export function runStoreContract(name: string, options: StoreContractOptions): v
         },
       )
       if (hasCas) registerCasGroups(() => ({ store, key, ttlResolution }))
+    })
+
+    const noWatch = 'not run: the store declares no watch (watch: false)'
+    describe(hasWatch ? 'watch' : `watch (${noWatch})`, () => {
+      it(hasWatch ? 'offers watch' : 'offers no watch (declared): waiters poll', () => {
+        expect(typeof store.watch === 'function').toBe(hasWatch)
+      })
+      if (hasWatch) registerWatchGroups(() => ({ store, other: async () => await create(), key }))
     })
 
     describe('errors', () => {
