@@ -175,18 +175,21 @@ function fmt(value: number, digits: number): string {
   return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 }
 
+/** A package's build (`dist`), loaded by URL so the typecheck does not need a build to exist. */
+function built(name: string): Promise<unknown> {
+  return import(new URL(`../packages/${name}/dist/index.js`, import.meta.url).href)
+}
+
 /** The child: both servers, then their ports on stdout; it lives until the parent ends it. */
 async function serveBoth(): Promise<void> {
   const [{ createBridge, memoryStore }, { buildApp }, { default: Fastify }, { redisStore }, { startRedisServer }] =
     await Promise.all([
       // The builds, as an app runs them (`npm run build` first): the sources through tsx carry its transform's
       // helpers (a `__name` call per closure made per request), which the build has not.
-      import('../packages/core/dist/index.js') as unknown as Promise<typeof import('@open-bridge/core')>,
-      import('../packages/server/dist/index.js') as unknown as Promise<typeof import('@open-bridge/server')>,
+      built('core') as Promise<typeof import('@open-bridge/core')>,
+      built('server') as Promise<typeof import('@open-bridge/server')>,
       import('fastify'),
-      import('../packages/adapter-redis/dist/index.js') as unknown as Promise<
-        typeof import('@open-bridge/adapter-redis')
-      >,
+      built('adapter-redis') as Promise<typeof import('@open-bridge/adapter-redis')>,
       import('../test-support/redis-server.js'),
     ])
   const redis = await startRedisServer()
