@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import type { CredentialValue } from './credentials.js'
 import { deepFreeze } from './deep-freeze.js'
-import { isBridgeError, SealOpenError, type SealOpenReason } from './errors.js'
+import { BridgeError, isBridgeError, SealOpenError, type SealOpenReason } from './errors.js'
 import { isLive } from './expiry.js'
 import type { Keyring } from './keyring.js'
 import { isEnvelopeLike, openBody, parseEnvelope, sealValue } from './sealed-envelope.js'
@@ -54,6 +54,11 @@ export function sealedStore(store: CredentialStore, options: SealedStoreOptions)
   const notFetchable = options.notFetchable ?? isNotFetchable
   const onOpenFailed = options.onOpenFailed
   const cacheSize = options.openCacheSize ?? DEFAULT_OPEN_CACHE_SIZE
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+    throw new BridgeError('E_INVALID_CONFIG', 'sealedStore openCacheSize must be an integer ≥ 0', {
+      field: 'openCacheSize',
+    })
+  }
   const cache = new Map<string, Opened>()
 
   const failed = (key: string, keyId: string | undefined, reason: SealOpenReason): undefined => {

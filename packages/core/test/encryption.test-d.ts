@@ -8,7 +8,7 @@ import {
   envelopeKeyId,
   memoryStore,
   sealedStore,
-  SealOpenError,
+  type SealOpenError,
   type BridgeEvents,
   type CredentialStore,
   type EncryptionKey,

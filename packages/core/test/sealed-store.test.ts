@@ -146,6 +146,14 @@ describe('the open cache', () => {
     expect((await store.get(SK))!.value).not.toBe((await store.get(SK))!.value)
   })
 
+  it('openCacheSize must be an integer ≥ 0: E_INVALID_CONFIG naming it', () => {
+    for (const openCacheSize of [-1, 1.5, Number.NaN]) {
+      expect(() => sealedStore(memoryStore(), { keyring: createKeyring([A]), openCacheSize })).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'openCacheSize' }),
+      )
+    }
+  })
+
   it('the cache holds at most openCacheSize keys', async () => {
     const store = sealedStore(memoryStore(), { keyring: createKeyring([A]), openCacheSize: 1 })
     const other = 'uni-id:weixin-mp:wxapp0002:access-token'
