@@ -3,7 +3,7 @@
  * an awaited plain Map lookup with an expiry check (the least any async API can cost) and raw lru-cache.get.
  * Target: the bridge costs at most 2× the awaited Map floor.
  */
-import { createBridge, memoryStore } from '@open-bridge/core'
+import { createBridge, keyField, memoryStore, registerKind } from '@open-bridge/core'
 import { LRUCache } from 'lru-cache'
 import { compare } from './measure.js'
 
@@ -27,6 +27,16 @@ export async function run(): Promise<void> {
   })
   await bridge.setAccessToken({ appid: 'wx0123456789abcdef', platform: 'weixin-mp' }, value, 3600)
 
+  // A kind registered by a family package: its hit checks the key fields and builds the storage key on each call.
+  const corpToken = registerKind<{ corpid: string; agentid: number }, { access_token: string }>({
+    name: 'bench_corp_token',
+    keyFields: { corpid: keyField.segment(), agentid: keyField.integer(1) },
+    storageKey: ({ corpid, agentid }) => `bench:${corpid}:${agentid}:corp-token`,
+    credentialField: 'access_token',
+  })
+  const corp = bridge.credential(corpToken)
+  await corp.set({ corpid: 'ww0123456789', agentid: 1000002 }, value, 3600)
+
   // uniCloud code destructures the module (`const { getAccessToken } = require(…)`): the bound method must cost the same.
   const { getAccessToken } = bridge
   const APPID = 'wx0123456789abcdef'
@@ -47,6 +57,10 @@ export async function run(): Promise<void> {
       {
         name: 'getAccessToken({ appid }), destructured',
         run: () => getAccessToken({ appid: APPID, platform: 'weixin-mp' }),
+      },
+      {
+        name: 'bridge.credential(registered kind).get(key)',
+        run: () => corp.get({ corpid: 'ww0123456789', agentid: 1000002 }),
       },
     ],
     { iterations: 1_000_000, rounds: 9, baselines: ['awaited Map.get + expiry check', 'lru-cache.get (awaited)'] },

@@ -104,3 +104,21 @@ describe('CJS and ESM builds side by side', () => {
     await bridge.close()
   })
 })
+
+describe('credential kinds across the two builds', () => {
+  it('a kind registered through one build is known to the other (one registry per process)', async () => {
+    const definition = {
+      name: 'dual_registry_kind',
+      keyFields: { id: esmCore.keyField.segment() },
+      storageKey: ({ id }: { id: string }) => `dual:${id}`,
+      credentialField: 'token',
+    }
+    const registered = cjsCore.registerKind(definition)
+    expect(esmCore.kindDefinition('dual_registry_kind')).toBe(registered)
+    // The ESM build's bridge reads and writes it, and registering it again there is the same kind.
+    const bridge = esmCore.createBridge({ stores: [esmCore.memoryStore()] })
+    await bridge.credential(definition).set({ id: 'a' }, { token: 'T' }, 60)
+    expect(await bridge.credential(registered).get({ id: 'a' })).toEqual({ token: 'T' })
+    await bridge.close()
+  })
+})

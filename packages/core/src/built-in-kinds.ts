@@ -18,11 +18,13 @@ import { keyField, registeredKind, type CredentialKindDefinition, type KeyFieldC
  * already resolved. Refresh-ahead here is the default; `createBridge({ refreshAhead })` overrides it.
  */
 export type BuiltInKindDefinitions = {
-  readonly [K in CredentialKind]: CredentialKindDefinition<BuiltInKey<K>, CredentialValues[K]>
+  readonly [K in CredentialKind]: CredentialKindDefinition<BuiltInKindKey<K>, CredentialValues[K]>
 }
 
 /** A built-in kind's key once its app is resolved: `appid` known; the storage key is built from this. */
-type BuiltInKey<K extends CredentialKind> = Omit<CredentialKeys[K], 'dcloudAppid' | 'appid'> & { appid: string }
+export type BuiltInKindKey<K extends CredentialKind> = Omit<CredentialKeys[K], 'dcloudAppid' | 'appid'> & {
+  appid: string
+}
 
 const platform: KeyFieldCheck = keyField.oneOf(PLATFORMS)
 const appid = keyField.segment()

@@ -1,7 +1,7 @@
 export { createBridge, CredentialBridge, type BridgeOptions, type RefreshOptions } from './bridge.js'
 export type { CredentialRecord } from './credential-record.js'
 export type { CredentialHandle } from './credential-handle.js'
-export { BUILT_IN_KINDS, kindDefinition, type BuiltInKindDefinitions } from './built-in-kinds.js'
+export { BUILT_IN_KINDS, kindDefinition, type BuiltInKindDefinitions, type BuiltInKindKey } from './built-in-kinds.js'
 export {
   keyField,
   registerKind,

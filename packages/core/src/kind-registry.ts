@@ -170,7 +170,7 @@ export function resolveKindKey(
     }
     if (value !== undefined) fields[name] = value
   }
-  Object.freeze(fields)
+  // Not frozen: a copy made for this call alone (sources get a frozen one, `resolveRegistered`).
   const storageKey: unknown = kind.definition.storageKey(fields)
   if (typeof storageKey !== 'string' || storageKey.length === 0) {
     throw new BridgeError(
