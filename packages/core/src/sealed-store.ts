@@ -42,7 +42,7 @@ interface Opened {
 /**
  * `store` with every value sealed on the way in and opened on the way out (AES-256-GCM, the storage key as
  * associated data; see `SealedEnvelope`). `expiresAt` passes through untouched, so the store's TTL still works.
- * `lock` is the store's own; `compareAndSet` compares opened values and hands the stored envelope to the store's
+ * `lock`, `persistent` and `watch` are the store's own; `compareAndSet` compares opened values and hands the stored envelope to the store's
  * `compareAndSet`, so the write stays one atomic step of the backend.
  *
  * A record that does not open (`SealOpenError`, `E_SEAL_OPEN_FAILED`) is reported to `onOpenFailed`, then read as
@@ -163,6 +163,11 @@ export function sealedStore(store: CredentialStore, options: SealedStoreOptions)
   const innerKeys = store.keys
   if (innerKeys !== undefined) sealed.keys = () => innerKeys.call(store)
   if (store.lock !== undefined) Object.defineProperty(sealed, 'lock', { value: store.lock, enumerable: true })
+  // Whether the backend persists decides where a durable kind may be written; its write notices wake waiters.
+  if (store.persistent !== undefined)
+    Object.defineProperty(sealed, 'persistent', { value: store.persistent, enumerable: true })
+  const innerWatch = store.watch
+  if (innerWatch !== undefined) sealed.watch = (key, onChange) => innerWatch.call(store, key, onChange)
   const innerCas = store.compareAndSet
   if (innerCas !== undefined) {
     sealed.compareAndSet = async (key, expected, record) => {

@@ -18,9 +18,16 @@ export interface SharedFailureValue {
   streak: number
 }
 
+const FAILURE_SUFFIX = ':failure'
+
 /** The storage key of the failure record of `storageKey` (in the lock tier only; never a credential key). */
 export function sharedFailureKey(storageKey: string): string {
-  return `${storageKey}:failure`
+  return `${storageKey}${FAILURE_SUFFIX}`
+}
+
+/** Is this the storage key of a failure record (see `sharedFailureKey`)? */
+export function isSharedFailureKey(storageKey: string): boolean {
+  return storageKey.endsWith(FAILURE_SUFFIX)
 }
 
 /** Longest message kept: enough for a platform's errmsg, not a whole reply body. */

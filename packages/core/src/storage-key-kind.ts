@@ -1,3 +1,4 @@
+import { isSharedFailureKey } from './shared-failure.js'
 import type { CredentialKind } from './credentials.js'
 
 /**
@@ -32,6 +33,9 @@ export const NOT_FETCHABLE_KINDS: ReadonlySet<CredentialKind> = new Set(['sessio
 
 /** Is the record under `storageKey` one that cannot be fetched again (or of a layout core does not know)? */
 export function isNotFetchable(storageKey: string): boolean {
+  // A failure record (deployment-wide failure memory) is a hint for a backoff window: one that does not open
+  // (its key rotated away) is simply none, never an error that would fail the tier.
+  if (isSharedFailureKey(storageKey)) return false
   const kind = kindOfStorageKey(storageKey)
   return kind === undefined || NOT_FETCHABLE_KINDS.has(kind)
 }

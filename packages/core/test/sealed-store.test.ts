@@ -10,7 +10,9 @@ import {
   createBridge,
   createKeyring,
   isBridgeError,
+  keyField,
   kindOfStorageKey,
+  registerKind,
   memoryStore,
   sealedStore,
   type BridgeEvents,
@@ -407,6 +409,48 @@ describe('compareAndSet through the seal', () => {
     expect(store.lock).toBe(lock)
     expect(sealedStore(memoryStore(), { keyring: createKeyring([A]) }).lock).toBeUndefined()
   })
+
+  it('says whether its store persists, and watches through it (a durable kind and the wake-up need both)', () => {
+    const watched: string[] = []
+    const stop = () => undefined
+    const inner: CredentialStore = {
+      ...sharedMemory(),
+      persistent: true,
+      watch: (key, onChange) => {
+        watched.push(key)
+        onChange()
+        return stop
+      },
+    }
+    const store = sealedStore(inner, { keyring: createKeyring([A]) })
+    expect(store.persistent).toBe(true)
+    let changed = 0
+    expect(store.watch!(SK, () => changed++)).toBe(stop)
+    expect(watched).toEqual([SK])
+    expect(changed).toBe(1)
+    const bare = sealedStore(sharedMemory(), { keyring: createKeyring([A]) })
+    expect(bare.persistent).toBeUndefined()
+    expect(bare.watch).toBeUndefined()
+  })
+
+  it('a durable kind is written through a sealed persistent tier (the bridge sees the tier persist)', async () => {
+    const inner: CredentialStore = { ...sharedMemory(), persistent: true }
+    const bridge = createBridge({ stores: [memoryStore(), inner], encryption: { keys: [A] } })
+    const kind = registerKind<{ account: string }, { refresh_token: string }>({
+      name: 'sealed_durable_test',
+      keyFields: { account: keyField.segment() },
+      storageKey: (key) => `sealed-durable-test:${key.account}:refresh-token`,
+      credentialField: 'refresh_token',
+      durable: true,
+    })
+    await bridge.credential(kind).set({ account: 'a1' }, { refresh_token: 'DURABLE-SECRET-1' }, -1)
+    const stored = await inner.get('sealed-durable-test:a1:refresh-token')
+    expect(JSON.stringify(stored)).not.toContain('DURABLE-SECRET-1')
+    expect(await bridge.credential(kind).get({ account: 'a1' })).toEqual({
+      refresh_token: 'DURABLE-SECRET-1',
+    })
+    await bridge.close()
+  })
 })
 
 describe('a key provider', () => {
@@ -566,5 +610,19 @@ describe('kindOfStorageKey', () => {
       'uni-id:a:b:o:nope',
     ])
       expect(kindOfStorageKey(other)).toBeUndefined()
+  })
+})
+
+describe('a failure record (deployment-wide failure memory) that does not open', () => {
+  it('is no record (never an error that would fail the tier); a session key beside it still is one', async () => {
+    const inner = sharedMemory()
+    const before = sealedStore(inner, { keyring: createKeyring([B]) })
+    const failureKey = `${SESSION}:failure`
+    await before.set(failureKey, record({ code: 'E_PLATFORM_API', message: 'refused', streak: 1 }))
+    await before.set(SESSION, record({ session_key: 'SK-SECRET' }))
+    // Key b rotated away: neither record opens any more.
+    const after = sealedStore(inner, { keyring: createKeyring([A]) })
+    await expect(after.get(failureKey)).resolves.toBeUndefined()
+    await expect(after.get(SESSION)).rejects.toMatchObject({ code: 'E_SEAL_OPEN_FAILED', keyId: 'b' })
   })
 })
