@@ -209,3 +209,35 @@ describe('rekey', () => {
     })
   })
 })
+
+describe('get with encryption on', () => {
+  it('reports the life of a sealed record (the bridge reads it, not the raw tier)', async () => {
+    await writeFile(
+      join(dir, 'sealed-get.json'),
+      JSON.stringify({
+        stores: ['sqlite:./sealed-get.db'],
+        encryption: { keys: [{ id: OLD.id, key: { env: 'OB_OLD' } }] },
+      }),
+    )
+    const key = ['--appid', app.appid, '--platform', app.platform]
+    const value = JSON.stringify({ access_token: TOKEN })
+    const set = await cli([
+      'set',
+      'access_token',
+      ...key,
+      '--value',
+      value,
+      '--expires-in',
+      '7200',
+      '--config',
+      'sealed-get.json',
+    ])
+    expect(set.code, set.stderr).toBe(0)
+    // A new process, no memory tier: the record comes sealed from the SQLite file.
+    const get = await cli(['get', 'access_token', ...key, '--config', 'sealed-get.json', '--json'])
+    expect(get.code, get.stderr).toBe(0)
+    const doc = JSON.parse(get.stdout) as { expiresInSeconds: number | null }
+    expect(doc.expiresInSeconds).toBeGreaterThan(7_000)
+    expect(readFileSync(join(dir, 'sealed-get.db')).toString('latin1')).not.toContain(TOKEN)
+  })
+})

@@ -1,7 +1,5 @@
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.js'
 import { openConfiguredBridge } from '../configured-bridge.js'
-import type { RouteKind } from '@open-bridge/remote'
-import type { CliKey } from './credential-key.js'
 import type { CredentialTarget, HeldCredential } from './target.js'
 
 /**
@@ -11,26 +9,14 @@ import type { CredentialTarget, HeldCredential } from './target.js'
  */
 export async function openLocalTarget(options: LoadConfigOptions): Promise<CredentialTarget> {
   const config = await loadConfig(options)
-  const { bridge, stores } = await openConfiguredBridge(config)
-  const expiryOf = async (kind: RouteKind, key: CliKey, value: object): Promise<number | null | undefined> => {
-    // The bridge answers the value only; its record (with the expiry) is in the nearest tier that holds it.
-    const storageKey = bridge.resolve(kind, key as never).key.storageKey
-    for (const store of stores) {
-      try {
-        const record = await store.get(storageKey)
-        if (record && JSON.stringify(record.value) === JSON.stringify(value)) return record.expiresAt
-      } catch {
-        // A failing tier was reported by the bridge already; the next one may hold the record.
-      }
-    }
-    return undefined
-  }
-  const held = async (kind: RouteKind, key: CliKey, value: object | null): Promise<HeldCredential | null> =>
-    value === null ? null : { value: value as Record<string, unknown>, expiresAt: await expiryOf(kind, key, value) }
+  const { bridge } = await openConfiguredBridge(config)
+  // The bridge's own record (value and expiry), so the tiers' layout — sealed or plain — is the bridge's business.
+  const held = (record: { value: object; expiresAt: number | null } | null): HeldCredential | null =>
+    record === null ? null : { value: record.value as Record<string, unknown>, expiresAt: record.expiresAt }
   return {
     mode: 'config',
     async get(kind, key) {
-      return held(kind, key, await bridge.get(kind, key as never))
+      return held(await bridge.getRecord(kind, key as never))
     },
     async set(kind, key, value, expiresIn) {
       await bridge.set(kind, key as never, value as never, expiresIn)
@@ -39,7 +25,13 @@ export async function openLocalTarget(options: LoadConfigOptions): Promise<Crede
       await bridge.remove(kind, key as never)
     },
     async refresh(kind, key, ifValue) {
-      return held(kind, key, await bridge.refresh(kind, key as never, ifValue === undefined ? {} : { ifValue }))
+      const value = await bridge.refresh(kind, key as never, ifValue === undefined ? {} : { ifValue })
+      if (value === null) return null
+      // The record just written is in the nearest tier: read it back for its expiry.
+      const record = await bridge.getRecord(kind, key as never)
+      return record !== null && JSON.stringify(record.value) === JSON.stringify(value)
+        ? held(record)
+        : { value: value as Record<string, unknown>, expiresAt: undefined }
     },
     close: () => bridge.close(),
   }
