@@ -4,6 +4,7 @@ import { invalidConfig, redisFailure, type RedisStoreError } from './errors.js'
 import { resolveOptions, type RedisStoreOptions } from './options.js'
 import { decodeRecord, encodeRecord } from './record-json.js'
 import { redisLock } from './redis-lock.js'
+import { redisPersistence } from './redis-persistence.js'
 import { redisWatch } from './redis-watch.js'
 import { defineScripts } from './scripts.js'
 
@@ -113,6 +114,19 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
           cursor = reply[0]
           for (const redisKey of reply[1]) yield redisKey.slice(keyPrefix.length)
         } while (cursor !== '0')
+      }
+    },
+    persistence: async () => {
+      const cluster = client as unknown as { nodes?: (role: 'master') => Parameters<typeof redisPersistence>[0] }
+      try {
+        await ready()
+        return await redisPersistence(
+          typeof cluster.nodes === 'function'
+            ? cluster.nodes('master')
+            : [client as unknown as Parameters<typeof redisPersistence>[0][number]],
+        )
+      } catch (error) {
+        throw fail('persistence', error)
       }
     },
     compareAndSet: async (key, expected, record) => {

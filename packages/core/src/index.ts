@@ -50,7 +50,7 @@ export {
 export { LISTENER_WARNING_CODE } from './events.js'
 export type { AppConfig } from './apps.js'
 export type { BridgeEventName, BridgeEvents, BridgeListener, RefreshReason } from './events.js'
-export type { CredentialStore, StoredRecord, StoreLock } from './store.js'
+export type { CredentialStore, StoredRecord, StoreLock, StorePersistence } from './store.js'
 export { isLive } from './expiry.js'
 export {
   asStoredRecord,

@@ -46,6 +46,12 @@ export interface CredentialStore {
    */
   readonly persistent?: boolean
   /**
+   * Optional, for a store whose persistence is the backend's own configuration (Redis: RDB snapshots, AOF): asks
+   * the backend whether what it holds survives its restart. For `open-bridge doctor`; the bridge never calls it.
+   * Resolves `persists: undefined` when the backend will not say (a managed Redis that renames `CONFIG`).
+   */
+  persistence?(): Promise<StorePersistence>
+  /**
    * Optional, for tools that walk a store (`open-bridge export`, `copy`, `rekey`); the bridge never calls it: the
    * storage keys this store holds a live record for, in any order. A key written or deleted while the walk runs may
    * or may not be listed; a key that has expired by the time it is read is simply missed by `get`.
@@ -75,4 +81,12 @@ export interface StoreLock {
   release(name: string, token: string): Promise<boolean>
   /** Pushes the expiry of a lock `token` holds to `ttlMs` from now. Resolves whether it did. */
   extend(name: string, token: string, ttlMs: number): Promise<boolean>
+}
+
+/** What a backend says of its persistence (`CredentialStore.persistence`). */
+export interface StorePersistence {
+  /** `true`: a restart keeps what it holds; `false`: a restart loses it; `undefined`: the backend would not say. */
+  persists: boolean | undefined
+  /** What was found, for a person (`appendonly no, save ""`); never a password or a value. */
+  detail: string
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startRedisServer } from '../../../test-support/redis-server.js'
 import { runCli, type CliRun } from './cli-run.js'
 
 const mp = { appid: 'wx1234567890abcdef', secret: 'DOC-app-secret-9a8b7c' }
@@ -91,6 +92,35 @@ describe('open-bridge doctor against a config (real child processes)', { timeout
     )
     expect(human.stdout).toMatch(/^ok {4}tier sqlite {14}sqlite:\.\/doctor\.db: reached \([\d.]+ ms\)$/m)
     expect(human.stdout).toMatch(/failed: 1 check\(s\)\n$/)
+  })
+
+  it('a Redis tier without persistence is a warning naming what is lost and how to fix it; with AOF it is ok', async () => {
+    const plain = await startRedisServer()
+    const durable = await startRedisServer(['--dir', dir, '--appendonly', 'yes', '--appendfilename', 'doctor.aof'])
+    try {
+      await writeFile(
+        join(dir, 'open-bridge.config.json'),
+        JSON.stringify({ stores: ['memory', { env: 'REDIS_URL' }, 'sqlite:./doctor.db'] }),
+      )
+      const lossy = await cli(['doctor', '--json'], { REDIS_URL: plain.url })
+      // A warning, not a failure: the deployment works, a restart of that Redis would lose what it holds.
+      expect(lossy.code, all(lossy)).toBe(0)
+      const checks = (lossy.json() as { checks: Check[] }).checks
+      const warned = checks.find((c) => c.check === 'persistence redis')
+      expect(warned).toMatchObject({ status: 'warn' })
+      expect(warned!.detail).toContain('persistence is off (appendonly no, save "")')
+      expect(warned!.detail).toContain('appendonly yes')
+      // Tiers that persist by themselves are not asked.
+      expect(checks.some((c) => c.check === 'persistence sqlite' || c.check === 'persistence memory')).toBe(false)
+      const human = await cli(['doctor'], { REDIS_URL: plain.url })
+      expect(human.stdout).toMatch(/^warn {2}persistence redis/m)
+      const kept = await cli(['doctor', '--json'], { REDIS_URL: durable.url })
+      expect((kept.json() as { checks: Check[] }).checks.find((c) => c.check === 'persistence redis')).toMatchObject({
+        status: 'ok',
+      })
+    } finally {
+      await Promise.all([plain.stop(), durable.stop()])
+    }
   })
 
   it('a config error is the failed check, named, exit 3', async () => {

@@ -101,7 +101,7 @@ async function localChecks(options: DoctorOptions, checks: Check[]): Promise<voi
       `${[file, uniConfigCenter].filter(Boolean).join(' + ') || 'no config file: the embedded default'}: ` +
       `${config.stores.length} tier(s), ${config.apps.length} app(s)`,
   })
-  for (const spec of config.stores) checks.push(await probeTier(spec, options.timeoutMs))
+  for (const spec of config.stores) checks.push(...(await probeTier(spec, options.timeoutMs)))
   for (const app of config.apps) {
     const name = `${app.platform} ${app.appid}${app.dcloudAppid !== undefined ? ` (${app.dcloudAppid})` : ''}`
     checks.push({
@@ -113,44 +113,83 @@ async function localChecks(options: DoctorOptions, checks: Check[]): Promise<voi
   if (options.live) await liveChecks(config, options.timeoutMs, checks)
 }
 
-async function probeTier(spec: ServiceConfig['stores'][number], timeoutMs: number): Promise<Check> {
+async function probeTier(spec: ServiceConfig['stores'][number], timeoutMs: number): Promise<Check[]> {
   const check = `tier ${spec.name}`
   let store: CredentialStore
   try {
     store = spec.create()
   } catch (error) {
     const shown = showError(error)
-    return {
-      check,
-      status: 'fail',
-      detail: `${spec.label}: could not be created`,
-      code: shown.code,
-      exitCode: EXIT.config,
-    }
+    return [
+      {
+        check,
+        status: 'fail',
+        detail: `${spec.label}: could not be created`,
+        code: shown.code,
+        exitCode: EXIT.config,
+      },
+    ]
   }
   const begun = performance.now()
   try {
     await getWithTimeout(store, PROBE_KEY, timeoutMs)
-    return {
+    const reached: Check = {
       check,
       status: 'ok',
       detail: `${spec.label}: reached`,
       latencyMs: Math.round((performance.now() - begun) * 10) / 10,
     }
+    return store.persistence === undefined ? [reached] : [reached, await persistenceCheck(spec, store, timeoutMs)]
   } catch (error) {
-    return {
-      check,
-      status: 'fail',
-      detail: `${spec.label}: not reached`,
-      latencyMs: Math.round(performance.now() - begun),
-      code: failureName(error),
-      exitCode: EXIT.unreachable,
-    }
+    return [
+      {
+        check,
+        status: 'fail',
+        detail: `${spec.label}: not reached`,
+        latencyMs: Math.round(performance.now() - begun),
+        code: failureName(error),
+        exitCode: EXIT.unreachable,
+      },
+    ]
   } finally {
     await Promise.race([
       store.close().catch(() => undefined),
       new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
     ])
+  }
+}
+
+/**
+ * Does a tier whose persistence is its backend's configuration (Redis) keep what it holds across a restart? A warning
+ * when it does not: every credential in it is lost with a restart, and those that cannot be fetched again — session
+ * keys, users' refresh tokens, durable kinds (authorizer refresh tokens, permanent codes, pushed tickets) — are gone
+ * for good unless another persistent tier holds them.
+ */
+async function persistenceCheck(
+  spec: ServiceConfig['stores'][number],
+  store: CredentialStore,
+  timeoutMs: number,
+): Promise<Check> {
+  const check = `persistence ${spec.name}`
+  try {
+    const answer = await Promise.race([
+      store.persistence!(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'E_TIMEOUT' })), timeoutMs).unref(),
+      ),
+    ])
+    if (answer.persists === true) return { check, status: 'ok', detail: `${spec.label}: persists (${answer.detail})` }
+    if (answer.persists === undefined) return { check, status: 'skip', detail: `${spec.label}: ${answer.detail}` }
+    return {
+      check,
+      status: 'warn',
+      detail:
+        `${spec.label}: persistence is off (${answer.detail}): a restart of it loses every credential it holds, and ` +
+        "those that cannot be fetched again (session keys, users' refresh tokens, durable kinds) for good — turn on " +
+        'AOF (appendonly yes) or RDB snapshots (save), or add a SQLite / MongoDB tier',
+    }
+  } catch (error) {
+    return { check, status: 'skip', detail: `${spec.label}: could not ask (${failureName(error)})` }
   }
 }
 
