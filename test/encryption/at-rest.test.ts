@@ -23,9 +23,10 @@ import {
   type SealOpenError,
 } from '@open-bridge/core'
 import { runStoreContract } from '@open-bridge/core/testing'
+import Database from 'better-sqlite3'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
+import { freePort, startRedisServer, type RedisServer } from '../../test-support/redis-server.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'open-bridge-sealed-'))
 let files = 0
@@ -53,6 +54,16 @@ describe('sealedStore(redisStore) passes the store contract', () => {
     create: () => sealedStore(redisStore({ url: server.url }), { keyring }),
     lock: true,
     compareAndSet: true,
+    // The seal keeps its store's write notices: waiters on a sealed Redis tier are woken too.
+    watch: true,
+    // Nothing listens on a fresh free port: every command fails through the seal, and no password or value shows.
+    failing: async () => ({
+      store: sealedStore(
+        redisStore({ url: `redis://:Sealed-pw-31@127.0.0.1:${await freePort()}`, socketTimeout: 200 }),
+        { keyring },
+      ),
+      secrets: ['Sealed-pw-31'],
+    }),
   })
 })
 
@@ -69,6 +80,20 @@ describe('sealedStore(sqliteStore) passes the store contract', () => {
     },
     lock: true,
     compareAndSet: true,
+    // Another connection holds the write lock: every write through the seal gives up after busyTimeout.
+    failing: () => {
+      const path = newPath()
+      const store = sealedStore(sqliteStore({ path, busyTimeout: 50 }), { keyring })
+      const holder = new Database(path)
+      holder.exec('BEGIN IMMEDIATE')
+      return {
+        store,
+        cleanup: () => {
+          holder.exec('ROLLBACK')
+          holder.close()
+        },
+      }
+    },
   })
 })
 
