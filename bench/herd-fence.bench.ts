@@ -1,7 +1,7 @@
 /**
  * `npm run bench:herd` (with herd.bench.ts): what the fence of the refresh lock costs a cold-key herd. The same
  * workers run this checkout (fenced: the holder's write is a compare-and-set on Redis) and, as the baseline, the
- * core of `FENCE_BASELINE_REF` (default: the commit before the fence, unfenced: a plain SET), extracted into
+ * core (and wechat-fetchers) of `FENCE_BASELINE_REF` (default: the commit before the fence, unfenced: a plain SET), extracted into
  * `.tmp/fence-baseline` and mapped in for those workers only. Rounds alternate between the two, each on its own
  * cold key, over [memory(maxTtl 1000), redis] with a 200 ms token endpoint; p50/p99 are read against the baseline.
  */
@@ -19,13 +19,19 @@ const PROCESSES = Number(process.env.HERD_PROCESSES ?? 4)
 const CALLERS = Number(process.env.HERD_CALLERS ?? 250)
 const ROUNDS = 4
 const FETCH_MS = 200
+const BASELINE_PACKAGES = ['core', 'wechat-fetchers']
 
-/** Extracts the baseline's core sources and writes a tsconfig mapping `@open-bridge/core` to them. */
+/**
+ * Extracts the baseline's core and wechat-fetchers sources (the fetchers a worker loads must match the core they
+ * import) and writes a tsconfig mapping both packages to them.
+ */
 function baselineTsconfig(): string {
   const dir = `${ROOT}.tmp/fence-baseline/`
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
-  const archive = execFileSync('git', ['archive', BASELINE_REF, 'packages/core/src'], { cwd: ROOT })
+  const archive = execFileSync('git', ['archive', BASELINE_REF, ...BASELINE_PACKAGES.map((p) => `packages/${p}/src`)], {
+    cwd: ROOT,
+  })
   execFileSync('tar', ['-x', '-C', dir], { input: archive })
   const root = JSON.parse(readFileSync(`${ROOT}tsconfig.json`, 'utf8')) as {
     compilerOptions: { paths: Record<string, string[]> }
@@ -33,7 +39,8 @@ function baselineTsconfig(): string {
   const paths: Record<string, string[]> = {}
   for (const [name, [target]] of Object.entries(root.compilerOptions.paths)) {
     const absolute = `${ROOT}${target!.replace(/^\.\//, '')}`
-    paths[name] = [absolute.replace(`${ROOT}packages/core/src/`, `${dir}packages/core/src/`)]
+    const baseline = BASELINE_PACKAGES.find((p) => absolute.startsWith(`${ROOT}packages/${p}/src/`))
+    paths[name] = [baseline === undefined ? absolute : absolute.replace(`${ROOT}packages/`, `${dir}packages/`)]
   }
   const file = `${dir}tsconfig.json`
   writeFileSync(file, JSON.stringify({ extends: `${ROOT}tsconfig.base.json`, compilerOptions: { paths } }, null, 2))

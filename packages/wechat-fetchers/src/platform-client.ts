@@ -35,24 +35,25 @@ export class PlatformClient {
     if (this.#dispatcher === undefined) {
       const { connectMs, headersMs, bodyMs } = this.#options.timeouts
       this.#owned = true
-      this.#dispatcher = loadUndici().then(({ Agent }) => {
-        const agent = new Agent({
-          connect: { timeout: connectMs },
-          headersTimeout: headersMs,
-          bodyTimeout: bodyMs,
-          keepAliveTimeout: 30_000,
-        })
-        // Closed before it was made: the call fails as a call on a closed source always has (undici's own error).
-        if (this.#closed) void agent.close()
-        return agent
-      })
+      this.#dispatcher = loadUndici().then(
+        ({ Agent }) =>
+          new Agent({
+            connect: { timeout: connectMs },
+            headersTimeout: headersMs,
+            bodyTimeout: bodyMs,
+            keepAliveTimeout: 30_000,
+          }),
+      )
+      // A call after close(): its agent is closed at once (the call fails as on a closed source), never left open.
+      if (this.#closed) void this.#dispatcher.then((agent) => agent.close()).catch(() => undefined)
     }
     return this.#dispatcher
   }
 
+  /** Idempotent; closes the agent this client made (made or being made), never a dispatcher passed in. */
   async close(): Promise<void> {
+    if (this.#closed) return
     this.#closed = true
-    // Nothing made yet: nothing to close (an agent a stray later call makes is closed at once, see #dispatch).
     if (this.#owned) await (await this.#dispatcher!).close()
   }
 }
