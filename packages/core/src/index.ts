@@ -20,6 +20,7 @@ export {
   type EncryptionKey,
   type EncryptionKeyProvider,
   type Keyring,
+  type LoadedKeys,
 } from './keyring.js'
 export { DEFAULT_OPEN_CACHE_SIZE, sealedStore, type SealedStoreOptions } from './sealed-store.js'
 export { envelopeKeyId, ENVELOPE_VERSION, type SealedEnvelope } from './sealed-envelope.js'

@@ -22,7 +22,11 @@ const BASE64_32 = /^[A-Za-z0-9+/_-]{43}=?$/
 /** Default least time between two provider reloads caused by unknown key ids. */
 export const DEFAULT_KEY_RELOAD_INTERVAL = 60_000
 
-interface LoadedKeys {
+/**
+ * The keys a keyring holds at one time (what `Keyring.keys()` resolves): the process's own key objects, for
+ * `sealedStore`; they print no key material, but `KeyObject.export()` would — treat them as the keys they are.
+ */
+export interface LoadedKeys {
   /** The first key: every new envelope is sealed with it. */
   readonly sealId: string
   readonly sealKey: KeyObject
