@@ -1,0 +1,151 @@
+/**
+ * The CLI's commands run in this process through `runCli` (the child-process tests prove the binary; these are the
+ * same code paths, counted by coverage): export → import → copy → rekey over SQLite files with keys from the
+ * environment, and doctor's persistence check on a real Redis without persistence.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sqliteStore } from '@open-bridge/adapter-sqlite'
+import { createBridge, type EncryptionKey } from '@open-bridge/core'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
+import { runCli } from '../src/cli/program.js'
+
+const OLD: EncryptionKey = { id: 'inproc-old', key: randomBytes(32).toString('base64') }
+const NEW: EncryptionKey = { id: 'inproc-new', key: randomBytes(32).toString('base64') }
+const TOKEN = 'ACCESS_TOKEN_in_process_4242'
+const app = { appid: 'wxinprocess01', platform: 'weixin-mp' } as const
+
+let dir: string
+let redis: RedisServer
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ob-cli-inproc-'))
+  redis = await startRedisServer()
+  process.env.OB_INPROC_OLD = OLD.key as string
+  process.env.OB_INPROC_NEW = NEW.key as string
+  await writeFile(
+    join(dir, 'old.json'),
+    JSON.stringify({ encryption: { keys: [{ id: OLD.id, key: { env: 'OB_INPROC_OLD' } }] } }),
+  )
+  await writeFile(
+    join(dir, 'rotated.json'),
+    JSON.stringify({
+      encryption: {
+        keys: [
+          { id: NEW.id, key: { env: 'OB_INPROC_NEW' } },
+          { id: OLD.id, key: { env: 'OB_INPROC_OLD' } },
+        ],
+      },
+    }),
+  )
+})
+afterAll(async () => {
+  delete process.env.OB_INPROC_OLD
+  delete process.env.OB_INPROC_NEW
+  await redis?.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+/** Runs the CLI in this process; what it wrote on stdout and stderr, and its exit code. */
+async function run(argv: string[]): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk)
+    return true
+  })
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk)
+    return true
+  })
+  try {
+    return { code: await runCli(argv), stdout, stderr }
+  } finally {
+    vi.restoreAllMocks()
+  }
+}
+const sqlite = (name: string) => `sqlite:${join(dir, name)}`
+const config = (name: string) => join(dir, name)
+
+describe('export, import, copy and rekey in process', () => {
+  it('a sealed export round-trips through import, copy carries it on, rekey re-seals it under the new key', async () => {
+    const seeded = createBridge({ stores: [sqliteStore({ path: join(dir, 'a.db') })], encryption: { keys: [OLD] } })
+    await seeded.setAccessToken(app, { access_token: TOKEN }, 3600)
+    await seeded.close()
+
+    const exported = await run(['export', '--config', config('old.json'), '--from', sqlite('a.db')])
+    expect(exported.code, exported.stderr).toBe(0)
+    expect(exported.stdout).not.toContain(TOKEN)
+    expect(exported.stderr).toContain('1 exported')
+    await writeFile(join(dir, 'backup.jsonl'), exported.stdout)
+
+    const imported = await run([
+      'import',
+      join(dir, 'backup.jsonl'),
+      '--config',
+      config('old.json'),
+      '--to',
+      sqlite('b.db'),
+      '--json',
+    ])
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(JSON.parse(imported.stdout)).toMatchObject({ command: 'import', written: 1, kept: 0 })
+
+    const copied = await run([
+      'copy',
+      '--config',
+      config('old.json'),
+      '--from',
+      sqlite('b.db'),
+      '--to',
+      `${redis.url}/2`,
+      '--json',
+    ])
+    expect(copied.code, copied.stderr).toBe(0)
+    expect(JSON.parse(copied.stdout)).toMatchObject({ command: 'copy', written: 1 })
+
+    const rekeyed = await run(['rekey', '--config', config('rotated.json'), '--store', sqlite('b.db'), '--json'])
+    expect(rekeyed.code, rekeyed.stderr).toBe(0)
+    expect(JSON.parse(rekeyed.stdout)).toMatchObject({ command: 'rekey', resealed: 1, current: 0 })
+    // Under the new key alone, the re-sealed record opens.
+    const reader = createBridge({ stores: [sqliteStore({ path: join(dir, 'b.db') })], encryption: { keys: [NEW] } })
+    expect(await reader.getAccessToken(app)).toEqual({ access_token: TOKEN })
+    await reader.close()
+  })
+
+  it('refuses a sealed export without keys (E_USAGE, exit 2) and an import of a file that is not there', async () => {
+    await writeFile(join(dir, 'plain.json'), JSON.stringify({}))
+    const refused = await run(['export', '--config', config('plain.json'), '--from', sqlite('a.db')])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('E_USAGE')
+    const missing = await run([
+      'import',
+      join(dir, 'no-such-file.jsonl'),
+      '--config',
+      config('old.json'),
+      '--to',
+      sqlite('c.db'),
+    ])
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr).toMatch(/open-bridge: E_[A-Z_]+/)
+  })
+})
+
+describe('doctor in process', () => {
+  it('reaches the tiers and warns that a Redis tier without persistence loses what it holds', async () => {
+    await writeFile(join(dir, 'doctor.json'), JSON.stringify({ stores: ['memory', redis.url, sqlite('doctor.db')] }))
+    const report = await run(['doctor', '--config', config('doctor.json'), '--json'])
+    expect(report.code, report.stderr).toBe(0)
+    const checks = (JSON.parse(report.stdout) as { checks: { check: string; status: string; detail: string }[] }).checks
+    expect(checks.find((c) => c.check === 'tier redis')).toMatchObject({ status: 'ok' })
+    expect(checks.find((c) => c.check === 'persistence redis')).toMatchObject({ status: 'warn' })
+    const human = await run(['doctor', '--config', config('doctor.json')])
+    expect(human.stdout).toMatch(/^warn {2}persistence redis/m)
+    expect(human.stdout).toContain('all checks passed')
+  })
+})
