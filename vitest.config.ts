@@ -11,7 +11,8 @@ const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import
  * adapter-redis 96.4 / 93.7 / 100 / 98.8, adapter-sqlite 94.1 / 75.3 / 97.1 / 94.3, adapter-keyv 98.0 / 97.6 /
  * 100 / 100, wechat-fetchers 95.5 / 88.9 / 99.3 / 97.8, remote 92.3 / 85.7 / 100 / 96.1, uni-open-bridge-common
  * 94.9 / 83.9 / 88.9 / 96.6. adapter-mongo 69.1 / 73.3 / 54.0 / 72.4 without a MongoDB server (its suite runs
- * when MONGODB_URL is set); server 64.0 / 56.1 / 66.9 / 64.9 (the CLI and `serve` run in child processes).
+ * when MONGODB_URL is set); server 64.0 / 56.1 / 66.9 / 64.9 (the CLI and `serve` run in child processes), raised
+ * once the CLI's commands also ran in process: server 71.2 / 61.3 / 73.9 / 73.3.
  */
 const floors: Record<string, { statements: number; branches: number; functions: number; lines: number }> = {
   core: { statements: 95, branches: 92, functions: 96, lines: 96 },
@@ -21,7 +22,7 @@ const floors: Record<string, { statements: number; branches: number; functions: 
   'adapter-keyv': { statements: 96, branches: 95, functions: 98, lines: 98 },
   'wechat-fetchers': { statements: 93, branches: 86, functions: 97, lines: 95 },
   remote: { statements: 90, branches: 83, functions: 98, lines: 94 },
-  server: { statements: 62, branches: 54, functions: 64, lines: 62 },
+  server: { statements: 68, branches: 58, functions: 70, lines: 70 },
   'uni-open-bridge-common': { statements: 92, branches: 81, functions: 86, lines: 94 },
 }
 
