@@ -24,7 +24,13 @@ export {
 } from './keyring.js'
 export { DEFAULT_OPEN_CACHE_SIZE, sealedStore, type SealedStoreOptions } from './sealed-store.js'
 export { envelopeKeyId, ENVELOPE_VERSION, type SealedEnvelope } from './sealed-envelope.js'
-export { isNotFetchable, kindOfStorageKey, NOT_FETCHABLE_KINDS } from './storage-key-kind.js'
+export {
+  isNotFetchable,
+  kindNameOfStorageKey,
+  kindOfStorageKey,
+  NOT_FETCHABLE_KINDS,
+  registeredKindOfStorageKey,
+} from './storage-key-kind.js'
 export { isInProcessStore } from './in-process-store.js'
 export {
   BridgeError,

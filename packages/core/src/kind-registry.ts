@@ -27,6 +27,13 @@ export interface CredentialKindDefinition<
    * so no two families' keys meet; a field checked by `keyField.segment` holds no `:`, so the layout stays unambiguous.
    */
   readonly storageKey: (key: Readonly<Key>) => string
+  /**
+   * Optional, the inverse of `storageKey`: the key a storage key of this kind was built from, `undefined` for any
+   * other string. Tools that walk a store (`open-bridge export`, `copy`, `rekey`) find a record's kind with it, and a
+   * sealed tier knows whether a record that did not open may be re-fetched; a kind without it is left out of those
+   * walks. It is trusted only when `storageKey` of what it returns (checked like any key) gives the same string back.
+   */
+  readonly parseStorageKey?: (storageKey: string) => Readonly<Key> | undefined
   /** The field of the value that is the credential: what `ifValue` compares, what a refresh must change. */
   readonly credentialField: keyof Value & string
   /** Further fields a value is useless without (checked as non-empty strings on every write), e.g. an `iv`. */
@@ -117,6 +124,11 @@ export function registeredKind(name: unknown): RegisteredKind | undefined {
   return typeof name === 'string' ? registry().get(name) : undefined
 }
 
+/** Every registered kind (not uni-open-bridge's built-in ones), in registration order. */
+export function registeredKinds(): IterableIterator<RegisteredKind> {
+  return registry().values()
+}
+
 /** Ready-made key-field checks. */
 export const keyField = {
   /** A non-empty string without `:` (so a storage key built from it stays unambiguous). */
@@ -202,6 +214,8 @@ function checkDefinition<Key extends object, Value extends object>(
   }
   if (typeof d.storageKey !== 'function')
     throw invalid('kind.storageKey', 'kind.storageKey must be a function of the key')
+  if (d.parseStorageKey !== undefined && typeof d.parseStorageKey !== 'function')
+    throw invalid('kind.parseStorageKey', 'kind.parseStorageKey must be a function of a storage key')
   if (typeof d.credentialField !== 'string' || d.credentialField.length === 0) {
     throw invalid(
       'kind.credentialField',
@@ -253,6 +267,7 @@ function sameDefinition(a: CredentialKindDefinition, b: CredentialKindDefinition
     (a.durable ?? false) === (b.durable ?? false) &&
     (a.pushed ?? false) === (b.pushed ?? false) &&
     String(a.storageKey) === String(b.storageKey) &&
+    String(a.parseStorageKey) === String(b.parseStorageKey) &&
     fieldsA.length === fieldsB.length &&
     fieldsA.every((field, i) => field === fieldsB[i]) &&
     (a.companionFields ?? []).join() === (b.companionFields ?? []).join()

@@ -1,5 +1,6 @@
-import { isSharedFailureKey } from './shared-failure.js'
 import type { CredentialKind } from './credentials.js'
+import { registeredKinds, resolveKindKey, type RegisteredKind } from './kind-registry.js'
+import { isSharedFailureKey } from './shared-failure.js'
 
 /**
  * The kind a storage key holds, read back from its layout (`uni-id:<platform>:<appid>[:<openid>]:<type>`, see
@@ -24,6 +25,34 @@ export function kindOfStorageKey(storageKey: string): CredentialKind | undefined
 }
 
 /**
+ * The registered kind (`registerKind`) a storage key holds: the first whose `parseStorageKey` reads it back to a key
+ * that is valid and builds the very same storage key. `undefined` for a built-in layout, another layout, or a kind
+ * registered without `parseStorageKey`.
+ */
+export function registeredKindOfStorageKey(storageKey: string): RegisteredKind | undefined {
+  for (const kind of registeredKinds()) {
+    const parse = kind.definition.parseStorageKey
+    if (parse === undefined) continue
+    try {
+      const key = parse(storageKey)
+      if (key !== undefined && resolveKindKey(kind, key).storageKey === storageKey) return kind
+    } catch {
+      // A key that does not check out (or a parser that throws) is simply not this kind's.
+    }
+  }
+  return undefined
+}
+
+/**
+ * The name of the kind a storage key holds, built in (`access_token`, …) or registered (`kindOfStorageKey`, then
+ * `registeredKindOfStorageKey`); `undefined` for a record of no known kind (a lock, a failure record, another
+ * application's data): walks of a store leave those alone.
+ */
+export function kindNameOfStorageKey(storageKey: string): string | undefined {
+  return kindOfStorageKey(storageKey) ?? registeredKindOfStorageKey(storageKey)?.definition.name
+}
+
+/**
  * Kinds no source of core's can fetch again: a session_key comes only from a user's login (code2Session), a
  * refresh_token only from the user's OAuth consent. A sealed record of these that does not open is an error the
  * caller sees, never a quiet miss. Hook for the kinds registry: when kinds carry a `durable` flag, derive this
@@ -37,5 +66,8 @@ export function isNotFetchable(storageKey: string): boolean {
   // (its key rotated away) is simply none, never an error that would fail the tier.
   if (isSharedFailureKey(storageKey)) return false
   const kind = kindOfStorageKey(storageKey)
-  return kind === undefined || NOT_FETCHABLE_KINDS.has(kind)
+  if (kind !== undefined) return NOT_FETCHABLE_KINDS.has(kind)
+  // A registered kind is re-fetched unless it is durable or pushed; a layout nobody claims is never a quiet miss.
+  const registered = registeredKindOfStorageKey(storageKey)?.definition
+  return registered === undefined || registered.durable === true || registered.pushed === true
 }

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
-import { createBridge, type EncryptionKey } from '@open-bridge/core'
+import { createBridge, keyField, registerKind, type EncryptionKey } from '@open-bridge/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
 import { runCli } from '../src/cli/program.js'
@@ -115,6 +115,67 @@ describe('export, import, copy and rekey in process', () => {
     // Under the new key alone, the re-sealed record opens.
     const reader = createBridge({ stores: [sqliteStore({ path: join(dir, 'b.db') })], encryption: { keys: [NEW] } })
     expect(await reader.getAccessToken(app)).toEqual({ access_token: TOKEN })
+    await reader.close()
+  })
+
+  it('moves a registered kind (a durable refresh token) too, found by its parseStorageKey; leaves other keys alone', async () => {
+    const refresh = registerKind<{ component: string; account: string }, { refresh_token: string }>({
+      name: 'inproc_refresh_token',
+      keyFields: { component: keyField.segment(), account: keyField.segment() },
+      storageKey: ({ component, account }) => `inproc-family:${component}:${account}:refresh-token`,
+      parseStorageKey: (storageKey) => {
+        const [family, component, account, type, ...rest] = storageKey.split(':')
+        if (family !== 'inproc-family' || type !== 'refresh-token' || rest.length > 0) return undefined
+        return component === undefined || account === undefined ? undefined : { component, account }
+      },
+      credentialField: 'refresh_token',
+      durable: true,
+    })
+    const REFRESH = 'REFRESH_TOKEN_in_process_9191'
+    const seeded = createBridge({ stores: [sqliteStore({ path: join(dir, 'r.db') })], encryption: { keys: [OLD] } })
+    await seeded.credential(refresh).set({ component: 'wxcomp01', account: 'wxacct01' }, { refresh_token: REFRESH })
+    await seeded.close()
+    // A record of no known kind in the same file: walks leave it where it is.
+    const other = sqliteStore({ path: join(dir, 'r.db') })
+    await other.set('someone-else:data', { value: { access_token: 'not-ours' }, expiresAt: null })
+    await other.close()
+
+    const exported = await run(['export', '--config', config('old.json'), '--from', sqlite('r.db')])
+    expect(exported.code, exported.stderr).toBe(0)
+    expect(exported.stderr).toContain('1 exported')
+    expect(exported.stdout).not.toContain(REFRESH)
+    expect(JSON.parse(exported.stdout)).toMatchObject({
+      key: 'inproc-family:wxcomp01:wxacct01:refresh-token',
+      kind: 'inproc_refresh_token',
+      expiresAt: null,
+    })
+    await writeFile(join(dir, 'refresh.jsonl'), exported.stdout)
+    const imported = await run([
+      'import',
+      join(dir, 'refresh.jsonl'),
+      '--config',
+      config('old.json'),
+      '--to',
+      sqlite('s.db'),
+      '--json',
+    ])
+    expect(JSON.parse(imported.stdout)).toMatchObject({ command: 'import', written: 1, invalid: 0 })
+    const copied = await run([
+      'copy',
+      '--config',
+      config('old.json'),
+      '--from',
+      sqlite('s.db'),
+      '--to',
+      `${redis.url}/3`,
+      '--json',
+    ])
+    expect(JSON.parse(copied.stdout)).toMatchObject({ command: 'copy', written: 1 })
+
+    const reader = createBridge({ stores: [sqliteStore({ path: join(dir, 's.db') })], encryption: { keys: [OLD] } })
+    expect(await reader.credential(refresh).get({ component: 'wxcomp01', account: 'wxacct01' })).toEqual({
+      refresh_token: REFRESH,
+    })
     await reader.close()
   })
 

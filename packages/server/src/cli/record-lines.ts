@@ -2,9 +2,8 @@ import {
   envelopeKeyId,
   isExpiresAt,
   isPlainObject,
-  kindOfStorageKey,
+  kindNameOfStorageKey,
   parseJsonObject,
-  type CredentialKind,
   type StoredRecord,
 } from '@open-bridge/core'
 
@@ -15,7 +14,8 @@ import {
  */
 export interface RecordLine {
   key: string
-  kind: CredentialKind
+  /** The kind's name: built in (`access_token`, …) or registered by a family package (`registerKind`). */
+  kind: string
   expiresAt: number | null
   value: Record<string, unknown>
 }
@@ -23,7 +23,7 @@ export interface RecordLine {
 /** What a line of an import file is read as: a record, or why it is not one (never quoting the line). */
 export type ParsedLine = { ok: true; line: RecordLine; format: 'open-bridge' | 'unicloud' } | { ok: false; why: string }
 
-export function recordLine(key: string, kind: CredentialKind, record: StoredRecord): string {
+export function recordLine(key: string, kind: string, record: StoredRecord): string {
   return JSON.stringify({ key, kind, expiresAt: record.expiresAt, value: record.value })
 }
 
@@ -38,7 +38,7 @@ export function parseRecordLine(text: string): ParsedLine {
   if (typeof doc._id === 'string') return fromUnicloud(doc)
   const { key, expiresAt, value } = doc
   if (typeof key !== 'string') return { ok: false, why: 'key is not a string' }
-  const kind = kindOfStorageKey(key)
+  const kind = kindNameOfStorageKey(key)
   if (kind === undefined) return { ok: false, why: 'key is not a storage key of a known kind' }
   if (doc.kind !== undefined && doc.kind !== kind) return { ok: false, why: 'kind does not match the key' }
   if (!isExpiresAt(expiresAt)) return { ok: false, why: 'expiresAt is neither a number nor null' }
@@ -48,7 +48,7 @@ export function parseRecordLine(text: string): ParsedLine {
 
 function fromUnicloud(doc: Record<string, unknown>): ParsedLine {
   const key = doc._id as string
-  const kind = kindOfStorageKey(key)
+  const kind = kindNameOfStorageKey(key)
   if (kind === undefined) return { ok: false, why: '_id is not a uni-id storage key of a known kind' }
   const value = typeof doc.value === 'string' ? parseJsonObject(doc.value) : doc.value
   if (!isPlainObject(value)) return { ok: false, why: 'value is neither an object nor its JSON text' }

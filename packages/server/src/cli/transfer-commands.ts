@@ -4,7 +4,7 @@ import {
   createKeyring,
   envelopeKeyId,
   isLive,
-  kindOfStorageKey,
+  kindNameOfStorageKey,
   memoryStore,
   sealedStore,
   type CredentialStore,
@@ -220,7 +220,7 @@ async function exportRecords(
     const source = sources.find((store) => store.raw.keys !== undefined) ?? sources[0]
     if (source === undefined) throw new ServerError('E_USAGE', 'no store to export: pass --from', { field: '--from' })
     for await (const key of keysOf(source)) {
-      const kind = kindOfStorageKey(key)
+      const kind = kindNameOfStorageKey(key)
       if (kind === undefined) continue
       const record = await source.view.get(key)
       if (record === undefined) {
@@ -310,7 +310,7 @@ async function copyRecords(
   const to = openStore(options.to, '--to', sealing, counts)
   try {
     for await (const key of keysOf(from)) {
-      if (kindOfStorageKey(key) === undefined) continue
+      if (kindNameOfStorageKey(key) === undefined) continue
       const record = await from.view.get(key)
       if (record === undefined) {
         bump(counts, 'gone')
@@ -343,7 +343,7 @@ async function rekeyRecords(
   try {
     for (const store of stores) {
       for await (const key of keysOf(store)) {
-        if (kindOfStorageKey(key) === undefined) continue
+        if (kindNameOfStorageKey(key) === undefined) continue
         const raw = await store.raw.get(key)
         if (raw === undefined) continue
         if (envelopeKeyId(raw.value) === sealing.sealId) {
