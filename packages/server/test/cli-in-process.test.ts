@@ -109,9 +109,20 @@ describe('export, import, copy and rekey in process', () => {
     expect(copied.code, copied.stderr).toBe(0)
     expect(JSON.parse(copied.stdout)).toMatchObject({ command: 'copy', written: 1 })
 
-    const rekeyed = await run(['rekey', '--config', config('rotated.json'), '--store', sqlite('b.db'), '--json'])
+    const rekeyed = await run([
+      'rekey',
+      '--config',
+      config('rotated.json'),
+      '--store',
+      sqlite('b.db'),
+      '--json',
+      '--progress',
+    ])
     expect(rekeyed.code, rekeyed.stderr).toBe(0)
     expect(JSON.parse(rekeyed.stdout)).toMatchObject({ command: 'rekey', resealed: 1, current: 0 })
+    // --progress draws on stderr even with --json (stdout keeps the one document): the bar, counted first.
+    expect(rekeyed.stderr).toContain(`rekey sqlite:${join(dir, 'b.db')}: [${'#'.repeat(24)}] 100% 1 / 1`)
+    expect(rekeyed.stderr).not.toContain(TOKEN)
     // Under the new key alone, the re-sealed record opens.
     const reader = createBridge({ stores: [sqliteStore({ path: join(dir, 'b.db') })], encryption: { keys: [NEW] } })
     expect(await reader.getAccessToken(app)).toEqual({ access_token: TOKEN })

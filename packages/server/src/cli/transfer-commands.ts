@@ -19,12 +19,15 @@ import { nameStores, parseStoreUrl } from '../config/store-url.js'
 import { ServerError } from '../errors.js'
 import { EXIT, type ExitCode } from './exit-codes.js'
 import { Output } from './output.js'
+import { NO_PROGRESS, Progress, type ProgressDisplay } from './progress.js'
 import { parseRecordLine, recordLine } from './record-lines.js'
 
 interface TransferOptions {
   config?: string
   uniConfigCenter?: string
   json?: boolean
+  /** `--progress` / `--no-progress`; by default on when stderr is a terminal and `--json` is not given. */
+  progress?: boolean
 }
 
 /** Counts a command prints. Every command is safe to run twice: the second run counts everything as `kept`/`current`. */
@@ -55,6 +58,8 @@ export function registerTransferCommands(program: Command, done: (code: ExitCode
       .option('-c, --config <file>', 'config file: its stores and its encryption keys, loaded as serve loads it')
       .option('--uni-config-center <dir>', "a uniCloud project's uni-config-center directory")
       .option('--json', 'the counts as one JSON document')
+      .option('--progress', 'draw progress on stderr (default: when stderr is a terminal and --json is not given)')
+      .option('--no-progress', 'no progress display')
 
   common(
     program
@@ -64,7 +69,9 @@ export function registerTransferCommands(program: Command, done: (code: ExitCode
     .option('--from <store URL>', 'the store to read (default: the first tier of the config that can list its keys)')
     .option('--plain', 'write the values in clear (a file anyone can read holds every credential)')
     .action(async (options: TransferOptions & { from?: string; plain?: boolean }) => {
-      done(await runTransfer(options, (config, sealing) => exportRecords(config, sealing, options)))
+      done(
+        await runTransfer(options, (config, sealing) => exportRecords(config, sealing, options, progressOf(options))),
+      )
     })
 
   common(
@@ -75,7 +82,11 @@ export function registerTransferCommands(program: Command, done: (code: ExitCode
   )
     .option('--to <store URL>', 'the store to write (default: every tier of the config but memory)')
     .action(async (file: string, options: TransferOptions & { to?: string }) => {
-      done(await runTransfer(options, (config, sealing) => importRecords(config, sealing, file, options)))
+      done(
+        await runTransfer(options, (config, sealing) =>
+          importRecords(config, sealing, file, options, progressOf(options)),
+        ),
+      )
     })
 
   common(
@@ -85,7 +96,7 @@ export function registerTransferCommands(program: Command, done: (code: ExitCode
       .requiredOption('--from <store URL>', 'the store to read')
       .requiredOption('--to <store URL>', 'the store to write'),
   ).action(async (options: TransferOptions & { from: string; to: string }) => {
-    done(await runTransfer(options, (config, sealing) => copyRecords(config, sealing, options)))
+    done(await runTransfer(options, (config, sealing) => copyRecords(config, sealing, options, progressOf(options))))
   })
 
   common(
@@ -95,7 +106,7 @@ export function registerTransferCommands(program: Command, done: (code: ExitCode
   )
     .option('--store <store URL>', 'the store to re-seal (default: every tier of the config but memory)')
     .action(async (options: TransferOptions & { store?: string }) => {
-      done(await runTransfer(options, (config, sealing) => rekeyRecords(config, sealing, options)))
+      done(await runTransfer(options, (config, sealing) => rekeyRecords(config, sealing, options, progressOf(options))))
     })
 }
 
@@ -114,6 +125,30 @@ async function runTransfer(
   } catch (error) {
     return new Output(options.json === true).fail(error)
   }
+}
+
+/** Makes the progress display of one walk (label, total when known), or none. */
+type ProgressFactory = (label: string, total?: number) => ProgressDisplay
+
+function progressOf(options: TransferOptions): ProgressFactory | undefined {
+  const on = options.progress ?? (process.stderr.isTTY === true && options.json !== true)
+  return on ? (label, total) => new Progress(process.stderr, label, total) : undefined
+}
+
+/** The records of a known kind a store holds (a first pass over the keys, made only when progress is drawn). */
+async function countKnown(store: OpenedStore): Promise<number> {
+  let n = 0
+  for await (const key of keysOf(store)) if (kindNameOfStorageKey(key) !== undefined) n++
+  return n
+}
+
+async function startProgress(
+  factory: ProgressFactory | undefined,
+  label: string,
+  store?: OpenedStore,
+): Promise<ProgressDisplay> {
+  if (factory === undefined) return NO_PROGRESS
+  return factory(label, store === undefined ? undefined : await countKnown(store))
 }
 
 function sealingOf(config: ServiceConfig): Sealing {
@@ -200,6 +235,7 @@ async function exportRecords(
   config: ServiceConfig,
   sealing: Sealing,
   options: { from?: string; plain?: boolean },
+  progressFactory?: ProgressFactory,
 ): Promise<{ command: string; counts: Counts; lines: string[] }> {
   if (options.plain !== true && sealing.keyring === undefined) {
     throw new ServerError(
@@ -219,9 +255,11 @@ async function exportRecords(
   try {
     const source = sources.find((store) => store.raw.keys !== undefined) ?? sources[0]
     if (source === undefined) throw new ServerError('E_USAGE', 'no store to export: pass --from', { field: '--from' })
+    const progress = await startProgress(progressFactory, `export from ${source.label}`, source)
     for await (const key of keysOf(source)) {
       const kind = kindNameOfStorageKey(key)
       if (kind === undefined) continue
+      progress.step(counts)
       const record = await source.view.get(key)
       if (record === undefined) {
         if (counts.unreadable === undefined) bump(counts, 'gone')
@@ -236,6 +274,7 @@ async function exportRecords(
       process.stdout.write(`${recordLine(key, kind, out)}\n`)
       bump(counts, 'exported')
     }
+    progress.finish(counts)
     return { command: 'export', counts, lines: [`export from ${source.label}: ${describe(counts)}`] }
   } finally {
     await closeAll(sources)
@@ -247,6 +286,7 @@ async function importRecords(
   sealing: Sealing,
   file: string,
   options: { to?: string },
+  progressFactory?: ProgressFactory,
 ): Promise<{ command: string; counts: Counts; lines: string[] }> {
   const counts: Counts = { written: 0, kept: 0, expired: 0, invalid: 0 }
   const targets =
@@ -256,10 +296,12 @@ async function importRecords(
     if (targets.length === 0) throw new ServerError('E_USAGE', 'no store to import into: pass --to', { field: '--to' })
     const input = file === '-' ? process.stdin : createReadStream(file, 'utf8')
     const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })
+    const progress = await startProgress(progressFactory, `import into ${targets.map((t) => t.label).join(', ')}`)
     let n = 0
     for await (const text of reader) {
       n++
       if (text.trim().length === 0) continue
+      progress.step(counts)
       const parsed = parseRecordLine(text)
       if (!parsed.ok) {
         bump(counts, 'invalid')
@@ -276,6 +318,7 @@ async function importRecords(
       if (plain === undefined) continue
       for (const target of targets) bump(counts, await writeIfFresher(target, key, plain))
     }
+    progress.finish(counts)
     const where = targets.map((t) => t.label).join(', ')
     const lines = [`import into ${where}: ${describe(counts)}`]
     if (invalidLines.length > 0)
@@ -303,14 +346,17 @@ async function copyRecords(
   _config: ServiceConfig,
   sealing: Sealing,
   options: { from: string; to: string },
+  progressFactory?: ProgressFactory,
 ): Promise<{ command: string; counts: Counts; lines: string[] }> {
   const counts: Counts = { written: 0, kept: 0 }
   // Without keys the envelopes travel as they are: the storage key (their associated data) does not change.
   const from = openStore(options.from, '--from', sealing, counts)
   const to = openStore(options.to, '--to', sealing, counts)
   try {
+    const progress = await startProgress(progressFactory, `copy ${from.label} → ${to.label}`, from)
     for await (const key of keysOf(from)) {
       if (kindNameOfStorageKey(key) === undefined) continue
+      progress.step(counts)
       const record = await from.view.get(key)
       if (record === undefined) {
         bump(counts, 'gone')
@@ -318,6 +364,7 @@ async function copyRecords(
       }
       bump(counts, await writeIfFresher(to, key, record))
     }
+    progress.finish(counts)
     return { command: 'copy', counts, lines: [`copy ${from.label} → ${to.label}: ${describe(counts)}`] }
   } finally {
     await closeAll([from, to])
@@ -328,6 +375,7 @@ async function rekeyRecords(
   config: ServiceConfig,
   sealing: Sealing,
   options: { store?: string },
+  progressFactory?: ProgressFactory,
 ): Promise<{ command: string; counts: Counts; lines: string[] }> {
   if (sealing.keyring === undefined) {
     throw new ServerError('E_USAGE', 'rekey needs encryption.keys in the config (the first key seals)', {
@@ -342,8 +390,10 @@ async function rekeyRecords(
       : configStores(config, sealing, counts, true)
   try {
     for (const store of stores) {
+      const progress = await startProgress(progressFactory, `rekey ${store.label}`, store)
       for await (const key of keysOf(store)) {
         if (kindNameOfStorageKey(key) === undefined) continue
+        progress.step(counts)
         const raw = await store.raw.get(key)
         if (raw === undefined) continue
         if (envelopeKeyId(raw.value) === sealing.sealId) {
@@ -358,6 +408,7 @@ async function rekeyRecords(
         else await store.view.set(key, record)
         bump(counts, wrote ? 'resealed' : 'changed')
       }
+      progress.finish(counts)
     }
     const where = stores.map((s) => s.label).join(', ')
     return {
