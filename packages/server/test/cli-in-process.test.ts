@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { redisStore } from '@open-bridge/adapter-redis'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
 import { createBridge, keyField, registerKind, type EncryptionKey } from '@open-bridge/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -187,6 +188,79 @@ describe('export, import, copy and rekey in process', () => {
     expect(await reader.credential(refresh).get({ component: 'wxcomp01', account: 'wxacct01' })).toEqual({
       refresh_token: REFRESH,
     })
+    await reader.close()
+  })
+
+  it('copy Redis → SQLite while a bridge serves reads and refreshes from Redis: every read answered, the newest kept', async () => {
+    const APPS = 1_000
+    const appOf = (i: number) => ({ appid: `wxcopylive${String(i).padStart(6, '0')}`, platform: 'weixin-mp' as const })
+    const tokenOf = (i: number, generation: number) => `COPY_LIVE_${i}_g${generation}`
+    const redisUrl = `${redis.url}/4`
+    const serving = createBridge({ stores: [redisStore({ url: redisUrl })], encryption: { keys: [OLD] } })
+    for (let i = 0; i < APPS; i++) await serving.setAccessToken(appOf(i), { access_token: tokenOf(i, 0) }, 3600)
+    // What each app's token is now: a reader must get exactly that (or the one just replaced, mid-write).
+    const generation = new Array<number>(APPS).fill(0)
+    let reads = 0
+    let wrong = 0
+    let failed = 0
+    let refreshes = 0
+    let copying = true
+    const serve = (async () => {
+      for (let n = 0; copying; n++) {
+        const i = n % APPS
+        try {
+          if (n % 25 === 0) {
+            // A refresh: a new token that lives longer, written while the copy walks the keys.
+            const next = generation[i]! + 1
+            await serving.setAccessToken(appOf(i), { access_token: tokenOf(i, next) }, 7200)
+            generation[i] = next
+            refreshes++
+          } else {
+            const got = await serving.getAccessToken(appOf(i))
+            reads++
+            if (got?.access_token !== tokenOf(i, generation[i]!)) wrong++
+          }
+        } catch {
+          failed++
+        }
+      }
+    })()
+    const copied = await run([
+      'copy',
+      '--config',
+      config('old.json'),
+      '--from',
+      redisUrl,
+      '--to',
+      sqlite('live.db'),
+      '--json',
+    ])
+    copying = false
+    await serve
+    await serving.close()
+    expect(copied.code, copied.stderr).toBe(0)
+    expect(reads).toBeGreaterThan(0)
+    expect(refreshes).toBeGreaterThan(0)
+    expect({ wrong, failed }).toEqual({ wrong: 0, failed: 0 })
+    const counts = JSON.parse(copied.stdout) as { written: number; kept: number }
+    expect(counts.written + counts.kept).toBe(APPS)
+
+    // A second copy after the reads stopped brings what was refreshed meanwhile; then SQLite holds the newest of all.
+    const again = await run([
+      'copy',
+      '--config',
+      config('old.json'),
+      '--from',
+      redisUrl,
+      '--to',
+      sqlite('live.db'),
+      '--json',
+    ])
+    expect(again.code, again.stderr).toBe(0)
+    const reader = createBridge({ stores: [sqliteStore({ path: join(dir, 'live.db') })], encryption: { keys: [OLD] } })
+    for (let i = 0; i < APPS; i++) {
+      expect((await reader.getAccessToken(appOf(i)))?.access_token).toBe(tokenOf(i, generation[i]!))
+    }
     await reader.close()
   })
 
