@@ -1,4 +1,11 @@
-import { isLive, secretStringsOf, ttlMsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
+import {
+  asStoredRecord,
+  isLive,
+  secretStringsOf,
+  ttlMsOf,
+  type CredentialStore,
+  type StoredRecord,
+} from '@open-bridge/core'
 import type { Keyv } from 'keyv'
 import { invalidConfig, keyvFailure, KeyvStoreError } from './errors.js'
 import { readRecord } from './record.js'
@@ -70,6 +77,24 @@ export function keyvStore(options: KeyvStoreOptions): CredentialStore {
     },
 
     delete: remove,
+
+    // Only where Keyv can iterate its store (a Map, and the adapters Keyv lists as iterable): the walk of
+    // `open-bridge export` / `copy` / `rekey`. Entries that are not live records of this store are passed over.
+    ...(typeof keyv.iterator === 'function'
+      ? {
+          async *keys(): AsyncIterable<string> {
+            const entries = (keyv.iterator as NonNullable<typeof keyv.iterator>)(keyv.namespace)
+            try {
+              for await (const [key, stored] of entries) {
+                const record = asStoredRecord(stored)
+                if (typeof key === 'string' && record !== undefined && isLive(record)) yield key
+              }
+            } catch (error) {
+              throw keyvFailure('iterate', error)
+            }
+          },
+        }
+      : {}),
 
     async close() {},
   }

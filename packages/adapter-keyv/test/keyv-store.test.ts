@@ -153,6 +153,63 @@ describe('keyvStore layout', () => {
   })
 })
 
+describe('keyvStore keys (the walk of export / copy / rekey)', () => {
+  it('lists the live records of a Map-backed Keyv: not an expired one, not a foreign entry', async () => {
+    const keyv = new Keyv()
+    const store = keyvStore({ keyv })
+    await store.set('uni-id:weixin-mp:wx1:access-token', {
+      value: { access_token: 'AT' },
+      expiresAt: Date.now() + 60_000,
+    })
+    await store.set('uni-id:weixin-mp:wx1:o1:session-key', { value: { session_key: 'sk' }, expiresAt: null })
+    await keyv.set('uni-id:weixin-mp:wx2:access-token', { value: { access_token: 'old' }, expiresAt: Date.now() - 1 })
+    await keyv.set('someone-else', 'not a record')
+    const keys: string[] = []
+    for await (const key of store.keys!()) keys.push(key)
+    expect(keys.sort()).toEqual(['uni-id:weixin-mp:wx1:access-token', 'uni-id:weixin-mp:wx1:o1:session-key'])
+  })
+
+  it('lists the records of a Redis-backed Keyv (its namespace taken off)', async () => {
+    const store = keyvStore({ keyv: redisKeyv })
+    const key = uniqueKey('access-token')
+    await store.set(key, { value: { access_token: 'AT' }, expiresAt: Date.now() + 60_000 })
+    expect(store.keys).toBeTypeOf('function')
+    const keys: string[] = []
+    for await (const listed of store.keys!()) keys.push(listed)
+    expect(keys).toContain(key)
+  })
+
+  it('fails a walk that the backing store breaks with E_KEYV_FAILED', async () => {
+    class BrokenMap extends Map<string, unknown> {
+      override [Symbol.iterator](): MapIterator<[string, unknown]> {
+        throw new Error('disk on fire')
+      }
+    }
+    const store = keyvStore({ keyv: new Keyv({ store: new BrokenMap() }) })
+    let error: unknown
+    try {
+      for await (const _ of store.keys!()) break
+    } catch (e) {
+      error = e
+    }
+    expect(isBridgeError(error, 'E_KEYV_FAILED')).toBe(true)
+  })
+
+  it('has no keys() where Keyv cannot iterate its store', () => {
+    const keyv = new Keyv({
+      store: {
+        get: async () => undefined,
+        set: async () => true,
+        delete: async () => true,
+        clear: async () => {},
+        opts: {},
+        on: () => {},
+      } as never,
+    })
+    expect(keyvStore({ keyv }).keys).toBeUndefined()
+  })
+})
+
 describe('keyvStore expiry', () => {
   it('serves a record up to the ms before its expiresAt and not from that ms on', async () => {
     // Only Date is faked: Keyv and the store read the clock from it, nothing here waits on a timer.
