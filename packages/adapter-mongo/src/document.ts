@@ -67,6 +67,16 @@ function valueFrom(value: unknown): CredentialValue {
   )
 }
 
+/** Is a document's `expired` (a Date, ms, `-1` / absent = never) still ahead of `now`? Unreadable: no. */
+export function isLiveExpiry(expired: unknown, now: number): boolean {
+  try {
+    const expiresAt = expiresAtOf(expired)
+    return expiresAt === null || expiresAt > now
+  } catch {
+    return false
+  }
+}
+
 function expiresAtOf(expired: unknown): number | null {
   if (expired === undefined || expired === null || expired === -1) return null
   const ms = expired instanceof Date ? expired.getTime() : expired

@@ -1,6 +1,13 @@
 import { isLive, secretStringsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
 import type { Collection, Db } from 'mongodb'
-import { compareFilter, fromDocument, toDocument, type CredentialDocument, type WrittenDocument } from './document.js'
+import {
+  compareFilter,
+  fromDocument,
+  isLiveExpiry,
+  toDocument,
+  type CredentialDocument,
+  type WrittenDocument,
+} from './document.js'
 import { isDuplicateKeyError, mongoFailure } from './errors.js'
 import { mongoLock, type LockDocument } from './mongo-lock.js'
 import { resolveOptions, type MongoStoreOptions } from './options.js'
@@ -98,6 +105,25 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
     },
 
     delete: remove,
+
+    /**
+     * The `_id` of every live document (the walk of `open-bridge export` / `copy` / `rekey`), read in batches with
+     * only `_id` and `expired` projected; a document expired but not yet reaped by the TTL monitor is passed over.
+     */
+    async *keys(): AsyncIterable<string> {
+      const { credentials } = await guarded('keys', async (c) => c)
+      const cursor = credentials.find({}, { projection: { _id: 1, expired: 1 }, batchSize: 1_000 })
+      try {
+        for await (const document of cursor) {
+          if (typeof document._id === 'string' && isLiveExpiry(document.expired, Date.now())) yield document._id
+        }
+      } catch (error) {
+        connection.failed(error)
+        throw mongoFailure('keys', error, secrets)
+      } finally {
+        await cursor.close().catch(() => {})
+      }
+    },
 
     /**
      * One filtered write (see `compareFilter`). Seen nothing live, the write is an upsert: a live document makes

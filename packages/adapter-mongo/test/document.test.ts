@@ -1,6 +1,6 @@
 import { isBridgeError } from '@open-bridge/core'
 import { describe, expect, it } from 'vitest'
-import { compareFilter, fromDocument, toDocument } from '../src/document.js'
+import { compareFilter, fromDocument, isLiveExpiry, toDocument } from '../src/document.js'
 
 /** The error `read` throws (fails the test if it throws nothing). */
 function thrownBy(read: () => unknown): { code?: string; field?: string; message: string } {
@@ -114,5 +114,22 @@ describe('compareFilter (the fenced write of a refresh-lock holder)', () => {
       filter: { _id: key, expired: { $lte: new Date(now) } },
       upsert: true,
     })
+  })
+})
+
+describe('isLiveExpiry (which documents a walk of the store lists)', () => {
+  const now = 1_700_000_000_000
+  it('is live for never (absent, null, -1) and for an expiry ahead, as a Date or as ms', () => {
+    expect(isLiveExpiry(undefined, now)).toBe(true)
+    expect(isLiveExpiry(null, now)).toBe(true)
+    expect(isLiveExpiry(-1, now)).toBe(true)
+    expect(isLiveExpiry(new Date(now + 1), now)).toBe(true)
+    expect(isLiveExpiry(now + 1, now)).toBe(true)
+  })
+  it('is not live from the expiry on, nor for an expiry it cannot read', () => {
+    expect(isLiveExpiry(new Date(now), now)).toBe(false)
+    expect(isLiveExpiry(now - 1, now)).toBe(false)
+    expect(isLiveExpiry('soon', now)).toBe(false)
+    expect(isLiveExpiry({ $date: 'x' }, now)).toBe(false)
   })
 })

@@ -87,6 +87,28 @@ describe('mongoStore reconnects (real TCP ports, no MongoDB)', () => {
     }
   })
 
+  it('keys() (the walk of export / copy) on a refused port fails typed, without the password', async () => {
+    const port = await freePort()
+    const store = mongoStore({
+      url: `mongodb://app:${PASSWORD}@127.0.0.1:${port}/?directConnection=true`,
+      dbName: 'app',
+      serverSelectionTimeout: 200,
+      connectTimeout: 200,
+    })
+    try {
+      let error: unknown
+      try {
+        for await (const _ of store.keys!()) break
+      } catch (e) {
+        error = e
+      }
+      expect(error).toMatchObject({ name: 'MongoStoreError', code: 'E_MONGO_UNAVAILABLE' })
+      expect(everyRendering(error)).not.toContain(PASSWORD)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('closes every client it gave up on: after close() no socket reaches the port any more', async () => {
     const port = await freePort()
     const listener = await acceptAndDrop(port)

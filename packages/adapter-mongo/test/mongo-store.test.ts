@@ -205,6 +205,28 @@ if (url) {
       expect(await store.get('stale')).toBeUndefined()
     })
 
+    it('lists the _id of every live document for the walks of export / copy / rekey (any layout of expired)', async () => {
+      open()
+      const docs = db.collection<Document & { _id: string }>(collection)
+      await store.set('uni-id:weixin-mp:wx1:access-token', {
+        value: { access_token: 'a' },
+        expiresAt: Date.now() + 60_000,
+      })
+      await store.set('uni-id:weixin-mp:wx1:o1:session-key', { value: { session_key: 's' }, expiresAt: null })
+      await docs.insertOne({ _id: 'uni-id:weixin-mp:wx2:access-token', value: '{}', expired: Date.now() + 60_000 })
+      await docs.insertOne({ _id: 'uni-id:weixin-mp:wx3:access-token', value: '{}', expired: -1 })
+      await docs.insertOne({ _id: 'stale', value: { access_token: 'x' }, expired: new Date(Date.now() - 1_000) })
+      await docs.insertOne({ _id: 'bad-expiry', value: { access_token: 'x' }, expired: 'soon' })
+      const keys: string[] = []
+      for await (const key of store.keys!()) keys.push(key)
+      expect(keys.sort()).toEqual([
+        'uni-id:weixin-mp:wx1:access-token',
+        'uni-id:weixin-mp:wx1:o1:session-key',
+        'uni-id:weixin-mp:wx2:access-token',
+        'uni-id:weixin-mp:wx3:access-token',
+      ])
+    })
+
     it('rejects a corrupt document with E_MONGO_CORRUPT_RECORD', async () => {
       open()
       await db.collection<Document & { _id: string }>(collection).insertOne({ _id: 'corrupt', value: 42 })

@@ -49,7 +49,7 @@ interface OpenedStore {
 
 /**
  * `export`, `import`, `copy`, `rekey`: moving, backing up and re-sealing what the stores hold. Each walks the store's
- * keys (Redis SCAN, SQLite; others answer `E_STORE_CANNOT_LIST`), skips expired records, never overwrites a record
+ * keys (Redis SCAN, SQLite, MongoDB, Keyv where it iterates; others answer `E_STORE_CANNOT_LIST`), skips expired records, never overwrites a record
  * that lives longer than the one it would write, and prints counts.
  */
 export function registerTransferCommands(program: Command, done: (code: ExitCode) => void): void {
@@ -206,7 +206,7 @@ function keysOf(store: OpenedStore): AsyncIterable<string> {
   if (store.raw.keys === undefined) {
     throw new ServerError(
       'E_STORE_CANNOT_LIST',
-      `${store.label} cannot list its keys (export, copy and rekey walk Redis and SQLite stores)`,
+      `${store.label} cannot list its keys (export, copy and rekey walk Redis, SQLite, MongoDB and iterable Keyv stores)`,
       { field: 'store' },
     )
   }
