@@ -11,7 +11,7 @@ import { redisStore } from '@open-bridge/adapter-redis'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
 import { createBridge, keyField, registerKind, type EncryptionKey } from '@open-bridge/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
+import { freePort, startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
 import { runCli } from '../src/cli/program.js'
 
 const OLD: EncryptionKey = { id: 'inproc-old', key: randomBytes(32).toString('base64') }
@@ -262,6 +262,23 @@ describe('export, import, copy and rekey in process', () => {
       expect((await reader.getAccessToken(appOf(i)))?.access_token).toBe(tokenOf(i, generation[i]!))
     }
     await reader.close()
+  })
+
+  it('a copy whose target fails stops with the typed error (exit ≠ 0), no stack, no value', async () => {
+    const port = await freePort()
+    const failed = await run([
+      'copy',
+      '--config',
+      config('old.json'),
+      '--from',
+      sqlite('a.db'),
+      '--to',
+      `redis://127.0.0.1:${port}/0`,
+    ])
+    expect(failed.code).not.toBe(0)
+    expect(failed.stderr).toContain('open-bridge: E_REDIS_UNAVAILABLE')
+    expect(failed.stderr).not.toContain(TOKEN)
+    expect(failed.stderr).not.toMatch(/\n\s+at /)
   })
 
   it('refuses a sealed export without keys (E_USAGE, exit 2) and an import of a file that is not there', async () => {

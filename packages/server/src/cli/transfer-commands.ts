@@ -213,6 +213,43 @@ function keysOf(store: OpenedStore): AsyncIterable<string> {
   return store.raw.keys()
 }
 
+/** Records a walk works on at once: round trips overlap (a Redis or a MongoDB tier is a network away). */
+const WALK_CONCURRENCY = 32
+
+/**
+ * Runs `work` for every key of a known kind the store lists, up to `WALK_CONCURRENCY` at a time, one progress step
+ * each. The first failure stops the walk (no new key is started) and is thrown once the started ones have settled.
+ */
+async function eachKnownKey(
+  store: OpenedStore,
+  progress: ProgressDisplay,
+  counts: Counts,
+  work: (key: string, kind: string) => Promise<void>,
+): Promise<void> {
+  const running = new Set<Promise<void>>()
+  let failed = false
+  let failure: unknown
+  for await (const key of keysOf(store)) {
+    const kind = kindNameOfStorageKey(key)
+    if (kind === undefined) continue
+    progress.step(counts)
+    const task: Promise<void> = work(key, kind).then(
+      () => {
+        running.delete(task)
+      },
+      (error: unknown) => {
+        running.delete(task)
+        if (!failed) [failed, failure] = [true, error]
+      },
+    )
+    running.add(task)
+    if (running.size >= WALK_CONCURRENCY) await Promise.race(running)
+    if (failed) break
+  }
+  await Promise.all(running)
+  if (failed) throw failure
+}
+
 /**
  * Writes `record` unless `target` holds a record that lives at least as long (never = longest). The expiry is read
  * from the raw store: it is in clear there, so no key is needed to compare.
@@ -256,14 +293,11 @@ async function exportRecords(
     const source = sources.find((store) => store.raw.keys !== undefined) ?? sources[0]
     if (source === undefined) throw new ServerError('E_USAGE', 'no store to export: pass --from', { field: '--from' })
     const progress = await startProgress(progressFactory, `export from ${source.label}`, source)
-    for await (const key of keysOf(source)) {
-      const kind = kindNameOfStorageKey(key)
-      if (kind === undefined) continue
-      progress.step(counts)
+    await eachKnownKey(source, progress, counts, async (key, kind) => {
       const record = await source.view.get(key)
       if (record === undefined) {
         if (counts.unreadable === undefined) bump(counts, 'gone')
-        continue
+        return
       }
       let out = record
       if (options.plain !== true && sealer !== undefined) {
@@ -273,7 +307,7 @@ async function exportRecords(
       }
       process.stdout.write(`${recordLine(key, kind, out)}\n`)
       bump(counts, 'exported')
-    }
+    })
     progress.finish(counts)
     return { command: 'export', counts, lines: [`export from ${source.label}: ${describe(counts)}`] }
   } finally {
@@ -354,16 +388,11 @@ async function copyRecords(
   const to = openStore(options.to, '--to', sealing, counts)
   try {
     const progress = await startProgress(progressFactory, `copy ${from.label} → ${to.label}`, from)
-    for await (const key of keysOf(from)) {
-      if (kindNameOfStorageKey(key) === undefined) continue
-      progress.step(counts)
+    await eachKnownKey(from, progress, counts, async (key) => {
       const record = await from.view.get(key)
-      if (record === undefined) {
-        bump(counts, 'gone')
-        continue
-      }
-      bump(counts, await writeIfFresher(to, key, record))
-    }
+      if (record === undefined) bump(counts, 'gone')
+      else bump(counts, await writeIfFresher(to, key, record))
+    })
     progress.finish(counts)
     return { command: 'copy', counts, lines: [`copy ${from.label} → ${to.label}: ${describe(counts)}`] }
   } finally {
@@ -391,23 +420,21 @@ async function rekeyRecords(
   try {
     for (const store of stores) {
       const progress = await startProgress(progressFactory, `rekey ${store.label}`, store)
-      for await (const key of keysOf(store)) {
-        if (kindNameOfStorageKey(key) === undefined) continue
-        progress.step(counts)
+      await eachKnownKey(store, progress, counts, async (key) => {
         const raw = await store.raw.get(key)
-        if (raw === undefined) continue
+        if (raw === undefined) return
         if (envelopeKeyId(raw.value) === sealing.sealId) {
           bump(counts, 'current')
-          continue
+          return
         }
         const record = await store.view.get(key)
-        if (record === undefined) continue
+        if (record === undefined) return
         // Compare-and-set where the store has it: a record rewritten meanwhile (by a refresh) is left as it is.
         let wrote = true
         if (store.view.compareAndSet !== undefined) wrote = await store.view.compareAndSet(key, record, record)
         else await store.view.set(key, record)
         bump(counts, wrote ? 'resealed' : 'changed')
-      }
+      })
       progress.finish(counts)
     }
     const where = stores.map((s) => s.label).join(', ')
