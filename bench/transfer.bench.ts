@@ -103,46 +103,30 @@ export async function run(): Promise<void> {
     const floorRate = (moved / floorMs) * 1000
     console.log(line('hand-made walk SQLite → Redis (floor)', moved, floorMs))
 
-    started = performance.now()
-    const copied = await cli([
-      'copy',
+    /** Runs one command, timed, and prints its throughput on the count it reports as done. */
+    const timed = async (name: string, counted: string, argv: string[]) => {
+      const began = performance.now()
+      const counts = await cli(argv)
+      console.log(line(name, counts[counted] ?? 0, performance.now() - began, floorRate))
+    }
+    const sourceUrl = `sqlite:${join(dir, 'source.db')}`
+    const copy = ['copy', '--config', oldConfig, '--from', sourceUrl, '--to', `${server.url}/2`]
+    await timed('open-bridge copy SQLite → Redis', 'written', copy)
+    await timed('open-bridge copy again (all kept)', 'kept', copy)
+    await timed('open-bridge rekey SQLite (old → new key)', 'resealed', [
+      'rekey',
       '--config',
-      oldConfig,
-      '--from',
-      `sqlite:${join(dir, 'source.db')}`,
-      '--to',
+      rotated,
+      '--store',
+      sourceUrl,
+    ])
+    await timed('open-bridge rekey Redis (old → new key)', 'resealed', [
+      'rekey',
+      '--config',
+      rotated,
+      '--store',
       `${server.url}/2`,
     ])
-    console.log(line('open-bridge copy SQLite → Redis', copied.written ?? 0, performance.now() - started, floorRate))
-
-    started = performance.now()
-    const again = await cli([
-      'copy',
-      '--config',
-      oldConfig,
-      '--from',
-      `sqlite:${join(dir, 'source.db')}`,
-      '--to',
-      `${server.url}/2`,
-    ])
-    console.log(line('open-bridge copy again (all kept)', again.kept ?? 0, performance.now() - started, floorRate))
-
-    started = performance.now()
-    const rekeyed = await cli(['rekey', '--config', rotated, '--store', `sqlite:${join(dir, 'source.db')}`])
-    console.log(
-      line('open-bridge rekey SQLite (old → new key)', rekeyed.resealed ?? 0, performance.now() - started, floorRate),
-    )
-
-    started = performance.now()
-    const rekeyedRedis = await cli(['rekey', '--config', rotated, '--store', `${server.url}/2`])
-    console.log(
-      line(
-        'open-bridge rekey Redis (old → new key)',
-        rekeyedRedis.resealed ?? 0,
-        performance.now() - started,
-        floorRate,
-      ),
-    )
   } finally {
     await Promise.allSettled(stores.map((store) => store.close()))
     await server.stop()
