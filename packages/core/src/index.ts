@@ -24,6 +24,7 @@ export {
 } from './keyring.js'
 export { DEFAULT_OPEN_CACHE_SIZE, sealedStore, type SealedStoreOptions } from './sealed-store.js'
 export { envelopeKeyId, ENVELOPE_VERSION, type SealedEnvelope } from './sealed-envelope.js'
+export { keyLayout, type KeyLayout } from './key-layout.js'
 export {
   isNotFetchable,
   kindNameOfStorageKey,
