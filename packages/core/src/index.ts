@@ -96,3 +96,4 @@ export {
   type UserRefreshTokenValue,
   type UserKey,
 } from './credentials.js'
+export { combineSources } from './combined-source.js'
