@@ -82,7 +82,8 @@ async function ticketOf(
   return value.ticket
 }
 
-function inputs(input: SignatureInputs): { timestamp: number; nonceStr: string } {
+/** The timestamp and nonce of a signature: the given ones, checked, or fresh ones (shared with WeCom's helpers). */
+export function inputs(input: SignatureInputs): { timestamp: number; nonceStr: string } {
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000)
   if (!Number.isInteger(timestamp) || timestamp <= 0)
     throw invalidArgument('timestamp', 'must be a positive integer of seconds')
@@ -92,6 +93,7 @@ function inputs(input: SignatureInputs): { timestamp: number; nonceStr: string }
   return { timestamp, nonceStr }
 }
 
-function sha1(text: string): string {
+/** Lower-case hex sha1 of `text`. */
+export function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex')
 }
