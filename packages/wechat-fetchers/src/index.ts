@@ -100,3 +100,12 @@ export {
   type AgentConfigSignature,
   type WecomJsapiSignature,
 } from './wecom/wecom-signature.js'
+export {
+  applySuiteEvent,
+  suiteCallback,
+  SUITE_TICKET_LIFE_SECONDS,
+  type SuiteCallback,
+  type SuiteCallbackOptions,
+  type SuiteEventOptions,
+  type SuiteEventOutcome,
+} from './wecom/suite-callback.js'

@@ -30,6 +30,8 @@ export interface WecomTicketValue {
 }
 export interface SuiteTicketValue {
   suite_ticket: string
+  /** The push's CreateTime (Unix seconds), so an older push arriving late never replaces a newer ticket. */
+  created_at?: string
 }
 export interface SuiteTokenValue {
   suite_access_token: string
