@@ -13,7 +13,13 @@ import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { redisStore } from '@open-bridge/adapter-redis'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
-import { createBridge, memoryStore, type BridgeEventName, type CredentialBridge } from '@open-bridge/core'
+import {
+  combineSources,
+  createBridge,
+  memoryStore,
+  type BridgeEventName,
+  type CredentialBridge,
+} from '@open-bridge/core'
 import {
   applySuiteEvent,
   isWechatError,
@@ -26,8 +32,9 @@ import {
   wecomSource,
   wecomSuiteTicket,
   wecomSuiteToken,
+  wechatSource,
+  WecomSource,
   type SuiteCallback,
-  type WecomSource,
 } from '@open-bridge/wechat-fetchers'
 import { startFakeWecom, type FakeWecom } from '@open-bridge/wechat-fetchers/testing'
 import { Redis } from 'ioredis'
@@ -311,6 +318,18 @@ describe('authorised corps', () => {
     expect(fake.calls('get_corp_token')).toBe(0)
   })
 
+  it('a suite token WeCom rejects (42009) is refreshed once (compare-and-refresh), the corp token then fetched', async () => {
+    const { bridge } = await authorised()
+    const agent = { corpId: CORP, agentId: '1000005' }
+    await bridge.credential(wecomCorpToken).remove(agent)
+    const suiteToken = (await bridge.credential(wecomSuiteToken).get({ suiteId: SUITE }))!.suite_access_token
+    fake.inject('get_corp_token', { errcode: 42009, errmsg: 'suite_access_token expired' })
+    expect((await bridge.credential(wecomCorpToken).get(agent))!.access_token).toMatch(/^CORP_/)
+    expect(fake.calls('get_suite_token')).toBe(2)
+    expect(fake.calls('get_corp_token')).toBe(2)
+    expect((await bridge.credential(wecomSuiteToken).get({ suiteId: SUITE }))!.suite_access_token).not.toBe(suiteToken)
+  })
+
   it('an invalid permanent code (40084) is a config error; the code is masked in it', async () => {
     const { bridge } = await authorised()
     const agent = { corpId: CORP, agentId: '1000005' }
@@ -354,6 +373,19 @@ describe('authorised corps', () => {
 })
 
 describe('provider token and applySuiteEvent', () => {
+  it('wecomSource serves no built-in kind; combined with another source each kind finds its own', async () => {
+    const { bridge, source } = await deployment()
+    expect(source).toBeInstanceOf(WecomSource)
+    expect({}).not.toBeInstanceOf(WecomSource)
+    expect(await source.fetch('access_token', {} as never, {} as never)).toBeNull()
+    expect(await source.fetchKind('some_other_kind', {} as never, {} as never)).toBeNull()
+    const combined = createBridge({ stores: [memoryStore()], source: combineSources(wechatSource(), source) })
+    opened.push(combined)
+    const token = await combined.credential(wecomProviderToken).get({ providerCorpId: PROVIDER.corpId })
+    expect(token!.provider_access_token).toMatch(/^PROVIDER_/)
+    expect(bridge).toBeDefined()
+  })
+
   it('get_provider_token once; another provider corp id resolves null', async () => {
     const { bridge } = await deployment()
     const token = await bridge.credential(wecomProviderToken).get({ providerCorpId: PROVIDER.corpId })
