@@ -298,6 +298,16 @@ describe('JS-SDK signatures', () => {
     const one = await wecomJsapiSignature(bridge, app, { url: 'https://example.com/' })
     const two = await wecomJsapiSignature(bridge, app, { url: 'https://example.com/' })
     expect(one.nonceStr).not.toBe(two.nonceStr)
+    // Nonces come from a pool of CSPRNG bytes: 16 base64url characters, never repeated (past a pool refill too).
+    await bridge.credential(wecomAgentTicket).set(app, { ticket: 'T' }, 7200)
+    const nonces = await Promise.all(
+      Array.from(
+        { length: 600 },
+        async () => (await agentConfigSignature(bridge, app, { url: 'https://e.com/' })).nonceStr,
+      ),
+    )
+    expect(new Set(nonces).size).toBe(600)
+    for (const nonce of nonces) expect(nonce).toMatch(/^[A-Za-z0-9_-]{16}$/)
     expect(Math.abs(one.timestamp - Date.now() / 1000)).toBeLessThan(600)
     await expect(agentConfigSignature(bridge, app, { url: 'example.com' })).rejects.toMatchObject({
       code: 'E_INVALID_ARGUMENT',
