@@ -103,3 +103,4 @@ export {
   type UserRefreshTokenValue,
   type UserKey,
 } from './credentials.js'
+export { combineSources } from './combined-source.js'

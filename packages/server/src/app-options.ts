@@ -1,6 +1,7 @@
 import type { CredentialBridge } from '@open-bridge/core'
 import type { SharedNonces } from './auth/signature.js'
 import type { ConnectionLimits } from './http/connection-limits.js'
+import type { WecomRoutesOptions } from './wecom/wecom-routes.js'
 
 /**
  * The seam between the HTTP layer (`http/`, `auth/`) and the service around it (`config/`, `scheduler/`,
@@ -37,6 +38,8 @@ export interface AppOptions {
    * Absent → no header (clients then use their `defaultExpiresIn`).
    */
   expiryOf?: ExpiryLookup
+  /** WeCom suites' command callback URLs (`/wecom/suites/<suiteId>/callback`), public to the auth above. */
+  wecom?: WecomRoutesOptions
 }
 
 /** A stored record's `expiresAt` (ms since the epoch; `null` = never) by storage key; `undefined` when nothing is stored. */

@@ -18,6 +18,7 @@ import { bodySchema, LEGACY_ROUTES } from './http/credential-routes.js'
 import { errorReply } from './http/error-reply.js'
 import { loggerOptions } from './http/logger-options.js'
 import { HEALTH_PATH, METRICS_PATH, READY_PATH, registerOpsRoutes } from './http/ops-routes.js'
+import { registerWecomRoutes, wecomPublicPaths } from './wecom/wecom-routes.js'
 
 const DEFAULT_BODY_LIMIT = 64 * 1024
 
@@ -126,7 +127,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.code(404).send({ errCode: 'E_NOT_FOUND', errMsg: 'no route for this method and path' })
   })
 
-  auth.install(app, { public: new Set([HEALTH_PATH, READY_PATH]), ipOnly: new Set([METRICS_PATH]) })
+  auth.install(app, {
+    public: new Set([HEALTH_PATH, READY_PATH, ...wecomPublicPaths(options.wecom)]),
+    ipOnly: new Set([METRICS_PATH]),
+  })
 
   // One onRequest hook for both checks (a hook per check costs a dispatch on every request).
   // While closing (SIGTERM), requests still arriving on kept-alive connections are turned away at once, so a
@@ -206,6 +210,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     app.post<{ Body: CredentialBody }>(`/${route.method}`, { schema: { body: bodySchema(route) } }, handler)
   }
   registerOpsRoutes(app, bridge, options.readiness, metrics)
+  if (options.wecom !== undefined) registerWecomRoutes(app, bridge, options.wecom)
   return app
 }
 

@@ -16,3 +16,11 @@ export type { StoreScheme, StoreSpec } from './config/store-url.js'
 export { SCHEDULE_TASKS, type ScheduleTask } from './scheduler/tasks.js'
 export { uniCalls, type UniCalls, type UniMethod, type UniEncryptKeyKey } from './compat/uni-calls.js'
 export { LEGACY_PLATFORMS } from './compat/legacy-key.js'
+export { registerWecomRoutes, suiteCallbackPath, type WecomRoutesOptions } from './wecom/wecom-routes.js'
+export {
+  resolveWecomConfig,
+  wecomConfigSchema,
+  type ResolvedWecomConfig,
+  type WecomConfigFile,
+  type WecomSuiteRoute,
+} from './wecom/wecom-config.js'

@@ -50,6 +50,15 @@ const CATEGORIES: ReadonlyMap<number, ErrcodeCategory> = new Map<number, Errcode
   // Web OAuth: the refresh_token is invalid (40030) or expired (42002): the user must authorise again.
   [40030, 'user'],
   [42002, 'user'],
+  // WeCom: the suite_access_token expired (42009) or is invalid (40082) — refresh it; the suite_ticket is invalid
+  // (40085: a fresher push is needed); the permanent code is invalid (40084: the corp must authorise again); the
+  // server's IP is not among the app's trusted IPs (60020). 40014 / 42001 are above; WeCom's 41001 (no
+  // access_token) is read as a rejected token by withCorpToken only (WeChat's 41001 stays a configuration error).
+  [42009, 'token-invalid'],
+  [40082, 'token-invalid'],
+  [40085, 'config'],
+  [40084, 'config'],
+  [60020, 'config'],
 ])
 
 /**

@@ -55,3 +55,57 @@ export {
   type ComponentApiOptions,
   type ComponentCredentials,
 } from './open-platform/component-api.js'
+export {
+  wecomAgentTicket,
+  wecomAuthorization,
+  wecomCorpToken,
+  wecomJsapiTicket,
+  wecomPermanentCode,
+  wecomProviderToken,
+  wecomSuiteTicket,
+  wecomSuiteToken,
+  WECOM_KINDS,
+  type AuthorizationValue,
+  type CorpAppKey,
+  type CorpTokenValue,
+  type PermanentCodeValue,
+  type ProviderKey,
+  type ProviderTokenValue,
+  type SuiteCorpKey,
+  type SuiteKey,
+  type SuiteTicketValue,
+  type SuiteTokenValue,
+  type WecomTicketValue,
+} from './wecom/wecom-kinds.js'
+export {
+  WECOM_BASE_URL,
+  type WecomAgentConfig,
+  type WecomCorpConfig,
+  type WecomProviderConfig,
+  type WecomSourceOptions,
+  type WecomSuiteConfig,
+} from './wecom/wecom-options.js'
+export { wecomSource, WecomSource } from './wecom/wecom-source.js'
+export {
+  isCorpTokenRejected,
+  isSuiteTokenRejected,
+  withCorpToken,
+  withSuiteToken,
+  WECOM_SUITE_TOKEN_ERRCODES,
+  WECOM_TOKEN_ERRCODES,
+} from './wecom/with-corp-token.js'
+export {
+  agentConfigSignature,
+  wecomJsapiSignature,
+  type AgentConfigSignature,
+  type WecomJsapiSignature,
+} from './wecom/wecom-signature.js'
+export {
+  applySuiteEvent,
+  suiteCallback,
+  SUITE_TICKET_LIFE_SECONDS,
+  type SuiteCallback,
+  type SuiteCallbackOptions,
+  type SuiteEventOptions,
+  type SuiteEventOutcome,
+} from './wecom/suite-callback.js'

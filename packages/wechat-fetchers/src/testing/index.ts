@@ -23,3 +23,10 @@ export {
 export { fakeIpErrmsg, FAKE_IP_ERRCODES, type FakeIpErrcode } from './fake-ip-errors.js'
 export { FAKE_MONTHLY_CLEARS, FAKE_DEFAULT_DAILY_LIMIT } from './fake-quota.js'
 export type { FakeRidRecord } from './fake-request-log.js'
+export { startFakeWecom, type FakeWecom, type FakeWecomOptions, type FakeWecomSuiteSpec } from './fake-wecom.js'
+export {
+  FAKE_WECOM_ENDPOINTS,
+  type FakeTicketLimits,
+  type FakeWecomEndpoint,
+  type FakeWecomReply,
+} from './fake-wecom-state.js'

@@ -1,0 +1,236 @@
+import type { CredentialBridge } from '@open-bridge/core'
+import { invalidArgument, WechatError } from '../errors.js'
+import { messageCrypto, type DecryptedPush, type MessageCryptoOptions, type PushQuery } from '../push/message-crypto.js'
+import type { WecomClient } from './wecom-client.js'
+import {
+  wecomAgentTicket,
+  wecomAuthorization,
+  wecomCorpToken,
+  wecomJsapiTicket,
+  wecomPermanentCode,
+  wecomSuiteTicket,
+} from './wecom-kinds.js'
+import { wecomClientOf } from './wecom-source.js'
+import { withSuiteToken } from './with-corp-token.js'
+
+/** The suite_ticket's life on WeCom's side: one pushed longer ago than this is never stored nor sent. */
+export const SUITE_TICKET_LIFE_SECONDS = 1800
+
+export interface SuiteCallbackOptions {
+  /** The suite whose command callback URL this is (the receive id in every message). */
+  suiteId: string
+  /** The callback Token set for the suite: only ever hashed. */
+  token: string
+  /** The callback EncodingAESKey set for the suite (43 characters). */
+  encodingAESKey: string
+  /**
+   * The `wecomSource()` that holds the suite's secret (for `get_permanent_code`). Default: the bridge's source,
+   * when it is one (a `combineSources(…)` bridge must name it).
+   */
+  source?: unknown
+  /** Passed to `messageCrypto`. Default 300. */
+  timestampToleranceSeconds?: MessageCryptoOptions['timestampToleranceSeconds']
+  /** The clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number
+}
+
+/** What a push did. Never holds a ticket, an auth code or a permanent code. */
+export interface SuiteEventOutcome {
+  /** The push's `InfoType` (`suite_ticket`, `create_auth`, …). */
+  infoType: string
+  /** The corp the push was about, when it names one (after `create_auth`: the corp that authorised). */
+  corpId?: string
+  /**
+   * `stored`: the ticket or the permanent code is stored; `removed`: the corp's credentials are gone; `refreshed`:
+   * its cached tokens and tickets dropped (`change_auth`); `stale`: a suite_ticket older than its 30 minutes (or
+   * than the one stored) was ignored; `ignored`: an InfoType this does not handle.
+   */
+  action: 'stored' | 'removed' | 'refreshed' | 'stale' | 'ignored'
+}
+
+/**
+ * A suite's command callback URL (指令回调URL), for a route to call: `verifyUrl` answers WeCom's `GET` check (the
+ * text to send back), `handle` verifies, decrypts and applies a `POST`ed push — answer `success` once it resolves,
+ * a 4xx when it throws `E_PUSH_*` (nothing stored), a 5xx otherwise (WeCom pushes again). WeCom's `msg_signature`,
+ * checked on both, is the route's only authentication.
+ */
+export interface SuiteCallback {
+  readonly suiteId: string
+  verifyUrl(query: PushQuery): string
+  handle(query: PushQuery, body: string | Uint8Array): Promise<SuiteEventOutcome>
+}
+
+export function suiteCallback(bridge: CredentialBridge, options: SuiteCallbackOptions): SuiteCallback {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object')
+  const { suiteId, token, encodingAESKey, source, timestampToleranceSeconds, now = Date.now } = options
+  const crypto = messageCrypto({
+    token,
+    encodingAESKey,
+    receiveId: suiteId,
+    ...(timestampToleranceSeconds === undefined ? {} : { timestampToleranceSeconds }),
+    now,
+  })
+  const client = clientOf(bridge, source)
+  return Object.freeze({
+    suiteId,
+    verifyUrl: (query: PushQuery) => crypto.verifyUrl(query),
+    handle: (query: PushQuery, body: string | Uint8Array) =>
+      apply(bridge, client, suiteId, crypto.decryptPush(query, body), now),
+  })
+}
+
+/** What `applySuiteEvent` needs besides the push. */
+export interface SuiteEventOptions {
+  suiteId: string
+  /** The `wecomSource()` holding the suite's secret. Default: the bridge's source, when it is one. */
+  source?: unknown
+  now?: () => number
+}
+
+function clientOf(bridge: CredentialBridge, source: unknown): WecomClient {
+  const client = wecomClientOf(source ?? bridge.source)
+  if (client === undefined) {
+    throw invalidArgument(
+      'source',
+      'must be the wecomSource() configured with this suite (the bridge’s source is not one)',
+    )
+  }
+  return client
+}
+
+/**
+ * Applies one decrypted suite push: `suite_ticket` stored with the life it has left (the newest wins; one older
+ * than 30 minutes is ignored); `create_auth` / `reset_permanent_code` exchanged at once (`get_permanent_code`) and
+ * the permanent code stored durably with the corp's agents; `change_auth` drops the corp's cached tokens and
+ * tickets; `cancel_auth` removes every credential of the corp for this suite.
+ */
+export function applySuiteEvent(
+  bridge: CredentialBridge,
+  push: DecryptedPush,
+  options: SuiteEventOptions,
+): Promise<SuiteEventOutcome> {
+  if (typeof options !== 'object' || options === null || typeof options.suiteId !== 'string')
+    return Promise.reject(invalidArgument('options.suiteId', 'must be the suite id'))
+  let client: WecomClient
+  try {
+    client = clientOf(bridge, options.source)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return apply(bridge, client, options.suiteId, push, options.now ?? Date.now)
+}
+
+async function apply(
+  bridge: CredentialBridge,
+  client: WecomClient,
+  suiteId: string,
+  push: DecryptedPush,
+  now: () => number,
+): Promise<SuiteEventOutcome> {
+  const { fields } = push
+  const infoType = fields.InfoType ?? ''
+  if (fields.SuiteId !== undefined && fields.SuiteId !== suiteId) {
+    throw new WechatError('E_PUSH_RECEIVE_ID', `a push for suite ${suiteId} names another SuiteId`, {
+      field: 'SuiteId',
+    })
+  }
+  switch (infoType) {
+    case 'suite_ticket':
+      return storeTicket(bridge, suiteId, fields, now)
+    case 'create_auth':
+    case 'reset_permanent_code': {
+      const code = required(fields.AuthCode, 'AuthCode', infoType)
+      const grant = await withSuiteToken(bridge, { suiteId }, (token) =>
+        client.permanentCode(suiteId, token, code, undefined),
+      )
+      const previous = await bridge
+        .credential(wecomPermanentCode)
+        .get({ suiteId, corpId: grant.corpId })
+        .catch(() => null)
+      await bridge
+        .credential(wecomPermanentCode)
+        .set(
+          { suiteId, corpId: grant.corpId },
+          { permanent_code: grant.permanentCode, agent_ids: grant.agentIds.join(',') },
+          -1,
+        )
+      const gone = agentsOf(previous).filter((agentId) => !grant.agentIds.includes(agentId))
+      await Promise.all(gone.map((agentId) => forgetApp(bridge, grant.corpId, agentId, true)))
+      for (const agentId of grant.agentIds) {
+        const key = { corpId: grant.corpId, agentId }
+        await bridge.credential(wecomAuthorization).set(key, { suite_id: suiteId }, -1)
+        // A new permanent code: what was cached under the old one goes; v1's corp token is kept.
+        await forgetApp(bridge, grant.corpId, agentId, false)
+        if (grant.corpToken !== undefined) {
+          await bridge
+            .credential(wecomCorpToken)
+            .set(key, { access_token: grant.corpToken.value }, Math.max(1, grant.corpToken.expiresIn - 60))
+        }
+      }
+      return { infoType, corpId: grant.corpId, action: 'stored' }
+    }
+    case 'change_auth': {
+      const corpId = required(fields.AuthCorpId, 'AuthCorpId', infoType)
+      const held = await bridge
+        .credential(wecomPermanentCode)
+        .get({ suiteId, corpId })
+        .catch(() => null)
+      await Promise.all(agentsOf(held).map((agentId) => forgetApp(bridge, corpId, agentId, false)))
+      return { infoType, corpId, action: 'refreshed' }
+    }
+    case 'cancel_auth': {
+      const corpId = required(fields.AuthCorpId, 'AuthCorpId', infoType)
+      const held = await bridge
+        .credential(wecomPermanentCode)
+        .get({ suiteId, corpId })
+        .catch(() => null)
+      await Promise.all(agentsOf(held).map((agentId) => forgetApp(bridge, corpId, agentId, true)))
+      await bridge.credential(wecomPermanentCode).remove({ suiteId, corpId })
+      return { infoType, corpId, action: 'removed' }
+    }
+    default:
+      return { infoType, action: 'ignored' }
+  }
+}
+
+async function storeTicket(
+  bridge: CredentialBridge,
+  suiteId: string,
+  fields: Readonly<Record<string, string>>,
+  now: () => number,
+): Promise<SuiteEventOutcome> {
+  const infoType = 'suite_ticket'
+  const ticket = required(fields.SuiteTicket, 'SuiteTicket', infoType)
+  const createdAt = Number(fields.TimeStamp)
+  const ageSeconds = Number.isSafeInteger(createdAt) ? Math.max(0, now() / 1000 - createdAt) : 0
+  const left = Math.floor(SUITE_TICKET_LIFE_SECONDS - ageSeconds)
+  if (left <= 0) return { infoType, action: 'stale' }
+  const handle = bridge.credential(wecomSuiteTicket)
+  const current = await handle.get({ suiteId }).catch(() => null)
+  // Pushes may arrive out of order (a retry of an older one): the newest always wins.
+  if (current !== null && Number(current.created_at) > createdAt) return { infoType, action: 'stale' }
+  await handle.set({ suiteId }, { suite_ticket: ticket, created_at: String(createdAt) }, left)
+  return { infoType, action: 'stored' }
+}
+
+/** The corp app's cached token and tickets removed; with `authorization`, the app's tie to the suite too. */
+async function forgetApp(bridge: CredentialBridge, corpId: string, agentId: string, authorization: boolean) {
+  const key = { corpId, agentId }
+  await Promise.all([
+    bridge.credential(wecomCorpToken).remove(key),
+    bridge.credential(wecomJsapiTicket).remove(key),
+    bridge.credential(wecomAgentTicket).remove(key),
+    authorization ? bridge.credential(wecomAuthorization).remove(key) : undefined,
+  ])
+}
+
+function agentsOf(value: { agent_ids?: string } | null): string[] {
+  return value?.agent_ids ? value.agent_ids.split(',').filter((agentId) => agentId.length > 0) : []
+}
+
+function required(value: string | undefined, field: string, infoType: string): string {
+  if (value === undefined || value.length === 0) {
+    throw new WechatError('E_PUSH_XML', `a ${infoType} push without ${field}`, { field })
+  }
+  return value
+}
