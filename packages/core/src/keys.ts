@@ -33,6 +33,7 @@ const USER_KINDS: ReadonlySet<CredentialKind> = new Set([
 
 /** The storage-key strings of one app, built once (see `KeyResolver`). */
 export interface AppKeyStrings {
+  readonly platform: Platform
   readonly appid: string
   readonly accessToken: string
   readonly ticket: string
@@ -58,6 +59,12 @@ export class KeyResolver {
    * finds its cache (a `Map` answers `undefined` for anything not a platform, a non-string included).
    */
   readonly #strings = new Map<unknown, AppStringCache>(PLATFORMS.map((platform) => [platform, new AppStringCache()]))
+  /**
+   * The strings of each appid on the first platform it was read on, whatever the platform: a hit by `{ appid,
+   * platform }` is one lookup and one comparison of the platform (an appid belongs to one platform in practice; one
+   * read on another platform too is served by `#strings`).
+   */
+  readonly #byAppid = new AppStringCache()
   /** The storage-key cache of each registered kind this bridge has served (see `KindKeyCache`). */
   readonly #kinds = new Map<string, KindKeyCache>()
 
@@ -66,6 +73,23 @@ export class KeyResolver {
   }
 
   storageKey(kind: CredentialKind | string, key: unknown): string {
+    // The hit of the app-level kinds by appid, kept small so it is inlined into `get`: strings built before, found
+    // by the appid the caller holds; anything else (a first sight, a check to make, an error) takes `#resolveKey`.
+    if (typeof key === 'object' && key !== null) {
+      const k = key as KeyFields
+      const appid = k.appid
+      if (typeof appid === 'string' && k.dcloudAppid === undefined) {
+        const strings = this.#byAppid.get(appid)
+        if (strings !== undefined && strings.platform === k.platform) {
+          if (kind === 'access_token') return strings.accessToken
+          if (kind === 'ticket' && k.ticketType === undefined) return strings.ticket
+        }
+      }
+    }
+    return this.#resolveKey(kind, key)
+  }
+
+  #resolveKey(kind: CredentialKind | string, key: unknown): string {
     if (typeof key !== 'object' || key === null) {
       throw new BridgeError('E_INVALID_KEY', `key must be an object, got ${describeType(key)}`, { field: 'key' })
     }
@@ -193,11 +217,15 @@ export class KeyResolver {
   #stringsFor(platform: Platform, cache: AppStringCache, appid: unknown): AppKeyStrings {
     if (typeof appid === 'string') {
       const cached = cache.get(appid)
-      if (cached !== undefined) return cached
+      if (cached !== undefined) {
+        if (this.#byAppid.get(appid) === undefined) this.#byAppid.add(appid, cached)
+        return cached
+      }
     }
     const valid = segment(appid, 'appid')
     const base = `uni-id:${platform}:${valid}:`
     const strings: AppKeyStrings = {
+      platform,
       appid: valid,
       accessToken: `${base}access-token`,
       ticket: `${base}ticket`,
@@ -205,6 +233,7 @@ export class KeyResolver {
       userPrefix: base,
     }
     cache.add(valid, strings)
+    if (this.#byAppid.get(valid) === undefined) this.#byAppid.add(valid, strings)
     return strings
   }
 }

@@ -21,6 +21,8 @@ type Level = Map<unknown, Level | string>
 export class KindKeyCache {
   readonly #kind: RegisteredKind
   readonly #fields: readonly string[]
+  readonly #first: string
+  readonly #second: string | undefined
   readonly #generation: number
   #current: Level = new Map()
   #previous: Level = new Map()
@@ -30,6 +32,8 @@ export class KindKeyCache {
   constructor(kind: RegisteredKind, generation: number = KEY_CACHE_GENERATION) {
     this.#kind = kind
     this.#fields = kind.fields
+    this.#first = kind.fields[0]!
+    this.#second = kind.fields[1]
     this.#generation = generation
   }
 
@@ -41,11 +45,19 @@ export class KindKeyCache {
   /** The storage key of `key`; throws the kind's `E_INVALID_KEY` / `E_INVALID_KIND` as `resolveKindKey` does. */
   storageKey(key: unknown): string {
     if (typeof key === 'object' && key !== null) {
-      const fields = this.#fields
       const k = key as Record<string, unknown>
-      let node: Level | string | undefined = this.#current
-      for (let i = 0; i < fields.length && node !== undefined; i++) node = (node as Level).get(k[fields[i]!])
+      // The first two levels unrolled (most kinds have one or two fields): each a named-field load and one lookup.
+      let node = this.#current.get(k[this.#first])
       if (typeof node === 'string') return node
+      if (node !== undefined) {
+        node = node.get(k[this.#second!])
+        if (typeof node === 'string') return node
+        const fields = this.#fields
+        for (let i = 2; i < fields.length && node !== undefined; i++) {
+          node = node.get(k[fields[i]!])
+          if (typeof node === 'string') return node
+        }
+      }
     }
     return this.#firstSight(key)
   }

@@ -53,6 +53,34 @@ describe("a registered kind's storage-key cache", () => {
     expect(cache.size).toBe(6)
   })
 
+  it('a kind of three fields and one of one field: each key its own storage key', () => {
+    const three = registerKind<{ a: string; b: string; c: number }, { t: string }>({
+      name: 'test_cached_three',
+      keyFields: { a: keyField.segment(), b: keyField.segment(), c: keyField.integer(0) },
+      storageKey: ({ a, b, c }) => `cache-test:${a}:${b}:${c}`,
+      credentialField: 't',
+    })
+    const one = registerKind<{ a: string }, { t: string }>({
+      name: 'test_cached_one',
+      keyFields: { a: keyField.segment() },
+      storageKey: ({ a }) => `cache-test:${a}`,
+      credentialField: 't',
+    })
+    const byThree = new KindKeyCache(registeredKind(three.name)!)
+    const byOne = new KindKeyCache(registeredKind(one.name)!)
+    for (let round = 0; round < 2; round++) {
+      for (const a of ['x', 'y']) {
+        expect(byOne.storageKey({ a })).toBe(`cache-test:${a}`)
+        for (const b of ['p', 'q']) {
+          for (const c of [0, 1]) expect(byThree.storageKey({ a, b, c })).toBe(`cache-test:${a}:${b}:${c}`)
+        }
+      }
+      expect(codeOf(() => byThree.storageKey({ a: 'x', b: 'p', c: -1 }))).toMatchObject({ field: 'key.c' })
+    }
+    expect(byThree.size).toBe(8)
+    expect(byOne.size).toBe(2)
+  })
+
   it('checks every key it has not seen: an invalid one is E_INVALID_KEY naming the field, before and after hits', () => {
     const cache = new KindKeyCache(kind)
     const bad = [
