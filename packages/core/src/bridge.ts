@@ -518,16 +518,34 @@ export class CredentialBridge {
     fallback: Fallback<K, CredentialKeys[K]> | undefined,
     peeked: PeekMiss | undefined,
   ): Promise<CredentialValues[K] | null> {
-    // `.then` rather than `async`: a hit in a network tier is a hot path too, and a frame less is cheaper.
-    return this.#guard(
+    // A hit in a network tier is a hot path too: the guard's promise is the caller's, settled straight from the
+    // tier's read (no `.then` promise between them); a miss goes on to the fill, still guarded.
+    return new Promise<CredentialValues[K] | null>((resolve, reject) => {
+      const pending = this.#pending
+      pending.add(reject)
+      const fail = (error: unknown) => {
+        pending.delete(reject)
+        reject(error)
+      }
       this.#chain.read(storageKey, peeked).then((read) => {
-        const record = read.record
-        if (record === undefined) return this.#miss(kind, key, storageKey, fallback, read.answered)
-        if (record.expiresAt !== null && this.#ahead.enabled)
-          this.#checkAhead(kind, key, storageKey, record, Date.now())
-        return record.value as CredentialValues[K]
-      }),
-    )
+        try {
+          const record = read.record
+          if (record === undefined) {
+            this.#miss(kind, key, storageKey, fallback, read.answered).then((value) => {
+              pending.delete(reject)
+              resolve(value)
+            }, fail)
+            return
+          }
+          if (record.expiresAt !== null && this.#ahead.enabled)
+            this.#checkAhead(kind, key, storageKey, record, Date.now())
+          pending.delete(reject)
+          resolve(record.value as CredentialValues[K])
+        } catch (error) {
+          fail(error)
+        }
+      }, fail)
+    })
   }
 
   #miss<K extends CredentialKind>(
