@@ -25,6 +25,7 @@ import { FailureMemory } from './failure-memory.js'
 import { KeyGenerations } from './key-generations.js'
 import type { CredentialHandle } from './credential-handle.js'
 import { KeyResolver } from './keys.js'
+import type { KindKeyCache } from './kind-key-cache.js'
 import { type CredentialKindDefinition, type RegisteredKind, registerKind, registeredKind } from './kind-registry.js'
 import { RefreshAheadPolicy } from './refresh-ahead.js'
 import { RefreshCoordinator, type FillRequest } from './refresh-coordinator.js'
@@ -267,6 +268,16 @@ export class CredentialBridge {
     } catch (error) {
       return Promise.reject(this.#explain(error))
     }
+    return this.#getAt(kind, key, storageKey, fallback)
+  }
+
+  /** `get` once the key is checked and its storage key known: the hit, else the read through the tiers. */
+  #getAt<K extends CredentialKind>(
+    kind: K,
+    key: CredentialKeys[K],
+    storageKey: string,
+    fallback: Fallback<K, CredentialKeys[K]> | undefined,
+  ): Promise<CredentialValues[K] | null> {
     // The one clock read of a hit: the memory tier's expiry check and the refresh-ahead check share it.
     const now = Date.now()
     const peeked = this.#chain.peek(storageKey, now)
@@ -275,6 +286,18 @@ export class CredentialBridge {
       return Promise.resolve(peeked.value as CredentialValues[K])
     }
     return this.#readThrough(kind, key, storageKey, fallback, peeked)
+  }
+
+  /** `get` of a registered kind through its handle: the kind's storage keys are cached (`KindKeyCache`). */
+  #getKind(kind: CredentialKind, keys: KindKeyCache, key: object): Promise<object | null> {
+    let storageKey: string
+    try {
+      if (this.#closed) throw closedError()
+      storageKey = keys.storageKey(key)
+    } catch (error) {
+      return Promise.reject(this.#explain(error))
+    }
+    return this.#getAt(kind, key as never, storageKey, undefined)
   }
 
   /** Writes a credential to every tier. `expiresIn` in seconds; `-1` or omitted = never expires. */
@@ -431,9 +454,13 @@ export class CredentialBridge {
     }
     // The generic methods take any registered kind's name; their types name the built-in ones only.
     const k = name as CredentialKind
+    const registered = registeredKind(name)
+    // A registered kind's hit goes straight to its storage-key cache (no registry lookup, no checks once seen).
+    const keys = registered === undefined ? undefined : this.#keys.kindKeys(registered)
     return Object.freeze({
       kind: name,
-      get: (key: object) => this.get(k, key as never),
+      get:
+        keys === undefined ? (key: object) => this.get(k, key as never) : (key: object) => this.#getKind(k, keys, key),
       set: (key: object, value: object, expiresIn?: number) => this.set(k, key as never, value as never, expiresIn),
       remove: (key: object) => this.remove(k, key as never),
       refresh: (key: object, options?: RefreshOptions) => this.refresh(k, key as never, options),
@@ -491,16 +518,34 @@ export class CredentialBridge {
     fallback: Fallback<K, CredentialKeys[K]> | undefined,
     peeked: PeekMiss | undefined,
   ): Promise<CredentialValues[K] | null> {
-    // `.then` rather than `async`: a hit in a network tier is a hot path too, and a frame less is cheaper.
-    return this.#guard(
+    // A hit in a network tier is a hot path too: the guard's promise is the caller's, settled straight from the
+    // tier's read (no `.then` promise between them); a miss goes on to the fill, still guarded.
+    return new Promise<CredentialValues[K] | null>((resolve, reject) => {
+      const pending = this.#pending
+      pending.add(reject)
+      const fail = (error: unknown) => {
+        pending.delete(reject)
+        reject(error)
+      }
       this.#chain.read(storageKey, peeked).then((read) => {
-        const record = read.record
-        if (record === undefined) return this.#miss(kind, key, storageKey, fallback, read.answered)
-        if (record.expiresAt !== null && this.#ahead.enabled)
-          this.#checkAhead(kind, key, storageKey, record, Date.now())
-        return record.value as CredentialValues[K]
-      }),
-    )
+        try {
+          const record = read.record
+          if (record === undefined) {
+            this.#miss(kind, key, storageKey, fallback, read.answered).then((value) => {
+              pending.delete(reject)
+              resolve(value)
+            }, fail)
+            return
+          }
+          if (record.expiresAt !== null && this.#ahead.enabled)
+            this.#checkAhead(kind, key, storageKey, record, Date.now())
+          pending.delete(reject)
+          resolve(record.value as CredentialValues[K])
+        } catch (error) {
+          fail(error)
+        }
+      }, fail)
+    })
   }
 
   #miss<K extends CredentialKind>(

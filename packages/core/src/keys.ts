@@ -1,5 +1,4 @@
 import type { AppRegistry } from './apps.js'
-import { isPlatform } from './apps.js'
 import {
   CREDENTIAL_FIELDS,
   CREDENTIAL_KINDS,
@@ -11,6 +10,8 @@ import {
 } from './credentials.js'
 import { BridgeError, describeType } from './errors.js'
 import { quoteValue } from './quote-value.js'
+import { KEY_CACHE_GENERATION } from './key-cache-generation.js'
+import { KindKeyCache } from './kind-key-cache.js'
 import { type RegisteredKind, type ResolvedKindKey, registeredKind, resolveKindKey } from './kind-registry.js'
 
 /** The loose shape a caller's key is read as; validation decides what is really there. */
@@ -32,6 +33,7 @@ const USER_KINDS: ReadonlySet<CredentialKind> = new Set([
 
 /** The storage-key strings of one app, built once (see `KeyResolver`). */
 export interface AppKeyStrings {
+  readonly platform: Platform
   readonly appid: string
   readonly accessToken: string
   readonly ticket: string
@@ -40,15 +42,7 @@ export interface AppKeyStrings {
   readonly userPrefix: string
 }
 
-/**
- * How many distinct appids per platform one generation of the string cache holds. Two generations are kept, so
- * at most twice this many appids per platform hold strings (each a few hundred bytes, shared with the memory tier's
- * keys for apps it holds). A working set up to this size is served from the newest generation alone: 200,000 apps
- * read round-robin never rebuild a string. Past it, the apps still in use move to the new generation as they are
- * read, and the ones not read for a whole generation are dropped — never the whole cache at once (a cache that
- * started over at 10,000 appids rebuilt and rehashed every key of 50,000 apps read in turn: 7.7× the floor).
- */
-export const KEY_CACHE_GENERATION = 262_144
+export { KEY_CACHE_GENERATION }
 
 /**
  * Validates keys and turns them into storage keys in uni-open-bridge's layout
@@ -60,22 +54,51 @@ export const KEY_CACHE_GENERATION = 262_144
  */
 export class KeyResolver {
   readonly #apps: AppRegistry
-  readonly #strings = new Map<Platform, AppStringCache>()
+  /**
+   * The string cache of each platform, every platform's made up front: one lookup both checks `key.platform` and
+   * finds its cache (a `Map` answers `undefined` for anything not a platform, a non-string included).
+   */
+  readonly #strings = new Map<unknown, AppStringCache>(PLATFORMS.map((platform) => [platform, new AppStringCache()]))
+  /**
+   * The strings of each appid on the first platform it was read on, whatever the platform: a hit by `{ appid,
+   * platform }` is one lookup and one comparison of the platform (an appid belongs to one platform in practice; one
+   * read on another platform too is served by `#strings`).
+   */
+  readonly #byAppid = new AppStringCache()
+  /** The storage-key cache of each registered kind this bridge has served (see `KindKeyCache`). */
+  readonly #kinds = new Map<string, KindKeyCache>()
 
   constructor(apps: AppRegistry) {
     this.#apps = apps
   }
 
   storageKey(kind: CredentialKind | string, key: unknown): string {
+    // The hit of the app-level kinds by appid, kept small so it is inlined into `get`: strings built before, found
+    // by the appid the caller holds; anything else (a first sight, a check to make, an error) takes `#resolveKey`.
+    if (typeof key === 'object' && key !== null) {
+      const k = key as KeyFields
+      const appid = k.appid
+      if (typeof appid === 'string' && k.dcloudAppid === undefined) {
+        const strings = this.#byAppid.get(appid)
+        if (strings !== undefined && strings.platform === k.platform) {
+          if (kind === 'access_token') return strings.accessToken
+          if (kind === 'ticket' && k.ticketType === undefined) return strings.ticket
+        }
+      }
+    }
+    return this.#resolveKey(kind, key)
+  }
+
+  #resolveKey(kind: CredentialKind | string, key: unknown): string {
     if (typeof key !== 'object' || key === null) {
       throw new BridgeError('E_INVALID_KEY', `key must be an object, got ${describeType(key)}`, { field: 'key' })
     }
     const k = key as KeyFields
-    const platform = k.platform
-    if (!isPlatform(platform)) {
+    const cache = this.#strings.get(k.platform)
+    if (cache === undefined) {
       // A registered kind's key need not name a platform; only then is the registry asked (never on a built-in hit).
       const registered = registeredKind(kind)
-      if (registered !== undefined) return resolveKindKey(registered, key).storageKey
+      if (registered !== undefined) return this.kindKeys(registered).storageKey(key)
       if (!Object.hasOwn(CREDENTIAL_FIELDS, kind)) throw unknownKind()
       throw new BridgeError('E_INVALID_KEY', `key.platform must be one of ${PLATFORMS.join(', ')}`, {
         field: 'key.platform',
@@ -83,9 +106,9 @@ export class KeyResolver {
     }
     switch (kind) {
       case 'access_token':
-        return this.#appStrings(k, platform).accessToken
+        return this.#appStrings(k, cache).accessToken
       case 'ticket': {
-        const app = this.#appStrings(k, platform)
+        const app = this.#appStrings(k, cache)
         return k.ticketType === undefined || k.ticketType === 'jsapi'
           ? app.ticket
           : k.ticketType === 'wx_card'
@@ -93,19 +116,30 @@ export class KeyResolver {
             : badTicketType()
       }
       case 'user_access_token':
-        return `${this.#appStrings(k, platform).userPrefix}${segment(k.openid, 'openid')}:user-access-token`
+        return `${this.#appStrings(k, cache).userPrefix}${segment(k.openid, 'openid')}:user-access-token`
       case 'session_key':
-        return `${this.#appStrings(k, platform).userPrefix}${segment(k.openid, 'openid')}:session-key`
+        return `${this.#appStrings(k, cache).userPrefix}${segment(k.openid, 'openid')}:session-key`
       case 'user_refresh_token':
-        return `${this.#appStrings(k, platform).userPrefix}${segment(k.openid, 'openid')}:user-refresh-token`
+        return `${this.#appStrings(k, cache).userPrefix}${segment(k.openid, 'openid')}:user-refresh-token`
       case 'encrypt_key':
-        return `${this.#appStrings(k, platform).userPrefix}${segment(k.openid, 'openid')}:encrypt-key-${version(k.version)}`
+        return `${this.#appStrings(k, cache).userPrefix}${segment(k.openid, 'openid')}:encrypt-key-${version(k.version)}`
       default: {
         const registered = registeredKind(kind)
-        if (registered !== undefined) return resolveKindKey(registered, key).storageKey
+        if (registered !== undefined) return this.kindKeys(registered).storageKey(key)
         throw unknownKind()
       }
     }
+  }
+
+  /** The storage-key cache of a registered kind, made on first use: `bridge.credential(kind)` holds it. */
+  kindKeys(registered: RegisteredKind): KindKeyCache {
+    const name = registered.definition.name
+    let cache = this.#kinds.get(name)
+    if (cache === undefined) {
+      cache = new KindKeyCache(registered)
+      this.#kinds.set(name, cache)
+    }
+    return cache
   }
 
   /** What a source receives for a registered kind: the checked key fields, the kind and the storage key. */
@@ -120,7 +154,7 @@ export class KeyResolver {
     return {
       kind,
       platform,
-      appid: this.#appStrings(k, platform).appid,
+      appid: this.#appStrings(k, this.#strings.get(platform)!).appid,
       dcloudAppid: typeof k.dcloudAppid === 'string' ? k.dcloudAppid : undefined,
       openid: USER_KINDS.has(kind) ? (k.openid as string) : undefined,
       version: kind === 'encrypt_key' ? (k.version as number) : undefined,
@@ -129,9 +163,15 @@ export class KeyResolver {
     }
   }
 
-  #appStrings(k: KeyFields, platform: Platform): AppKeyStrings {
+  #appStrings(k: KeyFields, cache: AppStringCache): AppKeyStrings {
     const appid = k.appid
     if (appid !== undefined) {
+      if (k.dcloudAppid === undefined && typeof appid === 'string') {
+        // The hit: one lookup of a string the caller holds.
+        const hit = cache.get(appid)
+        if (hit !== undefined) return hit
+      }
+      const platform = k.platform as Platform
       if (k.dcloudAppid !== undefined) {
         const app = typeof k.dcloudAppid === 'string' ? this.#apps.byDcloudAppid(k.dcloudAppid, platform) : undefined
         if (app !== undefined && app.appid !== appid) {
@@ -144,8 +184,9 @@ export class KeyResolver {
           )
         }
       }
-      return this.#stringsFor(platform, appid)
+      return this.#stringsFor(platform, cache, appid)
     }
+    const platform = k.platform as Platform
     const dcloudAppid = k.dcloudAppid
     if (dcloudAppid === undefined) {
       throw new BridgeError('E_INVALID_KEY', 'key.dcloudAppid or key.appid is required', { field: 'key.dcloudAppid' })
@@ -169,23 +210,22 @@ export class KeyResolver {
         },
       )
     }
-    return this.#stringsFor(platform, app.appid)
+    return this.#stringsFor(platform, cache, app.appid)
   }
 
   /** The cached strings of an appid; the appid is validated when they are first built. */
-  #stringsFor(platform: Platform, appid: unknown): AppKeyStrings {
-    let cache = this.#strings.get(platform)
-    if (cache === undefined) {
-      cache = new AppStringCache()
-      this.#strings.set(platform, cache)
-    }
+  #stringsFor(platform: Platform, cache: AppStringCache, appid: unknown): AppKeyStrings {
     if (typeof appid === 'string') {
       const cached = cache.get(appid)
-      if (cached !== undefined) return cached
+      if (cached !== undefined) {
+        if (this.#byAppid.get(appid) === undefined) this.#byAppid.add(appid, cached)
+        return cached
+      }
     }
     const valid = segment(appid, 'appid')
     const base = `uni-id:${platform}:${valid}:`
     const strings: AppKeyStrings = {
+      platform,
       appid: valid,
       accessToken: `${base}access-token`,
       ticket: `${base}ticket`,
@@ -193,6 +233,7 @@ export class KeyResolver {
       userPrefix: base,
     }
     cache.add(valid, strings)
+    if (this.#byAppid.get(valid) === undefined) this.#byAppid.add(valid, strings)
     return strings
   }
 }

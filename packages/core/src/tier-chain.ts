@@ -322,7 +322,9 @@ export class TierChain {
 
   async #readRange(key: string, from: number, answered: boolean): Promise<ChainRead> {
     const tiers = this.#tiers
-    const ticket = this.#generations.begin(key)
+    // A record found below the first tier is copied up, unless the key was written meanwhile: the ticket tells. A
+    // read that can only find it in the first tier copies nothing, so it takes none (a one-tier chain's hit is hot).
+    const ticket = tiers.length > Math.max(from, 1) ? this.#generations.begin(key) : undefined
     const lockIndex = this.#lockIndex
     try {
       for (let i = from; i < tiers.length; i++) {
@@ -345,14 +347,14 @@ export class TierChain {
         answered = true
         if (record === undefined || !isLive(record)) continue
         // A set, remove or refresh of this key since the read began wins: its record must not be overwritten.
-        const copied = i > 0 && !this.#generations.changed(ticket)
+        const copied = i > 0 && ticket !== undefined && !this.#generations.changed(ticket)
         if (copied) await this.#writeTo(i, key, record)
         const lockTierHolds = i === lockIndex || (copied && lockIndex >= 0 && lockIndex < i) ? record : undefined
         return { record, answered, lockTierHolds }
       }
       return { record: undefined, answered, lockTierHolds: undefined }
     } finally {
-      this.#generations.end(ticket)
+      if (ticket !== undefined) this.#generations.end(ticket)
     }
   }
 

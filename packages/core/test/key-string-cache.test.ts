@@ -3,6 +3,7 @@ import { createBridge, memoryStore } from '../src/index.js'
 import { AppStringCache, type AppKeyStrings, KEY_CACHE_GENERATION } from '../src/keys.js'
 
 const strings = (appid: string): AppKeyStrings => ({
+  platform: 'weixin-mp',
   appid,
   accessToken: `uni-id:weixin-mp:${appid}:access-token`,
   ticket: `uni-id:weixin-mp:${appid}:ticket`,
@@ -47,6 +48,31 @@ describe('the per-appid key-string cache', () => {
 
   it('a generation covers the 200,000 apps the benchmark reads round-robin', () => {
     expect(KEY_CACHE_GENERATION).toBeGreaterThanOrEqual(200_000)
+  })
+
+  it('one appid read on two platforms: each platform its own storage key and value, whichever was read first', async () => {
+    const bridge = createBridge({ stores: [memoryStore()] })
+    const mp = { appid: 'wx-shared', platform: 'weixin-mp' as const }
+    const h5 = { appid: 'wx-shared', platform: 'weixin-h5' as const }
+    await bridge.setAccessToken(mp, { access_token: 'MP' }, 60)
+    await bridge.setAccessToken(h5, { access_token: 'H5' }, 60)
+    await bridge.setTicket(h5, { ticket: 'H5-TICKET' }, 60)
+    await bridge.setTicket(mp, { ticket: 'MP-TICKET' }, 60)
+    for (let round = 0; round < 3; round++) {
+      expect(await bridge.getAccessToken(mp)).toEqual({ access_token: 'MP' })
+      expect(await bridge.getAccessToken(h5)).toEqual({ access_token: 'H5' })
+      expect(await bridge.getTicket(h5)).toEqual({ ticket: 'H5-TICKET' })
+      expect(await bridge.getTicket(mp)).toEqual({ ticket: 'MP-TICKET' })
+      expect(await bridge.getTicket({ ...mp, ticketType: 'wx_card' })).toBeNull()
+      expect(await bridge.getTicket({ ...mp, ticketType: 'jsapi' })).toEqual({ ticket: 'MP-TICKET' })
+      await expect(bridge.getAccessToken({ appid: 'wx-shared', platform: 'weixin-xx' as never })).rejects.toMatchObject(
+        {
+          code: 'E_INVALID_KEY',
+          field: 'key.platform',
+        },
+      )
+    }
+    await bridge.close()
   })
 
   it('through the bridge, every app keeps its uni-open-bridge storage key', async () => {
