@@ -33,7 +33,7 @@ export function loggerOptions(logger: boolean | Record<string, unknown> | undefi
   return {
     ...given,
     redact: { paths: [...REDACTED_PATHS, ...paths], censor: '[redacted]' },
-    serializers: { ...(given.serializers as object | undefined), err: serializeError },
+    serializers: { ...(given.serializers as object | undefined), err: serializeError, req: serializeRequest },
   }
 }
 
@@ -48,4 +48,27 @@ export function serializeError(error: unknown): Record<string, unknown> {
   if (typeof e.message === 'string') out.message = redactSecrets(e.message)
   if (typeof e.stack === 'string') out.stack = redactSecrets(e.stack)
   return out
+}
+
+/**
+ * What a logged request shows: method, path, host, client address. Its query string is masked: the Open Platform's
+ * routes carry `msg_signature`, `signature` and `auth_code` there.
+ */
+export function serializeRequest(request: unknown): Record<string, unknown> {
+  const r = (typeof request === 'object' && request !== null ? request : {}) as {
+    method?: unknown
+    url?: unknown
+    host?: unknown
+    ip?: unknown
+    socket?: { remotePort?: unknown }
+  }
+  const url = typeof r.url === 'string' ? r.url : ''
+  const q = url.indexOf('?')
+  return {
+    method: r.method,
+    url: q === -1 ? url : `${url.slice(0, q)}?[redacted]`,
+    host: r.host,
+    remoteAddress: r.ip,
+    remotePort: r.socket?.remotePort,
+  }
 }
