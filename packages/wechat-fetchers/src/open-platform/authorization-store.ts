@@ -3,6 +3,7 @@ import { storedLife } from '../options.js'
 import type { AuthorizationInfo } from './component-api.js'
 import { authorizerHome, authorizerRefreshToken, type AuthorizerHomeValue } from './kinds.js'
 import type { OpenPlatformRuntime } from './open-platform-runtime.js'
+import { peek } from './peek.js'
 
 /** The platforms an authorised account is read under: an official account (`weixin-h5`) or a mini program (`weixin-mp`). */
 export type AuthorizerPlatform = Extract<Platform, 'weixin-h5' | 'weixin-mp'>
@@ -25,7 +26,7 @@ export async function storeAuthorization(
     .credential(authorizerRefreshToken)
     .set({ componentAppid, authorizerAppid }, { authorizer_refresh_token: info.authorizerRefreshToken })
   const homes = bridge.credential(authorizerHome)
-  const current = await homes.get({ authorizerAppid }).catch(() => null)
+  const current = await peek(bridge, authorizerHome, { authorizerAppid })
   const holders = current === null ? [] : current.componentAppids.filter((appid) => appid !== componentAppid)
   const home: AuthorizerHomeValue = {
     componentAppid:
@@ -60,8 +61,7 @@ export async function removeAuthorization(
 ): Promise<void> {
   await bridge.credential(authorizerRefreshToken).remove({ componentAppid, authorizerAppid })
   const homes = bridge.credential(authorizerHome)
-  // A home that cannot be read (lost and not listed any more) is treated as gone.
-  const current = await homes.get({ authorizerAppid }).catch(() => null)
+  const current = await peek(bridge, authorizerHome, { authorizerAppid })
   const others = current === null ? [] : current.componentAppids.filter((appid) => appid !== componentAppid)
   if (current !== null && others.length > 0) {
     await homes.set(

@@ -1,5 +1,6 @@
 import type { CredentialBridge, KindFetchResult, ResolvedKindKey } from '@open-bridge/core'
-import type { AuthorizerHomeValue, AuthorizerRefreshTokenValue } from './kinds.js'
+import { componentVerifyTicket, type AuthorizerHomeValue, type AuthorizerRefreshTokenValue } from './kinds.js'
+import { peek } from './peek.js'
 import type { OpenPlatformRuntime } from './open-platform-runtime.js'
 
 /**
@@ -31,9 +32,22 @@ export async function recoverHome(
 ): Promise<KindFetchResult<AuthorizerHomeValue> | null> {
   const authorizerAppid = key.authorizerAppid as string
   const holders: string[] = []
+  let failure: unknown
   for (const componentAppid of runtime.componentAppids) {
-    if ((await runtime.authorizerList(bridge, componentAppid)).has(authorizerAppid)) holders.push(componentAppid)
+    // A component whose tickets have not arrived cannot list: skipped without asking for its token (a failed fetch
+    // would be remembered and hold its first real use back).
+    const ticket = await peek(bridge, componentVerifyTicket, { componentAppid }).catch(() => null)
+    if (ticket === null) continue
+    try {
+      if ((await runtime.authorizerList(bridge, componentAppid)).has(authorizerAppid)) holders.push(componentAppid)
+    } catch (error) {
+      failure ??= error
+    }
   }
-  if (holders.length === 0) return null
+  // Listed nowhere: unknown — unless a list could not be had, whose error says why.
+  if (holders.length === 0) {
+    if (failure !== undefined) throw failure
+    return null
+  }
   return { value: { componentAppid: holders[0]!, componentAppids: holders, status: 'authorized' }, expiresIn: -1 }
 }

@@ -3,6 +3,7 @@ import { WechatError } from '../errors.js'
 import { storedLife } from '../options.js'
 import { authorizerHome, authorizerRefreshToken, type AuthorizerHomeValue } from './kinds.js'
 import type { OpenPlatformRuntime } from './open-platform-runtime.js'
+import { peek } from './peek.js'
 
 /**
  * The component that holds an authorised account, read through the bridge (durable; recovered from the components'
@@ -121,7 +122,7 @@ export async function fetchAuthorizerToken(
 
 /** Marks the account as needing a new authorisation (durable), so no call is made for it until it authorises. */
 async function markReauthorize(bridge: CredentialBridge, authorizerAppid: string): Promise<void> {
-  const handle = bridge.credential(authorizerHome)
-  const home = await handle.get({ authorizerAppid })
-  if (home !== null) await handle.set({ authorizerAppid }, { ...home, status: 'reauthorize' })
+  const home = await peek(bridge, authorizerHome, { authorizerAppid })
+  if (home !== null)
+    await bridge.credential(authorizerHome).set({ authorizerAppid }, { ...home, status: 'reauthorize' })
 }

@@ -7,6 +7,7 @@ import { ticketAge } from './component-token.js'
 import { authorizerHome, authorizerRefreshToken, componentVerifyTicket, type AuthorizerHomeValue } from './kinds.js'
 import type { OpenPlatformListener } from './open-platform-events.js'
 import { runtimeOf } from './runtime-of.js'
+import { peek } from './peek.js'
 
 /**
  * The authorisation page to send an account's administrator to, with a fresh pre-auth code (from a component token
@@ -117,13 +118,13 @@ export async function rebuildAuthorizers(
     while (next < entries.length) {
       const entry = entries[next++]!
       const key = { componentAppid, authorizerAppid: entry.authorizerAppid }
-      const stored = await refresh.get(key)
+      const stored = await peek(bridge, authorizerRefreshToken, key)
       let changed = false
       if (stored?.authorizer_refresh_token !== entry.refreshToken) {
         await refresh.set(key, { authorizer_refresh_token: entry.refreshToken })
         changed = true
       }
-      const home = await homes.get({ authorizerAppid: entry.authorizerAppid })
+      const home = await peek(bridge, authorizerHome, { authorizerAppid: entry.authorizerAppid })
       if (home === null || !home.componentAppids.includes(componentAppid)) {
         const holders = home === null ? [] : home.componentAppids
         const value: AuthorizerHomeValue = {
@@ -141,13 +142,15 @@ export async function rebuildAuthorizers(
   return { total: entries.length, written, unchanged: entries.length - written }
 }
 
-/** Which components hold the account and whether it can be served; `null` for an account none holds. */
+/** Which components hold the account and whether it can be served, as the tiers hold it; `null` when they hold none. */
 export async function authorizerState(
   bridge: CredentialBridge,
   authorizerAppid: string,
 ): Promise<AuthorizerHomeValue | null> {
   runtimeOf(bridge)
-  return bridge.credential(authorizerHome).get({ authorizerAppid })
+  if (typeof authorizerAppid !== 'string' || authorizerAppid === '')
+    throw invalidArgument('authorizerAppid', 'must be a non-empty string')
+  return peek(bridge, authorizerHome, { authorizerAppid })
 }
 
 /** Seconds since the newest verify ticket held was pushed (its `CreateTime`), or `null` when none is held. */

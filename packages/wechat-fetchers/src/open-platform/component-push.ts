@@ -14,6 +14,7 @@ import {
   type ComponentVerifyTicketValue,
 } from './kinds.js'
 import type { OpenPlatformRuntime } from './open-platform-runtime.js'
+import { peek } from './peek.js'
 import { runtimeOf } from './runtime-of.js'
 
 /** What `applyComponentPush` did with a push. */
