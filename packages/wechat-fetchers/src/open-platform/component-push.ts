@@ -163,10 +163,7 @@ export async function queryAndStoreAuthorization(
     info = await runtime.withComponentToken(bridge, componentAppid, (token) => api.queryAuth(token, code))
   } catch (error) {
     if (authorizerAppid !== undefined && (error as { code?: unknown }).code === 'E_PLATFORM_API') {
-      const home = await bridge
-        .credential(authorizerHome)
-        .get({ authorizerAppid })
-        .catch(() => null)
+      const home = await peek(bridge, authorizerHome, { authorizerAppid })
       if (home !== null && home.status === 'authorized' && home.componentAppids.includes(componentAppid))
         return { action: 'authorized', authorizerAppid, duplicate: true }
     }
