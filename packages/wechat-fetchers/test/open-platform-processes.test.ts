@@ -138,8 +138,10 @@ describe('across processes', () => {
   })
 
   it('a rotation soak on authorizer tokens with business calls: none rejected', async () => {
-    // Tokens live 6 s (stored 5.4 s), refreshed 2 s ahead; a replaced token lives on 5 s, as WeChat's ~5 min.
-    const fake = await fakeWith({ tokenLifetimeSeconds: 6, graceSeconds: 5 })
+    // Tokens live 20 s (stored 15 s), refreshed 5 s ahead: a rotation every ~10 s per account. A replaced token lives
+    // on 10 s, and the one before it dies at the next rotation: the 5 s margins absorb a loaded machine's delays (a
+    // business call that reaches the fake seconds late), as WeChat's ~5 min outlive a 60 s margin.
+    const fake = await fakeWith({ tokenLifetimeSeconds: 20, graceSeconds: 10 })
     const specs: OpTier[] = [
       { type: 'memory' },
       { type: 'redis', url: redis.url },
@@ -154,7 +156,8 @@ describe('across processes', () => {
       fakeUrl: fake.url,
       stores: specs,
       components: COMPONENTS,
-      refreshAhead: 2000,
+      refreshAhead: 5000,
+      expiryMarginSeconds: 5,
     })
     const startAt = Date.now() + 500
     const results = await Promise.all(
@@ -164,7 +167,7 @@ describe('across processes', () => {
           appids: [account(0), account(1), account(2)],
           platform: 'weixin-h5',
           callers: 12,
-          durationMs: 14_000,
+          durationMs: 24_000,
           pauseMs: 20,
           startAt,
         }),
@@ -174,13 +177,14 @@ describe('across processes', () => {
     const rejected = results.reduce((sum, r) => sum + r.rejected, 0)
     expect(results.flatMap((r) => r.errors)).toEqual([])
     expect(calls).toBeGreaterThan(100)
-    expect(rejected).toBe(0)
-    // Rotations happened (the tokens of query_auth end within 6 s), and were not repeated per process or caller:
-    // about 14 s / 3.4 s per account, far below one per process per rotation.
+    expect(rejected, JSON.stringify(results)).toBe(0)
+    // Rotations happened (about 24 s / 10 s per account), and were not repeated per process or caller: far below
+    // one per process per rotation.
     const rotations = fake.calls('authorizer_token')
+    if (process.env.OPEN_BRIDGE_FIGURES) console.log('soak', { calls, rejected, rotations })
     expect(rotations).toBeGreaterThanOrEqual(3)
     expect(rotations).toBeLessThanOrEqual(3 * 8)
-  }, 60_000)
+  }, 90_000)
 })
 
 describe('Redis restarted without persistence', () => {
