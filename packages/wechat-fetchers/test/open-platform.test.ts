@@ -459,6 +459,37 @@ describe('refresh tokens', () => {
     expect((await authorizerState(bridge, OA))!.status).toBe('authorized')
   })
 
+  it('61023 for a refresh token replaced elsewhere: the listed one is stored and the call made again', async () => {
+    const world = await startWorld()
+    const { fake, bridge } = world
+    await onboard(world)
+    await bridge.removeAccessToken({ appid: OA, platform: 'weixin-h5' })
+    // A stale refresh token held here (another deployment's write lost, a restored backup).
+    await bridge
+      .credential(authorizerRefreshToken)
+      .set({ componentAppid: A.appid, authorizerAppid: OA }, { authorizer_refresh_token: 'refreshtoken@@@stale' })
+    const token = (await bridge.getAccessToken({ appid: OA, platform: 'weixin-h5' }))!.access_token
+    expect(await business(fake, token)).toBe(0)
+    expect(fake.calls('authorizer_token')).toBe(2)
+    expect(fake.calls('get_authorizer_list')).toBe(1)
+    expect(
+      (await bridge.credential(authorizerRefreshToken).get({ componentAppid: A.appid, authorizerAppid: OA }))!
+        .authorizer_refresh_token,
+    ).toBe(fake.authorizerRefreshToken(A.appid, OA))
+    expect(world.events).toContainEqual({
+      type: 'refresh-token-recovered',
+      componentAppid: A.appid,
+      authorizerAppid: OA,
+    })
+    expect((await authorizerState(bridge, OA))!.status).toBe('authorized')
+    // Named through a component that does not hold it: E_AUTHORIZER_UNKNOWN naming componentAppid.
+    await bridge.removeAccessToken({ appid: OA, platform: 'weixin-mp' })
+    const error = await refusal(
+      authorizerAccessToken(bridge, { componentAppid: B.appid, authorizerAppid: OA, platform: 'weixin-mp' }),
+    )
+    expect(error).toMatchObject({ code: 'E_AUTHORIZER_UNKNOWN', field: 'componentAppid' })
+  })
+
   it('an account authorised to two components: E_AUTHORIZER_AMBIGUOUS without componentAppid, served with it', async () => {
     const world = await startWorld()
     const { fake, bridge } = world
