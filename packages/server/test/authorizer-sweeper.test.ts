@@ -17,7 +17,8 @@ const COMPONENT = {
   token: 'sweepToken01',
   encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
 }
-const ACCOUNTS = 1_000
+/** 1,000 in the suite; `OB_SWEEP_ACCOUNTS=10000` for the full-size run (about a minute). */
+const ACCOUNTS = Number(process.env.OB_SWEEP_ACCOUNTS ?? 1_000)
 const CONCURRENCY = 8
 const appidOf = (i: number) => `wxsweep${String(i).padStart(11, '0')}`
 

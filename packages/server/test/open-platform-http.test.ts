@@ -213,7 +213,7 @@ describe('POST /open-platform/<componentAppid>/events', () => {
     expectLogsClean([new URL(forged.url).searchParams.get('msg_signature')!, 'forged-by-test'])
   })
 
-  it('authorized stores the account at once; unauthorized removes it (its token is no longer served)', async () => {
+  it('authorized stores the account at once, updateauthorized keeps it; unauthorized removes it (its token is no longer served)', async () => {
     const { url } = await start()
     await fake.pushTicket(COMPONENT.appid, eventsUrl(url))
     const { sent } = await fake.authorize(COMPONENT.appid, ACCOUNT, { url: eventsUrl(url) })
@@ -227,6 +227,11 @@ describe('POST /open-platform/<componentAppid>/events', () => {
     expect(token.status).toBe(200)
     // Stored by the push itself: the read was a hit, no api_authorizer_token call.
     expect(fake.calls('authorizer_token')).toBe(calls)
+
+    // Authorised again with other permissions: updateauthorized, applied at once, the account still served.
+    const update = await fake.authorize(COMPONENT.appid, ACCOUNT, { url: eventsUrl(url), funcIds: [1, 2] })
+    expect(update.sent!.reply.text).toBe('success')
+    expect(await authorizerState(server!.bridge, ACCOUNT)).toMatchObject({ status: 'authorized' })
 
     const gone = await fake.unauthorize(COMPONENT.appid, ACCOUNT, eventsUrl(url))
     expect(gone.sent!.reply.text).toBe('success')
