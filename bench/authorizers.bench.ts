@@ -79,7 +79,13 @@ async function hitRatio(): Promise<void> {
 }
 
 async function rotation(name: string, stores: () => CredentialStore[]): Promise<void> {
-  const fake = await startFakeWeChat({ components: [C], tokenLifetimeSeconds: TOKEN_LIFE_S, graceSeconds: 20 })
+  // Authorizer tokens live 30 s; the component token keeps WeChat's 7200 s (it is one token, not the subject here).
+  const fake = await startFakeWeChat({
+    components: [C],
+    tokenLifetimeSeconds: TOKEN_LIFE_S,
+    graceSeconds: 20,
+    componentTokenLifetimeSeconds: 7200,
+  })
   for (let i = 0; i < COUNT; i++) await fake.authorize(C.appid, account(i))
   // The fake's own state is in this process too: the baseline is taken once it is built.
   globalThis.gc?.()
@@ -104,11 +110,13 @@ async function rotation(name: string, stores: () => CredentialStore[]): Promise<
     const rebuilt = await rebuildAuthorizers(bridge, C.appid, { concurrency: 32 })
     const setupMs = performance.now() - setupStart
     fake.resetCalls()
+    const tokensBefore = fake.tokensIssued()
     const served = new Set<string>()
     let reads = 0
     let businessCalls = 0
     let rejected = 0
     let failures = 0
+    const reasons = new Map<string, number>()
     let next = 0
     const end = Date.now() + DURATION_MS
     const caller = async () => {
@@ -125,13 +133,18 @@ async function rotation(name: string, stores: () => CredentialStore[]): Promise<
             const reply = await fetch(`${fake.url}/fake/business?access_token=${token}`)
             if (((await reply.json()) as { errcode: number }).errcode !== 0) rejected++
           }
-        } catch {
+        } catch (error) {
           failures++
+          const e = error as { code?: unknown; errcode?: unknown }
+          const reason = `${String(e.code)}${e.errcode === undefined ? '' : `/${String(e.errcode)}`}`
+          reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
         }
       }
     }
     await Promise.all(Array.from({ length: 64 }, caller))
     const calls = fake.calls('authorizer_token')
+    // Tokens the fake issued through api_authorizer_token (every issued token, less the component tokens).
+    const issued = fake.tokensIssued() - tokensBefore - fake.calls('component_token')
     const servedCount = served.size
     served.clear()
     globalThis.gc?.()
@@ -139,9 +152,9 @@ async function rotation(name: string, stores: () => CredentialStore[]): Promise<
     console.log(
       `\n${name}, ${COUNT.toLocaleString('en-US')} authorizers, token life ${TOKEN_LIFE_S} s, ${DURATION_MS / 1000} s of reads:` +
         `\n  setup: rebuildAuthorizers wrote ${rebuilt.written} refresh tokens + homes in ${(setupMs / 1000).toFixed(1)} s` +
-        `\n  reads ${reads.toLocaleString('en-US')}, failures ${failures}; business calls ${businessCalls.toLocaleString('en-US')}, rejected ${rejected}` +
-        `\n  api_authorizer_token calls ${calls.toLocaleString('en-US')}, distinct tokens served ${servedCount.toLocaleString('en-US')}` +
-        ` → wasted ${Math.max(0, calls - servedCount)}; api_component_token calls ${fake.calls('component_token')}` +
+        `\n  reads ${reads.toLocaleString('en-US')}, failures ${failures} ${JSON.stringify(Object.fromEntries(reasons))}; business calls ${businessCalls.toLocaleString('en-US')}, rejected ${rejected}` +
+        `\n  api_authorizer_token calls ${calls.toLocaleString('en-US')}, tokens issued ${issued.toLocaleString('en-US')}, distinct tokens served ${servedCount.toLocaleString('en-US')}` +
+        ` → issued but never served ${Math.max(0, issued - servedCount)}; api_component_token calls ${fake.calls('component_token')}` +
         `\n  heap held: ${(heapHeld / 1024 / 1024).toFixed(1)} MiB for ${COUNT.toLocaleString('en-US')} authorizers` +
         ` ≈ ${(heapHeld / 1024 / (COUNT / 1000)).toFixed(0)} KiB per 1,000 (bridge, tiers, source; includes the fake's tokens issued during the run${globalThis.gc ? '' : '; run with NODE_OPTIONS=--expose-gc for a settled figure'})`,
     )

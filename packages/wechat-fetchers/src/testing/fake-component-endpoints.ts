@@ -37,7 +37,10 @@ export const COMPONENT_HANDLERS: Record<FakeComponentEndpoint, ComponentHandler>
     if (body.component_appsecret !== component.secret) throw new FakeFault(40125, 'invalid appsecret')
     component.checkTicket(body.component_verify_ticket, state.rules.now(), state.components.rules)
     // A new component token leaves the previous one at most the grace window, as a classic access_token does.
-    const { token, expiresIn } = state.issueClassic(component.tokenApp)
+    const { token, expiresIn } = state.issueClassic(
+      component.tokenApp,
+      state.components.rules.componentTokenLifetimeSeconds,
+    )
     return { component_access_token: token, expires_in: expiresIn }
   },
 

@@ -26,6 +26,8 @@ export interface FakeComponentRules {
   ticketLifetimeSeconds: number
   /** Life of a pre-auth code and of an authorisation code, in seconds. */
   codeLifetimeSeconds: number
+  /** Life of a component_access_token, in seconds (default: the fake's `tokenLifetimeSeconds`). */
+  componentTokenLifetimeSeconds?: number
   /** Each `api_authorizer_token` returns a new refresh token and kills the one sent (default: it stays). */
   rotateRefreshTokens?: boolean
 }

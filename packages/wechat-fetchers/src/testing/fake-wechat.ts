@@ -48,6 +48,8 @@ export interface FakeWeChatOptions {
    * Default false (WeChat keeps it until the account authorises again): tests that the newest one is always stored.
    */
   rotateAuthorizerRefreshTokens?: boolean
+  /** Life of a component_access_token, in seconds. Default `tokenLifetimeSeconds` (authorizer tokens keep that one). */
+  componentTokenLifetimeSeconds?: number
   /** The platform's clock, in ms. Default `Date.now`: inject one to test expiry without waiting. */
   now?: () => number
   /** Port on 127.0.0.1. Default 0 (a free one). */
@@ -187,6 +189,9 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
       ticketLifetimeSeconds: options.componentTicketLifetimeSeconds ?? 43_200,
       codeLifetimeSeconds: options.authorizationCodeLifetimeSeconds ?? 600,
       rotateRefreshTokens: options.rotateAuthorizerRefreshTokens === true,
+      ...(options.componentTokenLifetimeSeconds === undefined
+        ? {}
+        : { componentTokenLifetimeSeconds: options.componentTokenLifetimeSeconds }),
     }),
   )
   const addComponent = (spec: FakeComponentSpec) =>
