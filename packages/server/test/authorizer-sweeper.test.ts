@@ -45,6 +45,8 @@ async function countingProxy(
     upstream.on('error', () => res.destroy())
     req.pipe(upstream)
   })
+  // Longer than the client's keep-alive: an idle connection closed under a reused one would be the proxy's fault.
+  server.keepAliveTimeout = 120_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -94,7 +96,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const silent = { debug() {}, info() {}, warn() {} }
+const silent = {
+  debug() {},
+  info() {},
+  warn: (d: object, m: string) => process.env.OB_SWEEP_ACCOUNTS && console.log(m, JSON.stringify(d)),
+}
 
 describe('the authorizer sweeper', () => {
   it(`keeps ${ACCOUNTS} authorizers' tokens fresh with at most ${CONCURRENCY} platform calls in flight; a second sweep calls nothing`, async () => {
@@ -114,7 +120,9 @@ describe('the authorizer sweeper', () => {
     })
     try {
       const before = fake.calls('authorizer_token')
+      let begun = performance.now()
       await sweeper.sweep()
+      const firstMs = performance.now() - begun
       expect(fake.calls('authorizer_token') - before).toBe(ACCOUNTS)
       expect(proxy.maxInFlight()).toBeLessThanOrEqual(CONCURRENCY)
       expect(proxy.maxInFlight()).toBeGreaterThan(1) // concurrent, not one by one
@@ -130,7 +138,12 @@ describe('the authorizer sweeper', () => {
 
       // Every token is live: the next sweep is memory hits, no platform call.
       const calls = fake.calls('authorizer_token')
+      begun = performance.now()
       await sweeper.sweep()
+      if (process.env.OB_SWEEP_ACCOUNTS)
+        console.log(
+          `sweep of ${ACCOUNTS}: first ${Math.round(firstMs)} ms, all live ${Math.round(performance.now() - begun)} ms, max in flight ${proxy.maxInFlight()}`,
+        )
       expect(fake.calls('authorizer_token')).toBe(calls)
       expect(sweeper.known(COMPONENT.appid)).toBe(ACCOUNTS)
     } finally {
