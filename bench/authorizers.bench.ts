@@ -3,7 +3,7 @@
  * 1. An authorizer-token memory hit against a first-party hit, same bridge, same run (target ≤ 1.1×): both are the
  *    built-in `access_token` kind, so the authorizer's read is the first-party path.
  * 2. 10,000 authorizers (OPEN_BRIDGE_AUTHORIZERS) on [memory, sqlite] and on [memory, redis], the fake's token life
- *    shortened (30 s, refreshed 12 s ahead) so every account rotates during the run: callers read every account
+ *    shortened (45 s, stored 40 s, refreshed 15 s ahead) so every account rotates during the run: callers read every account
  *    round-robin and make a business call with what they read. Reported: `api_authorizer_token` calls against the
  *    tokens the callers were served (a call whose token nobody was served is wasted), business calls rejected, and
  *    the heap per 1,000 authorizers held.
@@ -27,8 +27,8 @@ const C = {
   encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
 }
 const COUNT = Number(process.env.OPEN_BRIDGE_AUTHORIZERS ?? 10_000)
-const DURATION_MS = Number(process.env.OPEN_BRIDGE_AUTHORIZERS_MS ?? 45_000)
-const TOKEN_LIFE_S = 30
+const DURATION_MS = Number(process.env.OPEN_BRIDGE_AUTHORIZERS_MS ?? 60_000)
+const TOKEN_LIFE_S = 45
 const account = (i: number) => `wxauth${i.toString(16).padStart(12, '0')}`
 
 export async function run(): Promise<void> {
@@ -83,7 +83,7 @@ async function rotation(name: string, stores: () => CredentialStore[]): Promise<
   const fake = await startFakeWeChat({
     components: [C],
     tokenLifetimeSeconds: TOKEN_LIFE_S,
-    graceSeconds: 20,
+    graceSeconds: 30,
     componentTokenLifetimeSeconds: 7200,
   })
   for (let i = 0; i < COUNT; i++) await fake.authorize(C.appid, account(i))
@@ -95,10 +95,10 @@ async function rotation(name: string, stores: () => CredentialStore[]): Promise<
     source: wechatSource({
       baseUrl: fake.url,
       retry: { retries: 1, minDelayMs: 50, maxDelayMs: 200 },
-      expiryMarginSeconds: 3,
+      expiryMarginSeconds: 5,
       openPlatform: { components: [{ componentAppid: C.appid, componentSecret: C.secret }] },
     }),
-    refreshAhead: 12_000,
+    refreshAhead: 15_000,
   })
   try {
     const { ticket } = await fake.pushTicket(C.appid)
@@ -124,7 +124,9 @@ async function rotation(name: string, stores: () => CredentialStore[]): Promise<
         const i = next
         next = (next + 1) % COUNT
         try {
-          const token = (await bridge.getAccessToken({ appid: account(i), platform: 'weixin-h5' }))!.access_token
+          const read = await bridge.getAccessToken({ appid: account(i), platform: 'weixin-h5' })
+          if (read === null) throw Object.assign(new Error('null'), { code: 'resolved null' })
+          const token = read.access_token
           reads++
           served.add(token)
           // A business call for one read in 20 (the fake is in this process too).
@@ -136,7 +138,10 @@ async function rotation(name: string, stores: () => CredentialStore[]): Promise<
         } catch (error) {
           failures++
           const e = error as { code?: unknown; errcode?: unknown }
-          const reason = `${String(e.code)}${e.errcode === undefined ? '' : `/${String(e.errcode)}`}`
+          const reason =
+            typeof e.code === 'string'
+              ? `${e.code}${e.errcode === undefined ? '' : `/${String(e.errcode)}`}`
+              : String((error as Error).message).slice(0, 60)
           reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
         }
       }
