@@ -17,7 +17,7 @@ import { addExpiresIn } from './http/expires-in.js'
 import { bodySchema, LEGACY_ROUTES } from './http/credential-routes.js'
 import { errorReply } from './http/error-reply.js'
 import { loggerOptions } from './http/logger-options.js'
-import { OPEN_PLATFORM_PREFIX, registerOpenPlatformRoutes } from './open-platform/open-platform-routes.js'
+import { isOpenPlatformPath, registerOpenPlatformRoutes } from './open-platform/open-platform-routes.js'
 import { HEALTH_PATH, METRICS_PATH, READY_PATH, registerOpsRoutes } from './http/ops-routes.js'
 
 const DEFAULT_BODY_LIMIT = 64 * 1024
@@ -132,7 +132,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     public: new Set([HEALTH_PATH, READY_PATH]),
     ipOnly: new Set([METRICS_PATH]),
     // WeChat's servers push from addresses on no allow-list and cannot sign: msg_signature is these routes' auth.
-    ...(openPlatform !== undefined ? { publicPrefix: OPEN_PLATFORM_PREFIX } : {}),
+    ...(openPlatform !== undefined ? { publicPaths: isOpenPlatformPath } : {}),
   })
 
   // One onRequest hook for both checks (a hook per check costs a dispatch on every request).
@@ -158,7 +158,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       hosts !== undefined &&
       !hosts.allows(request.headers.host) &&
       // WeChat names the public host of the event URL; a rebound page gains nothing there (no answer holds a credential).
-      !(openPlatform !== undefined && request.url.startsWith(OPEN_PLATFORM_PREFIX))
+      !(openPlatform !== undefined && isOpenPlatformPath(request.url))
     ) {
       request.log.warn('refused: Host not in allowedHosts')
       reply.header('connection', 'close')

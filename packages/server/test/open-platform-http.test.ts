@@ -97,6 +97,34 @@ function get(
   })
 }
 
+/** A POST with the request target exactly as given (no client-side normalisation of `..`). */
+function rawPost(base: string, path: string, body: object): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base)
+  const text = JSON.stringify(body)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: hostname,
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) },
+      },
+      (res) => {
+        let answer = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          answer += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: answer }))
+      },
+    )
+    req.on('error', reject)
+    req.end(text)
+  })
+}
+
 /** Every log line must be free of every secret, ticket, token and signature the test saw. */
 function expectLogsClean(secrets: string[]): void {
   const text = logs.join('\n')
@@ -254,10 +282,18 @@ describe('POST /open-platform/<componentAppid>/events', () => {
     expect(await ticketAge()).not.toBeNull()
     const refused = await post(url, '/getAccessToken', { appid: ACCOUNT, platform: 'weixin-h5' })
     expect(refused.status).toBe(421) // Host 127.0.0.1 is not bridge.internal
-    // A path that climbs out of the prefix reaches no credential route.
-    const climb = await get(`${url}/open-platform/../getAccessToken`)
-    expect(climb.status).toBeGreaterThanOrEqual(400)
-    expect(climb.body).not.toContain('access_token')
+    // With the account authorised, a path that climbs out of the prefix must still meet every check: never a token.
+    await fake.authorize(COMPONENT.appid, ACCOUNT, { url: eventsUrl(url) })
+    for (const path of [
+      '/open-platform/../getAccessToken',
+      '/open-platform/%2e%2e/getAccessToken',
+      `/open-platform/${COMPONENT.appid}/events/../../../getAccessToken`,
+      `/open-platform/${COMPONENT.appid}/events?/../../getAccessToken`,
+    ]) {
+      const climb = await rawPost(url, path, { appid: ACCOUNT, platform: 'weixin-h5' })
+      expect([400, 403, 404, 421], path).toContain(climb.status)
+      expect(climb.body, path).not.toContain('access_token')
+    }
   })
 })
 

@@ -93,7 +93,12 @@ describe('the event route', () => {
     const { url, applied } = await serve(async () => ({ infoType: 'component_verify_ticket', action: 'ticket-stored' }))
     const sent = await sender.send(url, ticketXml('ticket@@@ctype-0001'))
     const query = new URL(sent.url).search
-    for (const headers of [{ 'content-type': 'application/xml' }, { 'content-type': 'application/json' }, {}]) {
+    const contentTypes: Array<Record<string, string>> = [
+      { 'content-type': 'application/xml' },
+      { 'content-type': 'application/json' },
+      {},
+    ]
+    for (const headers of contentTypes) {
       const again = await fetch(`${url}${query}`, {
         method: 'POST',
         headers,

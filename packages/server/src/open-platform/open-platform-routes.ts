@@ -12,6 +12,8 @@ import { redirectTarget, withQuery } from './redirect-target.js'
 export const OPEN_PLATFORM_PREFIX = '/open-platform/'
 /** Largest push body read (real ones are a few hundred bytes; WeChat's encrypted messages stay far below this). */
 export const PUSH_BODY_LIMIT = 64 * 1024
+/** The paths these routes serve, exactly: only they skip the allow-list, HMAC and Host checks (never `..`, `%2e`). */
+const OPEN_PLATFORM_PATH = /^\/open-platform\/wx[0-9a-zA-Z]{14,30}\/(?:events|authorize|authorized)(?:\?|$)/
 const DEFAULT_REPLY_DEADLINE_MS = 4_000
 const APPID = /^wx[0-9a-zA-Z]{14,30}$/
 /** Codes of a push this server refuses: answered 4xx, logged without the body, nothing stored. */
@@ -24,6 +26,11 @@ const PUSH_REFUSALS = new Set([
   'E_PUSH_TOO_LARGE',
   'E_UNKNOWN_COMPONENT',
 ])
+
+/** Is this request target (path and query) one of the Open Platform routes? */
+export function isOpenPlatformPath(url: string): boolean {
+  return url.startsWith(OPEN_PLATFORM_PREFIX) && OPEN_PLATFORM_PATH.test(url)
+}
 
 interface Served {
   component: OpenPlatformRouteComponent
