@@ -187,3 +187,57 @@ describe('the authorizer sweeper', () => {
     }
   }, 120_000)
 })
+
+describe('the authorizer sweeper near the end of tokens', () => {
+  it('replaces every token within refreshBeforeMs of its end itself, awaited: still at most the bound in flight', async () => {
+    const shortFake = await startFakeWeChat({
+      components: [COMPONENT],
+      latencyMs: { authorizer_token: 5 },
+      tokenLifetimeSeconds: 900,
+    })
+    const shortProxy = await countingProxy(shortFake.url)
+    const shortBridge = createBridge({
+      stores: [memoryStore(), sqliteStore({ path: join(dir, 'short.db') })],
+      source: wechatSource({
+        baseUrl: shortProxy.url,
+        retry: { retries: 0 },
+        openPlatform: { components: [{ componentAppid: COMPONENT.appid, componentSecret: COMPONENT.secret }] },
+      }),
+    })
+    const sweeper = createAuthorizerSweeper({
+      bridge: shortBridge,
+      components: [COMPONENT.appid],
+      concurrency: CONCURRENCY,
+      refreshBeforeMs: 20 * 60_000, // every 15-minute token is "near its end": each sweep replaces all
+      logger: silent,
+    })
+    try {
+      const { ticket } = await shortFake.pushTicket(COMPONENT.appid)
+      await applyComponentPush(shortBridge, {
+        fields: {
+          AppId: COMPONENT.appid,
+          InfoType: 'component_verify_ticket',
+          ComponentVerifyTicket: ticket,
+          CreateTime: String(Math.floor(Date.now() / 1000)),
+        },
+      })
+      const accounts = 200
+      for (let i = 0; i < accounts; i++) await shortFake.authorize(COMPONENT.appid, appidOf(i))
+      await rebuildAuthorizers(shortBridge, COMPONENT.appid)
+      await sweeper.sweep() // first: every token fetched (misses)
+      const first = await shortBridge.getAccessToken({ appid: appidOf(3), platform: 'weixin-h5' })
+      const calls = shortFake.calls('authorizer_token')
+      await sweeper.sweep() // second: every token replaced by the sweep
+      expect(shortFake.calls('authorizer_token') - calls).toBe(accounts)
+      expect(shortProxy.maxInFlight()).toBeLessThanOrEqual(CONCURRENCY)
+      const second = await shortBridge.getAccessToken({ appid: appidOf(3), platform: 'weixin-h5' })
+      expect(second!.access_token).not.toBe(first!.access_token)
+      expect(shortFake.isTokenValid(second!.access_token)).toBe(true)
+    } finally {
+      sweeper.close()
+      await shortBridge.close()
+      await shortProxy.close()
+      await shortFake.close()
+    }
+  }, 120_000)
+})

@@ -16,6 +16,12 @@ export interface AuthorizerSweeperOptions {
   concurrency?: number
   /** How often the account list is read again from the platform (`api_get_authorizer_list`), in ms. Default 10 min. */
   listEveryMs?: number
+  /**
+   * A token with less life left than this is replaced by the sweep itself (compare-and-refresh, awaited, so within
+   * `concurrency`), before core's refresh-ahead window (3 min) would replace it in the background, unbounded. Default
+   * 10 min.
+   */
+  refreshBeforeMs?: number
   logger: SchedulerLogger
   /** Told each component's counts when its sweep ends (metrics). */
   onSweep?: (componentAppid: string, counts: AuthorizerCounts) => void
@@ -34,13 +40,15 @@ export interface AuthorizerSweeper {
 
 const DEFAULT_CONCURRENCY = 16
 const DEFAULT_LIST_EVERY_MS = 10 * 60_000
+const DEFAULT_REFRESH_BEFORE_MS = 10 * 60_000
 
 /**
  * Keeps every component token and every authorised account's access token fresh by reading them through the bridge,
  * as any caller does: a live token is a memory hit, one within its refresh-ahead window or gone is fetched once for
  * the whole deployment (the refresh lock). Accounts are read at most `concurrency` at a time, so 10,000 of them that
  * fall due together cost `concurrency` platform calls in flight, never a burst; tokens fetched at different times fall
- * due at different times, which spreads the load across sweeps. The account list is the platform's (re-read every
+ * due at different times, which spreads the load across sweeps. A token within `refreshBeforeMs` of its end is replaced
+by the sweep (compare-and-refresh, awaited), so replacements stay within the bound too. The account list is the platform's (re-read every
  * `listEveryMs`) with the accounts authorised or withdrawn since (the family's events). An account at `reauthorize`
  * (61023) is counted, never fetched.
  */
@@ -49,6 +57,7 @@ export function createAuthorizerSweeper(options: AuthorizerSweeperOptions): Auth
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const listEveryMs = options.listEveryMs ?? DEFAULT_LIST_EVERY_MS
   const now = options.now ?? Date.now
+  const refreshBeforeMs = options.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS
   const lists = new Map<string, { at: number; appids: Set<string> }>()
   let stopped = false
 
@@ -98,9 +107,21 @@ export function createAuthorizerSweeper(options: AuthorizerSweeperOptions): Auth
             continue
           }
           const platform = (home as { platform?: unknown } | null)?.platform === 'weixin-mp' ? 'weixin-mp' : 'weixin-h5'
-          const token = await bridge.getAccessToken({ appid, platform })
-          if (token === null) counts.failed++
-          else counts.ok++
+          const key = { appid, platform } as const
+          // A miss is fetched here, awaited; a token near its end is replaced here, awaited: both within the bound.
+          const record = await bridge.getRecord('access_token', key)
+          if (record === null) {
+            counts.failed++
+            continue
+          }
+          if (record.expiresAt !== null && record.expiresAt - now() < refreshBeforeMs) {
+            const fresh = await bridge.refreshAccessToken(key, { ifValue: record.value.access_token })
+            if (fresh === null) {
+              counts.failed++
+              continue
+            }
+          }
+          counts.ok++
         } catch (error) {
           const code = (error as { code?: unknown }).code
           if (code === 'E_AUTHORIZER_REAUTHORIZE') counts.reauthorize++
