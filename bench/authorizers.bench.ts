@@ -111,6 +111,12 @@ async function rotation(name: string, stores: () => CredentialStore[]): Promise<
     const setupMs = performance.now() - setupStart
     fake.resetCalls()
     const tokensBefore = fake.tokensIssued()
+    // Fetches that failed, by why they ran and their code (a background refresh-ahead's failure reaches no caller).
+    const fetchErrors = new Map<string, number>()
+    bridge.on('fetch-error', ({ reason, error }) => {
+      const name = `${reason}:${String((error as { code?: unknown }).code)}`
+      fetchErrors.set(name, (fetchErrors.get(name) ?? 0) + 1)
+    })
     const served = new Set<string>()
     let reads = 0
     let businessCalls = 0
@@ -160,6 +166,7 @@ async function rotation(name: string, stores: () => CredentialStore[]): Promise<
         `\n  reads ${reads.toLocaleString('en-US')}, failures ${failures} ${JSON.stringify(Object.fromEntries(reasons))}; business calls ${businessCalls.toLocaleString('en-US')}, rejected ${rejected}` +
         `\n  api_authorizer_token calls ${calls.toLocaleString('en-US')}, tokens issued ${issued.toLocaleString('en-US')}, distinct tokens served ${servedCount.toLocaleString('en-US')}` +
         ` → issued but never served ${Math.max(0, issued - servedCount)}; api_component_token calls ${fake.calls('component_token')}` +
+        `\n  fetches failed: ${JSON.stringify(Object.fromEntries(fetchErrors))}` +
         `\n  heap held: ${(heapHeld / 1024 / 1024).toFixed(1)} MiB for ${COUNT.toLocaleString('en-US')} authorizers` +
         ` ≈ ${(heapHeld / 1024 / (COUNT / 1000)).toFixed(0)} KiB per 1,000 (bridge, tiers, source; includes the fake's tokens issued during the run${globalThis.gc ? '' : '; run with NODE_OPTIONS=--expose-gc for a settled figure'})`,
     )
