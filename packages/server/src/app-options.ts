@@ -2,6 +2,7 @@ import type { CredentialBridge } from '@open-bridge/core'
 import type { SharedNonces } from './auth/signature.js'
 import type { ConnectionLimits } from './http/connection-limits.js'
 import type { WecomRoutesOptions } from './wecom/wecom-routes.js'
+import type { OpenPlatformHooks } from './open-platform/open-platform-hooks.js'
 
 /**
  * The seam between the HTTP layer (`http/`, `auth/`) and the service around it (`config/`, `scheduler/`,
@@ -40,6 +41,12 @@ export interface AppOptions {
   expiryOf?: ExpiryLookup
   /** WeCom suites' command callback URLs (`/wecom/suites/<suiteId>/callback`), public to the auth above. */
   wecom?: WecomRoutesOptions
+  /**
+   * WeChat Open Platform third-party platforms: `POST /open-platform/<componentAppid>/events` (the authorisation
+   * event URL) and the onboarding routes. Their auth is WeChat's `msg_signature`, not the allow-list, the HMAC or the
+   * `Host` check (WeChat's servers are on none of them). Absent → no such routes.
+   */
+  openPlatform?: OpenPlatformHooks
 }
 
 /** A stored record's `expiresAt` (ms since the epoch; `null` = never) by storage key; `undefined` when nothing is stored. */

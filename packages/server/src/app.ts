@@ -17,6 +17,7 @@ import { addExpiresIn } from './http/expires-in.js'
 import { bodySchema, LEGACY_ROUTES } from './http/credential-routes.js'
 import { errorReply } from './http/error-reply.js'
 import { loggerOptions } from './http/logger-options.js'
+import { isOpenPlatformPath, registerOpenPlatformRoutes } from './open-platform/open-platform-routes.js'
 import { HEALTH_PATH, METRICS_PATH, READY_PATH, registerOpsRoutes } from './http/ops-routes.js'
 import { registerWecomRoutes, wecomPublicPaths } from './wecom/wecom-routes.js'
 
@@ -127,9 +128,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.code(404).send({ errCode: 'E_NOT_FOUND', errMsg: 'no route for this method and path' })
   })
 
+  const openPlatform = options.openPlatform
   auth.install(app, {
     public: new Set([HEALTH_PATH, READY_PATH, ...wecomPublicPaths(options.wecom)]),
     ipOnly: new Set([METRICS_PATH]),
+    // WeChat's servers push from addresses on no allow-list and cannot sign: msg_signature is these routes' auth.
+    ...(openPlatform !== undefined ? { publicPaths: isOpenPlatformPath } : {}),
   })
 
   // One onRequest hook for both checks (a hook per check costs a dispatch on every request).
@@ -151,7 +155,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
     // While draining, every answer moves its kept-alive client to a new connection (elsewhere, behind a balancer).
     if (control.draining) reply.header('connection', 'close')
-    if (hosts !== undefined && !hosts.allows(request.headers.host)) {
+    if (
+      hosts !== undefined &&
+      !hosts.allows(request.headers.host) &&
+      // WeChat names the public host of the event URL; a rebound page gains nothing there (no answer holds a credential).
+      !(openPlatform !== undefined && isOpenPlatformPath(request.url))
+    ) {
       request.log.warn('refused: Host not in allowedHosts')
       reply.header('connection', 'close')
       done(hostRefusal())
@@ -211,6 +220,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
   registerOpsRoutes(app, bridge, options.readiness, metrics)
   if (options.wecom !== undefined) registerWecomRoutes(app, bridge, options.wecom)
+  if (openPlatform !== undefined) registerOpenPlatformRoutes(app, openPlatform, control)
   return app
 }
 

@@ -1,5 +1,6 @@
 import { createBridge, type BridgeOptions, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
-import { wechatSource, type WechatSource } from '@open-bridge/wechat-fetchers'
+import { wechatSource, type WechatSource, type WechatSourceOptions } from '@open-bridge/wechat-fetchers'
+import { maskInViews } from './config/secret-view.js'
 import { renamedConfigError } from './config/renamed-config-error.js'
 import type { ServiceConfig } from './config/service-config.js'
 import { createStores } from './config/store-url.js'
@@ -15,9 +16,13 @@ export async function openConfiguredBridge(
 ): Promise<{ bridge: CredentialBridge; stores: CredentialStore[] }> {
   let source: WechatSource
   try {
-    source = wechatSource(config.wechat)
+    source = wechatSource({ ...config.wechat, ...openPlatformOf(config) })
   } catch (error) {
-    throw renamedConfigError(error, (field) => `wechat.${field}`)
+    throw renamedConfigError(error, (field) =>
+      field.startsWith('openPlatform.components')
+        ? field.replace('openPlatform.components', 'openPlatform')
+        : `wechat.${field}`,
+    )
   }
   let stores: CredentialStore[]
   try {
@@ -51,4 +56,17 @@ function appsOrigin(config: ServiceConfig): string {
   const parts = [read.length > 0 ? read.join(', ') : 'no config file and no uni-config-center directory']
   if (discovery !== undefined) parts.push(discovery)
   return parts.join('; ')
+}
+
+/** The source's `openPlatform` option from the config's components (their appids and secrets; the push keys stay here). */
+function openPlatformOf(config: ServiceConfig): Pick<WechatSourceOptions, 'openPlatform'> {
+  const components = config.openPlatform ?? []
+  if (components.length === 0) return {}
+  return {
+    openPlatform: {
+      components: components.map(({ componentAppid, componentSecret }) =>
+        maskInViews({ componentAppid, componentSecret }, ['componentSecret']),
+      ),
+    },
+  }
 }

@@ -40,6 +40,12 @@ export type ServerErrorCode =
   | 'E_SHUTTING_DOWN'
   /** 421: the `Host` header names no host this service answers to (`server.allowedHosts`; DNS rebinding). */
   | 'E_HOST_NOT_ALLOWED'
+  /** 400: `redirect_uri` of the Open Platform authorize / callback routes is missing, malformed or on an origin not allowed. */
+  | 'E_INVALID_REDIRECT'
+  /** 404: the authorize route of a component without `publicUrl` (the callback WeChat must redirect to is unknown). */
+  | 'E_AUTHORIZE_NOT_CONFIGURED'
+  /** 404: the Open Platform routes' `<componentAppid>` names no configured third-party platform (`openPlatform`). */
+  | 'E_UNKNOWN_COMPONENT'
   // ── the open-bridge CLI (get / set / remove / refresh / doctor; see the README's CLI section for exit codes) ──
   /** Bad command-line arguments: an unknown command, option or kind, a missing key field, `--value` not a JSON object. */
   | 'E_USAGE'

@@ -10,7 +10,17 @@ export type { SharedNonces } from './auth/signature.js'
 export { startServer, type StartServerOptions, type RunningServer } from './serve.js'
 export { openConfiguredBridge } from './configured-bridge.js'
 export { loadConfig, CONFIG_FILE_NAMES, type LoadConfigOptions } from './config/load-config.js'
-export { LOG_LEVELS, type ConfigFile, type ConfigFileApp, type SecretRef, type LogLevel } from './config/config-file.js'
+export {
+  LOG_LEVELS,
+  type ConfigFile,
+  type ConfigFileApp,
+  type ConfigFileComponent,
+  type SecretRef,
+  type LogLevel,
+} from './config/config-file.js'
+export type { ServiceComponent } from './config/component-config.js'
+export type { OpenPlatformHooks, OpenPlatformRouteComponent, PushOutcome } from './open-platform/open-platform-hooks.js'
+export { openPlatformHooks } from './open-platform/open-platform-service.js'
 export type { ServiceConfig, ServiceApp } from './config/service-config.js'
 export type { StoreScheme, StoreSpec } from './config/store-url.js'
 export { SCHEDULE_TASKS, type ScheduleTask } from './scheduler/tasks.js'

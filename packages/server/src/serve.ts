@@ -13,6 +13,8 @@ import { openConfiguredBridge } from './configured-bridge.js'
 import { logBridgeEvents } from './metrics/bridge-event-log.js'
 import { createReadiness } from './metrics/readiness.js'
 import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js'
+import { openPlatformHooks } from './open-platform/open-platform-service.js'
+import { createAuthorizerSweeper, type AuthorizerSweeper } from './scheduler/authorizer-sweeper.js'
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js'
 import type { ScheduledJob } from './scheduler/tasks.js'
 
@@ -59,7 +61,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const { bridge, stores } = await openConfiguredBridge(config)
     opened.push(() => bridge.close()) // the bridge owns the tiers and the source
 
-    metrics = createServiceMetrics({ bridge, stores, credentials: credentialsOf(config) })
+    const components = config.openPlatform.map((c) => c.componentAppid)
+    metrics = createServiceMetrics({ bridge, stores, credentials: credentialsOf(config), components })
     const tiersReady = createReadiness(
       stores.map((store, i) => ({ store, inProcess: config.stores[i]?.scheme === 'memory' })),
       metrics.breakers,
@@ -74,7 +77,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     opened.push(async () => stopEventLog())
     await app.listen({ host: config.server.host, port: config.server.port })
 
+    const sweeper =
+      components.length === 0
+        ? undefined
+        : createAuthorizerSweeper({
+            bridge,
+            components,
+            logger: app.log,
+            onSweep: metrics.openPlatform.observeSweep,
+          })
+    if (sweeper !== undefined) opened.push(async () => sweeper.close())
     const scheduler = createScheduler({
+      ...(sweeper !== undefined ? { sweep: () => sweeper.sweep() } : {}),
       bridge,
       jobs: jobsOf(config),
       cron: config.schedule.cron,
@@ -91,7 +105,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       bridge,
       config,
       url: urlOf(app),
-      close: closer(app, bridge, scheduler, metrics, stopEventLog),
+      close: closer(app, bridge, scheduler, metrics, stopEventLog, sweeper),
     }
     const drain = () => {
       draining = true
@@ -168,6 +182,9 @@ function createApp(
       readiness,
       metrics: metrics.hooks,
       expiryOf,
+      ...(config.openPlatform.length > 0
+        ? { openPlatform: openPlatformHooks(bridge, config.openPlatform, metrics.openPlatform.observePush) }
+        : {}),
     })
     if (config.server.auth.signingSecret !== undefined) {
       app.log.info(
@@ -219,6 +236,7 @@ function logStart(app: FastifyInstance, config: ServiceConfig, cwd: string): voi
         dcloudAppid: a.dcloudAppid,
         tasks: a.tasks,
       })),
+      openPlatform: config.openPlatform.map((c) => c.componentAppid),
     },
     `configuration loaded: ${config.stores.length} tier(s), ${config.apps.length} app(s), serving on ${where}`,
   )
@@ -246,10 +264,12 @@ function closer(
   scheduler: Scheduler,
   metrics: ServiceMetrics,
   stopEventLog: () => void,
+  sweeper: AuthorizerSweeper | undefined,
 ): () => Promise<void> {
   let closing: Promise<void> | undefined
   return () =>
     (closing ??= (async () => {
+      sweeper?.close()
       await scheduler.stop()
       const control = appControl(app)
       // fastify stops accepting and closes the idle connections; requests read in full are answered. A

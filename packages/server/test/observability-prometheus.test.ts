@@ -22,6 +22,12 @@ const dashboard = JSON.parse(readFileSync(join(DIR, 'grafana-dashboard.json'), '
 const mp = { appid: 'wxprom000000000001', secret: 'PROM-mp-secret-9d8c7b' }
 const h5 = { appid: 'wxprom000000000002', secret: 'PROM-h5-secret-6a5b4c' }
 const app = { appid: 'wxprom000000000003', secret: 'PROM-app-secret-3e2f1a' }
+const component = {
+  appid: 'wxpromc0mp0nent001',
+  secret: 'PROM-component-secret-77aa',
+  token: 'promPushToken1',
+  encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+}
 
 let dir: string
 let fake: FakeWeChat
@@ -54,7 +60,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ob-prom-'))
   redis = await startRedisServer()
-  fake = await startFakeWeChat({ apps: [mp, h5, app], clientIp: '203.0.113.50' })
+  fake = await startFakeWeChat({ apps: [mp, h5, app], clientIp: '203.0.113.50', components: [component] })
   // weixin-h5's ticket endpoint refuses the server's IP (an IP alert); weixin-app is configured with a wrong
   // secret (a configuration alert); weixin-mp works.
   fake.refuseIp(40164, { endpoints: ['getticket'] })
@@ -72,6 +78,15 @@ beforeAll(async () => {
       refresh: { failureBackoff: { min: 100, max: 200, configuration: 200 } },
       wechat: { baseUrl: fake.url, retry: { retries: 0 } },
       server: { port: 0 },
+      // A third-party platform: its ticket-age and authorizer panels must show data too.
+      openPlatform: [
+        {
+          componentAppid: component.appid,
+          componentSecret: component.secret,
+          token: component.token,
+          encodingAESKey: component.encodingAESKey,
+        },
+      ],
     }),
   )
   server = await startServer({
@@ -87,6 +102,7 @@ beforeAll(async () => {
       body: JSON.stringify({ appid: mp.appid, platform: 'weixin-mp' }),
     })
   }
+  await fake.pushTicket(component.appid, `${server.url}/open-platform/${component.appid}/events`)
   // A tier down: Redis goes away, its operations fail (tier errors) and its breaker opens.
   await redis.kill()
 
@@ -158,7 +174,7 @@ describe('the shipped dashboard and alert rules against a real Prometheus scrapi
       data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> }
     }
     const rules = body.data.groups.flatMap((group) => group.rules)
-    expect(rules.length).toBe(11)
+    expect(rules.length).toBe(14)
     await until('every rule evaluated', async () => {
       const again = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof body
       const all = again.data.groups.flatMap((group) => group.rules)

@@ -51,6 +51,21 @@ export type WechatErrorCode =
   | 'E_NO_WECHAT_SOURCE'
   /** An option or argument is malformed. */
   | 'E_INVALID_ARGUMENT'
+  /** An Open Platform helper needs `wechatSource({ openPlatform })`: the bridge's source configures no component. */
+  | 'E_OPEN_PLATFORM_NOT_CONFIGURED'
+  /** A push or call names a component (third-party platform) the source does not configure. `field` names it. */
+  | 'E_UNKNOWN_COMPONENT'
+  /** The appid is neither configured in `apps` nor authorised to any of the deployment's components. */
+  | 'E_AUTHORIZER_UNKNOWN'
+  /** The account is authorised to two or more of the deployment's components: say which (`componentAppid`). */
+  | 'E_AUTHORIZER_AMBIGUOUS'
+  /**
+   * The platform refused the account's refresh token (61023) and `api_get_authorizer_list` had no other: the account
+   * must authorise again. No platform call is made for it until it does (an `authorized` push clears this).
+   */
+  | 'E_AUTHORIZER_REAUTHORIZE'
+  /** Every verify ticket held is older than 12 h, or refused (61005 / 61006): pushes have stopped arriving. */
+  | 'E_COMPONENT_TICKET_EXPIRED'
 
 export interface WechatErrorOptions extends BridgeErrorOptions {
   appid?: string | undefined

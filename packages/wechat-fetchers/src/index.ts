@@ -109,3 +109,37 @@ export {
   type SuiteEventOptions,
   type SuiteEventOutcome,
 } from './wecom/suite-callback.js'
+export {
+  componentVerifyTicket,
+  componentAccessToken,
+  authorizerRefreshToken,
+  authorizerHome,
+  COMPONENT_TICKET_LIFE_SECONDS,
+  type ComponentKey,
+  type AuthorizerKey,
+  type AuthorizerHomeKey,
+  type AuthorizerHomeValue,
+  type AuthorizerStatus,
+  type ComponentVerifyTicketValue,
+  type ComponentAccessTokenValue,
+  type AuthorizerRefreshTokenValue,
+} from './open-platform/kinds.js'
+export type { OpenPlatformOptions } from './open-platform/open-platform-runtime.js'
+export type {
+  OpenPlatformEvent,
+  OpenPlatformEventType,
+  OpenPlatformListener,
+} from './open-platform/open-platform-events.js'
+export { applyComponentPush, type ApplyPushOptions, type ComponentPushOutcome } from './open-platform/component-push.js'
+export type { AuthorizerPlatform } from './open-platform/authorization-store.js'
+export {
+  authorizationPageUrl,
+  exchangeAuthorizationCode,
+  authorizerAccessToken,
+  listAuthorizers,
+  rebuildAuthorizers,
+  authorizerState,
+  componentTicketAge,
+  startPushTicket,
+  onOpenPlatformEvent,
+} from './open-platform/authorizers.js'

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_BODY_BYTES, isByteLimit, type Platform } from '@open-bridge/core'
 import type { Dispatcher } from 'undici'
 import { invalidArgument } from './errors.js'
+import type { OpenPlatformOptions } from './open-platform/open-platform-runtime.js'
 import { resolveRetryPolicy, type ResolvedRetryPolicy, type RetryPolicy } from './retry.js'
 
 /** `stable`: POST /cgi-bin/stable_token (same token while valid). `classic`: GET /cgi-bin/token (each call rotates). */
@@ -32,6 +33,12 @@ export interface WechatSourceOptions {
    * `E_REPLY_TOO_LARGE`, not retried: nothing of it is used or cached.
    */
   maxReplyBytes?: number
+  /**
+   * The deployment's WeChat Open Platform third-party platforms (components). With it, an account authorised to one
+   * of them is read like any app (`getAccessToken({ appid, platform })`) with no secret configured; see the README,
+   * "Third-party platforms".
+   */
+  openPlatform?: OpenPlatformOptions
 }
 
 export interface ResolvedOptions {

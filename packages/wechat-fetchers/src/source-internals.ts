@@ -1,3 +1,4 @@
+import type { OpenPlatformRuntime } from './open-platform/open-platform-runtime.js'
 import type { PlatformClient } from './platform-client.js'
 
 /**
@@ -8,6 +9,8 @@ import type { PlatformClient } from './platform-client.js'
 export interface SourceInternals {
   readonly client: PlatformClient
   readonly expiryMarginSeconds: number
+  /** The Open Platform family, when `wechatSource({ openPlatform })` configures components. */
+  readonly openPlatform?: OpenPlatformRuntime
 }
 
 /**

@@ -1,4 +1,16 @@
-import type { CredentialKind, CredentialSource, FetchResult, ResolvedKey, SourceContext } from '@open-bridge/core'
+import type {
+  CredentialKind,
+  CredentialSource,
+  FetchResult,
+  KindFetchResult,
+  ResolvedKey,
+  ResolvedKindKey,
+  SourceContext,
+} from '@open-bridge/core'
+import { recoverHome, recoverRefreshToken } from './open-platform/authorizer-recovery.js'
+import { fetchAuthorizerToken } from './open-platform/authorizer-token.js'
+import { fetchComponentToken } from './open-platform/component-token.js'
+import { OpenPlatformRuntime } from './open-platform/open-platform-runtime.js'
 import { fetchAccessToken } from './fetchers/access-token.js'
 import { fetchEncryptKey } from './fetchers/encrypt-key.js'
 import { fetchTicket } from './fetchers/ticket.js'
@@ -28,11 +40,21 @@ export class WechatSource implements CredentialSource {
   readonly #options: ResolvedOptions
   /** The HTTP client the helpers share (one pool, one retry policy); they reach it through source-internals.ts. */
   readonly #client: PlatformClient
+  /** The Open Platform family (`options.openPlatform`): the deployment's components, their events and list scans. */
+  readonly #openPlatform: OpenPlatformRuntime | undefined
 
   constructor(options: WechatSourceOptions = {}) {
     this.#options = resolveOptions(options)
     this.#client = new PlatformClient(this.#options)
-    attachInternals(this, { client: this.#client, expiryMarginSeconds: this.#options.expiryMarginSeconds })
+    this.#openPlatform =
+      options.openPlatform === undefined
+        ? undefined
+        : new OpenPlatformRuntime(options.openPlatform, this.#client, this.#options.expiryMarginSeconds)
+    attachInternals(this, {
+      client: this.#client,
+      expiryMarginSeconds: this.#options.expiryMarginSeconds,
+      ...(this.#openPlatform === undefined ? {} : { openPlatform: this.#openPlatform }),
+    })
   }
 
   /** `instanceof WechatSource` holds for a source from any copy of the package (by brand, not class identity). */
@@ -43,8 +65,34 @@ export class WechatSource implements CredentialSource {
   }
 
   fetch<K extends CredentialKind>(kind: K, key: ResolvedKey<K>, ctx: SourceContext): Promise<FetchResult<K> | null> {
+    // An app with no secret configured, on a WeChat platform, with components configured: an authorised account,
+    // whose token comes from its home component (`api_authorizer_token`), stored under the same key as any app's.
+    if (
+      kind === 'access_token' &&
+      this.#openPlatform !== undefined &&
+      ctx.app?.secret === undefined &&
+      key.platform.startsWith('weixin-')
+    ) {
+      return fetchAuthorizerToken(this.#openPlatform, ctx.bridge, key) as Promise<FetchResult<K>>
+    }
     const fetcher = FETCHERS[kind] as Fetcher<K> | undefined
     return fetcher ? fetcher(this.#client, this.#options, key, ctx) : Promise.resolve(null)
+  }
+
+  /** The Open Platform family's kinds (see open-platform/kinds.ts); `null` for any other kind. */
+  fetchKind(kind: string, key: ResolvedKindKey, ctx: SourceContext): Promise<KindFetchResult | null> {
+    const runtime = this.#openPlatform
+    if (runtime === undefined) return Promise.resolve(null)
+    switch (kind) {
+      case 'component_access_token':
+        return fetchComponentToken(runtime, key, ctx.bridge)
+      case 'authorizer_refresh_token':
+        return recoverRefreshToken(runtime, key, ctx.bridge)
+      case 'authorizer_home':
+        return recoverHome(runtime, key, ctx.bridge)
+      default:
+        return Promise.resolve(null)
+    }
   }
 
   /** Closes the connection pool (not a dispatcher passed in `options.dispatcher`). */

@@ -14,6 +14,8 @@ export interface AuthScope {
   public: ReadonlySet<string>
   /** Paths checked against the IP allow-list and the metrics bearer token, not signed (scrapers cannot sign: `/metrics`). */
   ipOnly: ReadonlySet<string>
+  /** Request targets checked by their routes (the Open Platform's, by WeChat's `msg_signature`). */
+  publicPaths?: (url: string) => boolean
 }
 
 const CLIENT_MESSAGES: Record<SignatureFailure, string> = {
@@ -120,7 +122,7 @@ export class RequestAuth {
     const { allowList, verifier } = this
     const scope = this.#scope
     const path = pathOf(request.url)
-    if (scope.public.has(path)) {
+    if (scope.public.has(path) || (scope.publicPaths !== undefined && scope.publicPaths(request.url))) {
       request.obSigned = true
       return undefined
     }

@@ -12,12 +12,16 @@ import {
 import { EXIT, type ExitCode } from './exit-codes.js'
 import { REFRESHABLE_KINDS, parseKind } from './kinds.js'
 import { openLocalTarget } from './local-target.js'
+import { parseOpenPlatformKind, runOpenPlatformCredential } from './open-platform-commands.js'
 import { Output, credentialLines, describeCredential } from './output.js'
 import { openRemoteTarget } from './remote-target.js'
 import type { CredentialTarget, HeldCredential } from './target.js'
 
 /** Options of every credential command: where to go, the key, and how to print. */
 export interface TargetOptions extends KeyOptions {
+  /** Open Platform kinds: the component (`--component-appid`) and the account (`--authorizer-appid`). */
+  componentAppid?: string
+  authorizerAppid?: string
   config?: string
   uniConfigCenter?: string
   remote?: string
@@ -51,10 +55,14 @@ export async function runCredentialCommand(
 ): Promise<ExitCode> {
   const output = new Output(options.json === true)
   let target: CredentialTarget | undefined
+  const openPlatformKind = parseOpenPlatformKind(kindText)
+  if (openPlatformKind !== undefined) return runOpenPlatformCredential(operation, openPlatformKind, options)
   try {
     const kind = parseKind(kindText)
     if (kind === undefined)
-      usage(`unknown kind '${kindText}' (one of access_token, ticket, user_access_token, session_key, encrypt_key)`)
+      usage(
+        `unknown kind '${kindText}' (one of access_token, ticket, user_access_token, session_key, encrypt_key; Open Platform: component_verify_ticket, component_access_token, authorizer_refresh_token, authorizer_home)`,
+      )
     if (operation === 'refresh' && !REFRESHABLE_KINDS.includes(kind!)) {
       usage(`${kind} cannot be refreshed (refreshable: ${REFRESHABLE_KINDS.join(', ')})`)
     }

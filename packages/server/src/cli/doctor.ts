@@ -1,4 +1,5 @@
 import type { CredentialStore } from '@open-bridge/core'
+import { COMPONENT_TICKET_LIFE_SECONDS, componentTicketAge } from '@open-bridge/wechat-fetchers'
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.js'
 import type { ServiceConfig } from '../config/service-config.js'
 import { SIGNATURE_WINDOW_SECONDS } from '@open-bridge/remote'
@@ -110,7 +111,65 @@ async function localChecks(options: DoctorOptions, checks: Check[]): Promise<voi
       detail: `${name}: secret ${app.secret !== undefined ? 'set' : 'not set'}, scheduled ${app.tasks.join(', ') || 'nothing'}`,
     })
   }
+  if (config.openPlatform.length > 0) await ticketChecks(config, checks)
   if (options.live) await liveChecks(config, options.timeoutMs, checks)
+}
+
+/** A ticket older than this means pushes stopped (WeChat pushes every 10 minutes). */
+const TICKET_STALE_SECONDS = 1800
+
+/**
+ * Each component's newest pushed component_verify_ticket: its age (read from the tiers, no platform call) and, when
+ * pushes stopped or never came, how to resume them. Past 12 h no component token can be fetched: a failure.
+ */
+async function ticketChecks(config: ServiceConfig, checks: Check[]): Promise<void> {
+  let opened: Awaited<ReturnType<typeof openConfiguredBridge>>
+  try {
+    opened = await openConfiguredBridge(config)
+  } catch (error) {
+    checks.push(failedCheck('open platform', error))
+    return
+  }
+  try {
+    for (const { componentAppid } of config.openPlatform) {
+      const check = `ticket ${componentAppid}`
+      const resume =
+        `check that WeChat reaches POST /open-platform/${componentAppid}/events (the platform's authorisation event URL, ` +
+        `Token and EncodingAESKey), then \`open-bridge open-platform start-push ${componentAppid}\` asks it to resume pushing (api_start_push_ticket)`
+      let age: number | null
+      try {
+        age = await componentTicketAge(opened.bridge, componentAppid)
+      } catch (error) {
+        checks.push(failedCheck(check, error))
+        continue
+      }
+      if (age === null) {
+        checks.push({ check, status: 'warn', detail: `no component_verify_ticket has been pushed yet: ${resume}` })
+      } else if (age <= TICKET_STALE_SECONDS) {
+        checks.push({
+          check,
+          status: 'ok',
+          detail: `component_verify_ticket pushed ${age} s ago (ticketAgeSeconds ${age})`,
+        })
+      } else if (age < COMPONENT_TICKET_LIFE_SECONDS) {
+        checks.push({
+          check,
+          status: 'warn',
+          detail: `the newest component_verify_ticket is ${age} s old: pushes stopped (one comes every 600 s; it dies at ${COMPONENT_TICKET_LIFE_SECONDS} s): ${resume}`,
+        })
+      } else {
+        checks.push({
+          check,
+          status: 'fail',
+          detail: `the newest component_verify_ticket is ${age} s old, past its 12 h life: no component or authorizer token can be fetched: ${resume}`,
+          code: 'E_COMPONENT_TICKET_EXPIRED',
+          exitCode: EXIT.failed,
+        })
+      }
+    }
+  } finally {
+    await opened.bridge.close()
+  }
 }
 
 async function probeTier(spec: ServiceConfig['stores'][number], timeoutMs: number): Promise<Check[]> {

@@ -16,6 +16,7 @@ import { registerQuotaCommand } from './quota-command.js'
 import { registerRidCommand } from './rid-command.js'
 import { registerTransferCommands } from './transfer-commands.js'
 import { runServe } from './serve-command.js'
+import { runRebuild, runStartPush, type OpenPlatformCliOptions } from './open-platform-commands.js'
 
 const TOP_HELP = `
 Where get / set / remove / refresh / doctor / quota / clear-quota / rid go (quota, clear-quota, rid: local only):
@@ -59,7 +60,7 @@ export function buildProgram(argv: readonly string[]): {
   let exitCode: ExitCode | undefined
   let helpText = ''
   const program = new Command('open-bridge')
-    .usage('serve|doctor|get|set|remove|refresh|quota|clear-quota|rid|export|import|copy|rekey [options]')
+    .usage('serve|doctor|get|set|remove|refresh|quota|clear-quota|rid|export|import|copy|rekey|open-platform [options]')
     .description('The open-bridge credential service and its command line.')
     .helpOption('-h, --help', 'show help (also: open-bridge <command> --help)')
     .addHelpText('after', TOP_HELP)
@@ -98,7 +99,10 @@ export function buildProgram(argv: readonly string[]): {
   const credential = (operation: CredentialOperation, description: string) => {
     const command = program
       .command(operation)
-      .argument('<kind>', 'access_token, ticket, user_access_token, session_key or encrypt_key')
+      .argument(
+        '<kind>',
+        'access_token, ticket, user_access_token, session_key, encrypt_key; Open Platform: component_verify_ticket, component_access_token, authorizer_refresh_token, authorizer_home',
+      )
     command.description(description)
     targetOptions(command)
     keyOptions(command)
@@ -129,6 +133,29 @@ export function buildProgram(argv: readonly string[]): {
     )
     .option('--show-value', 'print the new credential value too (stdout)')
     .action(run('refresh'))
+
+  const openPlatform = program
+    .command('open-platform')
+    .description('WeChat Open Platform third-party platforms: rebuild refresh tokens, resume ticket pushes')
+  const opCommand = (name: string, description: string) =>
+    openPlatform
+      .command(name)
+      .argument('<componentAppid>', 'the third-party platform (component) appid')
+      .description(description)
+      .option('-c, --config <file>', 'config file, loaded as serve loads it')
+      .option('--uni-config-center <dir>', "a uniCloud project's uni-config-center directory")
+      .option('--json', 'one JSON document on stdout (errors too, besides the stderr line)')
+  opCommand(
+    'rebuild',
+    "rebuild every authorised account's refresh token (and home) from api_get_authorizer_list; prints the counts",
+  ).action(async (componentAppid: string, options: OpenPlatformCliOptions) => {
+    exitCode = await runRebuild(componentAppid, options)
+  })
+  opCommand('start-push', 'ask WeChat to resume pushing component_verify_ticket (api_start_push_ticket)').action(
+    async (componentAppid: string, options: OpenPlatformCliOptions) => {
+      exitCode = await runStartPush(componentAppid, options)
+    },
+  )
 
   const doctor = program
     .command('doctor')
@@ -197,6 +224,8 @@ function keyOptions(command: Command): void {
     .option('--dcloud-appid <id>', 'or the app by its dcloudAppid (as configured on the service)')
     .addOption(new Option('--platform <platform>', 'the platform').choices([...PLATFORMS]))
     .option('--openid <openid>', 'user kinds: user_access_token, session_key, encrypt_key')
+    .option('--component-appid <appid>', 'Open Platform kinds: the third-party platform (component)')
+    .option('--authorizer-appid <appid>', 'authorizer_refresh_token, authorizer_home: the authorised account')
     .option('--version <n>', 'encrypt_key: its version (integer ≥ 1)')
     .addOption(new Option('--ticket-type <type>', 'ticket: jsapi (default) or wx_card').choices([...TICKET_TYPES]))
     .addOption(

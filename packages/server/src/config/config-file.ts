@@ -68,6 +68,30 @@ export interface ConfigFile {
    * each 32 random bytes in base64, best kept in the environment (`{ "env": "OPEN_BRIDGE_KEY_2026_01" }`).
    */
   encryption?: { keys: Array<{ id: string; key: SecretRef }>; acceptPlain?: boolean }
+  /**
+   * WeChat Open Platform third-party platforms (components) this deployment runs: each gets the authorisation event
+   * URL `POST /open-platform/<componentAppid>/events` and the onboarding route `GET /open-platform/<componentAppid>/authorize`.
+   */
+  openPlatform?: ConfigFileComponent[]
+}
+
+/** One third-party platform (component), as set on the WeChat Open Platform. */
+export interface ConfigFileComponent {
+  /** The component's appid (wx…). */
+  componentAppid: string
+  /** The component's appsecret. */
+  componentSecret: SecretRef
+  /** The message verification Token (消息校验Token) set on the platform. */
+  token: SecretRef
+  /** The message EncodingAESKey (消息加解密Key), 43 characters. */
+  encodingAESKey: SecretRef
+  /**
+   * This service's public URL (`https://bridge.example.com`, a path prefix allowed): WeChat's authorisation page sends
+   * the browser back to `<publicUrl>/open-platform/<componentAppid>/authorized`. Without it the authorize route is off.
+   */
+  publicUrl?: string
+  /** Origins (`https://app.example.com`) the authorize route's `redirect_uri` may be on. Default: `publicUrl`'s. */
+  redirectOrigins?: string[]
 }
 
 export interface ConfigFileApp {
@@ -235,6 +259,26 @@ export const configFileSchema = {
           },
         },
         acceptPlain: { type: 'boolean' },
+      },
+    },
+    openPlatform: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['componentAppid', 'componentSecret', 'token', 'encodingAESKey'],
+        properties: {
+          componentAppid: {
+            type: 'string',
+            pattern: '^wx[0-9a-zA-Z]{14,30}$',
+            description: 'a WeChat appid (wx followed by letters and digits)',
+          },
+          componentSecret: secretRef,
+          token: secretRef,
+          encodingAESKey: secretRef,
+          publicUrl: nonEmpty,
+          redirectOrigins: { type: 'array', minItems: 1, items: nonEmpty },
+        },
       },
     },
     wechat: {

@@ -6,6 +6,7 @@ import { Cron } from 'croner'
 import { invalidConfig, ServerError } from '../errors.js'
 import { TASK_PLATFORMS, type ScheduleTask } from '../scheduler/tasks.js'
 import type { ConfigFile } from './config-file.js'
+import { resolveComponents } from './component-config.js'
 import { resolveEncryption } from './encryption-config.js'
 import { parseJsonSafely } from './json-comments.js'
 import { resolveSecret } from './secret-ref.js'
@@ -160,6 +161,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
     // A proxy in front of the platform may carry credentials in its URL: views show it through core's URL rule.
     wechat: maskInViews({ ...raw.wechat }, ['baseUrl'], redactBaseUrl),
     encryption: resolveEncryption(raw.encryption, env),
+    openPlatform: resolveComponents(raw.openPlatform, env),
   }
 }
 

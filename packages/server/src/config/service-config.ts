@@ -3,6 +3,7 @@ import type { WechatSourceOptions } from '@open-bridge/wechat-fetchers'
 import type { AuthOptions } from '../app-options.js'
 import type { ConnectionLimits } from '../http/connection-limits.js'
 import type { ScheduleTask } from '../scheduler/tasks.js'
+import type { ServiceComponent } from './component-config.js'
 import type { LogLevel } from './config-file.js'
 import type { StoreSpec } from './store-url.js'
 
@@ -45,6 +46,8 @@ export interface ServiceConfig {
   wechat: WechatSourceOptions
   /** Encryption at rest, keys resolved and checked (views mask them); absent = off. */
   encryption?: EncryptionOptions | undefined
+  /** The third-party platforms (components) served, secrets resolved (views mask them). Empty: none. */
+  openPlatform: ServiceComponent[]
 }
 
 export const DEFAULT_HOST = '127.0.0.1'

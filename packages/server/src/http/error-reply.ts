@@ -57,7 +57,23 @@ const BRIDGE_STATUS: Readonly<Record<string, number>> = {
   E_INVALID_ARGUMENT: 400,
   // A versionless getEncryptKey asks the platform for the newest key: only a WeChat source can.
   E_NO_WECHAT_SOURCE: 501,
+  // wechat-fetchers: pushes (the authorisation event URL) and the Open Platform
+  E_PUSH_SIGNATURE: 401,
+  E_PUSH_STALE: 401,
+  E_PUSH_XML: 400,
+  E_PUSH_DECRYPT: 400,
+  E_PUSH_RECEIVE_ID: 400,
+  E_PUSH_TOO_LARGE: 413,
+  E_UNKNOWN_COMPONENT: 404,
+  E_AUTHORIZER_UNKNOWN: 404,
+  E_AUTHORIZER_AMBIGUOUS: 409,
+  E_AUTHORIZER_REAUTHORIZE: 409,
+  E_COMPONENT_TICKET_EXPIRED: 503,
+  E_PUSHED_MISSING: 503,
+  E_OPEN_PLATFORM_NOT_CONFIGURED: 501,
   // this package
+  E_INVALID_REDIRECT: 400,
+  E_AUTHORIZE_NOT_CONFIGURED: 404,
   E_UNAUTHORIZED: 401,
   E_FORBIDDEN: 403,
   E_REPLAY_CACHE_FULL: 503,

@@ -4,6 +4,7 @@ import type { MetricsHooks } from '../app-options.js'
 import type { RunOutcome } from '../scheduler/scheduler.js'
 import type { ScheduledJob } from '../scheduler/tasks.js'
 import { BreakerStates } from './breaker-states.js'
+import { registerOpenPlatformMetrics, type OpenPlatformMetrics } from './open-platform-metrics.js'
 import { getWithTimeout } from './tier-probe.js'
 
 export interface ServiceMetricsOptions {
@@ -16,6 +17,8 @@ export interface ServiceMetricsOptions {
   processMetrics?: boolean
   /** Longest one tier read may take during a scrape, in ms. Default 500. */
   scrapeReadTimeoutMs?: number
+  /** The Open Platform components served (their ticket age, pushes, authorizers, refreshes). Default none. */
+  components?: readonly string[]
 }
 
 export interface ServiceMetrics {
@@ -25,6 +28,8 @@ export interface ServiceMetrics {
   breakers: BreakerStates
   /** For the scheduler's `onRun`. */
   observeRun(job: ScheduledJob, outcome: RunOutcome, seconds: number): void
+  /** The Open Platform's: pushes (for the event route) and authorizer sweeps (for the scheduler). */
+  openPlatform: OpenPlatformMetrics
   /** Unsubscribes from the bridge. */
   close(): void
 }
@@ -132,6 +137,8 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     },
   })
 
+  const openPlatform = registerOpenPlatformMetrics(registry, bridge, options.components ?? [])
+
   for (const store of stores) breakerOpen.set({ tier: store.name }, 0)
   const breakers = new BreakerStates(bridge, (tier, open) => breakerOpen.set({ tier }, open ? 1 : 0))
   const unsubscribe = [
@@ -176,8 +183,10 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     observeRun(job, outcome) {
       runs.inc({ platform: job.platform, appid: job.appid, task: job.task, outcome })
     },
+    openPlatform,
     close() {
       for (const off of unsubscribe) off()
+      openPlatform.close()
       breakers.close()
     },
   }

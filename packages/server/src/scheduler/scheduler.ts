@@ -27,6 +27,11 @@ export interface SchedulerOptions {
   onRun?: (job: ScheduledJob, outcome: RunOutcome, seconds: number) => void
   /** For tests. Default `Math.random`. */
   random?: () => number
+  /**
+   * A sweep run on the same schedule (after its jitter, never two at once): the Open Platform's authorizer sweeper,
+   * which keeps every component's and authorised account's token fresh.
+   */
+  sweep?: () => Promise<void>
 }
 
 export interface Scheduler {
@@ -110,7 +115,36 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         )
         if (options.runOnStart !== false) void fire()
       }
-      if (jobs.length > 0) logger.info({ jobs: jobs.length, cron: options.cron, jitterMs }, 'scheduler started')
+      const sweep = options.sweep
+      if (sweep !== undefined) {
+        let sweeping = false
+        const fire = async () => {
+          if (sweeping) return
+          sweeping = true
+          try {
+            const delay = Math.floor(random() * jitterMs)
+            if (delay > 0) await sleep(delay, undefined, { signal: stopping.signal })
+            await sweep()
+          } catch (error) {
+            if (!stopping.signal.aborted)
+              logger.warn(errorDetails(error), 'authorizer sweep failed; the next one is still scheduled')
+          } finally {
+            sweeping = false
+          }
+        }
+        const track = () => {
+          const promise = fire()
+          inFlight.add(promise)
+          void promise.finally(() => inFlight.delete(promise))
+        }
+        crons.push(new Cron(options.cron, { ...(options.timezone ? { timezone: options.timezone } : {}) }, track))
+        if (options.runOnStart !== false) track()
+      }
+      if (jobs.length > 0 || sweep !== undefined)
+        logger.info(
+          { jobs: jobs.length, sweep: sweep !== undefined, cron: options.cron, jitterMs },
+          'scheduler started',
+        )
     },
     async stop() {
       stopping.abort()

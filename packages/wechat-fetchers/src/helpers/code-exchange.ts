@@ -1,5 +1,6 @@
 import type { AppKey, CredentialBridge, Platform } from '@open-bridge/core'
 import { appSecret } from '../app-secret.js'
+import { homeComponent } from '../open-platform/authorizer-token.js'
 import type { PlatformCall } from '../platform-call.js'
 import type { PlatformReply } from '../platform-reply.js'
 import type { SourceInternals } from '../source-internals.js'
@@ -39,8 +40,35 @@ export async function exchangeCode(
   const { key: app, ctx } = resolveKey(bridge, 'access_token', key)
   const source = sourceOf(bridge, options)
   nonEmpty(code, 'code')
-  const secret = appSecret(app, ctx)
   const { appid, platform } = app
+  const runtime = source.openPlatform
+  if (
+    endpoint.codeParam === 'js_code' &&
+    runtime !== undefined &&
+    ctx.app?.secret === undefined &&
+    platform.startsWith('weixin-')
+  ) {
+    // A mini program authorised to one of the deployment's components logs its users in through it.
+    const componentAppid = await homeComponent(runtime, bridge, appid)
+    return runtime.withComponentToken(bridge, componentAppid, async (token) => {
+      const call: PlatformCall = {
+        host: 'weixin',
+        path: '/sns/component/jscode2session',
+        endpoint: 'component jscode2session',
+        query: {
+          appid,
+          js_code: code,
+          grant_type: 'authorization_code',
+          component_appid: componentAppid,
+          component_access_token: token,
+        },
+        appid,
+        secrets: [token, code],
+      }
+      return { reply: await source.client.call(call), call, appid, platform, source }
+    })
+  }
+  const secret = appSecret(app, ctx)
   const call: PlatformCall = {
     host: 'weixin',
     path: endpoint.path,

@@ -89,13 +89,35 @@ const AUTH_PAGE = 'https://mp.weixin.qq.com/cgi-bin/componentloginpage'
  * ```
  */
 export function componentApi(credentials: ComponentCredentials, options: ComponentApiOptions = {}): ComponentApi {
-  if (!isPlainObject(credentials)) throw invalidArgument('credentials', 'must be an object')
-  const { componentAppid, componentSecret } = credentials
+  const checked = checkComponentCredentials(credentials, '')
+  return componentApiOver(new PlatformClient(resolveOptions(options)), checked, true)
+}
+
+/**
+ * Checks a component's appid and secret; `at` prefixes the fields named in errors (`openPlatform.components[0].`).
+ * Returns a copy holding the two fields only.
+ */
+export function checkComponentCredentials(credentials: unknown, at: string): ComponentCredentials {
+  if (!isPlainObject(credentials))
+    throw invalidArgument(at === '' ? 'credentials' : at.slice(0, -1), 'must be an object')
+  const { componentAppid, componentSecret } = credentials as Record<string, unknown>
   if (typeof componentAppid !== 'string' || !APPID.test(componentAppid))
-    throw invalidArgument('componentAppid', 'must be a WeChat appid (wx…)')
+    throw invalidArgument(`${at}componentAppid`, 'must be a WeChat appid (wx…)')
   if (typeof componentSecret !== 'string' || componentSecret.length === 0)
-    throw invalidArgument('componentSecret', 'must be a non-empty string')
-  const client = new PlatformClient(resolveOptions(options))
+    throw invalidArgument(`${at}componentSecret`, 'must be a non-empty string')
+  return { componentAppid, componentSecret }
+}
+
+/**
+ * The component API over an existing client (a `wechatSource`'s: one pool, one retry policy). `owns`: whether
+ * `close()` closes the client.
+ */
+export function componentApiOver(
+  client: PlatformClient,
+  credentials: ComponentCredentials,
+  owns: boolean,
+): ComponentApi {
+  const { componentAppid, componentSecret } = credentials
 
   const post = (
     path: string,
@@ -264,7 +286,7 @@ export function componentApi(credentials: ComponentCredentials, options: Compone
       }
     },
 
-    close: () => client.close(),
+    close: () => (owns ? client.close() : Promise.resolve()),
   }
   return api
 }

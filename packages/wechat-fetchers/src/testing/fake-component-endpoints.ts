@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { FakeFault, type FakeState } from './fake-state.js'
 
 /** The Open Platform (third-party platform) endpoints the fake serves, by the name counters and faults use. */
@@ -36,7 +37,10 @@ export const COMPONENT_HANDLERS: Record<FakeComponentEndpoint, ComponentHandler>
     if (body.component_appsecret !== component.secret) throw new FakeFault(40125, 'invalid appsecret')
     component.checkTicket(body.component_verify_ticket, state.rules.now(), state.components.rules)
     // A new component token leaves the previous one at most the grace window, as a classic access_token does.
-    const { token, expiresIn } = state.issueClassic(component.tokenApp)
+    const { token, expiresIn } = state.issueClassic(
+      component.tokenApp,
+      state.components.rules.componentTokenLifetimeSeconds,
+    )
     return { component_access_token: token, expires_in: expiresIn }
   },
 
@@ -72,9 +76,11 @@ export const COMPONENT_HANDLERS: Record<FakeComponentEndpoint, ComponentHandler>
   authorizer_token(state, request) {
     const component = tokenHolder(state, request)
     const authorization = component.authorizationOf(request.body.authorizer_appid)
-    if (request.body.authorizer_refresh_token !== authorization.refreshToken)
+    if (request.body.authorizer_refresh_token !== authorization.refreshToken || authorization.refreshTokenInvalid)
       throw new FakeFault(61023, 'refresh_token is invalid')
     const { token, expiresIn } = state.issueClassic(authorization.app)
+    if (state.components.rules.rotateRefreshTokens === true)
+      authorization.refreshToken = `refreshtoken@@@${randomBytes(24).toString('base64url')}`
     return {
       authorizer_access_token: token,
       expires_in: expiresIn,

@@ -10,6 +10,8 @@ export interface FakeAuthorization {
   authTime: number
   /** Permission sets (`func_info`), as ids. */
   funcIds: number[]
+  /** The refresh token is refused (61023) until the account authorises again (`invalidateAuthorizerRefreshToken`). */
+  refreshTokenInvalid?: boolean
 }
 
 interface PendingAuthCode {
@@ -24,6 +26,10 @@ export interface FakeComponentRules {
   ticketLifetimeSeconds: number
   /** Life of a pre-auth code and of an authorisation code, in seconds. */
   codeLifetimeSeconds: number
+  /** Life of a component_access_token, in seconds (default: the fake's `tokenLifetimeSeconds`). */
+  componentTokenLifetimeSeconds?: number
+  /** Each `api_authorizer_token` returns a new refresh token and kills the one sent (default: it stays). */
+  rotateRefreshTokens?: boolean
 }
 
 /**
@@ -86,6 +92,11 @@ export class FakeComponent {
       const authorization = this.authorizations.get(authorizerAppid)!
       authorization.authTime = Math.floor(now / 1000)
       authorization.funcIds = funcIds
+      if (authorization.refreshTokenInvalid === true) {
+        // Authorising again after a 61023 gives the account a new, working refresh token.
+        authorization.refreshToken = `refreshtoken@@@${randomBytes(24).toString('base64url')}`
+        authorization.refreshTokenInvalid = false
+      }
     }
     const code = `queryauthcode@@@${randomBytes(24).toString('base64url')}`
     this.authCodes.set(code, { authorizerAppid, expiresAt: now + rules.codeLifetimeSeconds * 1000, used: false })

@@ -108,16 +108,16 @@ export class FakeState {
   }
 
   /** GET /cgi-bin/token and QQ getToken: a new token each call; the previous one keeps at most the grace window, the one before dies. */
-  issueClassic(app: FakeApp): { token: string; expiresIn: number } {
+  issueClassic(app: FakeApp, lifetimeSeconds = this.rules.tokenLifetimeSeconds): { token: string; expiresIn: number } {
     const now = this.rules.now()
     const [older, previous] = app.classic.length === 2 ? app.classic : [undefined, app.classic[0]]
     if (older !== undefined) this.#tokens.delete(older)
     const previousRecord = previous === undefined ? undefined : this.#tokens.get(previous)
     if (previousRecord)
       previousRecord.expiresAt = Math.min(previousRecord.expiresAt, now + this.rules.graceSeconds * 1000)
-    const token = this.#newToken(app, 'CLASSIC')
+    const token = this.#newToken(app, 'CLASSIC', lifetimeSeconds)
     app.classic = previous === undefined ? [token] : [previous, token]
-    return { token, expiresIn: this.rules.tokenLifetimeSeconds }
+    return { token, expiresIn: lifetimeSeconds }
   }
 
   /** POST /cgi-bin/stable_token: the same token while it has more than the rotation point left, unless forced. */
@@ -277,10 +277,10 @@ export class FakeState {
     return record !== undefined && record.expiresAt > this.rules.now()
   }
 
-  #newToken(app: FakeApp, family: string): string {
+  #newToken(app: FakeApp, family: string, lifetimeSeconds = this.rules.tokenLifetimeSeconds): string {
     this.tokensIssued++
     const token = `${family}_${app.appid}_${randomToken()}`
-    this.#tokens.set(token, { appid: app.appid, expiresAt: this.rules.now() + this.rules.tokenLifetimeSeconds * 1000 })
+    this.#tokens.set(token, { appid: app.appid, expiresAt: this.rules.now() + lifetimeSeconds * 1000 })
     return token
   }
 

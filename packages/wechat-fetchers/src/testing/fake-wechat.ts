@@ -43,6 +43,13 @@ export interface FakeWeChatOptions {
   componentTicketLifetimeSeconds?: number
   /** Life of a pre-auth code and of an authorisation code, in seconds. Default 600. */
   authorizationCodeLifetimeSeconds?: number
+  /**
+   * Each `api_authorizer_token` returns a new authorizer_refresh_token and the one sent dies (61023 from then on).
+   * Default false (WeChat keeps it until the account authorises again): tests that the newest one is always stored.
+   */
+  rotateAuthorizerRefreshTokens?: boolean
+  /** Life of a component_access_token, in seconds. Default `tokenLifetimeSeconds` (authorizer tokens keep that one). */
+  componentTokenLifetimeSeconds?: number
   /** The platform's clock, in ms. Default `Date.now`: inject one to test expiry without waiting. */
   now?: () => number
   /** Port on 127.0.0.1. Default 0 (a free one). */
@@ -151,6 +158,11 @@ export interface FakeWeChat {
   authorizerRefreshToken(componentAppid: string, authorizerAppid: string): string | undefined
   /** How many `api_start_push_ticket` calls the component made. */
   pushTicketRequests(componentAppid: string): number
+  /**
+   * The platform refuses the account's refresh token from now on (61023, also listed unchanged by
+   * `api_get_authorizer_list`) until it authorises again (`authorize`). Resolves whether it was authorised.
+   */
+  invalidateAuthorizerRefreshToken(componentAppid: string, authorizerAppid: string): boolean
   close(): Promise<void>
 }
 
@@ -176,6 +188,10 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     new FakeComponents({
       ticketLifetimeSeconds: options.componentTicketLifetimeSeconds ?? 43_200,
       codeLifetimeSeconds: options.authorizationCodeLifetimeSeconds ?? 600,
+      rotateRefreshTokens: options.rotateAuthorizerRefreshTokens === true,
+      ...(options.componentTokenLifetimeSeconds === undefined
+        ? {}
+        : { componentTokenLifetimeSeconds: options.componentTokenLifetimeSeconds }),
     }),
   )
   const addComponent = (spec: FakeComponentSpec) =>
@@ -371,6 +387,12 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     authorizerRefreshToken: (componentAppid, authorizerAppid) =>
       componentOf(componentAppid).authorizations.get(authorizerAppid)?.refreshToken,
     pushTicketRequests: (componentAppid) => componentOf(componentAppid).pushRequests,
+    invalidateAuthorizerRefreshToken(componentAppid, authorizerAppid) {
+      const authorization = componentOf(componentAppid).authorizations.get(authorizerAppid)
+      if (authorization === undefined) return false
+      authorization.refreshTokenInvalid = true
+      return true
+    },
     close: () =>
       new Promise<void>((resolve) => {
         closing.abort()

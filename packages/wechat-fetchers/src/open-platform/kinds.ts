@@ -1,0 +1,95 @@
+import { keyField, registerKind } from '@open-bridge/core'
+
+/** How long WeChat accepts a `component_verify_ticket` after its push, in seconds (12 h). */
+export const COMPONENT_TICKET_LIFE_SECONDS = 43_200
+
+/** Which component a key names. */
+export interface ComponentKey {
+  componentAppid: string
+}
+
+/** One account (official account or mini program) authorised to one component. */
+export interface AuthorizerKey {
+  componentAppid: string
+  authorizerAppid: string
+}
+
+/** An authorised account, whichever component holds it. */
+export interface AuthorizerHomeKey {
+  authorizerAppid: string
+}
+
+/**
+ * The newest pushed `component_verify_ticket` and the one before it (tried on 61005 / 61006 while it is within 12 h
+ * of its push). `createTime` is the push's `CreateTime` (Unix seconds): a ticket's age is measured from it.
+ */
+export interface ComponentVerifyTicketValue {
+  ticket: string
+  createTime: number
+  previousTicket?: string
+  previousCreateTime?: number
+}
+
+export interface ComponentAccessTokenValue {
+  component_access_token: string
+}
+
+export interface AuthorizerRefreshTokenValue {
+  authorizer_refresh_token: string
+}
+
+/** Whether an authorised account can be served, or must authorise again (61023). */
+export type AuthorizerStatus = 'authorized' | 'reauthorize'
+
+/**
+ * Which of the deployment's components hold an account. `componentAppid` is the one its token is fetched through;
+ * `componentAppids` every one it is authorised to (two or more: a read without `componentAppid` is ambiguous).
+ */
+export interface AuthorizerHomeValue {
+  componentAppid: string
+  componentAppids: string[]
+  status: AuthorizerStatus
+}
+
+const componentAppid = keyField.segment()
+const authorizerAppid = keyField.segment()
+
+/** Pushed every 10 minutes to the authorisation event URL, never fetched; durable (it cannot be had again). */
+export const componentVerifyTicket = registerKind<ComponentKey, ComponentVerifyTicketValue>({
+  name: 'component_verify_ticket',
+  keyFields: { componentAppid },
+  storageKey: (key) => `wechat-open:${key.componentAppid}:verify-ticket`,
+  credentialField: 'ticket',
+  durable: true,
+  pushed: true,
+  life: COMPONENT_TICKET_LIFE_SECONDS,
+  pushedHint:
+    "check the third-party platform's authorisation event URL (it must reach POST /open-platform/<componentAppid>/events), its Token and EncodingAESKey; startPushTicket() asks WeChat to resume pushing",
+})
+
+/** Fetched with the verify ticket (`api_component_token`); no stable variant: a new one leaves the old ~5 min. */
+export const componentAccessToken = registerKind<ComponentKey, ComponentAccessTokenValue>({
+  name: 'component_access_token',
+  keyFields: { componentAppid },
+  storageKey: (key) => `wechat-open:${key.componentAppid}:component-token`,
+  credentialField: 'component_access_token',
+  refreshAhead: 5 * 60_000,
+})
+
+/** Durable: lost, it is recovered only from `api_get_authorizer_list` (a miss does that). */
+export const authorizerRefreshToken = registerKind<AuthorizerKey, AuthorizerRefreshTokenValue>({
+  name: 'authorizer_refresh_token',
+  keyFields: { componentAppid, authorizerAppid },
+  storageKey: (key) => `wechat-open:${key.componentAppid}:authorizer:${key.authorizerAppid}:refresh-token`,
+  credentialField: 'authorizer_refresh_token',
+  durable: true,
+})
+
+/** Durable: which component holds the account, so it is read like any app (`getAccessToken({ appid })`). */
+export const authorizerHome = registerKind<AuthorizerHomeKey, AuthorizerHomeValue>({
+  name: 'authorizer_home',
+  keyFields: { authorizerAppid },
+  storageKey: (key) => `wechat-open:authorizer:${key.authorizerAppid}:home`,
+  credentialField: 'componentAppid',
+  durable: true,
+})
