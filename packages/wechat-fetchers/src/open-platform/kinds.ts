@@ -1,4 +1,4 @@
-import { keyField, registerKind } from '@open-bridge/core'
+import { keyField, keyLayout, registerKind } from '@open-bridge/core'
 
 /** How long WeChat accepts a `component_verify_ticket` after its push, in seconds (12 h). */
 export const COMPONENT_TICKET_LIFE_SECONDS = 43_200
@@ -58,7 +58,7 @@ const authorizerAppid = keyField.segment()
 export const componentVerifyTicket = registerKind<ComponentKey, ComponentVerifyTicketValue>({
   name: 'component_verify_ticket',
   keyFields: { componentAppid },
-  storageKey: (key) => `wechat-open:${key.componentAppid}:verify-ticket`,
+  ...keyLayout<ComponentKey>('wechat-open:{componentAppid}:verify-ticket'),
   credentialField: 'ticket',
   durable: true,
   pushed: true,
@@ -71,7 +71,7 @@ export const componentVerifyTicket = registerKind<ComponentKey, ComponentVerifyT
 export const componentAccessToken = registerKind<ComponentKey, ComponentAccessTokenValue>({
   name: 'component_access_token',
   keyFields: { componentAppid },
-  storageKey: (key) => `wechat-open:${key.componentAppid}:component-token`,
+  ...keyLayout<ComponentKey>('wechat-open:{componentAppid}:component-token'),
   credentialField: 'component_access_token',
   refreshAhead: 5 * 60_000,
 })
@@ -80,7 +80,7 @@ export const componentAccessToken = registerKind<ComponentKey, ComponentAccessTo
 export const authorizerRefreshToken = registerKind<AuthorizerKey, AuthorizerRefreshTokenValue>({
   name: 'authorizer_refresh_token',
   keyFields: { componentAppid, authorizerAppid },
-  storageKey: (key) => `wechat-open:${key.componentAppid}:authorizer:${key.authorizerAppid}:refresh-token`,
+  ...keyLayout<AuthorizerKey>('wechat-open:{componentAppid}:authorizer:{authorizerAppid}:refresh-token'),
   credentialField: 'authorizer_refresh_token',
   durable: true,
 })
@@ -89,7 +89,7 @@ export const authorizerRefreshToken = registerKind<AuthorizerKey, AuthorizerRefr
 export const authorizerHome = registerKind<AuthorizerHomeKey, AuthorizerHomeValue>({
   name: 'authorizer_home',
   keyFields: { authorizerAppid },
-  storageKey: (key) => `wechat-open:authorizer:${key.authorizerAppid}:home`,
+  ...keyLayout<AuthorizerHomeKey>('wechat-open:authorizer:{authorizerAppid}:home'),
   credentialField: 'componentAppid',
   durable: true,
 })

@@ -1,4 +1,4 @@
-import { keyField, registerKind } from '@open-bridge/core'
+import { keyField, keyLayout, registerKind } from '@open-bridge/core'
 
 /** An app of a corp: the corp id (`ww…` / `wx…`) and the app's agent id (`1000002`, or a name such as `contacts`). */
 export interface CorpAppKey {
@@ -58,7 +58,7 @@ const corpApp = { corpId: keyField.segment(), agentId: keyField.segment() }
 export const wecomCorpToken = registerKind<CorpAppKey, CorpTokenValue>({
   name: 'wecom_corp_token',
   keyFields: corpApp,
-  storageKey: ({ corpId, agentId }) => `wecom:${corpId}:${agentId}:corp-token`,
+  ...keyLayout('wecom:{corpId}:{agentId}:corp-token'),
   credentialField: 'access_token',
   refreshAhead: 60_000,
 })
@@ -67,7 +67,7 @@ export const wecomCorpToken = registerKind<CorpAppKey, CorpTokenValue>({
 export const wecomJsapiTicket = registerKind<CorpAppKey, WecomTicketValue>({
   name: 'wecom_jsapi_ticket',
   keyFields: corpApp,
-  storageKey: ({ corpId, agentId }) => `wecom:${corpId}:${agentId}:jsapi-ticket`,
+  ...keyLayout('wecom:{corpId}:{agentId}:jsapi-ticket'),
   credentialField: 'ticket',
   refreshAhead: 60_000,
 })
@@ -76,7 +76,7 @@ export const wecomJsapiTicket = registerKind<CorpAppKey, WecomTicketValue>({
 export const wecomAgentTicket = registerKind<CorpAppKey, WecomTicketValue>({
   name: 'wecom_agent_ticket',
   keyFields: corpApp,
-  storageKey: ({ corpId, agentId }) => `wecom:${corpId}:${agentId}:agent-ticket`,
+  ...keyLayout('wecom:{corpId}:{agentId}:agent-ticket'),
   credentialField: 'ticket',
   refreshAhead: 60_000,
 })
@@ -89,7 +89,7 @@ export const wecomAgentTicket = registerKind<CorpAppKey, WecomTicketValue>({
 export const wecomSuiteTicket = registerKind<SuiteKey, SuiteTicketValue>({
   name: 'wecom_suite_ticket',
   keyFields: { suiteId: keyField.segment() },
-  storageKey: ({ suiteId }) => `wecom-suite:${suiteId}:suite-ticket`,
+  ...keyLayout('wecom-suite:{suiteId}:suite-ticket'),
   credentialField: 'suite_ticket',
   life: 1800,
   durable: true,
@@ -102,7 +102,7 @@ export const wecomSuiteTicket = registerKind<SuiteKey, SuiteTicketValue>({
 export const wecomSuiteToken = registerKind<SuiteKey, SuiteTokenValue>({
   name: 'wecom_suite_token',
   keyFields: { suiteId: keyField.segment() },
-  storageKey: ({ suiteId }) => `wecom-suite:${suiteId}:suite-token`,
+  ...keyLayout('wecom-suite:{suiteId}:suite-token'),
   credentialField: 'suite_access_token',
   refreshAhead: 60_000,
 })
@@ -114,7 +114,7 @@ export const wecomSuiteToken = registerKind<SuiteKey, SuiteTokenValue>({
 export const wecomPermanentCode = registerKind<SuiteCorpKey, PermanentCodeValue>({
   name: 'wecom_permanent_code',
   keyFields: { suiteId: keyField.segment(), corpId: keyField.segment() },
-  storageKey: ({ suiteId, corpId }) => `wecom-suite:${suiteId}:${corpId}:permanent-code`,
+  ...keyLayout('wecom-suite:{suiteId}:{corpId}:permanent-code'),
   credentialField: 'permanent_code',
   durable: true,
   pushed: true,
@@ -125,7 +125,7 @@ export const wecomPermanentCode = registerKind<SuiteCorpKey, PermanentCodeValue>
 export const wecomAuthorization = registerKind<CorpAppKey, AuthorizationValue>({
   name: 'wecom_authorization',
   keyFields: corpApp,
-  storageKey: ({ corpId, agentId }) => `wecom:${corpId}:${agentId}:authorization`,
+  ...keyLayout('wecom:{corpId}:{agentId}:authorization'),
   credentialField: 'suite_id',
   durable: true,
   pushed: true,
@@ -136,7 +136,7 @@ export const wecomAuthorization = registerKind<CorpAppKey, AuthorizationValue>({
 export const wecomProviderToken = registerKind<ProviderKey, ProviderTokenValue>({
   name: 'wecom_provider_token',
   keyFields: { providerCorpId: keyField.segment() },
-  storageKey: ({ providerCorpId }) => `wecom-provider:${providerCorpId}:provider-token`,
+  ...keyLayout('wecom-provider:{providerCorpId}:provider-token'),
   credentialField: 'provider_access_token',
   refreshAhead: 60_000,
 })
