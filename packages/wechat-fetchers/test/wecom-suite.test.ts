@@ -289,6 +289,15 @@ describe('authorised corps', () => {
     expect(keys.filter((key) => key.includes(CORP))).toEqual([`wecom:${CORP}:1000005:corp-token:failure`])
   })
 
+  it('a retried create_auth (the same push again) is answered success without a second exchange', async () => {
+    const world = await deployment()
+    await fake.pushSuiteTicket(SUITE)
+    const sent = await fake.authorize(SUITE, CORP, { agentIds: [1000005] })
+    expect((await sent.resend()).success).toBe(true)
+    expect(fake.calls('get_permanent_code')).toBe(1)
+    expect(await world.bridge.credential(wecomPermanentCode).get({ suiteId: SUITE, corpId: CORP })).not.toBeNull()
+  })
+
   it('reset_permanent_code: the new code replaces the old; the corp token is fetched with the new one', async () => {
     const { bridge } = await authorised()
     const old = fake.permanentCodeOf(SUITE, CORP)!

@@ -13,6 +13,9 @@ import {
 import { wecomClientOf } from './wecom-source.js'
 import { withSuiteToken } from './with-corp-token.js'
 
+/** How many applied pushes `suiteCallback` remembers, to answer a retried one without applying it again. */
+const APPLIED_KEPT = 1000
+
 /** The suite_ticket's life on WeCom's side: one pushed longer ago than this is never stored nor sent. */
 export const SUITE_TICKET_LIFE_SECONDS = 1800
 
@@ -71,11 +74,22 @@ export function suiteCallback(bridge: CredentialBridge, options: SuiteCallbackOp
     now,
   })
   const client = clientOf(bridge, source)
+  /** The outcomes of the pushes applied last, by push id (oldest first). */
+  const applied = new Map<string, SuiteEventOutcome>()
   return Object.freeze({
     suiteId,
     verifyUrl: (query: PushQuery) => crypto.verifyUrl(query),
-    handle: (query: PushQuery, body: string | Uint8Array) =>
-      apply(bridge, client, suiteId, crypto.decryptPush(query, body), now),
+    async handle(query: PushQuery, body: string | Uint8Array) {
+      const push = crypto.decryptPush(query, body)
+      // A byte-identical push (WeCom's retry after a lost answer) is applied once: a create_auth's auth code is
+      // single-use, so applying it again would fail and WeCom would keep retrying.
+      const done = applied.get(push.id)
+      if (done !== undefined) return done
+      const outcome = await apply(bridge, client, suiteId, push, now)
+      applied.set(push.id, outcome)
+      if (applied.size > APPLIED_KEPT) applied.delete(applied.keys().next().value!)
+      return outcome
+    },
   })
 }
 
