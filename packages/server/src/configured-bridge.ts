@@ -1,5 +1,18 @@
-import { createBridge, type BridgeOptions, type CredentialBridge, type CredentialStore } from '@open-bridge/core'
-import { wechatSource, type WechatSource, type WechatSourceOptions } from '@open-bridge/wechat-fetchers'
+import {
+  combineSources,
+  createBridge,
+  type BridgeOptions,
+  type CredentialBridge,
+  type CredentialSource,
+  type CredentialStore,
+} from '@open-bridge/core'
+import {
+  wechatSource,
+  wecomSource,
+  type WechatSource,
+  type WechatSourceOptions,
+  type WecomSource,
+} from '@open-bridge/wechat-fetchers'
 import { maskInViews } from './config/secret-view.js'
 import { renamedConfigError } from './config/renamed-config-error.js'
 import type { ServiceConfig } from './config/service-config.js'
@@ -13,10 +26,10 @@ import { createStores } from './config/store-url.js'
  */
 export async function openConfiguredBridge(
   config: ServiceConfig,
-): Promise<{ bridge: CredentialBridge; stores: CredentialStore[] }> {
-  let source: WechatSource
+): Promise<{ bridge: CredentialBridge; stores: CredentialStore[]; wecom?: WecomSource }> {
+  let wechat: WechatSource
   try {
-    source = wechatSource({ ...config.wechat, ...openPlatformOf(config) })
+    wechat = wechatSource({ ...config.wechat, ...openPlatformOf(config) })
   } catch (error) {
     throw renamedConfigError(error, (field) =>
       field.startsWith('openPlatform.components')
@@ -24,11 +37,22 @@ export async function openConfiguredBridge(
         : `wechat.${field}`,
     )
   }
+  // WeCom beside WeChat: one source over both (its kinds are registered ones, WeChat's built in).
+  let wecom: WecomSource | undefined
+  if (config.wecom !== undefined) {
+    try {
+      wecom = wecomSource(config.wecom.source)
+    } catch (error) {
+      await wechat.close()
+      throw renamedConfigError(error, (field) => `wecom.${field}`)
+    }
+  }
+  const source: CredentialSource = wecom === undefined ? wechat : combineSources(wechat, wecom)
   let stores: CredentialStore[]
   try {
     stores = await createStores(config.stores)
   } catch (error) {
-    await source.close()
+    await source.close?.()
     throw error
   }
   const apps = config.apps.map(({ tasks: _tasks, field: _field, ...app }) => app)
@@ -39,9 +63,10 @@ export async function openConfiguredBridge(
     return {
       bridge: createBridge({ ...config.refresh, stores, apps, source, appsFrom, ...encryption } as BridgeOptions),
       stores,
+      ...(wecom !== undefined ? { wecom } : {}),
     }
   } catch (error) {
-    await Promise.allSettled([source.close(), ...stores.map((store) => store.close())])
+    await Promise.allSettled([source.close?.(), ...stores.map((store) => store.close())])
     throw renamedConfigError(error, (field) => (field.split(/[.[]/)[0]! in config.refresh ? `refresh.${field}` : field))
   }
 }

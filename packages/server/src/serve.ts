@@ -1,3 +1,4 @@
+import type { WecomSource } from '@open-bridge/wechat-fetchers'
 import type { CredentialBridge, CredentialStore } from '@open-bridge/core'
 import type { FastifyInstance } from 'fastify'
 import type { ExpiryLookup } from './app-options.js'
@@ -58,7 +59,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const undo = () => Promise.allSettled(opened.reverse().map((close) => close()))
   let metrics: ServiceMetrics | undefined
   try {
-    const { bridge, stores } = await openConfiguredBridge(config)
+    const { bridge, stores, wecom } = await openConfiguredBridge(config)
     opened.push(() => bridge.close()) // the bridge owns the tiers and the source
 
     const components = config.openPlatform.map((c) => c.componentAppid)
@@ -70,7 +71,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     let draining = false
     // Draining: not ready, whatever the tiers say, so a balancer stops sending before the port closes.
     const readiness = () => (draining ? Promise.resolve({ ready: false, tiers: [] }) : tiersReady())
-    const app = createApp(config, bridge, metrics, readiness, options.logStream, expiryFrom(stores), stores)
+    const app = createApp(config, bridge, metrics, readiness, options.logStream, expiryFrom(stores), stores, wecom)
     opened.push(() => app.close())
     logStart(app, config, options.cwd ?? process.cwd())
     const stopEventLog = logBridgeEvents(bridge, app.log)
@@ -149,6 +150,7 @@ function createApp(
   stream: StartServerOptions['logStream'],
   expiryOf: ExpiryLookup,
   stores: CredentialStore[],
+  wecom: WecomSource | undefined,
 ): FastifyInstance {
   // Nonces are claimed where the refresh lock lives: the first tier several processes share.
   const shared = config.server.auth.signingSecret === undefined ? undefined : stores.find((s) => s.lock !== undefined)
@@ -184,6 +186,9 @@ function createApp(
       expiryOf,
       ...(config.openPlatform.length > 0
         ? { openPlatform: openPlatformHooks(bridge, config.openPlatform, metrics.openPlatform.observePush) }
+        : {}),
+      ...(wecom !== undefined && config.wecom !== undefined
+        ? { wecom: { source: wecom, suites: config.wecom.suites } }
         : {}),
     })
     if (config.server.auth.signingSecret !== undefined) {

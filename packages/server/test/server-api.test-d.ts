@@ -1,3 +1,4 @@
+import type { WecomSource } from '@open-bridge/wechat-fetchers'
 /**
  * Type tests of `@open-bridge/server`'s public API: `buildApp` options, the config types, `startServer`, errors.
  * Checked by tsc (vitest typecheck), never executed.
@@ -101,6 +102,7 @@ describe('config', () => {
     expectTypeOf(openConfiguredBridge).returns.resolves.toEqualTypeOf<{
       bridge: CredentialBridge
       stores: CredentialStore[]
+      wecom?: WecomSource
     }>()
     // @ts-expect-error stores are URLs
     void loadConfig({ stores: [1] })

@@ -1,3 +1,4 @@
+import { wecomConfigSchema, type WecomConfigFile } from '../wecom/wecom-config.js'
 import { PLATFORMS, type Platform } from '@open-bridge/core'
 import { SCHEDULE_TASKS, type ScheduleTask } from '../scheduler/tasks.js'
 
@@ -73,6 +74,11 @@ export interface ConfigFile {
    * URL `POST /open-platform/<componentAppid>/events` and the onboarding route `GET /open-platform/<componentAppid>/authorize`.
    */
   openPlatform?: ConfigFileComponent[]
+  /**
+   * WeCom (企业微信): self-built apps, third-party suites (each gets its command callback URL
+   * `/wecom/suites/<suiteId>/callback`) and the service provider; secrets best as `{ "env": "NAME" }`.
+   */
+  wecom?: WecomConfigFile
 }
 
 /** One third-party platform (component), as set on the WeChat Open Platform. */
@@ -281,6 +287,7 @@ export const configFileSchema = {
         },
       },
     },
+    wecom: wecomConfigSchema,
     wechat: {
       type: 'object',
       additionalProperties: false,

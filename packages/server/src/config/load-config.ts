@@ -6,6 +6,7 @@ import { Cron } from 'croner'
 import { invalidConfig, ServerError } from '../errors.js'
 import { TASK_PLATFORMS, type ScheduleTask } from '../scheduler/tasks.js'
 import type { ConfigFile } from './config-file.js'
+import { resolveWecomConfig } from '../wecom/wecom-config.js'
 import { resolveComponents } from './component-config.js'
 import { resolveEncryption } from './encryption-config.js'
 import { parseJsonSafely } from './json-comments.js'
@@ -162,6 +163,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
     wechat: maskInViews({ ...raw.wechat }, ['baseUrl'], redactBaseUrl),
     encryption: resolveEncryption(raw.encryption, env),
     openPlatform: resolveComponents(raw.openPlatform, env),
+    ...(raw.wecom !== undefined ? { wecom: resolveWecomConfig(raw.wecom, env) } : {}),
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ResolvedWecomConfig } from '../wecom/wecom-config.js'
 import type { AppConfig, EncryptionOptions } from '@open-bridge/core'
 import type { WechatSourceOptions } from '@open-bridge/wechat-fetchers'
 import type { AuthOptions } from '../app-options.js'
@@ -48,6 +49,8 @@ export interface ServiceConfig {
   encryption?: EncryptionOptions | undefined
   /** The third-party platforms (components) served, secrets resolved (views mask them). Empty: none. */
   openPlatform: ServiceComponent[]
+  /** WeCom apps, suites and provider, secrets resolved (views mask them); absent = none. */
+  wecom?: ResolvedWecomConfig | undefined
 }
 
 export const DEFAULT_HOST = '127.0.0.1'

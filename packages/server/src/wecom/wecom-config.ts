@@ -1,6 +1,7 @@
 import type { WecomSourceOptions } from '@open-bridge/wechat-fetchers'
 import type { SecretRef } from '../config/config-file.js'
 import { resolveSecret } from '../config/secret-ref.js'
+import { maskInViews } from '../config/secret-view.js'
 
 /** `wecom` in the config file: self-built apps, third-party suites (with their command callback) and the provider. */
 export interface WecomConfigFile {
@@ -89,29 +90,43 @@ export function resolveWecomConfig(config: WecomConfigFile, env: NodeJS.ProcessE
   const corps = new Map<string, Array<{ agentId: string | number; secret: string }>>()
   ;(config.apps ?? []).forEach((app, i) => {
     const agents = corps.get(app.corpId) ?? []
-    agents.push({ agentId: app.agentId, secret: resolveSecret(app.secret, `wecom.apps[${i}].secret`, env) })
+    agents.push(
+      maskInViews({ agentId: app.agentId, secret: resolveSecret(app.secret, `wecom.apps[${i}].secret`, env) }, [
+        'secret',
+      ]),
+    )
     corps.set(app.corpId, agents)
   })
-  const suites = (config.suites ?? []).map((suite, i) => ({
-    suiteId: suite.suiteId,
-    suiteSecret: resolveSecret(suite.suiteSecret, `wecom.suites[${i}].suiteSecret`, env),
-    token: resolveSecret(suite.token, `wecom.suites[${i}].token`, env),
-    encodingAESKey: resolveSecret(suite.encodingAESKey, `wecom.suites[${i}].encodingAESKey`, env),
-  }))
+  const suites = (config.suites ?? []).map((suite, i) =>
+    maskInViews(
+      {
+        suiteId: suite.suiteId,
+        suiteSecret: resolveSecret(suite.suiteSecret, `wecom.suites[${i}].suiteSecret`, env),
+        token: resolveSecret(suite.token, `wecom.suites[${i}].token`, env),
+        encodingAESKey: resolveSecret(suite.encodingAESKey, `wecom.suites[${i}].encodingAESKey`, env),
+      },
+      ['suiteSecret', 'token', 'encodingAESKey'],
+    ),
+  )
   const provider =
     config.provider === undefined
       ? undefined
-      : {
-          corpId: config.provider.corpId,
-          providerSecret: resolveSecret(config.provider.providerSecret, 'wecom.provider.providerSecret', env),
-        }
+      : maskInViews(
+          {
+            corpId: config.provider.corpId,
+            providerSecret: resolveSecret(config.provider.providerSecret, 'wecom.provider.providerSecret', env),
+          },
+          ['providerSecret'],
+        )
   return {
     source: {
       corps: [...corps].map(([corpId, agents]) => ({ corpId, agents })),
-      suites: suites.map(({ suiteId, suiteSecret }) => ({ suiteId, suiteSecret })),
+      suites: suites.map(({ suiteId, suiteSecret }) => maskInViews({ suiteId, suiteSecret }, ['suiteSecret'])),
       ...(provider !== undefined ? { provider } : {}),
       ...(config.baseUrl !== undefined ? { baseUrl: config.baseUrl } : {}),
     },
-    suites: suites.map(({ suiteId, token, encodingAESKey }) => ({ suiteId, token, encodingAESKey })),
+    suites: suites.map(({ suiteId, token, encodingAESKey }) =>
+      maskInViews({ suiteId, token, encodingAESKey }, ['token', 'encodingAESKey']),
+    ),
   }
 }
