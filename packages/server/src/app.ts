@@ -129,8 +129,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   })
 
   const openPlatform = options.openPlatform
+  const wecomPaths = new Set(wecomPublicPaths(options.wecom))
   auth.install(app, {
-    public: new Set([HEALTH_PATH, READY_PATH, ...wecomPublicPaths(options.wecom)]),
+    public: new Set([HEALTH_PATH, READY_PATH, ...wecomPaths]),
     ipOnly: new Set([METRICS_PATH]),
     // WeChat's servers push from addresses on no allow-list and cannot sign: msg_signature is these routes' auth.
     ...(openPlatform !== undefined ? { publicPaths: isOpenPlatformPath } : {}),
@@ -158,8 +159,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (
       hosts !== undefined &&
       !hosts.allows(request.headers.host) &&
-      // WeChat names the public host of the event URL; a rebound page gains nothing there (no answer holds a credential).
-      !(openPlatform !== undefined && isOpenPlatformPath(request.url))
+      // WeChat and WeCom name the public host of their callback URLs; a rebound page gains nothing there (no answer
+      // holds a credential).
+      !(openPlatform !== undefined && isOpenPlatformPath(request.url)) &&
+      !(wecomPaths.size > 0 && wecomPaths.has(pathOf(request.url)))
     ) {
       request.log.warn('refused: Host not in allowedHosts')
       reply.header('connection', 'close')

@@ -58,6 +58,22 @@ afterEach(async () => {
 })
 
 describe('the suite command callback route', () => {
+  it('answers WeCom whatever Host it names, though the service refuses other routes outside allowedHosts', async () => {
+    const guarded = await startApp({
+      bridge,
+      auth: { signingSecret: SECRET },
+      allowedHosts: ['bridge.example.com'],
+      wecom: { source, suites: [{ suiteId: SUITE, token: TOKEN, encodingAESKey: AES_KEY }] },
+    })
+    try {
+      fake.setCallbackUrl(SUITE, `${guarded.base}/wecom/suites/${SUITE}/callback`)
+      expect(await fake.verifyCallbackUrl(SUITE)).toMatchObject({ status: 200, verified: true })
+      expect((await fetch(`${guarded.base}/getAccessToken`, { method: 'POST' })).status).toBe(421)
+    } finally {
+      await guarded.close()
+    }
+  })
+
   it('WeCom’s URL check is answered with the echo though the service signs every other route', async () => {
     expect(await fake.verifyCallbackUrl(SUITE)).toMatchObject({ status: 200, verified: true })
     // The service's own routes still need a signature.
