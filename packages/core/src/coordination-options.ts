@@ -10,6 +10,13 @@ export interface CoordinationOptions {
    * Default 180,000 for `access_token`, `ticket` and `user_access_token`, 0 for the others.
    */
   refreshAhead?: number | Partial<Record<CredentialKind, number>>
+  /**
+   * How many background refreshes (refresh-ahead) one bridge runs at once. A hit due while that many run is served
+   * and starts none: the next hit starts it (the record is still live). Bounds the burst when thousands of keys
+   * come due together (a third-party platform's authorizers fetched in one sweep). Misses are never held back.
+   * Default 16.
+   */
+  refreshAheadConcurrency?: number
   /** Deadline of one source or fallback call: its `ctx.signal` aborts and callers get `E_FETCH_TIMEOUT`. Default 10,000. */
   fetchTimeout?: number
   lock?: {
@@ -46,6 +53,7 @@ export interface CoordinationOptions {
 
 export interface ResolvedCoordination {
   refreshAhead: Readonly<Record<CredentialKind, number>>
+  refreshAheadConcurrency: number
   fetchTimeout: number
   lock: { ttl: number; waitTimeout: number; pollInterval: number }
   failureBackoff: { min: number; max: number; configuration: number; shared: boolean }
@@ -84,6 +92,7 @@ export function resolveCoordination(options: CoordinationOptions): ResolvedCoord
   const min = duration(backoff.min, 1_000, 'failureBackoff.min')
   const resolved: ResolvedCoordination = {
     refreshAhead: refreshAhead(options.refreshAhead),
+    refreshAheadConcurrency: count(options.refreshAheadConcurrency, 16, 'refreshAheadConcurrency'),
     fetchTimeout,
     lock: {
       ttl: duration(lock.ttl, DEFAULT_LOCK_TTL, 'lock.ttl'),
@@ -159,6 +168,16 @@ function duration(value: unknown, fallback: number, field: string): number {
       `${field} must be a positive number of milliseconds, got ${describeNumber(value)}`,
       { field },
     )
+  }
+  return value
+}
+
+function count(value: unknown, fallback: number, field: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new BridgeError('E_INVALID_CONFIG', `${field} must be an integer ≥ 1, got ${describeNumber(value)}`, {
+      field,
+    })
   }
   return value
 }

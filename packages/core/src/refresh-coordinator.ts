@@ -67,6 +67,8 @@ export class RefreshCoordinator {
   readonly #flight = new SingleFlight<StoredRecord | null>()
   readonly #closing = new AbortController()
   readonly #running = new Set<Promise<unknown>>()
+  /** Background refreshes running (bounded by `refreshAheadConcurrency`). */
+  #aheadRunning = 0
 
   constructor(deps: {
     chain: TierChain
@@ -104,7 +106,12 @@ export class RefreshCoordinator {
 
   /** May a hit start a background refresh of the key now (none running, not backing off, not closing)? Cheap. */
   mayRefreshAhead(storageKey: string, now: number): boolean {
-    return !this.#flight.has(storageKey) && !this.#failures.holdsBack(storageKey, now) && !this.#closing.signal.aborted
+    return (
+      this.#aheadRunning < this.#options.refreshAheadConcurrency &&
+      !this.#flight.has(storageKey) &&
+      !this.#failures.holdsBack(storageKey, now) &&
+      !this.#closing.signal.aborted
+    )
   }
 
   /**
@@ -115,10 +122,14 @@ export class RefreshCoordinator {
     const key = request.storageKey
     if (this.#events.has('refresh-ahead'))
       this.#events.emit('refresh-ahead', { kind: request.kind, storageKey: key, remainingMs })
+    this.#aheadRunning++
     this.#flight
       .run(key, () => this.#track(this.#coordinate(request)))
       .catch(() => {
         // Reported as events; the callers were served the live record.
+      })
+      .finally(() => {
+        this.#aheadRunning--
       })
   }
 

@@ -283,3 +283,91 @@ describe('refresh-ahead', () => {
     await expect(bridge.getAccessToken(key)).rejects.toThrow('HTTP 503')
   })
 })
+
+describe('refresh-ahead is bounded per bridge (refreshAheadConcurrency)', () => {
+  /** A source whose calls wait for `release()`: counts the calls started and the most in flight at once. */
+  function gatedSource() {
+    let started = 0
+    let inFlight = 0
+    let most = 0
+    let open!: () => void
+    let gate = new Promise<void>((resolve) => {
+      open = resolve
+    })
+    const source: CredentialSource = {
+      async fetch(_kind, key) {
+        started++
+        inFlight++
+        most = Math.max(most, inFlight)
+        await gate
+        inFlight--
+        return { value: { access_token: `new-${(key as { appid: string }).appid}` } as never, expiresIn: 7200 }
+      },
+    }
+    return {
+      source,
+      started: () => started,
+      most: () => most,
+      release: () => {
+        open()
+        gate = Promise.resolve()
+      },
+    }
+  }
+  /** Waits (up to 10 s, for a loaded machine) until `count()` reaches `n`, then a little more to see it go no further. */
+  async function reaches(count: () => number, n: number): Promise<number> {
+    for (let waited = 0; count() < n && waited < 10_000; waited += 10) await sleep(10)
+    await sleep(100)
+    return count()
+  }
+  const apps = Array.from({ length: 60 }, (_, i) => ({
+    appid: `wxahead${String(i).padStart(4, '0')}`,
+    platform: 'weixin-mp' as const,
+  }))
+
+  it('60 keys due at once start 16 background refreshes by default; the others start on a later hit', async () => {
+    const gated = gatedSource()
+    const bridge = track(createBridge({ stores: [memoryStore()], source: gated.source, refreshAhead: 60_000 }))
+    for (const app of apps) await bridge.setAccessToken(app, { access_token: 'old' }, 30)
+    // Every hit is answered at once with the live token, whether or not it started a refresh.
+    const first = await Promise.all(apps.map((app) => bridge.getAccessToken(app)))
+    expect(first.every((hit) => hit?.access_token === 'old')).toBe(true)
+    // The refreshes reach the source after their lock step: give them the time, then count.
+    expect(await reaches(gated.started, 16)).toBe(16)
+    gated.release()
+    // Hits keep starting refreshes (16 at a time) until every key holds its new token.
+    for (let round = 0; round < 20; round++) {
+      const hits = await Promise.all(apps.map((app) => bridge.getAccessToken(app)))
+      if (hits.every((hit, i) => hit?.access_token === `new-${apps[i]!.appid}`)) break
+      await sleep(20)
+    }
+    expect(await Promise.all(apps.map((app) => bridge.getAccessToken(app)))).toEqual(
+      apps.map((app) => ({ access_token: `new-${app.appid}` })),
+    )
+    expect(gated.started()).toBe(60)
+    expect(gated.most()).toBe(16)
+  })
+
+  it('takes its bound from the option, and never holds back a miss', async () => {
+    const gated = gatedSource()
+    const bridge = track(
+      createBridge({ stores: [memoryStore()], source: gated.source, refreshAhead: 60_000, refreshAheadConcurrency: 2 }),
+    )
+    for (const app of apps.slice(0, 10)) await bridge.setAccessToken(app, { access_token: 'old' }, 30)
+    await Promise.all(apps.slice(0, 10).map((app) => bridge.getAccessToken(app)))
+    expect(await reaches(gated.started, 2)).toBe(2)
+    // Misses (no record at all) go to the source whatever the background refreshes do.
+    const misses = Promise.all(apps.slice(10, 15).map((app) => bridge.getAccessToken(app)))
+    expect(await reaches(gated.started, 7)).toBe(7)
+    gated.release()
+    await misses
+  })
+
+  it('refuses a bound that is not an integer ≥ 1, naming the option', () => {
+    for (const bad of [0, 1.5, -1, '4']) {
+      expect(() => createBridge({ stores: [memoryStore()], refreshAheadConcurrency: bad as never })).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_CONFIG', field: 'refreshAheadConcurrency' }),
+      )
+    }
+  })
+})

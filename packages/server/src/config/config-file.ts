@@ -222,6 +222,7 @@ export const configFileSchema = {
       additionalProperties: false,
       properties: {
         refreshAhead: kindsOrNumber,
+        refreshAheadConcurrency: { type: 'integer', minimum: 1 },
         fetchTimeout: positiveMs,
         lock: {
           type: 'object',
