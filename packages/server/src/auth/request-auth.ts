@@ -122,7 +122,7 @@ export class RequestAuth {
     const { allowList, verifier } = this
     const scope = this.#scope
     const path = pathOf(request.url)
-    if (scope.public.has(path) || (scope.publicPaths !== undefined && scope.publicPaths(request.url))) {
+    if (scope.public.has(path) || scope.publicPaths?.(request.url) === true) {
       request.obSigned = true
       return undefined
     }
