@@ -1,5 +1,5 @@
 import type { CredentialKind } from './credentials.js'
-import { registeredKinds, resolveKindKey, type RegisteredKind } from './kind-registry.js'
+import { registeredKinds, resolveKindKey, type CredentialKindDefinition } from './kind-registry.js'
 import { isSharedFailureKey } from './shared-failure.js'
 
 /**
@@ -25,17 +25,17 @@ export function kindOfStorageKey(storageKey: string): CredentialKind | undefined
 }
 
 /**
- * The registered kind (`registerKind`) a storage key holds: the first whose `parseStorageKey` reads it back to a key
+ * The definition of the registered kind (`registerKind`) a storage key holds: the first whose `parseStorageKey` reads it back to a key
  * that is valid and builds the very same storage key. `undefined` for a built-in layout, another layout, or a kind
  * registered without `parseStorageKey`.
  */
-export function registeredKindOfStorageKey(storageKey: string): RegisteredKind | undefined {
+export function registeredKindOfStorageKey(storageKey: string): CredentialKindDefinition | undefined {
   for (const kind of registeredKinds()) {
     const parse = kind.definition.parseStorageKey
     if (parse === undefined) continue
     try {
       const key = parse(storageKey)
-      if (key !== undefined && resolveKindKey(kind, key).storageKey === storageKey) return kind
+      if (key !== undefined && resolveKindKey(kind, key).storageKey === storageKey) return kind.definition
     } catch {
       // A key that does not check out (or a parser that throws) is simply not this kind's.
     }
@@ -49,7 +49,7 @@ export function registeredKindOfStorageKey(storageKey: string): RegisteredKind |
  * application's data): walks of a store leave those alone.
  */
 export function kindNameOfStorageKey(storageKey: string): string | undefined {
-  return kindOfStorageKey(storageKey) ?? registeredKindOfStorageKey(storageKey)?.definition.name
+  return kindOfStorageKey(storageKey) ?? registeredKindOfStorageKey(storageKey)?.name
 }
 
 /**
@@ -68,6 +68,6 @@ export function isNotFetchable(storageKey: string): boolean {
   const kind = kindOfStorageKey(storageKey)
   if (kind !== undefined) return NOT_FETCHABLE_KINDS.has(kind)
   // A registered kind is re-fetched unless it is durable or pushed; a layout nobody claims is never a quiet miss.
-  const registered = registeredKindOfStorageKey(storageKey)?.definition
+  const registered = registeredKindOfStorageKey(storageKey)
   return registered === undefined || registered.durable === true || registered.pushed === true
 }
