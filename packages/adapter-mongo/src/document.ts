@@ -67,6 +67,20 @@ function valueFrom(value: unknown): CredentialValue {
   )
 }
 
+/**
+ * The `_id` of each live document of a walk (the documents of a cursor projected to `_id` and `expired`), in order;
+ * a document expired by the time it is read (the TTL monitor runs every 60 s), or whose expiry cannot be read, is
+ * passed over.
+ */
+export async function* liveIds(
+  documents: AsyncIterable<{ _id?: unknown; expired?: unknown }>,
+  now: () => number = Date.now,
+): AsyncGenerator<string> {
+  for await (const document of documents) {
+    if (typeof document._id === 'string' && isLiveExpiry(document.expired, now())) yield document._id
+  }
+}
+
 /** Is a document's `expired` (a Date, ms, `-1` / absent = never) still ahead of `now`? Unreadable: no. */
 export function isLiveExpiry(expired: unknown, now: number): boolean {
   try {

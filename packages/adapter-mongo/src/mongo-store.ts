@@ -3,7 +3,7 @@ import type { Collection, Db } from 'mongodb'
 import {
   compareFilter,
   fromDocument,
-  isLiveExpiry,
+  liveIds,
   toDocument,
   type CredentialDocument,
   type WrittenDocument,
@@ -43,6 +43,11 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
     return pair
   }
   /** Runs one operation; a driver error is reported to the connection (a lost server means a fresh client) and wrapped. */
+  /** A driver error, reported to the connection (a lost server means a fresh client) and wrapped. */
+  const failed = (operation: string, error: unknown, literals: readonly string[] = []) => {
+    connection.failed(error)
+    return mongoFailure(operation, error, [...secrets, ...literals])
+  }
   const guarded = async <T>(
     operation: string,
     run: (c: Collections) => Promise<T>,
@@ -51,8 +56,7 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
     try {
       return await run(await collections())
     } catch (error) {
-      connection.failed(error)
-      throw mongoFailure(operation, error, [...secrets, ...literals])
+      throw failed(operation, error, literals)
     }
   }
   let closed = false
@@ -114,14 +118,11 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
       const { credentials } = await guarded('keys', async (c) => c)
       const cursor = credentials.find({}, { projection: { _id: 1, expired: 1 }, batchSize: 1_000 })
       try {
-        for await (const document of cursor) {
-          if (typeof document._id === 'string' && isLiveExpiry(document.expired, Date.now())) yield document._id
-        }
+        yield* liveIds(cursor)
       } catch (error) {
-        connection.failed(error)
-        throw mongoFailure('keys', error, secrets)
+        throw failed('keys', error)
       } finally {
-        await cursor.close().catch(() => {})
+        await cursor.close().catch(ignore)
       }
     },
 
@@ -159,3 +160,5 @@ export function mongoStore(options: MongoStoreOptions): CredentialStore {
     },
   }
 }
+
+function ignore(): void {}

@@ -1,6 +1,6 @@
 import { isBridgeError } from '@open-bridge/core'
 import { describe, expect, it } from 'vitest'
-import { compareFilter, fromDocument, isLiveExpiry, toDocument } from '../src/document.js'
+import { compareFilter, fromDocument, isLiveExpiry, liveIds, toDocument } from '../src/document.js'
 
 /** The error `read` throws (fails the test if it throws nothing). */
 function thrownBy(read: () => unknown): { code?: string; field?: string; message: string } {
@@ -131,5 +131,22 @@ describe('isLiveExpiry (which documents a walk of the store lists)', () => {
     expect(isLiveExpiry(now - 1, now)).toBe(false)
     expect(isLiveExpiry('soon', now)).toBe(false)
     expect(isLiveExpiry({ $date: 'x' }, now)).toBe(false)
+  })
+})
+
+describe('liveIds (the walk over a cursor of { _id, expired })', () => {
+  it('yields the _id of each live document in order, passing over expired, unreadable and non-string ids', async () => {
+    const now = 1_700_000_000_000
+    async function* documents() {
+      yield { _id: 'a', expired: new Date(now + 1) }
+      yield { _id: 'b', expired: new Date(now - 1) }
+      yield { _id: 'c' }
+      yield { _id: 42, expired: -1 }
+      yield { _id: 'd', expired: 'soon' }
+      yield { _id: 'e', expired: -1 }
+    }
+    const ids: string[] = []
+    for await (const id of liveIds(documents(), () => now)) ids.push(id)
+    expect(ids).toEqual(['a', 'c', 'e'])
   })
 })
