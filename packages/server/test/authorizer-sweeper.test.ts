@@ -241,3 +241,51 @@ describe('the authorizer sweeper near the end of tokens', () => {
     }
   }, 120_000)
 })
+
+describe('the authorizer sweeper and mini programs', () => {
+  it('keeps a mini program’s token fresh under weixin-mp (the platform it was read under), never a second one under weixin-h5', async () => {
+    const shortFake = await startFakeWeChat({ components: [COMPONENT], tokenLifetimeSeconds: 900 })
+    const shortBridge = createBridge({
+      stores: [memoryStore(), sqliteStore({ path: join(dir, 'mp.db') })],
+      source: wechatSource({
+        baseUrl: shortFake.url,
+        retry: { retries: 0 },
+        openPlatform: { components: [{ componentAppid: COMPONENT.appid, componentSecret: COMPONENT.secret }] },
+      }),
+    })
+    const sweeper = createAuthorizerSweeper({
+      bridge: shortBridge,
+      components: [COMPONENT.appid],
+      refreshBeforeMs: 20 * 60_000, // every 15-minute token is near its end: the sweep replaces it
+      logger: silent,
+    })
+    try {
+      const { ticket } = await shortFake.pushTicket(COMPONENT.appid)
+      await applyComponentPush(shortBridge, {
+        fields: {
+          AppId: COMPONENT.appid,
+          InfoType: 'component_verify_ticket',
+          ComponentVerifyTicket: ticket,
+          CreateTime: String(Math.floor(Date.now() / 1000)),
+        },
+      })
+      const miniProgram = appidOf(7)
+      await shortFake.authorize(COMPONENT.appid, miniProgram)
+      await rebuildAuthorizers(shortBridge, COMPONENT.appid)
+      const before = await shortBridge.getAccessToken({ appid: miniProgram, platform: 'weixin-mp' })
+      const calls = shortFake.calls('authorizer_token')
+      await sweeper.sweep()
+      expect(shortFake.calls('authorizer_token') - calls).toBe(1)
+      const after = await shortBridge.getAccessToken({ appid: miniProgram, platform: 'weixin-mp' })
+      expect(after!.access_token).not.toBe(before!.access_token)
+      expect(shortFake.isTokenValid(after!.access_token)).toBe(true)
+      expect(
+        await shortBridge.getRecord('access_token', { appid: miniProgram, platform: 'weixin-h5' }, () => null),
+      ).toBeNull()
+    } finally {
+      sweeper.close()
+      await shortBridge.close()
+      await shortFake.close()
+    }
+  }, 120_000)
+})

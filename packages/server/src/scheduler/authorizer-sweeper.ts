@@ -106,7 +106,8 @@ export function createAuthorizerSweeper(options: AuthorizerSweeperOptions): Auth
             counts.reauthorize++
             continue
           }
-          const platform = (home as { platform?: unknown } | null)?.platform === 'weixin-mp' ? 'weixin-mp' : 'weixin-h5'
+          // The platform its token is read under (recorded at its first fetch); an official account's until then.
+          const platform = home?.platform ?? 'weixin-h5'
           const key = { appid, platform } as const
           // A miss is fetched here, awaited; a token near its end is replaced here, awaited: both within the bound.
           const record = await bridge.getRecord('access_token', key)

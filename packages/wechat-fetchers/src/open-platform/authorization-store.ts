@@ -36,6 +36,8 @@ export async function storeAuthorization(
     componentAppids: [...holders, componentAppid],
     status: 'authorized',
   }
+  const known = platform ?? current?.platform
+  if (known !== undefined) home.platform = known
   await homes.set({ authorizerAppid }, home)
   const life = storedLife(info.expiresIn, runtime.expiryMarginSeconds)
   for (const p of platform === undefined ? AUTHORIZER_PLATFORMS : [platform]) {

@@ -63,7 +63,7 @@ function reauthorize(authorizerAppid: string, home: AuthorizerHomeValue): Wechat
 export async function fetchAuthorizerToken(
   runtime: OpenPlatformRuntime,
   bridge: CredentialBridge,
-  key: Pick<ResolvedKey, 'appid'>,
+  key: Pick<ResolvedKey, 'appid' | 'platform'>,
   componentAppid?: string,
 ): Promise<FetchResult<'access_token'>> {
   const authorizerAppid = key.appid
@@ -113,11 +113,23 @@ export async function fetchAuthorizerToken(
   }
   if (result.authorizerRefreshToken !== refreshToken)
     await refreshHandle.set(refreshKey, { authorizer_refresh_token: result.authorizerRefreshToken })
+  await notePlatform(bridge, authorizerAppid, key.platform)
   runtime.events.emit({ type: 'authorizer-refreshed', componentAppid: home, authorizerAppid })
   return {
     value: { access_token: result.authorizerAccessToken },
     expiresIn: storedLife(result.expiresIn, runtime.expiryMarginSeconds),
   }
+}
+
+/**
+ * Records the platform the account's token is read under in its home (only when it changes: one write in the
+ * account's life), so the authorizer sweeper refreshes that copy — a mini program under `weixin-mp`.
+ */
+async function notePlatform(bridge: CredentialBridge, authorizerAppid: string, platform: string): Promise<void> {
+  if (platform !== 'weixin-h5' && platform !== 'weixin-mp') return
+  const home = await peek(bridge, authorizerHome, { authorizerAppid })
+  if (home !== null && home.platform !== platform)
+    await bridge.credential(authorizerHome).set({ authorizerAppid }, { ...home, platform })
 }
 
 /** Marks the account as needing a new authorisation (durable), so no call is made for it until it authorises. */

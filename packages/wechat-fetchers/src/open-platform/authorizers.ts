@@ -79,7 +79,7 @@ export function authorizerAccessToken(
     const { value, expiresIn } = await fetchAuthorizerToken(
       runtime,
       bridge,
-      { appid: key.authorizerAppid },
+      { appid: key.authorizerAppid, platform: key.platform },
       key.componentAppid,
     )
     return { value, duration: expiresIn }

@@ -1,4 +1,4 @@
-import { keyField, keyLayout, registerKind } from '@open-bridge/core'
+import { keyField, keyLayout, registerKind, type Platform } from '@open-bridge/core'
 
 /** How long WeChat accepts a `component_verify_ticket` after its push, in seconds (12 h). */
 export const COMPONENT_TICKET_LIFE_SECONDS = 43_200
@@ -49,6 +49,12 @@ export interface AuthorizerHomeValue {
   componentAppid: string
   componentAppids: string[]
   status: AuthorizerStatus
+  /**
+   * The platform its token was last fetched under (`weixin-mp` for a mini program, `weixin-h5` for an official
+   * account), so the scheduler keeps that copy fresh and never fetches a second token under the other platform (a
+   * new token leaves the previous one about 5 minutes). Absent until the account is first read or authorised with one.
+   */
+  platform?: Extract<Platform, 'weixin-h5' | 'weixin-mp'>
 }
 
 const componentAppid = keyField.segment()
