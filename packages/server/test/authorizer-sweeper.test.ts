@@ -59,6 +59,31 @@ async function countingProxy(
   }
 }
 
+/** A bridge over [memory, SQLite file in the test's folder] reading the fake (through `baseUrl`) for COMPONENT. */
+function componentBridge(baseUrl: string, file: string): CredentialBridge {
+  return createBridge({
+    stores: [memoryStore(), sqliteStore({ path: join(dir, file) })],
+    source: wechatSource({
+      baseUrl,
+      retry: { retries: 0 },
+      openPlatform: { components: [{ componentAppid: COMPONENT.appid, componentSecret: COMPONENT.secret }] },
+    }),
+  })
+}
+
+/** What the event route does with a push: the fake's newest verify ticket for COMPONENT, applied to the bridge. */
+async function deliverTicket(platform: FakeWeChat, to: CredentialBridge): Promise<void> {
+  const { ticket } = await platform.pushTicket(COMPONENT.appid)
+  await applyComponentPush(to, {
+    fields: {
+      AppId: COMPONENT.appid,
+      InfoType: 'component_verify_ticket',
+      ComponentVerifyTicket: ticket,
+      CreateTime: String(Math.floor(Date.now() / 1000)),
+    },
+  })
+}
+
 let dir: string
 let fake: FakeWeChat
 let proxy: Awaited<ReturnType<typeof countingProxy>>
@@ -68,23 +93,8 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ob-sweep-'))
   fake = await startFakeWeChat({ components: [COMPONENT], latencyMs: { authorizer_token: 5 } })
   proxy = await countingProxy(fake.url)
-  bridge = createBridge({
-    stores: [memoryStore(), sqliteStore({ path: join(dir, 'sweep.db') })],
-    source: wechatSource({
-      baseUrl: proxy.url,
-      retry: { retries: 0 },
-      openPlatform: { components: [{ componentAppid: COMPONENT.appid, componentSecret: COMPONENT.secret }] },
-    }),
-  })
-  const { ticket } = await fake.pushTicket(COMPONENT.appid)
-  await applyComponentPush(bridge, {
-    fields: {
-      AppId: COMPONENT.appid,
-      InfoType: 'component_verify_ticket',
-      ComponentVerifyTicket: ticket,
-      CreateTime: String(Math.floor(Date.now() / 1000)),
-    },
-  })
+  bridge = componentBridge(proxy.url, 'sweep.db')
+  await deliverTicket(fake, bridge)
   for (let i = 0; i < ACCOUNTS; i++) await fake.authorize(COMPONENT.appid, appidOf(i))
   // What the pushes would have stored: every account's refresh token and home (from the platform's list).
   await rebuildAuthorizers(bridge, COMPONENT.appid)
@@ -196,14 +206,7 @@ describe('the authorizer sweeper near the end of tokens', () => {
       tokenLifetimeSeconds: 900,
     })
     const shortProxy = await countingProxy(shortFake.url)
-    const shortBridge = createBridge({
-      stores: [memoryStore(), sqliteStore({ path: join(dir, 'short.db') })],
-      source: wechatSource({
-        baseUrl: shortProxy.url,
-        retry: { retries: 0 },
-        openPlatform: { components: [{ componentAppid: COMPONENT.appid, componentSecret: COMPONENT.secret }] },
-      }),
-    })
+    const shortBridge = componentBridge(shortProxy.url, 'short.db')
     const sweeper = createAuthorizerSweeper({
       bridge: shortBridge,
       components: [COMPONENT.appid],
@@ -212,15 +215,7 @@ describe('the authorizer sweeper near the end of tokens', () => {
       logger: silent,
     })
     try {
-      const { ticket } = await shortFake.pushTicket(COMPONENT.appid)
-      await applyComponentPush(shortBridge, {
-        fields: {
-          AppId: COMPONENT.appid,
-          InfoType: 'component_verify_ticket',
-          ComponentVerifyTicket: ticket,
-          CreateTime: String(Math.floor(Date.now() / 1000)),
-        },
-      })
+      await deliverTicket(shortFake, shortBridge)
       const accounts = 200
       for (let i = 0; i < accounts; i++) await shortFake.authorize(COMPONENT.appid, appidOf(i))
       await rebuildAuthorizers(shortBridge, COMPONENT.appid)
@@ -245,14 +240,7 @@ describe('the authorizer sweeper near the end of tokens', () => {
 describe('the authorizer sweeper and mini programs', () => {
   it('keeps a mini program’s token fresh under weixin-mp (the platform it was read under), never a second one under weixin-h5', async () => {
     const shortFake = await startFakeWeChat({ components: [COMPONENT], tokenLifetimeSeconds: 900 })
-    const shortBridge = createBridge({
-      stores: [memoryStore(), sqliteStore({ path: join(dir, 'mp.db') })],
-      source: wechatSource({
-        baseUrl: shortFake.url,
-        retry: { retries: 0 },
-        openPlatform: { components: [{ componentAppid: COMPONENT.appid, componentSecret: COMPONENT.secret }] },
-      }),
-    })
+    const shortBridge = componentBridge(shortFake.url, 'mp.db')
     const sweeper = createAuthorizerSweeper({
       bridge: shortBridge,
       components: [COMPONENT.appid],
@@ -260,15 +248,7 @@ describe('the authorizer sweeper and mini programs', () => {
       logger: silent,
     })
     try {
-      const { ticket } = await shortFake.pushTicket(COMPONENT.appid)
-      await applyComponentPush(shortBridge, {
-        fields: {
-          AppId: COMPONENT.appid,
-          InfoType: 'component_verify_ticket',
-          ComponentVerifyTicket: ticket,
-          CreateTime: String(Math.floor(Date.now() / 1000)),
-        },
-      })
+      await deliverTicket(shortFake, shortBridge)
       const miniProgram = appidOf(7)
       await shortFake.authorize(COMPONENT.appid, miniProgram)
       await rebuildAuthorizers(shortBridge, COMPONENT.appid)
