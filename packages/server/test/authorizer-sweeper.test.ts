@@ -112,22 +112,28 @@ const silent = {
   warn: (d: object, m: string) => process.env.OB_SWEEP_ACCOUNTS && console.log(m, JSON.stringify(d)),
 }
 
+/** The shared bridge's sweeper (bound CONCURRENCY) telling the service metrics of each sweep. */
+function sweeperWithMetrics() {
+  const metrics = createServiceMetrics({
+    bridge,
+    stores: [],
+    credentials: [],
+    processMetrics: false,
+    components: [COMPONENT.appid],
+  })
+  const sweeper = createAuthorizerSweeper({
+    bridge,
+    components: [COMPONENT.appid],
+    concurrency: CONCURRENCY,
+    logger: silent,
+    onSweep: metrics.openPlatform.observeSweep,
+  })
+  return { metrics, sweeper }
+}
+
 describe('the authorizer sweeper', () => {
   it(`keeps ${ACCOUNTS} authorizers' tokens fresh with at most ${CONCURRENCY} platform calls in flight; a second sweep calls nothing`, async () => {
-    const metrics = createServiceMetrics({
-      bridge,
-      stores: [],
-      credentials: [],
-      processMetrics: false,
-      components: [COMPONENT.appid],
-    })
-    const sweeper = createAuthorizerSweeper({
-      bridge,
-      components: [COMPONENT.appid],
-      concurrency: CONCURRENCY,
-      logger: silent,
-      onSweep: metrics.openPlatform.observeSweep,
-    })
+    const { metrics, sweeper } = sweeperWithMetrics()
     try {
       const before = fake.calls('authorizer_token')
       let begun = performance.now()
@@ -163,20 +169,7 @@ describe('the authorizer sweeper', () => {
   }, 120_000)
 
   it('an account whose refresh token died (61023) is counted as needing re-authorisation, and not asked again', async () => {
-    const metrics = createServiceMetrics({
-      bridge,
-      stores: [],
-      credentials: [],
-      processMetrics: false,
-      components: [COMPONENT.appid],
-    })
-    const sweeper = createAuthorizerSweeper({
-      bridge,
-      components: [COMPONENT.appid],
-      concurrency: CONCURRENCY,
-      logger: silent,
-      onSweep: metrics.openPlatform.observeSweep,
-    })
+    const { metrics, sweeper } = sweeperWithMetrics()
     try {
       fake.invalidateAuthorizerRefreshToken(COMPONENT.appid, appidOf(7))
       await sweeper.sweep()
