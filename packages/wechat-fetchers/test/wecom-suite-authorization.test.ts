@@ -317,6 +317,19 @@ describe('v2 get_permanent_code', () => {
     expect((await bridge.credential(wecomCorpToken).get(app('1000005')))!.access_token).toMatch(/^CORP_/)
   })
 
+  it('v2: WeCom’s retry of a create_auth whose get_auth_info failed re-reads the agents, never spends the auth code again', async () => {
+    const bridge = await deployment('v2')
+    await fake.pushSuiteTicket(SUITE)
+    fake.inject('get_auth_info', { errcode: -1, errmsg: 'system busy' })
+    const sent = await fake.authorize(SUITE, CORP, { agentIds: [1000005] })
+    expect(sent.reply.success).toBe(false)
+    expect((await sent.resend()).success).toBe(true)
+    expect(fake.calls('v2/get_permanent_code')).toBe(1)
+    expect(fake.calls('get_auth_info')).toBe(2)
+    expect(outcomes.at(-1)).toMatchObject({ action: 'stored', corpId: CORP, agents: { agentIds: ['1000005'] } })
+    expect((await codeOf(bridge))!.agent_ids).toBe('1000005')
+  })
+
   it('permanentCodeApi is checked: E_INVALID_ARGUMENT naming suites[0].permanentCodeApi, no secret quoted', async () => {
     const error = await caught(
       (async () =>

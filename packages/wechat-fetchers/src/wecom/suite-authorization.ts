@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { isPlainObject, type CredentialBridge } from '@open-bridge/core'
 import { invalidArgument } from '../errors.js'
 import type { PermanentCodeGrant } from './wecom-client.js'
@@ -29,6 +30,25 @@ export interface SuiteAgentsChange {
   removed: string[]
 }
 
+/** How many exchanged auth codes each bridge remembers (by digest) in this process. */
+const EXCHANGED_KEPT = 1000
+
+/**
+ * Per bridge: the sha256 of each auth code this process exchanged (suite id included) → the corp id. A push retried
+ * after its exchange succeeded but a later step failed (v2's `get_auth_info`) re-reads the agents instead of
+ * spending the single-use code again (WeCom would answer 40078). In memory only: the code itself is kept nowhere.
+ */
+const EXCHANGED = new WeakMap<object, Map<string, string>>()
+
+function exchangedOf(bridge: CredentialBridge): Map<string, string> {
+  let memo = EXCHANGED.get(bridge)
+  if (memo === undefined) {
+    memo = new Map()
+    EXCHANGED.set(bridge, memo)
+  }
+  return memo
+}
+
 /** The `wecomSource()` of a suite helper: `source`, or the bridge's own. */
 export function suiteRuntimeOf(bridge: CredentialBridge, source: unknown): WecomSuiteRuntime {
   const runtime = wecomClientOf(source ?? bridge.source)
@@ -53,18 +73,28 @@ export async function exchangeAuthCode(
   suiteId: string,
   authCode: string,
 ): Promise<{ corpId: string; change: SuiteAgentsChange }> {
+  const memo = exchangedOf(bridge)
+  const digest = createHash('sha256').update(`${suiteId}\n${authCode}`).digest('hex')
+  const done = memo.get(digest)
+  if (done !== undefined) return { corpId: done, change: await syncAgents(bridge, runtime, suiteId, done) }
   const api = runtime.permanentCodeApi(suiteId)
   const grant: PermanentCodeGrant = await withSuiteToken(bridge, { suiteId }, (token) =>
     runtime.api.permanentCode(suiteId, token, authCode, undefined, api),
   )
   const { corpId } = grant
   const previous = agentsOf(await heldCode(bridge, suiteId, corpId))
+  const remember = () => {
+    memo.set(digest, corpId)
+    if (memo.size > EXCHANGED_KEPT) memo.delete(memo.keys().next().value!)
+  }
   if (grant.agentIds === undefined) {
     // v2: the code first (with the agents known so far), then the agents as WeCom has them now.
     await writeAgents(bridge, suiteId, corpId, grant.permanentCode, previous, previous)
+    remember()
     return { corpId, change: await syncAgents(bridge, runtime, suiteId, corpId) }
   }
   const change = await writeAgents(bridge, suiteId, corpId, grant.permanentCode, previous, grant.agentIds)
+  remember()
   if (grant.corpToken !== undefined) {
     const { value, expiresIn } = grant.corpToken
     for (const agentId of grant.agentIds) {
