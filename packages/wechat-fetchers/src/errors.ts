@@ -66,6 +66,11 @@ export type WechatErrorCode =
   | 'E_AUTHORIZER_REAUTHORIZE'
   /** Every verify ticket held is older than 12 h, or refused (61005 / 61006): pushes have stopped arriving. */
   | 'E_COMPONENT_TICKET_EXPIRED'
+  /**
+   * WeCom refused the suite's newest pushed suite_ticket (40085 on `get_suite_token`): no suite token until the next
+   * `suite_ticket` push (every 10 minutes) replaces it. The ticket is never quoted.
+   */
+  | 'E_SUITE_TICKET_REFUSED'
 
 export interface WechatErrorOptions extends BridgeErrorOptions {
   appid?: string | undefined

@@ -77,6 +77,7 @@ export {
   type SuiteTokenValue,
   type WecomTicketValue,
 } from './wecom/wecom-kinds.js'
+export type { PermanentCodeApi } from './wecom/wecom-client.js'
 export {
   WECOM_BASE_URL,
   type WecomAgentConfig,
@@ -109,6 +110,13 @@ export {
   type SuiteEventOptions,
   type SuiteEventOutcome,
 } from './wecom/suite-callback.js'
+export { refreshSuiteAuthorization, type SuiteAgentsChange } from './wecom/suite-authorization.js'
+export {
+  exchangeWecomAuthCode,
+  WECOM_INSTALL_PAGE,
+  wecomInstallUrl,
+  type WecomInstallUrlInput,
+} from './wecom/suite-install-url.js'
 export {
   componentVerifyTicket,
   componentAccessToken,

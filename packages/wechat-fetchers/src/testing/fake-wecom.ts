@@ -43,7 +43,8 @@ export interface FakeWecomOptions {
 /**
  * A real HTTP server on loopback that behaves like WeCom's credential APIs (`qyapi.weixin.qq.com`): gettoken, the
  * corp and agent JS-SDK tickets with their hourly limits (45009 past them), the suite flow (get_suite_token with
- * the pushed ticket, get_pre_auth_code, get_permanent_code, get_corp_token), get_provider_token, and the suite's
+ * the pushed ticket, get_pre_auth_code, set_session_info, get_permanent_code v1 and v2, get_auth_info,
+ * get_corp_token), get_provider_token, and the suite's
  * pushes to its command callback URL, encrypted as WeCom sends them. Point a source at it with
  * `wecomSource({ baseUrl: fake.url })`.
  */
@@ -65,8 +66,19 @@ export interface FakeWecom {
   pushSuiteTicket(suiteId: string, options?: { createTime?: number }): Promise<{ ticket: string; push: SentPush }>
   /** A corp authorises the suite: an auth code is made and `create_auth` pushed. */
   authorize(suiteId: string, corpId: string, options?: { agentIds?: (string | number)[] }): Promise<SentPush>
-  /** Pushes `change_auth` for the corp. */
-  changeAuth(suiteId: string, corpId: string): Promise<SentPush>
+  /**
+   * Pushes `change_auth` for the corp; with `agentIds`, the corp first changes which agents the suite's apps have
+   * (what `get_auth_info` answers from then on).
+   */
+  changeAuth(suiteId: string, corpId: string, options?: { agentIds?: (string | number)[] }): Promise<SentPush>
+  /**
+   * The administrator installs the suite from an install page URL (`wecomInstallUrl`): its pre-auth code must be
+   * one the fake made (1200 s, single use). Resolves the redirect WeCom would send the browser to (`auth_code`,
+   * `expires_in=600`, `state`); no `create_auth` is pushed for it (as WeCom).
+   */
+  installFromUrl(installUrl: string, corpId: string, options?: { agentIds?: (string | number)[] }): string
+  /** The `session_info.auth_type` `set_session_info` set for a pre-auth code (`undefined` if none). */
+  sessionAuthTypeOf(preAuthCode: string): number | undefined
   /** The corp cancels: its permanent code stops working; `cancel_auth` is pushed. */
   cancelAuth(suiteId: string, corpId: string): Promise<SentPush>
   /** A new auth code for the corp is pushed (`reset_permanent_code`); exchanging it ends the old permanent code. */
@@ -126,6 +138,8 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   const authCodes = new Map<string, Authorization>()
   /** `suiteId:corpId` → the live permanent code and the agents. */
   const permanentCodes = new Map<string, { code: string; agentIds: string[] }>()
+  /** pre-auth code → its suite, expiry (ms) and the session_info's auth_type. */
+  const preAuthCodes = new Map<string, { suiteId: string; expiresAt: number; authType: number | undefined }>()
   const injected = new Map<FakeWecomEndpoint, { reply: FakeWecomReply; times: number }>()
 
   const fail = (errcode: number, errmsg: string): FakeWecomReply => ({ errcode, errmsg })
@@ -175,24 +189,33 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       get_pre_auth_code(query) {
         const suite = suiteByToken(query.get('suite_access_token'))
         if ('reply' in suite) return suite.reply
-        return { errcode: 0, errmsg: 'ok', pre_auth_code: fresh('PRE_'), expires_in: 1200 }
+        const code = fresh('PRE_')
+        preAuthCodes.set(code, { suiteId: suite.spec.suiteId, expiresAt: now() + 1_200_000, authType: undefined })
+        return { errcode: 0, errmsg: 'ok', pre_auth_code: code, expires_in: 1200 }
       },
-      get_permanent_code(query, body) {
+      set_session_info(query, body) {
         const suite = suiteByToken(query.get('suite_access_token'))
         if ('reply' in suite) return suite.reply
-        const grant = authCodes.get(String(body.auth_code ?? ''))
-        if (grant === undefined || grant.suiteId !== suite.spec.suiteId) return fail(40078, 'invalid auth_code')
-        authCodes.delete(String(body.auth_code))
-        const code = fresh('PERM_')
-        permanentCodes.set(`${grant.suiteId}:${grant.corpId}`, { code, agentIds: grant.agentIds })
+        const pre = preAuthCodes.get(String(body.pre_auth_code ?? ''))
+        if (pre === undefined || pre.suiteId !== suite.spec.suiteId || pre.expiresAt <= now())
+          return fail(40075, 'invalid pre_auth_code')
+        const info = body.session_info as { auth_type?: unknown } | undefined
+        pre.authType = typeof info?.auth_type === 'number' ? info.auth_type : 0
+        return { errcode: 0, errmsg: 'ok' }
+      },
+      get_permanent_code: (query, body) => exchange(query, body, 'v1'),
+      'v2/get_permanent_code': (query, body) => exchange(query, body, 'v2'),
+      get_auth_info(query, body) {
+        const suite = suiteByToken(query.get('suite_access_token'))
+        if ('reply' in suite) return suite.reply
+        const corpId = String(body.auth_corpid ?? '')
+        const held = permanentCodes.get(`${suite.spec.suiteId}:${corpId}`)
+        if (held === undefined || held.code !== body.permanent_code) return fail(40084, 'invalid permanent_code')
         return {
           errcode: 0,
           errmsg: 'ok',
-          access_token: state.issueToken('CORP_', grant.corpId, '<suite>', tokenLife),
-          expires_in: tokenLife,
-          permanent_code: code,
-          auth_corp_info: { corpid: grant.corpId, corp_name: `corp ${grant.corpId}` },
-          auth_info: { agent: grant.agentIds.map((agentid) => ({ agentid: Number(agentid), name: `app ${agentid}` })) },
+          auth_corp_info: { corpid: corpId, corp_name: `corp ${corpId}` },
+          auth_info: { agent: held.agentIds.map((agentid) => ({ agentid: Number(agentid), name: `app ${agentid}` })) },
         }
       },
       get_corp_token(query, body) {
@@ -221,6 +244,31 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       },
     }
 
+  /**
+   * get_permanent_code: v1 (developer.work.weixin.qq.com/document/path/90603) answers the corp token and the agents;
+   * v2 (…/path/100776) the permanent code and auth_corp_info only.
+   */
+  function exchange(query: URLSearchParams, body: Record<string, unknown>, api: 'v1' | 'v2'): FakeWecomReply {
+    const suite = suiteByToken(query.get('suite_access_token'))
+    if ('reply' in suite) return suite.reply
+    const grant = authCodes.get(String(body.auth_code ?? ''))
+    if (grant === undefined || grant.suiteId !== suite.spec.suiteId) return fail(40078, 'invalid auth_code')
+    authCodes.delete(String(body.auth_code))
+    const code = fresh('PERM_')
+    permanentCodes.set(`${grant.suiteId}:${grant.corpId}`, { code, agentIds: grant.agentIds })
+    const corp = { corpid: grant.corpId, corp_name: `corp ${grant.corpId}` }
+    if (api === 'v2') return { errcode: 0, errmsg: 'ok', permanent_code: code, auth_corp_info: corp }
+    return {
+      errcode: 0,
+      errmsg: 'ok',
+      access_token: state.issueToken('CORP_', grant.corpId, '<suite>', tokenLife),
+      expires_in: tokenLife,
+      permanent_code: code,
+      auth_corp_info: corp,
+      auth_info: { agent: grant.agentIds.map((agentid) => ({ agentid: Number(agentid), name: `app ${agentid}` })) },
+    }
+  }
+
   function ticket(endpoint: 'get_jsapi_ticket' | 'ticket/get', query: URLSearchParams): FakeWecomReply {
     const checked = state.checkToken(query.get('access_token'))
     if ('errcode' in checked) return fail(checked.errcode, checked.errmsg)
@@ -240,6 +288,9 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     '/cgi-bin/service/get_suite_token': 'get_suite_token',
     '/cgi-bin/service/get_pre_auth_code': 'get_pre_auth_code',
     '/cgi-bin/service/get_permanent_code': 'get_permanent_code',
+    '/cgi-bin/service/v2/get_permanent_code': 'v2/get_permanent_code',
+    '/cgi-bin/service/get_auth_info': 'get_auth_info',
+    '/cgi-bin/service/set_session_info': 'set_session_info',
     '/cgi-bin/service/get_corp_token': 'get_corp_token',
     '/cgi-bin/service/get_provider_token': 'get_provider_token',
     '/cgi-bin/fake/business': 'business',
@@ -328,7 +379,9 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
         `<xml>${cdata('SuiteId', suiteId)}${cdata('AuthCode', code)}${cdata('InfoType', 'create_auth')}<TimeStamp>${seconds()}</TimeStamp></xml>`,
       )
     },
-    changeAuth(suiteId, corpId) {
+    changeAuth(suiteId, corpId, changeOptions = {}) {
+      const held = permanentCodes.get(`${suiteId}:${corpId}`)
+      if (held !== undefined && changeOptions.agentIds !== undefined) held.agentIds = changeOptions.agentIds.map(String)
       return push(
         suiteId,
         `<xml>${cdata('SuiteId', suiteId)}${cdata('InfoType', 'change_auth')}<TimeStamp>${seconds()}</TimeStamp>${cdata('AuthCorpId', corpId)}</xml>`,
@@ -354,6 +407,23 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       if (suite.callbackUrl === undefined) throw invalidArgument('callbackUrl', `is not set for suite ${suiteId}`)
       return suite.sender.verifyUrl(suite.callbackUrl)
     },
+    installFromUrl(installUrl, corpId, installOptions = {}) {
+      const url = new URL(installUrl)
+      const suiteId = url.searchParams.get('suite_id') ?? ''
+      const preAuthCode = url.searchParams.get('pre_auth_code') ?? ''
+      const redirect = url.searchParams.get('redirect_uri')
+      const pre = preAuthCodes.get(preAuthCode)
+      if (pre === undefined || pre.suiteId !== suiteId || pre.expiresAt <= now())
+        throw invalidArgument('installUrl', 'holds no live pre-auth code of this suite')
+      if (redirect === null) throw invalidArgument('installUrl', 'has no redirect_uri')
+      preAuthCodes.delete(preAuthCode)
+      const back = new URL(redirect)
+      back.searchParams.set('auth_code', grant(suiteId, corpId, (installOptions.agentIds ?? ['1000001']).map(String)))
+      back.searchParams.set('expires_in', '600')
+      back.searchParams.set('state', url.searchParams.get('state') ?? '')
+      return back.toString()
+    },
+    sessionAuthTypeOf: (preAuthCode) => preAuthCodes.get(preAuthCode)?.authType,
     permanentCodeOf: (suiteId, corpId) => permanentCodes.get(`${suiteId}:${corpId}`)?.code,
     close: () =>
       new Promise<void>((resolve) => {

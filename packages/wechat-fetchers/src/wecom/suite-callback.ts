@@ -1,17 +1,15 @@
 import type { CredentialBridge } from '@open-bridge/core'
 import { invalidArgument, WechatError } from '../errors.js'
 import { messageCrypto, type DecryptedPush, type MessageCryptoOptions, type PushQuery } from '../push/message-crypto.js'
-import type { WecomClient } from './wecom-client.js'
 import {
-  wecomAgentTicket,
-  wecomAuthorization,
-  wecomCorpToken,
-  wecomJsapiTicket,
-  wecomPermanentCode,
-  wecomSuiteTicket,
-} from './wecom-kinds.js'
-import { wecomClientOf } from './wecom-source.js'
-import { withSuiteToken } from './with-corp-token.js'
+  exchangeAuthCode,
+  removeAuthorization,
+  suiteRuntimeOf,
+  syncAgents,
+  type SuiteAgentsChange,
+} from './suite-authorization.js'
+import { wecomSuiteTicket } from './wecom-kinds.js'
+import type { WecomSuiteRuntime } from './wecom-source.js'
 
 /** How many applied pushes `suiteCallback` remembers, to answer a retried one without applying it again. */
 const APPLIED_KEPT = 1000
@@ -45,10 +43,13 @@ export interface SuiteEventOutcome {
   corpId?: string
   /**
    * `stored`: the ticket or the permanent code is stored; `removed`: the corp's credentials are gone; `refreshed`:
-   * its cached tokens and tickets dropped (`change_auth`); `stale`: a suite_ticket older than its 30 minutes (or
+   * its authorisation re-read with `get_auth_info`, its agents brought up to date and their cached tokens and tickets
+   * dropped (`change_auth`); `stale`: a suite_ticket older than its 30 minutes (or
    * than the one stored) was ignored; `ignored`: an InfoType this does not handle.
    */
   action: 'stored' | 'removed' | 'refreshed' | 'stale' | 'ignored'
+  /** After `create_auth`, `reset_permanent_code` and `change_auth`: the corp's agents now, and which came or went. */
+  agents?: SuiteAgentsChange
 }
 
 /**
@@ -73,7 +74,7 @@ export function suiteCallback(bridge: CredentialBridge, options: SuiteCallbackOp
     ...(timestampToleranceSeconds === undefined ? {} : { timestampToleranceSeconds }),
     now,
   })
-  const client = clientOf(bridge, source)
+  const runtime = suiteRuntimeOf(bridge, source)
   /** The outcomes of the pushes applied last, by push id (oldest first). */
   const applied = new Map<string, SuiteEventOutcome>()
   return Object.freeze({
@@ -85,7 +86,7 @@ export function suiteCallback(bridge: CredentialBridge, options: SuiteCallbackOp
       // single-use, so applying it again would fail and WeCom would keep retrying.
       const done = applied.get(push.id)
       if (done !== undefined) return done
-      const outcome = await apply(bridge, client, suiteId, push, now)
+      const outcome = await apply(bridge, runtime, suiteId, push, now)
       applied.set(push.id, outcome)
       if (applied.size > APPLIED_KEPT) applied.delete(applied.keys().next().value!)
       return outcome
@@ -101,22 +102,12 @@ export interface SuiteEventOptions {
   now?: () => number
 }
 
-function clientOf(bridge: CredentialBridge, source: unknown): WecomClient {
-  const client = wecomClientOf(source ?? bridge.source)
-  if (client === undefined) {
-    throw invalidArgument(
-      'source',
-      'must be the wecomSource() configured with this suite (the bridge’s source is not one)',
-    )
-  }
-  return client
-}
-
 /**
  * Applies one decrypted suite push: `suite_ticket` stored with the life it has left (the newest wins; one older
  * than 30 minutes is ignored); `create_auth` / `reset_permanent_code` exchanged at once (`get_permanent_code`) and
- * the permanent code stored durably with the corp's agents; `change_auth` drops the corp's cached tokens and
- * tickets; `cancel_auth` removes every credential of the corp for this suite.
+ * the permanent code stored durably with the corp's agents (v2: read with `get_auth_info`); `change_auth` re-reads
+ * the authorisation (`get_auth_info`) and brings the agents up to date; `cancel_auth` removes every credential of
+ * the corp for this suite.
  */
 export function applySuiteEvent(
   bridge: CredentialBridge,
@@ -125,18 +116,18 @@ export function applySuiteEvent(
 ): Promise<SuiteEventOutcome> {
   if (typeof options !== 'object' || options === null || typeof options.suiteId !== 'string')
     return Promise.reject(invalidArgument('options.suiteId', 'must be the suite id'))
-  let client: WecomClient
+  let runtime: WecomSuiteRuntime
   try {
-    client = clientOf(bridge, options.source)
+    runtime = suiteRuntimeOf(bridge, options.source)
   } catch (error) {
     return Promise.reject(error)
   }
-  return apply(bridge, client, options.suiteId, push, options.now ?? Date.now)
+  return apply(bridge, runtime, options.suiteId, push, options.now ?? Date.now)
 }
 
 async function apply(
   bridge: CredentialBridge,
-  client: WecomClient,
+  runtime: WecomSuiteRuntime,
   suiteId: string,
   push: DecryptedPush,
   now: () => number,
@@ -154,52 +145,19 @@ async function apply(
     case 'create_auth':
     case 'reset_permanent_code': {
       const code = required(fields.AuthCode, 'AuthCode', infoType)
-      const grant = await withSuiteToken(bridge, { suiteId }, (token) =>
-        client.permanentCode(suiteId, token, code, undefined),
-      )
-      const previous = await bridge
-        .credential(wecomPermanentCode)
-        .get({ suiteId, corpId: grant.corpId })
-        .catch(() => null)
-      await bridge
-        .credential(wecomPermanentCode)
-        .set(
-          { suiteId, corpId: grant.corpId },
-          { permanent_code: grant.permanentCode, agent_ids: grant.agentIds.join(',') },
-          -1,
-        )
-      const gone = agentsOf(previous).filter((agentId) => !grant.agentIds.includes(agentId))
-      await Promise.all(gone.map((agentId) => forgetApp(bridge, grant.corpId, agentId, true)))
-      for (const agentId of grant.agentIds) {
-        const key = { corpId: grant.corpId, agentId }
-        await bridge.credential(wecomAuthorization).set(key, { suite_id: suiteId }, -1)
-        // A new permanent code: what was cached under the old one goes; v1's corp token is kept.
-        await forgetApp(bridge, grant.corpId, agentId, false)
-        if (grant.corpToken !== undefined) {
-          await bridge
-            .credential(wecomCorpToken)
-            .set(key, { access_token: grant.corpToken.value }, Math.max(1, grant.corpToken.expiresIn - 60))
-        }
-      }
-      return { infoType, corpId: grant.corpId, action: 'stored' }
+      const { corpId, change } = await exchangeAuthCode(bridge, runtime, suiteId, code)
+      return { infoType, corpId, action: 'stored', agents: change }
     }
     case 'change_auth': {
+      // WeCom's "变更授权通知" (developer.work.weixin.qq.com/document/path/90642): the provider is to call
+      // get_auth_info itself and compare — agents added or removed, permissions changed.
       const corpId = required(fields.AuthCorpId, 'AuthCorpId', infoType)
-      const held = await bridge
-        .credential(wecomPermanentCode)
-        .get({ suiteId, corpId })
-        .catch(() => null)
-      await Promise.all(agentsOf(held).map((agentId) => forgetApp(bridge, corpId, agentId, false)))
-      return { infoType, corpId, action: 'refreshed' }
+      const change = await syncAgents(bridge, runtime, suiteId, corpId)
+      return { infoType, corpId, action: 'refreshed', agents: change }
     }
     case 'cancel_auth': {
       const corpId = required(fields.AuthCorpId, 'AuthCorpId', infoType)
-      const held = await bridge
-        .credential(wecomPermanentCode)
-        .get({ suiteId, corpId })
-        .catch(() => null)
-      await Promise.all(agentsOf(held).map((agentId) => forgetApp(bridge, corpId, agentId, true)))
-      await bridge.credential(wecomPermanentCode).remove({ suiteId, corpId })
+      await removeAuthorization(bridge, suiteId, corpId)
       return { infoType, corpId, action: 'removed' }
     }
     default:
@@ -225,21 +183,6 @@ async function storeTicket(
   if (current !== null && Number(current.created_at) > createdAt) return { infoType, action: 'stale' }
   await handle.set({ suiteId }, { suite_ticket: ticket, created_at: String(createdAt) }, left)
   return { infoType, action: 'stored' }
-}
-
-/** The corp app's cached token and tickets removed; with `authorization`, the app's tie to the suite too. */
-async function forgetApp(bridge: CredentialBridge, corpId: string, agentId: string, authorization: boolean) {
-  const key = { corpId, agentId }
-  await Promise.all([
-    bridge.credential(wecomCorpToken).remove(key),
-    bridge.credential(wecomJsapiTicket).remove(key),
-    bridge.credential(wecomAgentTicket).remove(key),
-    authorization ? bridge.credential(wecomAuthorization).remove(key) : undefined,
-  ])
-}
-
-function agentsOf(value: { agent_ids?: string } | null): string[] {
-  return value?.agent_ids ? value.agent_ids.split(',').filter((agentId) => agentId.length > 0) : []
 }
 
 function required(value: string | undefined, field: string, infoType: string): string {

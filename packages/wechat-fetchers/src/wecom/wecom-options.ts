@@ -1,5 +1,6 @@
 import { isPlainObject } from '@open-bridge/core'
 import { invalidArgument } from '../errors.js'
+import type { PermanentCodeApi } from './wecom-client.js'
 import { resolveOptions, type ResolvedOptions, type WechatSourceOptions } from '../options.js'
 
 /** A self-built app of a corp: its agent id and its secret (each app has its own). */
@@ -22,6 +23,13 @@ export interface WecomSuiteConfig {
   suiteId: string
   /** The suite's Secret: only ever sent to `get_suite_token`. */
   suiteSecret: string
+  /**
+   * Which `get_permanent_code` exchanges the suite's auth codes. `'v1'` (default,
+   * `/cgi-bin/service/get_permanent_code`): answers the corp's agents and a corp token. `'v2'`
+   * (`/cgi-bin/service/v2/get_permanent_code`, which WeCom recommends because it answers faster): answers neither —
+   * the agents are then read with `get_auth_info`, the corp token fetched with `get_corp_token` on first read.
+   */
+  permanentCodeApi?: PermanentCodeApi
 }
 
 /** The service provider (服务商): its corp id and its provider secret (`get_provider_token`). */
@@ -47,6 +55,8 @@ export interface ResolvedWecomOptions {
   appSecrets: ReadonlyMap<string, string>
   /** suiteId → suite secret. */
   suiteSecrets: ReadonlyMap<string, string>
+  /** suiteId → the `get_permanent_code` it uses (every configured suite is in it). */
+  permanentCodeApis: ReadonlyMap<string, PermanentCodeApi>
   provider: { corpId: string; secret: string } | undefined
 }
 
@@ -95,12 +105,16 @@ export function resolveWecomOptions(options: WecomSourceOptions): ResolvedWecomO
     })
   })
   const suiteSecrets = new Map<string, string>()
+  const permanentCodeApis = new Map<string, PermanentCodeApi>()
   list(suites, 'suites').forEach((suite, i) => {
     const at = `suites[${i}]`
     if (!isPlainObject(suite)) throw invalidArgument(at, 'must be an object { suiteId, suiteSecret }')
     const suiteId = id(suite.suiteId, `${at}.suiteId`)
     if (suiteSecrets.has(suiteId)) throw invalidArgument(`${at}.suiteId`, 'is configured twice')
     suiteSecrets.set(suiteId, secret(suite.suiteSecret, `${at}.suiteSecret`))
+    const api = suite.permanentCodeApi ?? 'v1'
+    if (api !== 'v1' && api !== 'v2') throw invalidArgument(`${at}.permanentCodeApi`, "must be 'v1' or 'v2'")
+    permanentCodeApis.set(suiteId, api)
   })
   let resolvedProvider: ResolvedWecomOptions['provider']
   if (provider !== undefined) {
@@ -115,6 +129,7 @@ export function resolveWecomOptions(options: WecomSourceOptions): ResolvedWecomO
     transport: resolveOptions({ ...transport, baseUrl: baseUrl ?? WECOM_BASE_URL }),
     appSecrets,
     suiteSecrets,
+    permanentCodeApis,
     provider: resolvedProvider,
   }
 }

@@ -10,7 +10,7 @@ import type {
 import { WechatError } from '../errors.js'
 import { storedLife } from '../options.js'
 import { PlatformClient } from '../platform-client.js'
-import { WecomClient, type WecomIssued } from './wecom-client.js'
+import { WecomClient, type PermanentCodeApi, type WecomIssued } from './wecom-client.js'
 import {
   wecomAuthorization,
   wecomPermanentCode,
@@ -27,11 +27,18 @@ import {
 } from './wecom-options.js'
 import { withCorpToken, withSuiteToken } from './with-corp-token.js'
 
-/** Each source's platform calls, for the suite callback (`get_permanent_code`); not part of the public type. */
-const CLIENTS = new WeakMap<object, WecomClient>()
+/** What the suite helpers need of a source: its platform calls and each suite's `get_permanent_code`. */
+export interface WecomSuiteRuntime {
+  readonly api: WecomClient
+  /** The configured `permanentCodeApi` of the suite (`'v1'` when it is not configured here). */
+  permanentCodeApi(suiteId: string): PermanentCodeApi
+}
 
-/** The platform calls of a `wecomSource()` made by this copy of the package, or `undefined`. */
-export function wecomClientOf(source: unknown): WecomClient | undefined {
+/** Each source's runtime, for the suite callback and helpers; not part of the public type. */
+const CLIENTS = new WeakMap<object, WecomSuiteRuntime>()
+
+/** The suite runtime of a `wecomSource()` made by this copy of the package, or `undefined`. */
+export function wecomClientOf(source: unknown): WecomSuiteRuntime | undefined {
   return typeof source === 'object' && source !== null ? CLIENTS.get(source) : undefined
 }
 
@@ -53,7 +60,8 @@ export class WecomSource implements CredentialSource {
     this.#platform = new PlatformClient(this.#options.transport)
     this.#api = new WecomClient(this.#platform)
     Object.defineProperty(this, BRAND, { value: true })
-    CLIENTS.set(this, this.#api)
+    const apis = this.#options.permanentCodeApis
+    CLIENTS.set(this, { api: this.#api, permanentCodeApi: (suiteId) => apis.get(suiteId) ?? 'v1' })
   }
 
   /** `instanceof WecomSource` holds for a source from any copy of the package. */
@@ -138,7 +146,24 @@ export class WecomSource implements CredentialSource {
     // The newest pushed ticket (one older than 30 minutes has expired: E_PUSHED_MISSING, never sent).
     const ticket = await ctx.bridge.credential(wecomSuiteTicket).get({ suiteId })
     if (ticket === null) return null
-    const token = await this.#api.suiteToken(suiteId, secret, ticket.suite_ticket, ctx.signal)
+    let token: WecomIssued
+    try {
+      token = await this.#api.suiteToken(suiteId, secret, ticket.suite_ticket, ctx.signal)
+    } catch (error) {
+      // 40085 "invalid suite_ticket" (errcodes in /work/shared/wechat-third-party.md): WeCom refused the ticket it
+      // pushed. No other ticket can be asked for (pushed only, every 10 minutes): the next push replaces it.
+      if (
+        (error as { errcode?: unknown }).errcode === 40085 &&
+        (error as { code?: unknown }).code === 'E_PLATFORM_API'
+      ) {
+        throw new WechatError(
+          'E_SUITE_TICKET_REFUSED',
+          `WeCom refused suite ${suiteId}'s newest pushed suite_ticket (40085): no suite_access_token until the next suite_ticket push (every 10 minutes) replaces it; if this lasts, check the suite's command callback URL`,
+          { appid: suiteId, cause: error },
+        )
+      }
+      throw error
+    }
     return { value: { suite_access_token: token.value }, expiresIn: this.#life(token) }
   }
 

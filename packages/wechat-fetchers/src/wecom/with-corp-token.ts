@@ -11,8 +11,13 @@ import {
 
 /** WeCom's errcodes for a rejected (expired, replaced, missing) corp access_token. */
 export const WECOM_TOKEN_ERRCODES: readonly number[] = Object.freeze([40014, 41001, 42001])
-/** WeCom's errcodes for a rejected suite_access_token (expired, invalid), besides the token ones. */
-export const WECOM_SUITE_TOKEN_ERRCODES: readonly number[] = Object.freeze([42009, 40082, 40014, 42001])
+/**
+ * WeCom's errcodes for a rejected suite_access_token, besides the token ones (/work/shared/wechat-third-party.md,
+ * WeCom errcodes): 42009 suite token expired, 40082 invalid suite token, and 40085 invalid suite_ticket — the token
+ * was made from a ticket WeCom no longer accepts, so a token from the newest pushed ticket is asked for once (a
+ * refused ticket then ends in `E_SUITE_TICKET_REFUSED`, never in a loop).
+ */
+export const WECOM_SUITE_TOKEN_ERRCODES: readonly number[] = Object.freeze([42009, 40082, 40085, 40014, 42001])
 
 /** Did WeCom reject the token the call was made with? By code and errcode, so another copy's errors count too. */
 export function isCorpTokenRejected(error: unknown): boolean {
@@ -58,7 +63,7 @@ export function withCorpToken<T>(
   })
 }
 
-/** `withCorpToken` for a suite's suite_access_token (refreshed once on 42009 / 40082 / 40014 / 42001). */
+/** `withCorpToken` for a suite's suite_access_token (refreshed once on 42009 / 40082 / 40085 / 40014 / 42001). */
 export function withSuiteToken<T>(
   bridge: CredentialBridge,
   key: SuiteKey,
