@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +10,6 @@ import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/t
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createServiceMetrics } from '../src/metrics/service-metrics.js'
 import { createAuthorizerSweeper } from '../src/scheduler/authorizer-sweeper.js'
-import { countingProxy, type CountingProxy } from './counting-proxy.js'
 
 const COMPONENT = {
   appid: 'wxc0mp0nentsweep01',
@@ -21,17 +22,52 @@ const ACCOUNTS = Number(process.env.OB_SWEEP_ACCOUNTS ?? 1_000)
 const CONCURRENCY = 8
 const appidOf = (i: number) => `wxsweep${String(i).padStart(11, '0')}`
 
-const byAuthorizerToken = (path: string) => path.includes('api_authorizer_token')
+/** A pass-through proxy in front of the fake that counts api_authorizer_token calls in flight at once. */
+async function countingProxy(
+  target: string,
+): Promise<{ url: string; maxInFlight: () => number; close: () => Promise<void> }> {
+  let inFlight = 0
+  let max = 0
+  const server: Server = createServer((req, res) => {
+    const counted = req.url?.includes('api_authorizer_token') === true
+    if (counted) max = Math.max(max, ++inFlight)
+    const upstream = httpRequest(
+      new URL(req.url!, target),
+      { method: req.method, headers: req.headers, agent: false },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+        answer.on('end', () => {
+          if (counted) inFlight--
+        })
+      },
+    )
+    upstream.on('error', () => res.destroy())
+    req.pipe(upstream)
+  })
+  // Longer than the client's keep-alive: an idle connection closed under a reused one would be the proxy's fault.
+  server.keepAliveTimeout = 120_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    maxInFlight: () => max,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
 
 let dir: string
 let fake: FakeWeChat
-let proxy: CountingProxy
+let proxy: Awaited<ReturnType<typeof countingProxy>>
 let bridge: CredentialBridge
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ob-sweep-'))
   fake = await startFakeWeChat({ components: [COMPONENT], latencyMs: { authorizer_token: 5 } })
-  proxy = await countingProxy(fake.url, byAuthorizerToken)
+  proxy = await countingProxy(fake.url)
   bridge = createBridge({
     stores: [memoryStore(), sqliteStore({ path: join(dir, 'sweep.db') })],
     source: wechatSource({
@@ -159,7 +195,7 @@ describe('the authorizer sweeper near the end of tokens', () => {
       latencyMs: { authorizer_token: 5 },
       tokenLifetimeSeconds: 900,
     })
-    const shortProxy = await countingProxy(shortFake.url, byAuthorizerToken)
+    const shortProxy = await countingProxy(shortFake.url)
     const shortBridge = createBridge({
       stores: [memoryStore(), sqliteStore({ path: join(dir, 'short.db') })],
       source: wechatSource({
