@@ -10,6 +10,7 @@ import {
   type CorpAppKey,
 } from '@open-bridge/wechat-fetchers'
 import { lifeLeft } from '../metrics/tier-probe.js'
+import { authorisedCorps } from '../wecom/authorised-corps.js'
 import { errorDetails, type SchedulerLogger } from './scheduler.js'
 
 /** What a WeCom sweep found for one suite's authorised corp apps (`self-built` for the configured apps). */
@@ -125,25 +126,14 @@ export function createWecomSweeper(options: WecomSweeperOptions): WecomSweeper {
     return (await lifeLeft(stores, kind.storageKey(key), readTimeoutMs)) !== undefined
   }
 
-  /** The authorised corps of each configured suite: the permanent codes the tiers list. */
-  async function walk(): Promise<Map<string, Set<string>>> {
-    const bySuite = new Map<string, Set<string>>([...suites].map((suiteId) => [suiteId, new Set<string>()]))
-    for (const store of stores) {
-      if (store.keys === undefined) continue
-      try {
-        for await (const storageKey of store.keys()) {
-          const key = wecomPermanentCode.parseStorageKey?.(storageKey)
-          if (key !== undefined) bySuite.get(key.suiteId)?.add(key.corpId)
-        }
-      } catch (error) {
-        logger.warn({ tier: store.name, ...errorDetails(error) }, 'wecom sweep: a tier could not be walked')
-      }
-    }
-    return bySuite
-  }
-
   async function corpsBySuite(): Promise<Map<string, Set<string>>> {
-    if (corps === undefined || now() - corps.at >= listEveryMs) corps = { at: now(), bySuite: await walk() }
+    if (corps === undefined || now() - corps.at >= listEveryMs)
+      corps = {
+        at: now(),
+        bySuite: await authorisedCorps(stores, suites, (store, error) =>
+          logger.warn({ tier: store.name, ...errorDetails(error) }, 'wecom sweep: a tier could not be walked'),
+        ),
+      }
     return corps.bySuite
   }
 
