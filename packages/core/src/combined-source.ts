@@ -39,7 +39,7 @@ export function combineSources(...sources: CredentialSource[]): CredentialSource
   })
   const all = Object.freeze([...sources])
   let closing: Promise<void> | undefined
-  return Object.freeze({
+  const combined = {
     async fetch<K extends CredentialKind>(
       kind: K,
       key: ResolvedKey<K>,
@@ -66,5 +66,24 @@ export function combineSources(...sources: CredentialSource[]): CredentialSource
       })
       return closing
     },
-  })
+  }
+  // Helpers that find their family's internals on the bridge's source (wechat-fetchers' Open Platform, code2Session)
+  // look through a combined one with `sourcesOf`.
+  Object.defineProperty(combined, COMBINED, { value: all })
+  return Object.freeze(combined)
+}
+
+/** Where a combined source keeps its parts: a registry symbol, so any copy of core (ESM beside CJS) finds them. */
+const COMBINED = Symbol.for('open-bridge.combined-sources')
+
+/**
+ * The sources a `combineSources(…)` (from any copy of core) holds, in order, each looked through in turn if it is
+ * itself combined; `[source]` for any other source; `[]` for something that is not an object. For helpers that find
+ * their own family's source behind the bridge's: `sourcesOf(bridge.source).find(isMine)`.
+ */
+export function sourcesOf(source: unknown): readonly CredentialSource[] {
+  if (typeof source !== 'object' || source === null) return []
+  const parts = (source as Record<symbol, unknown>)[COMBINED]
+  if (!Array.isArray(parts)) return [source as CredentialSource]
+  return parts.flatMap((part: unknown) => sourcesOf(part))
 }

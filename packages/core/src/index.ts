@@ -103,4 +103,4 @@ export {
   type UserRefreshTokenValue,
   type UserKey,
 } from './credentials.js'
-export { combineSources } from './combined-source.js'
+export { combineSources, sourcesOf } from './combined-source.js'

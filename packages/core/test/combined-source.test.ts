@@ -5,6 +5,7 @@ import {
   keyField,
   memoryStore,
   registerKind,
+  sourcesOf,
   type CredentialSource,
 } from '@open-bridge/core'
 import { describe, expect, it } from 'vitest'
@@ -114,5 +115,17 @@ describe('combineSources', () => {
         expect(error).toMatchObject({ code: 'E_INVALID_CONFIG', field })
       }
     }
+  })
+
+  it('sourcesOf: the parts of a combined source (nested ones flattened), a plain source alone, nothing for a non-object', () => {
+    const a = { fetch: async () => null }
+    const b = { fetch: async () => null }
+    const c = { fetch: async () => null }
+    expect(sourcesOf(combineSources(a, combineSources(b, c)))).toEqual([a, b, c])
+    expect(sourcesOf(combineSources(a, b))[1]).toBe(b)
+    expect(sourcesOf(a)).toEqual([a])
+    expect(sourcesOf(undefined)).toEqual([])
+    // The parts are not enumerable: a combined source logs and copies as before.
+    expect(Object.keys(combineSources(a, b)).sort()).toEqual(['close', 'fetch', 'fetchKind'])
   })
 })

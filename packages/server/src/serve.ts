@@ -15,7 +15,8 @@ import { logBridgeEvents } from './metrics/bridge-event-log.js'
 import { createReadiness } from './metrics/readiness.js'
 import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js'
 import { openPlatformHooks } from './open-platform/open-platform-service.js'
-import { createAuthorizerSweeper, type AuthorizerSweeper } from './scheduler/authorizer-sweeper.js'
+import { createAuthorizerSweeper } from './scheduler/authorizer-sweeper.js'
+import { createWecomSweeper, type WecomSweeper } from './scheduler/wecom-sweeper.js'
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js'
 import type { ScheduledJob } from './scheduler/tasks.js'
 
@@ -63,7 +64,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     opened.push(() => bridge.close()) // the bridge owns the tiers and the source
 
     const components = config.openPlatform.map((c) => c.componentAppid)
-    metrics = createServiceMetrics({ bridge, stores, credentials: credentialsOf(config), components })
+    const suites = config.wecom?.suites.map((suite) => suite.suiteId) ?? []
+    metrics = createServiceMetrics({ bridge, stores, credentials: credentialsOf(config), components, suites })
+    let wecomSweeper: WecomSweeper | undefined
     const tiersReady = createReadiness(
       stores.map((store, i) => ({ store, inProcess: config.stores[i]?.scheme === 'memory' })),
       metrics.breakers,
@@ -71,7 +74,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     let draining = false
     // Draining: not ready, whatever the tiers say, so a balancer stops sending before the port closes.
     const readiness = () => (draining ? Promise.resolve({ ready: false, tiers: [] }) : tiersReady())
-    const app = createApp(config, bridge, metrics, readiness, options.logStream, expiryFrom(stores), stores, wecom)
+    const app = createApp(
+      config,
+      bridge,
+      metrics,
+      readiness,
+      options.logStream,
+      expiryFrom(stores),
+      stores,
+      wecom,
+      (suiteId, corpId, result) => wecomSweeper?.notePush(suiteId, corpId, result),
+    )
     opened.push(() => app.close())
     logStart(app, config, options.cwd ?? process.cwd())
     const stopEventLog = logBridgeEvents(bridge, app.log)
@@ -88,8 +101,32 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
             onSweep: metrics.openPlatform.observeSweep,
           })
     if (sweeper !== undefined) opened.push(async () => sweeper.close())
+    wecomSweeper =
+      config.wecom === undefined
+        ? undefined
+        : createWecomSweeper({
+            bridge,
+            stores,
+            apps: (config.wecom.source.corps ?? []).flatMap((corp) =>
+              corp.agents.map((agent) => ({ corpId: corp.corpId, agentId: String(agent.agentId) })),
+            ),
+            suites,
+            providerCorpId: config.wecom.source.provider?.corpId,
+            ...(config.wecom.sweepConcurrency !== undefined ? { concurrency: config.wecom.sweepConcurrency } : {}),
+            logger: app.log,
+            onSweep: metrics.wecom.observeSweep,
+          })
+    const wecomSweeping = wecomSweeper
+    if (wecomSweeping !== undefined) opened.push(async () => wecomSweeping.close())
+    const sweeps = [sweeper, wecomSweeper].filter((s) => s !== undefined)
     const scheduler = createScheduler({
-      ...(sweeper !== undefined ? { sweep: () => sweeper.sweep() } : {}),
+      ...(sweeps.length > 0
+        ? {
+            sweep: async () => {
+              for (const each of sweeps) await each.sweep()
+            },
+          }
+        : {}),
       bridge,
       jobs: jobsOf(config),
       cron: config.schedule.cron,
@@ -106,7 +143,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       bridge,
       config,
       url: urlOf(app),
-      close: closer(app, bridge, scheduler, metrics, stopEventLog, sweeper),
+      close: closer(app, bridge, scheduler, metrics, stopEventLog, sweeps),
     }
     const drain = () => {
       draining = true
@@ -151,6 +188,7 @@ function createApp(
   expiryOf: ExpiryLookup,
   stores: CredentialStore[],
   wecom: WecomSource | undefined,
+  onWecomPush: (suiteId: string, corpId: string | undefined, result: string) => void,
 ): FastifyInstance {
   // Nonces are claimed where the refresh lock lives: the first tier several processes share.
   const shared = config.server.auth.signingSecret === undefined ? undefined : stores.find((s) => s.lock !== undefined)
@@ -188,7 +226,16 @@ function createApp(
         ? { openPlatform: openPlatformHooks(bridge, config.openPlatform, metrics.openPlatform.observePush) }
         : {}),
       ...(wecom !== undefined && config.wecom !== undefined
-        ? { wecom: { source: wecom, suites: config.wecom.suites } }
+        ? {
+            wecom: {
+              source: wecom,
+              suites: config.wecom.suites,
+              onPush(suiteId: string, infoType: string, result: string, corpId?: string) {
+                metrics.wecom.observePush(suiteId, infoType, result)
+                onWecomPush(suiteId, corpId, result)
+              },
+            },
+          }
         : {}),
     })
     if (config.server.auth.signingSecret !== undefined) {
@@ -269,12 +316,12 @@ function closer(
   scheduler: Scheduler,
   metrics: ServiceMetrics,
   stopEventLog: () => void,
-  sweeper: AuthorizerSweeper | undefined,
+  sweepers: ReadonlyArray<{ close(): void }>,
 ): () => Promise<void> {
   let closing: Promise<void> | undefined
   return () =>
     (closing ??= (async () => {
-      sweeper?.close()
+      for (const sweeper of sweepers) sweeper.close()
       await scheduler.stop()
       const control = appControl(app)
       // fastify stops accepting and closes the idle connections; requests read in full are answered. A

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/testing'
+import { startFakeWeChat, startFakeWecom, type FakeWeChat, type FakeWecom } from '@open-bridge/wechat-fetchers/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
 import { startServer, type RunningServer } from '../src/serve.js'
@@ -29,8 +29,18 @@ const component = {
   encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
 }
 
+/** A WeCom suite (its ticket-age panel and alerts) and a self-built app (the corps panel). */
+const suite = {
+  suiteId: 'wwpromsuite000001',
+  suiteSecret: 'PROM-suite-secret-5c4d3e',
+  token: 'promSuiteToken1',
+  encodingAESKey: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg',
+}
+const corpApp = { corpId: 'wwpromcorp0000001', agentId: 1000002, secret: 'PROM-corp-app-secret-2b1a' }
+
 let dir: string
 let fake: FakeWeChat
+let fakeWecom: FakeWecom
 let redis: RedisServer
 let server: RunningServer
 let prometheus: ChildProcess | undefined
@@ -64,6 +74,10 @@ beforeAll(async () => {
   // weixin-h5's ticket endpoint refuses the server's IP (an IP alert); weixin-app is configured with a wrong
   // secret (a configuration alert); weixin-mp works.
   fake.refuseIp(40164, { endpoints: ['getticket'] })
+  fakeWecom = await startFakeWecom({
+    corps: [{ corpId: corpApp.corpId, agents: [{ agentId: corpApp.agentId, secret: corpApp.secret }] }],
+    suites: [suite],
+  })
   await writeFile(
     join(dir, 'open-bridge.config.json'),
     JSON.stringify({
@@ -87,6 +101,12 @@ beforeAll(async () => {
           encodingAESKey: component.encodingAESKey,
         },
       ],
+      // WeCom: a suite whose ticket is pushed (its age, pushes), a self-built app the sweep keeps fresh.
+      wecom: {
+        baseUrl: fakeWecom.url,
+        apps: [corpApp],
+        suites: [suite],
+      },
     }),
   )
   server = await startServer({
@@ -103,6 +123,8 @@ beforeAll(async () => {
     })
   }
   await fake.pushTicket(component.appid, `${server.url}/open-platform/${component.appid}/events`)
+  fakeWecom.setCallbackUrl(suite.suiteId, `${server.url}/wecom/suites/${suite.suiteId}/callback`)
+  await fakeWecom.pushSuiteTicket(suite.suiteId)
   // A tier down: Redis goes away, its operations fail (tier errors) and its breaker opens.
   await redis.kill()
 
@@ -162,6 +184,7 @@ afterAll(async () => {
   process.removeListener('exit', stopPrometheus)
   await server?.close()
   await fake?.close()
+  await fakeWecom?.close()
   await redis?.stop()
   await rm(dir, { recursive: true, force: true })
 }, 60_000)
@@ -174,7 +197,7 @@ describe('the shipped dashboard and alert rules against a real Prometheus scrapi
       data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> }
     }
     const rules = body.data.groups.flatMap((group) => group.rules)
-    expect(rules.length).toBe(14)
+    expect(rules.length).toBe(17)
     await until('every rule evaluated', async () => {
       const again = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof body
       const all = again.data.groups.flatMap((group) => group.rules)
@@ -206,6 +229,15 @@ describe('the shipped dashboard and alert rules against a real Prometheus scrapi
     const seen = categories.map((r) => `${r.metric.platform} ${r.metric.category}`)
     expect(seen).toEqual(expect.arrayContaining(['weixin-h5 ip-whitelist', 'weixin-app config']))
     expect(await query('sum by (tier) (open_bridge_tier_errors_total{tier="redis"}) > 0')).toHaveLength(1)
+    // The suite's pushed ticket is young (no WeCom alert), and the sweep holds the self-built app's token.
+    const [age] = await query(`open_bridge_wecom_suite_ticket_age_seconds{suite="${suite.suiteId}"}`)
+    expect(Number(age!.value[1])).toBeLessThan(600)
+    expect(await query('open_bridge_wecom_corps{suite="self-built",state="ok"} == 1')).toHaveLength(1)
+    expect(
+      await query(
+        `open_bridge_wecom_suite_pushes_total{suite="${suite.suiteId}",info_type="suite_ticket",result="stored"} > 0`,
+      ),
+    ).toHaveLength(1)
   })
 
   it('the configuration and IP alerts fire from what the service exports (they page at once)', async () => {

@@ -79,6 +79,25 @@ describe('wecom in the config file', () => {
     expect(push.reply).toMatchObject({ status: 200, text: 'success' })
     expect((await server.bridge.credential(wecomSuiteTicket).get({ suiteId: SUITE }))?.suite_ticket).toBe(ticket)
 
+    // The push is counted by suite, InfoType and result; a forged one (bad msg_signature) by its refusal code.
+    const forged = await fetch(`${server.url}/wecom/suites/${SUITE}/callback?msg_signature=0&timestamp=1&nonce=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: '<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>',
+    })
+    expect(forged.status).toBe(400)
+    const metrics = await (await fetch(`${server.url}/metrics`)).text()
+    expect(metrics).toContain(
+      `open_bridge_wecom_suite_pushes_total{suite="${SUITE}",info_type="suite_ticket",result="stored"} 1`,
+    )
+    expect(metrics).toMatch(
+      new RegExp(
+        `open_bridge_wecom_suite_pushes_total\\{suite="${SUITE}",info_type="unknown",result="E_PUSH_[A-Z_]+"\\} 1`,
+      ),
+    )
+    expect(metrics).toMatch(new RegExp(`open_bridge_wecom_suite_ticket_age_seconds\\{suite="${SUITE}"\\} \\d+\\n`))
+    expect(metrics).not.toContain(ticket)
+
     const logged = logs.join('')
     expect(logged).toContain('/wecom/suites/')
     for (const secret of [...Object.values(ENV), ticket, token!.access_token]) expect(logged).not.toContain(secret)
@@ -90,5 +109,23 @@ describe('wecom in the config file', () => {
       code: 'E_INVALID_CONFIG',
       field: 'wecom.suites[0].token',
     })
+  })
+
+  it('wecom.sweepConcurrency is 1 to 64: anything else refuses to start, naming the field', async () => {
+    for (const bad of [0, 65, 2.5, '8']) {
+      await writeFile(
+        join(dir, 'open-bridge.config.json'),
+        JSON.stringify({ stores: ['memory'], wecom: { baseUrl: fake.url, sweepConcurrency: bad } }),
+      )
+      await expect(loadConfig({ cwd: dir, env: ENV })).rejects.toMatchObject({
+        code: 'E_INVALID_CONFIG',
+        field: 'wecom.sweepConcurrency',
+      })
+    }
+    await writeFile(
+      join(dir, 'open-bridge.config.json'),
+      JSON.stringify({ stores: ['memory'], wecom: { baseUrl: fake.url, sweepConcurrency: 4 } }),
+    )
+    expect((await loadConfig({ cwd: dir, env: ENV })).wecom?.sweepConcurrency).toBe(4)
   })
 })

@@ -1,3 +1,4 @@
+import { sourcesOf } from '@open-bridge/core'
 import type { OpenPlatformRuntime } from './open-platform/open-platform-runtime.js'
 import type { PlatformClient } from './platform-client.js'
 
@@ -26,9 +27,21 @@ export function attachInternals(source: object, internals: SourceInternals): voi
   Object.defineProperty(source, INTERNALS, { value: Object.freeze({ ...internals }) })
 }
 
-/** The internals of a source made by any copy of this package, or `undefined` for anything else. */
+/** The internals of a source made by any copy of this package, or `undefined` for anything else (its brand). */
 export function internalsOf(value: unknown): SourceInternals | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   const internals = (value as Record<symbol, unknown>)[INTERNALS]
   return typeof internals === 'object' && internals !== null ? (internals as SourceInternals) : undefined
+}
+
+/**
+ * The internals of the bridge's source when it is a `wechatSource()` or combines one (`combineSources(wechat,
+ * wecom)`: the first part that is one), else `undefined`. For helpers that read the bridge's source.
+ */
+export function findInternals(source: unknown): SourceInternals | undefined {
+  for (const part of sourcesOf(source)) {
+    const internals = internalsOf(part)
+    if (internals !== undefined) return internals
+  }
+  return undefined
 }

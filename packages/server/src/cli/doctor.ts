@@ -1,9 +1,19 @@
 import type { CredentialStore } from '@open-bridge/core'
-import { COMPONENT_TICKET_LIFE_SECONDS, componentTicketAge } from '@open-bridge/wechat-fetchers'
+import {
+  COMPONENT_TICKET_LIFE_SECONDS,
+  componentTicketAge,
+  SUITE_TICKET_LIFE_SECONDS,
+  wecomCorpToken,
+  wecomProviderToken,
+  wecomSuiteToken,
+} from '@open-bridge/wechat-fetchers'
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.js'
 import type { ServiceConfig } from '../config/service-config.js'
 import { SIGNATURE_WINDOW_SECONDS } from '@open-bridge/remote'
-import { PROBE_KEY, failureName, getWithTimeout } from '../metrics/tier-probe.js'
+import { PROBE_KEY, failureName, getWithTimeout, lifeLeft } from '../metrics/tier-probe.js'
+import { authorisedCorps } from '../wecom/authorised-corps.js'
+import { suiteTicketAge } from '../wecom/suite-ticket-age.js'
+import { suiteCallbackPath } from '../wecom/wecom-routes.js'
 import { TASK_PLATFORMS } from '../scheduler/tasks.js'
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js'
 import { Output, showError, type ShownIpDiagnosis } from './output.js'
@@ -112,6 +122,7 @@ async function localChecks(options: DoctorOptions, checks: Check[]): Promise<voi
     })
   }
   if (config.openPlatform.length > 0) await ticketChecks(config, checks)
+  if (config.wecom !== undefined) await wecomChecks(config, config.wecom, options.timeoutMs, checks)
   if (options.live) await liveChecks(config, options.timeoutMs, checks)
 }
 
@@ -169,6 +180,89 @@ async function ticketChecks(config: ServiceConfig, checks: Check[]): Promise<voi
     }
   } finally {
     await opened.bridge.close()
+  }
+}
+
+/** A suite_ticket older than this means pushes stopped (WeCom pushes every 10 minutes; it lives 30). */
+const SUITE_TICKET_STALE_SECONDS = 1200
+
+/**
+ * WeCom, read from the tiers (no platform call, never a credential): each suite's newest suite_ticket age (or that
+ * none has arrived, and where to look: the suite's command callback URL), how many corps authorised it, whether its
+ * suite token is held; the provider token and each self-built app's token, held or not, with their life left.
+ */
+async function wecomChecks(
+  config: ServiceConfig,
+  wecom: NonNullable<ServiceConfig['wecom']>,
+  timeoutMs: number,
+  checks: Check[],
+): Promise<void> {
+  let opened: Awaited<ReturnType<typeof openConfiguredBridge>>
+  try {
+    opened = await openConfiguredBridge(config)
+  } catch (error) {
+    checks.push(failedCheck('wecom', error))
+    return
+  }
+  const { bridge, stores } = opened
+  const held = async (storageKey: string) => {
+    const left = await lifeLeft(stores, storageKey, timeoutMs)
+    return left === undefined ? 'not held' : left === Infinity ? 'held' : `held, ${Math.round(left)} s left`
+  }
+  try {
+    const suites = wecom.suites.map((suite) => suite.suiteId)
+    const corps = await authorisedCorps(stores, suites)
+    for (const suiteId of suites) {
+      const check = `wecom suite ${suiteId}`
+      const callback = `check the suite's command callback URL (指令回调URL) in the WeCom provider console: it must reach POST ${suiteCallbackPath(suiteId)} on this service, with the suite's Token and EncodingAESKey`
+      const counted = `${corps.get(suiteId)?.size ?? 0} corp(s) authorised; suite token ${await held(wecomSuiteToken.storageKey({ suiteId }))}`
+      let age: number | null
+      try {
+        age = await suiteTicketAge(bridge, suiteId)
+      } catch (error) {
+        checks.push(failedCheck(check, error))
+        continue
+      }
+      if (age === null) {
+        checks.push({
+          check,
+          status: 'warn',
+          detail: `no suite_ticket held (none has arrived, or the last one is past its 30 min): ${callback}; ${counted}`,
+        })
+      } else if (age <= SUITE_TICKET_STALE_SECONDS) {
+        checks.push({
+          check,
+          status: 'ok',
+          detail: `suite_ticket pushed ${age} s ago (ticketAgeSeconds ${age}); ${counted}`,
+        })
+      } else {
+        checks.push({
+          check,
+          status: 'warn',
+          detail: `the newest suite_ticket is ${age} s old: pushes stopped (one comes every 600 s; it dies at ${SUITE_TICKET_LIFE_SECONDS} s): ${callback}; ${counted}`,
+        })
+      }
+    }
+    const provider = wecom.source.provider
+    if (provider !== undefined) {
+      checks.push({
+        check: `wecom provider ${provider.corpId}`,
+        status: 'ok',
+        detail: `provider token ${await held(wecomProviderToken.storageKey({ providerCorpId: provider.corpId }))}`,
+      })
+    }
+    for (const corp of wecom.source.corps ?? []) {
+      for (const agent of corp.agents) {
+        const key = { corpId: corp.corpId, agentId: String(agent.agentId) }
+        checks.push({
+          check: `wecom app ${key.corpId} ${key.agentId}`,
+          status: 'ok',
+          detail: `corp token ${await held(wecomCorpToken.storageKey(key))} (self-built: secret set)`,
+        })
+      }
+    }
+  } finally {
+    await bridge.close()
   }
 }
 

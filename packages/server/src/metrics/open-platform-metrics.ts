@@ -1,6 +1,7 @@
 import type { CredentialBridge } from '@open-bridge/core'
 import { componentTicketAge, onOpenPlatformEvent, type OpenPlatformEvent } from '@open-bridge/wechat-fetchers'
-import { Counter, Gauge, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
+import { errcodeLabel, metricFactory } from './metric-factory.js'
 
 /** What an authorizer sweep found for one component (see the scheduler's authorizer sweeper). */
 export interface AuthorizerCounts {
@@ -33,50 +34,37 @@ export function registerOpenPlatformMetrics(
   bridge: CredentialBridge,
   components: readonly string[],
 ): OpenPlatformMetrics {
-  const registers = [registry]
-  new Gauge({
-    name: 'open_bridge_component_ticket_age_seconds',
-    help: 'Seconds since the newest component_verify_ticket held was pushed (WeChat pushes one every 10 min; +Inf: none ever arrived). Past 12 h no component token can be fetched',
-    labelNames: ['component'] as const,
-    registers,
-    async collect() {
-      this.reset()
-      await Promise.all(
-        components.map(async (component) => {
-          try {
-            const age = await componentTicketAge(bridge, component)
-            this.set({ component }, age === null ? Infinity : Math.max(0, age))
-          } catch {
-            // A tier that does not answer: no sample (the tier metrics say why) rather than a wrong age.
-          }
-        }),
-      )
+  const metric = metricFactory(registry)
+  metric.sampledGauge(
+    'open_bridge_component_ticket_age_seconds',
+    'Seconds since the newest component_verify_ticket held was pushed (WeChat pushes one every 10 min; +Inf: none ever arrived). Past 12 h no component token can be fetched',
+    ['component'] as const,
+    () => components,
+    async (component) => {
+      const age = await componentTicketAge(bridge, component)
+      return { labels: { component }, value: age === null ? Infinity : Math.max(0, age) }
     },
-  })
-  const pushes = new Counter({
-    name: 'open_bridge_component_pushes_total',
-    help: "Pushes to a component's authorisation event URL, by result (ticket-stored, ticket-duplicate, authorized, unauthorized, repeat, E_PUSH_SIGNATURE, …)",
-    labelNames: ['component', 'result'] as const,
-    registers,
-  })
-  const authorizers = new Gauge({
-    name: 'open_bridge_authorizers',
-    help: 'Authorised accounts by state at the last scheduler sweep (ok; reauthorize: 61023, must authorise again; failed: no token this sweep)',
-    labelNames: ['component', 'state'] as const,
-    registers,
-  })
-  const refreshes = new Counter({
-    name: 'open_bridge_authorizer_refreshes_total',
-    help: 'api_authorizer_token calls by errcode (0: ok; an open-bridge code when the platform gave none)',
-    labelNames: ['component', 'errcode'] as const,
-    registers,
-  })
-  const recovered = new Counter({
-    name: 'open_bridge_authorizer_refresh_tokens_recovered_total',
-    help: 'Authorizer refresh tokens missing from the tiers and recovered from api_get_authorizer_list',
-    labelNames: ['component'] as const,
-    registers,
-  })
+  )
+  const pushes = metric.counter(
+    'open_bridge_component_pushes_total',
+    "Pushes to a component's authorisation event URL, by result (ticket-stored, ticket-duplicate, authorized, unauthorized, repeat, E_PUSH_SIGNATURE, …)",
+    ['component', 'result'] as const,
+  )
+  const authorizers = metric.gauge(
+    'open_bridge_authorizers',
+    'Authorised accounts by state at the last scheduler sweep (ok; reauthorize: 61023, must authorise again; failed: no token this sweep)',
+    ['component', 'state'] as const,
+  )
+  const refreshes = metric.counter(
+    'open_bridge_authorizer_refreshes_total',
+    'api_authorizer_token calls by errcode (0: ok; an open-bridge code when the platform gave none)',
+    ['component', 'errcode'] as const,
+  )
+  const recovered = metric.counter(
+    'open_bridge_authorizer_refresh_tokens_recovered_total',
+    'Authorizer refresh tokens missing from the tiers and recovered from api_get_authorizer_list',
+    ['component'] as const,
+  )
   for (const component of components) {
     for (const state of AUTHORIZER_STATES) authorizers.set({ component, state }, 0)
     refreshes.inc({ component, errcode: '0' }, 0)
@@ -94,7 +82,7 @@ export function registerOpenPlatformMetrics(
               refreshes.inc({ component: event.componentAppid, errcode: '0' })
               break
             case 'authorizer-refresh-failed':
-              refreshes.inc({ component: event.componentAppid, errcode: errcodeLabel(event.errcode, event.code) })
+              refreshes.inc({ component: event.componentAppid, errcode: errcodeLabel(event) })
               break
             case 'refresh-token-recovered':
               recovered.inc({ component: event.componentAppid })
@@ -113,9 +101,4 @@ export function registerOpenPlatformMetrics(
     },
     close: off,
   }
-}
-
-function errcodeLabel(errcode: number | undefined, code: string | undefined): string {
-  if (typeof errcode === 'number' && Number.isSafeInteger(errcode)) return String(errcode)
-  return typeof code === 'string' && /^E_[A-Z_]{1,40}$/.test(code) ? code : 'other'
 }

@@ -1,11 +1,13 @@
-import type { CredentialBridge, CredentialStore, Platform, StoredRecord } from '@open-bridge/core'
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { CredentialBridge, CredentialStore, Platform } from '@open-bridge/core'
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { MetricsHooks } from '../app-options.js'
 import type { RunOutcome } from '../scheduler/scheduler.js'
 import type { ScheduledJob } from '../scheduler/tasks.js'
 import { BreakerStates } from './breaker-states.js'
 import { registerOpenPlatformMetrics, type OpenPlatformMetrics } from './open-platform-metrics.js'
-import { getWithTimeout } from './tier-probe.js'
+import { errcodeLabel, metricFactory } from './metric-factory.js'
+import { lifeLeft } from './tier-probe.js'
+import { registerWecomMetrics, type WecomMetrics } from './wecom-metrics.js'
 
 export interface ServiceMetricsOptions {
   bridge: CredentialBridge
@@ -19,6 +21,8 @@ export interface ServiceMetricsOptions {
   scrapeReadTimeoutMs?: number
   /** The Open Platform components served (their ticket age, pushes, authorizers, refreshes). Default none. */
   components?: readonly string[]
+  /** The WeCom suites served (their ticket age, pushes, authorised corps). Default none. */
+  suites?: readonly string[]
 }
 
 export interface ServiceMetrics {
@@ -30,6 +34,8 @@ export interface ServiceMetrics {
   observeRun(job: ScheduledJob, outcome: RunOutcome, seconds: number): void
   /** The Open Platform's: pushes (for the event route) and authorizer sweeps (for the scheduler). */
   openPlatform: OpenPlatformMetrics
+  /** WeCom's: suite pushes (for the command callback route) and sweeps (for the scheduler). */
+  wecom: WecomMetrics
   /** Unsubscribes from the bridge. */
   close(): void
 }
@@ -43,14 +49,14 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
   const { bridge, stores } = options
   const registry = new Registry()
   const registers = [registry]
+  const metric = metricFactory(registry)
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry })
 
-  const fetches = new Counter({
-    name: 'open_bridge_upstream_fetches_total',
-    help: 'Credentials fetched from the platform (source) or a caller fallback, by result',
-    labelNames: ['platform', 'kind', 'by', 'result'] as const,
-    registers,
-  })
+  const fetches = metric.counter(
+    'open_bridge_upstream_fetches_total',
+    'Credentials fetched from the platform (source) or a caller fallback, by result',
+    ['platform', 'kind', 'by', 'result'] as const,
+  )
   const fetchSeconds = new Histogram({
     name: 'open_bridge_upstream_fetch_duration_seconds',
     help: 'Time one upstream fetch took',
@@ -58,39 +64,34 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   })
-  const errcodes = new Counter({
-    name: 'open_bridge_upstream_errcodes_total',
-    help: 'Failed upstream fetches by platform errcode (or open-bridge error code when the platform gave none)',
-    labelNames: ['platform', 'kind', 'errcode'] as const,
-    registers,
-  })
-  const leaseLost = new Counter({
-    name: 'open_bridge_lease_lost_total',
-    help: 'Refreshes whose holder lost its refresh lease (a pause past it) and whose write the fence refused, by what its callers were served',
-    labelNames: ['platform', 'kind', 'reason', 'served'] as const,
-    registers,
-  })
-  const errorCategories = new Counter({
-    name: 'open_bridge_upstream_errors_total',
-    help: 'Failed upstream fetches by category: what to do about them (config, ip-whitelist, ip-confirm, quota, token-invalid, transient, user, other); the alert rules page on it',
-    labelNames: ['platform', 'kind', 'category'] as const,
-    registers,
-  })
+  const errcodes = metric.counter(
+    'open_bridge_upstream_errcodes_total',
+    'Failed upstream fetches by platform errcode (or open-bridge error code when the platform gave none)',
+    ['platform', 'kind', 'errcode'] as const,
+  )
+  const leaseLost = metric.counter(
+    'open_bridge_lease_lost_total',
+    'Refreshes whose holder lost its refresh lease (a pause past it) and whose write the fence refused, by what its callers were served',
+    ['platform', 'kind', 'reason', 'served'] as const,
+  )
+  const errorCategories = metric.counter(
+    'open_bridge_upstream_errors_total',
+    'Failed upstream fetches by category: what to do about them (config, ip-whitelist, ip-confirm, quota, token-invalid, transient, user, other); the alert rules page on it',
+    ['platform', 'kind', 'category'] as const,
+  )
   // Every configured credential's series start at 0, so the first failure is an increase an alert sees at once.
   for (const { platform, kind } of options.credentials)
     for (const category of ERROR_CATEGORIES) errorCategories.inc({ platform, kind, category }, 0)
-  const tierErrors = new Counter({
-    name: 'open_bridge_tier_errors_total',
-    help: 'Tier operations that failed (the bridge went on with the next tier)',
-    labelNames: ['tier', 'operation'] as const,
-    registers,
-  })
-  const breakerOpen = new Gauge({
-    name: 'open_bridge_tier_breaker_open',
-    help: '1 while the tier circuit breaker is open (the tier is skipped), else 0',
-    labelNames: ['tier'] as const,
-    registers,
-  })
+  const tierErrors = metric.counter(
+    'open_bridge_tier_errors_total',
+    'Tier operations that failed (the bridge went on with the next tier)',
+    ['tier', 'operation'] as const,
+  )
+  const breakerOpen = metric.gauge(
+    'open_bridge_tier_breaker_open',
+    '1 while the tier circuit breaker is open (the tier is skipped), else 0',
+    ['tier'] as const,
+  )
   const requestSeconds = new Histogram({
     name: 'open_bridge_http_request_duration_seconds',
     help: 'HTTP request latency by route and status code',
@@ -98,46 +99,29 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
   })
-  const runs = new Counter({
-    name: 'open_bridge_scheduled_runs_total',
-    help: 'Scheduler runs by outcome (ok, empty: the source produced nothing, error, skipped: the previous run was still going)',
-    labelNames: ['platform', 'appid', 'task', 'outcome'] as const,
-    registers,
-  })
+  const runs = metric.counter(
+    'open_bridge_scheduled_runs_total',
+    'Scheduler runs by outcome (ok, empty: the source produced nothing, error, skipped: the previous run was still going)',
+    ['platform', 'appid', 'task', 'outcome'] as const,
+  )
   const readTimeout = options.scrapeReadTimeoutMs ?? 500
   const credentials = options.credentials.map((c) => ({
     ...c,
     storageKey: bridge.resolve(c.kind, { appid: c.appid, platform: c.platform }).key.storageKey,
   }))
-  new Gauge({
-    name: 'open_bridge_credential_ttl_seconds',
-    help: 'Seconds of life left of each configured app credential in the nearest tier holding it (+Inf: never expires; absent: none held)',
-    labelNames: ['platform', 'appid', 'kind'] as const,
-    registers,
-    async collect() {
-      this.reset()
-      const now = Date.now()
-      await Promise.all(
-        credentials.map(async ({ platform, appid, kind, storageKey }) => {
-          for (const store of stores) {
-            let record: StoredRecord | undefined
-            try {
-              record = await getWithTimeout(store, storageKey, readTimeout)
-            } catch {
-              continue // a failing tier: the next one may hold it (tier errors are counted by the bridge's own reads)
-            }
-            if (record === undefined) continue
-            const left = record.expiresAt === null ? Infinity : (record.expiresAt - now) / 1000
-            if (left <= 0) continue
-            this.set({ platform, appid, kind }, left)
-            return
-          }
-        }),
-      )
+  metric.sampledGauge(
+    'open_bridge_credential_ttl_seconds',
+    'Seconds of life left of each configured app credential in the nearest tier holding it (+Inf: never expires; absent: none held)',
+    ['platform', 'appid', 'kind'] as const,
+    () => credentials,
+    async ({ platform, appid, kind, storageKey }) => {
+      const left = await lifeLeft(stores, storageKey, readTimeout)
+      return left === undefined ? undefined : { labels: { platform, appid, kind }, value: left }
     },
-  })
+  )
 
   const openPlatform = registerOpenPlatformMetrics(registry, bridge, options.components ?? [])
+  const wecom = registerWecomMetrics(registry, bridge, options.suites ?? [])
 
   for (const store of stores) breakerOpen.set({ tier: store.name }, 0)
   const breakers = new BreakerStates(bridge, (tier, open) => breakerOpen.set({ tier }, open ? 1 : 0))
@@ -151,7 +135,7 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
       const platform = platformOf(storageKey)
       fetches.inc({ platform, kind, by, result: 'error' })
       fetchSeconds.observe({ platform, kind, result: 'error' }, durationMs / 1000)
-      errcodes.inc({ platform, kind, errcode: errcodeOf(error) })
+      errcodes.inc({ platform, kind, errcode: errcodeLabel(error) })
       errorCategories.inc({ platform, kind, category: categoryOfError(error) })
     }),
     bridge.on('tier-error', ({ tier, operation }) => tierErrors.inc({ tier, operation })),
@@ -184,9 +168,11 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
       runs.inc({ platform: job.platform, appid: job.appid, task: job.task, outcome })
     },
     openPlatform,
+    wecom,
     close() {
       for (const off of unsubscribe) off()
       openPlatform.close()
+      wecom.close()
       breakers.close()
     },
   }
@@ -236,16 +222,5 @@ function categoryOfError(error: unknown): string {
   if (CONFIG_CODES.has(code)) return 'config'
   if (TRANSIENT_CODES.has(code)) return 'transient'
   if (code === 'E_HTTP') return typeof status === 'number' && status < 500 ? 'other' : 'transient'
-  return 'other'
-}
-
-/** The platform's errcode when it gave one (read structurally), else our error code, else `other`. */
-function errcodeOf(error: unknown): string {
-  const { errcode, code } = (typeof error === 'object' && error !== null ? error : {}) as {
-    errcode?: unknown
-    code?: unknown
-  }
-  if (typeof errcode === 'number') return String(errcode)
-  if (typeof code === 'string' && /^E_[A-Z_]+$/.test(code)) return code
   return 'other'
 }

@@ -34,3 +34,27 @@ export function failureName(error: unknown): string {
   // A bare `Error` (ioredis refusing a command while disconnected) says nothing: name the situation instead.
   return typeof name === 'string' && name !== 'Error' ? name : 'E_TIER_FAILED'
 }
+
+/**
+ * Seconds of life left of the record under `storageKey` in the nearest tier holding a live one (+Inf: never
+ * expires), or `undefined`. Reads the tiers directly, never through the bridge: a scrape never fetches.
+ */
+export async function lifeLeft(
+  stores: readonly CredentialStore[],
+  storageKey: string,
+  timeoutMs: number,
+): Promise<number | undefined> {
+  const now = Date.now()
+  for (const store of stores) {
+    let record: StoredRecord | undefined
+    try {
+      record = await getWithTimeout(store, storageKey, timeoutMs)
+    } catch {
+      continue // a failing tier: the next one may hold it (tier errors are counted by the bridge's own reads)
+    }
+    if (record === undefined) continue
+    const left = record.expiresAt === null ? Infinity : (record.expiresAt - now) / 1000
+    if (left > 0) return left
+  }
+  return undefined
+}

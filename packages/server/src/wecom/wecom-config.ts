@@ -12,6 +12,8 @@ export interface WecomConfigFile {
   provider?: { corpId: string; providerSecret: SecretRef }
   /** Replaces `https://qyapi.weixin.qq.com` (an egress proxy, the fake WeCom in tests). */
   baseUrl?: string
+  /** Most corp apps the scheduler's WeCom sweep works on (so platform calls) at once. Default 16. */
+  sweepConcurrency?: number
 }
 
 /** A suite's command callback, resolved: what the route needs. */
@@ -25,6 +27,8 @@ export interface WecomSuiteRoute {
 export interface ResolvedWecomConfig {
   source: WecomSourceOptions
   suites: WecomSuiteRoute[]
+  /** `wecom.sweepConcurrency`, when set. */
+  sweepConcurrency?: number
 }
 
 const id = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$', description: '1 to 128 of A-Z a-z 0-9 _ . -' } as const
@@ -79,6 +83,7 @@ export const wecomConfigSchema = {
       properties: { corpId: id, providerSecret: secretRef },
     },
     baseUrl: nonEmpty,
+    sweepConcurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'an integer from 1 to 64' },
   },
 } as const
 
@@ -128,5 +133,6 @@ export function resolveWecomConfig(config: WecomConfigFile, env: NodeJS.ProcessE
     suites: suites.map(({ suiteId, token, encodingAESKey }) =>
       maskInViews({ suiteId, token, encodingAESKey }, ['token', 'encodingAESKey']),
     ),
+    ...(config.sweepConcurrency !== undefined ? { sweepConcurrency: config.sweepConcurrency } : {}),
   }
 }

@@ -8,6 +8,11 @@ export interface WecomRoutesOptions {
   /** The `wecomSource()` holding the suites' secrets (the bridge's source may be a `combineSources(…)`). */
   source: unknown
   suites: readonly WecomSuiteRoute[]
+  /**
+   * Told of every push: its InfoType and action (`stored`, `removed`, …) and corp, or the refusal's code
+   * (`E_PUSH_SIGNATURE`, InfoType `unknown`). For metrics and the scheduler's list of authorised corps.
+   */
+  onPush?(suiteId: string, infoType: string, result: string, corpId?: string): void
 }
 
 /** The command callback path of a suite. */
@@ -53,25 +58,39 @@ export function registerWecomRoutes(app: FastifyInstance, bridge: CredentialBrid
         answer(reply, () => callback.verifyUrl(queryOf(request))),
       )
       scope.post(path, async (request: FastifyRequest, reply: FastifyReply) =>
-        answer(reply, async () => {
-          const outcome = await callback.handle(queryOf(request), typeof request.body === 'string' ? request.body : '')
-          request.log.info(
-            { suiteId, infoType: outcome.infoType, corpId: outcome.corpId, action: outcome.action },
-            'wecom suite push',
-          )
-          return 'success'
-        }),
+        answer(
+          reply,
+          async () => {
+            const outcome = await callback.handle(
+              queryOf(request),
+              typeof request.body === 'string' ? request.body : '',
+            )
+            request.log.info(
+              { suiteId, infoType: outcome.infoType, corpId: outcome.corpId, action: outcome.action },
+              'wecom suite push',
+            )
+            options.onPush?.(suiteId, outcome.infoType, outcome.action, outcome.corpId)
+            return 'success'
+          },
+          (code) => options.onPush?.(suiteId, 'unknown', code),
+        ),
       )
     }
   })
 }
 
-async function answer(reply: FastifyReply, work: () => string | Promise<string>): Promise<FastifyReply> {
+async function answer(
+  reply: FastifyReply,
+  work: () => string | Promise<string>,
+  refused?: (code: string) => void,
+): Promise<FastifyReply> {
   try {
     const text = await work()
     return reply.code(200).type('text/plain; charset=utf-8').send(text)
   } catch (error) {
     const push = isWechatError(error) && /^E_PUSH_/.test(error.code)
+    const code = (error as { code?: unknown }).code
+    refused?.(typeof code === 'string' && /^E_[A-Z_]{1,40}$/.test(code) ? code : 'E_FAILED')
     reply.request.log.warn({ errCode: (error as { code?: unknown }).code }, 'wecom suite callback refused')
     return reply
       .code(push ? 400 : 500)

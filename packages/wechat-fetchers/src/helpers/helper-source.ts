@@ -1,6 +1,6 @@
 import type { CredentialBridge } from '@open-bridge/core'
 import { invalidArgument, WechatError } from '../errors.js'
-import { internalsOf, type SourceInternals } from '../source-internals.js'
+import { findInternals, internalsOf, type SourceInternals } from '../source-internals.js'
 import type { WechatSource } from '../wechat-source.js'
 
 /** Options of the helpers that call the platform. */
@@ -14,7 +14,7 @@ export interface PlatformHelperOptions {
 
 /**
  * The source a helper calls the platform through (`options.source`, else the bridge's own, if it is a
- * `wechatSource()`), as the helpers use it: its HTTP client and expiry margin.
+ * `wechatSource()` or combines one), as the helpers use it: its HTTP client and expiry margin.
  */
 export function sourceOf(bridge: CredentialBridge, options: PlatformHelperOptions | undefined): SourceInternals {
   if (options !== undefined && (typeof options !== 'object' || options === null))
@@ -26,7 +26,7 @@ export function sourceOf(bridge: CredentialBridge, options: PlatformHelperOption
     if (internals === undefined) throw invalidArgument('options.source', 'must be a wechatSource()')
     return internals
   }
-  const own = internalsOf(bridge.source)
+  const own = findInternals(bridge.source)
   if (own !== undefined) return own
   throw new WechatError(
     'E_NO_WECHAT_SOURCE',
