@@ -14,6 +14,8 @@ export {
   signWithKey,
   canonicalMac,
   canonicalMacV2,
+  canonicalText,
+  canonicalTextV2,
   SIGNATURE_HEADERS,
   SIGNATURE_VERSION,
   AUDIENCE_PATTERN,

@@ -138,11 +138,23 @@ export function canonicalMacV2(
   path: string,
   body: string | Uint8Array | undefined,
 ): Buffer {
-  const mac = createHmac('sha256', key).update(
-    `OB2\n${audience.toLowerCase()}\n${timestamp}\n${nonce}\n${method.toUpperCase()}\n${path}\n`,
-  )
+  const mac = createHmac('sha256', key).update(canonicalTextV2(audience, timestamp, nonce, method, path))
   if (body !== undefined) mac.update(body)
   return mac.digest()
+}
+
+/**
+ * Rule v2's signed string up to the body (see `signRequest`): the MAC covers this text's UTF-8 bytes, then the
+ * body's. For a verifier that computes the HMAC its own way (the server's, with its key's pads prepared once).
+ */
+export function canonicalTextV2(
+  audience: string,
+  timestamp: string,
+  nonce: string,
+  method: string,
+  path: string,
+): string {
+  return `OB2\n${audience.toLowerCase()}\n${timestamp}\n${nonce}\n${method.toUpperCase()}\n${path}\n`
 }
 
 /** Rule v1's HMAC-SHA256 of the canonical string (see `signRequest`): what a signer sends and a verifier recomputes. */
@@ -154,7 +166,12 @@ export function canonicalMac(
   path: string,
   body: string | Uint8Array | undefined,
 ): Buffer {
-  const mac = createHmac('sha256', key).update(`${timestamp}\n${nonce}\n${method.toUpperCase()}\n${path}\n`)
+  const mac = createHmac('sha256', key).update(canonicalText(timestamp, nonce, method, path))
   if (body !== undefined) mac.update(body)
   return mac.digest()
+}
+
+/** Rule v1's signed string up to the body (see `signRequest` and `canonicalTextV2`). */
+export function canonicalText(timestamp: string, nonce: string, method: string, path: string): string {
+  return `${timestamp}\n${nonce}\n${method.toUpperCase()}\n${path}\n`
 }

@@ -1,22 +1,23 @@
-import { createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { StoreLock } from '@open-bridge/core'
 import {
   AUDIENCE_PATTERN,
-  canonicalMacV2,
+  canonicalTextV2,
   MIN_SECRET_LENGTH,
   NONCE_PATTERN,
   SIGNATURE_HEADERS,
   SIGNATURE_PATTERN,
   SIGNATURE_WINDOW_SECONDS,
   TIMESTAMP_PATTERN,
-  canonicalMac,
+  canonicalText,
   type SignRequestInput,
   type SignatureHeaders,
 } from '@open-bridge/remote'
+import { HmacSha256Key } from './hmac-key.js'
 import { NonceTable } from './nonce-table.js'
 
 // The signing rule (headers, canonical string, window) lives in @open-bridge/remote, shared with clients;
-// this module verifies with the same `canonicalMac`.
+// this module verifies the MAC of the same `canonicalText` / `canonicalTextV2` (the HMAC computed by `HmacSha256Key`).
 export { MIN_SECRET_LENGTH, type SignRequestInput, type SignatureHeaders }
 
 /** Why a request was refused. Logged (never the signature itself); the client sees a coarser message. */
@@ -61,7 +62,7 @@ export interface VerifierOptions {
  * holders of the secret can fill the cache.
  */
 export class RequestVerifier {
-  readonly #key: KeyObject
+  readonly #key: HmacSha256Key
   readonly #windowMs: number
   readonly #nonces: NonceTable
   readonly #now: () => number
@@ -73,7 +74,7 @@ export class RequestVerifier {
   readonly #token = randomBytes(12).toString('base64url')
 
   constructor(secret: string, options: VerifierOptions = {}) {
-    this.#key = createSecretKey(Buffer.from(secret, 'utf8'))
+    this.#key = new HmacSha256Key(secret)
     this.#windowMs = (options.windowSeconds ?? SIGNATURE_WINDOW_SECONDS) * 1000
     this.#nonces = new NonceTable(options.maxNonces ?? 1_000_000)
     this.#now = options.now ?? Date.now
@@ -146,14 +147,14 @@ export class RequestVerifier {
     body: string | Uint8Array | undefined,
   ): boolean {
     if (headers[SIGNATURE_HEADERS.version] === undefined) {
-      return timingSafeEqual(this.#given, canonicalMac(this.#key, timestamp, nonce, method, path, body))
+      return timingSafeEqual(this.#given, this.#key.mac(canonicalText(timestamp, nonce, method, path), body))
     }
     const host = headers.host
     const audiences = this.#audiences ?? (typeof host === 'string' && AUDIENCE_PATTERN.test(host) ? [host] : [])
     let matched = false
     // Every audience is tried (no early exit), so the time taken does not say which one matched.
     for (const audience of audiences) {
-      const expected = canonicalMacV2(this.#key, audience, timestamp, nonce, method, path, body)
+      const expected = this.#key.mac(canonicalTextV2(audience, timestamp, nonce, method, path), body)
       if (timingSafeEqual(this.#given, expected)) matched = true
     }
     return matched
