@@ -70,6 +70,8 @@ const BRIDGE_STATUS: Readonly<Record<string, number>> = {
   E_AUTHORIZER_REAUTHORIZE: 409,
   E_COMPONENT_TICKET_EXPIRED: 503,
   E_PUSHED_MISSING: 503,
+  // WeCom: get_suite_token refused the pushed suite_ticket (40085); the next push (every 10 min) mends it
+  E_SUITE_TICKET_REFUSED: 503,
   E_OPEN_PLATFORM_NOT_CONFIGURED: 501,
   // this package
   E_INVALID_REDIRECT: 400,
