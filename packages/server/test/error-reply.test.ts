@@ -5,7 +5,6 @@ import { errorReply } from '../src/http/error-reply.js'
 describe('errorReply for the pushed-ticket families', () => {
   it.each([
     ['E_COMPONENT_TICKET_EXPIRED', 503],
-    ['E_PUSHED_MISSING', 503],
     ['E_SUITE_TICKET_REFUSED', 503],
   ] as const)('%s is %i with its own code and message (waiting for the next push is the cure)', (code, status) => {
     const reply = errorReply(new WechatError(code, `the ${code} message`))
