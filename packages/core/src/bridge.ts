@@ -615,7 +615,7 @@ export class CredentialBridge {
         ? // The fallback gets the caller's key with the platform appid filled in (a dcloudAppid key resolved).
           ({ reason, previous, signal }) => fallback({ ...key, appid: resolved.appid }, { reason, previous, signal })
         : ({ reason, previous, signal }) =>
-            this.#source!.fetch(kind, resolved, this.#sourceContext(resolved, reason, previous, signal))
+            this.#source!.fetch(kind, resolved, this.#sourceContext(resolved, reason, previous, signal, ifValue))
     return { kind, storageKey, reason, by: fallback !== undefined ? 'fallback' : 'source', trigger, ifValue, produce }
   }
 
@@ -644,6 +644,7 @@ export class CredentialBridge {
                   reason,
                   previous,
                   signal,
+                  ...(reason === 'rejected' && ifValue !== undefined ? { ifValue } : {}),
                 })
     return { kind, storageKey, reason, by: fallback !== undefined ? 'fallback' : 'source', trigger, ifValue, produce }
   }
@@ -653,8 +654,12 @@ export class CredentialBridge {
     reason: RefreshReason,
     previous: StoredRecord | undefined,
     signal: AbortSignal,
+    ifValue?: string,
   ): SourceContext {
-    return { app: this.#apps.byAppid(resolved.platform, resolved.appid), bridge: this, reason, previous, signal }
+    const app = this.#apps.byAppid(resolved.platform, resolved.appid)
+    return reason === 'rejected' && ifValue !== undefined
+      ? { app, bridge: this, reason, previous, signal, ifValue }
+      : { app, bridge: this, reason, previous, signal }
   }
 
   /** The storage key, or the key's error (an `E_UNKNOWN_APP` explained). Not on `get`'s hit path. */

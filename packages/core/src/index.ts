@@ -5,7 +5,11 @@ export { BUILT_IN_KINDS, kindDefinition, type BuiltInKindDefinitions, type Built
 export {
   keyField,
   registerKind,
+  registeredKind,
+  registeredKinds,
+  resolveKindKey,
   type CredentialKindDefinition,
+  type RegisteredKind,
   type KeyFieldCheck,
   type KindFetchResult,
   type ResolvedKindKey,

@@ -27,6 +27,12 @@ export interface SourceContext {
   readonly reason: RefreshReason
   /** The record this fetch replaces, when there is one (for `rejected`: the rejected one). It may be past expiry. */
   readonly previous: StoredRecord | undefined
+  /**
+   * For `rejected`: the credential string the caller reported rejected (`refresh(…, { ifValue })`, or the one stored
+   * when none was given). Set even when no tier held a record (`previous` undefined), so a source that forwards the
+   * report (remoteBridge's compare-and-refresh at the centre) still names what was rejected.
+   */
+  readonly ifValue?: string | undefined
   /** Aborted at `fetchTimeout` or when the bridge closes: pass it to `fetch()` so a hung call is cut. */
   readonly signal: AbortSignal
 }

@@ -4,8 +4,11 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   isByteLimit,
   readBoundedText,
+  registeredKind,
   sanitizeCause,
   type CredentialKind,
+  type KindFetchResult,
+  type ResolvedKindKey,
   type CredentialSource,
   type FetchResult,
   type ResolvedKey,
@@ -14,7 +17,7 @@ import {
 import { Agent, request, type Dispatcher } from 'undici'
 import { RemoteError, invalidArgument, isRemoteError } from './errors.js'
 import { EXPIRES_IN_HEADER, parseExpiresIn } from './expires-in-header.js'
-import { type CredentialRoute, credentialRoute, keyBody } from './routes.js'
+import { type CredentialRoute, credentialRoute, keyBody, kindRoutePath } from './routes.js'
 import { AUDIENCE_PATTERN, MIN_SECRET_LENGTH, signWithKey } from './signing.js'
 
 export interface RemoteBridgeOptions {
@@ -59,6 +62,9 @@ const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
  * - a credential the platform rejected (`bridge.refresh…`, `withAccessToken`) is reported to the centre as
  *   `POST /refresh<Kind>` with `ifValue` = the rejected credential: the centre's compare-and-refresh answers a
  *   token someone already replaced, so fifty services reporting one dead token cause one refresh there;
+ * - a registered kind (`registerKind`: `wecomCorpToken`, `componentAccessToken`, …) goes the same way through
+ *   `POST /kinds/<kind>/get` and `POST /kinds/<kind>/refresh` (`fetchKind`); the centre serves only kinds that can
+ *   be fetched again (a durable or pushed kind is refused, `E_KIND_NOT_SERVED`);
  * - requests are signed (see `signRequest`), sent over a keep-alive pool, cut at `timeout` and at the
  *   bridge's `ctx.signal`.
  */
@@ -155,7 +161,7 @@ class RemoteBridgeSource implements CredentialSource {
     let route: CredentialRoute | undefined
     if (ctx.reason === 'rejected') {
       route = credentialRoute(kind, 'refresh')
-      const rejected = ctx.previous === undefined ? undefined : credentialString(kind, ctx.previous.value)
+      const rejected = rejectedOf(kind, ctx)
       if (rejected !== undefined) body.ifValue = rejected
     }
     // A kind the centre cannot refresh (session_key) is read again: the centre may hold a newer one.
@@ -164,6 +170,32 @@ class RemoteBridgeSource implements CredentialSource {
     const answer = await this.#post(`/${route.method}`, JSON.stringify(body), ctx.signal)
     if (answer.value === null) return null
     return { value: answer.value as FetchResult<K>['value'], expiresIn: answer.expiresIn ?? this.#defaultExpiresIn }
+  }
+
+  /**
+   * A registered kind: a miss (or refresh-ahead) asks `POST /kinds/<kind>/get`; a credential reported rejected asks
+   * `POST /kinds/<kind>/refresh` with `ifValue` = the previous value's credential field (the kind's
+   * `credentialField`), so the centre's compare-and-refresh makes one fetch for every reporter.
+   */
+  async fetchKind(kind: string, key: ResolvedKindKey, ctx: SourceContext): Promise<KindFetchResult | null> {
+    const registered = registeredKind(kind)
+    if (registered === undefined) return null
+    // Only the declared fields travel (the resolved key also carries `kind` and `storageKey`, the client's layout).
+    const fields: Record<string, unknown> = {}
+    for (const field of registered.fields) {
+      const value = (key as Record<string, unknown>)[field]
+      if (value !== undefined) fields[field] = value
+    }
+    const body: Record<string, unknown> = { key: fields }
+    let operation: 'get' | 'refresh' = 'get'
+    if (ctx.reason === 'rejected') {
+      operation = 'refresh'
+      const rejected = rejectedOf(kind, ctx)
+      if (rejected !== undefined) body.ifValue = rejected
+    }
+    const answer = await this.#post(kindRoutePath(kind, operation), JSON.stringify(body), ctx.signal)
+    if (answer.value === null) return null
+    return { value: answer.value, expiresIn: answer.expiresIn ?? this.#defaultExpiresIn }
   }
 
   async close(): Promise<void> {
@@ -232,6 +264,15 @@ class RemoteBridgeSource implements CredentialSource {
   }
 }
 
+/**
+ * The credential reported rejected: what the caller named (`ctx.ifValue`, set even when this service's tiers held
+ * nothing), else the credential field of the record being replaced (the kind's `credentialField`).
+ */
+function rejectedOf(kind: string, ctx: SourceContext): string | undefined {
+  if (typeof ctx.ifValue === 'string' && ctx.ifValue.length > 0) return ctx.ifValue
+  return ctx.previous === undefined ? undefined : credentialString(kind, ctx.previous.value)
+}
+
 /** An answer over `maxBodyBytes`: cut, never parsed. */
 function tooLarge(route: string, status: number, maxBodyBytes: number): RemoteError {
   const message = `the central open-bridge answered ${route} with more than maxBodyBytes (${maxBodyBytes} bytes); the answer was cut and not used`
@@ -252,7 +293,8 @@ function answeredError(route: string, status: number, reply: unknown): RemoteErr
   const errCode = typeof r.errCode === 'string' && /^E_[A-Z0-9_]{1,64}$/.test(r.errCode) ? r.errCode : undefined
   const errMsg = typeof r.errMsg === 'string' ? r.errMsg.slice(0, 300) : undefined
   const said = `${errCode ?? 'no errCode'}${errMsg !== undefined ? `: ${errMsg}` : ''}`
-  if (status === 401 || status === 403) {
+  // A kind the centre never serves over HTTP is a refusal of the request, not of the signature.
+  if ((status === 401 || status === 403) && errCode !== 'E_KIND_NOT_SERVED') {
     const message = `the central open-bridge refused ${route} (HTTP ${status} ${said}); check the secret and the clock`
     return new RemoteError('E_REMOTE_UNAUTHORIZED', message, { route, status })
   }

@@ -71,3 +71,19 @@ export function keyBody(key: ResolvedKey): Record<string, unknown> {
   if (key.ticketType !== undefined) body.ticketType = key.ticketType
   return body
 }
+
+/**
+ * The centre's routes for registered kinds (`registerKind`: WeCom, the Open Platform, a family of your own):
+ * `POST /kinds/<kind>/<operation>` with the body `{ key, value?, expiresIn?, ifValue? }`. Only kinds that can be
+ * fetched again are served: a durable or pushed kind (a permanent code, a refresh token, a pushed ticket, an
+ * authorisation pointer) is the deployment's root and never leaves it over HTTP (`E_KIND_NOT_SERVED`).
+ */
+export const KIND_ROUTE_PREFIX = '/kinds'
+
+/** The operations of a registered kind's routes, in the order the centre registers them. */
+export const KIND_OPERATIONS: readonly RouteOperation[] = Object.freeze(['get', 'set', 'remove', 'refresh'] as const)
+
+/** The path of `operation` on a registered kind: `kindRoutePath('wecom_corp_token', 'get')` → `/kinds/wecom_corp_token/get`. */
+export function kindRoutePath(kind: string, operation: RouteOperation): string {
+  return `${KIND_ROUTE_PREFIX}/${encodeURIComponent(kind)}/${operation}`
+}

@@ -16,6 +16,7 @@ import { credentialCall, type CredentialBody } from './http/credential-handlers.
 import { addExpiresIn } from './http/expires-in.js'
 import { bodySchema, LEGACY_ROUTES } from './http/credential-routes.js'
 import { errorReply } from './http/error-reply.js'
+import { isKindRoutePath, registerKindRoutes } from './http/kind-routes.js'
 import { loggerOptions } from './http/logger-options.js'
 import { isOpenPlatformPath, registerOpenPlatformRoutes } from './open-platform/open-platform-routes.js'
 import { HEALTH_PATH, METRICS_PATH, READY_PATH, registerOpsRoutes } from './http/ops-routes.js'
@@ -25,7 +26,7 @@ const DEFAULT_BODY_LIMIT = 64 * 1024
 
 /**
  * Builds the HTTP service: the 15 uni-open-bridge routes and the `refresh*` routes (`POST /<method>`, JSON
- * bodies), `/healthz`, `/readyz`, `/metrics`, the auth checks, the error answers. Throws `E_INVALID_CONFIG`
+ * bodies), the registered kinds' routes (`POST /kinds/<kind>/<operation>`, see http/kind-routes.ts), `/healthz`, `/readyz`, `/metrics`, the auth checks, the error answers. Throws `E_INVALID_CONFIG`
  * (a `ServerError`) for malformed options before anything listens. The caller listens and closes; closing
  * the app never closes the bridge.
  */
@@ -117,7 +118,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     ...(metrics !== undefined ? [[METRICS_PATH, 'GET, HEAD'] as [string, string]] : []),
   ])
   app.setNotFoundHandler((request, reply) => {
-    const allow = allowed.get(pathOf(request.url))
+    const path = pathOf(request.url)
+    const allow = allowed.get(path) ?? (isKindRoutePath(path) ? 'POST' : undefined)
     if (allow !== undefined) {
       reply
         .code(405)
@@ -221,6 +223,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
       : (request: FastifyRequest<{ Body: CredentialBody }>, reply: FastifyReply) => call(request.body, reply)
     app.post<{ Body: CredentialBody }>(`/${route.method}`, { schema: { body: bodySchema(route) } }, handler)
   }
+  // Registered kinds (WeCom, the Open Platform, …): POST /kinds/<kind>/<operation>; durable and pushed kinds are refused.
+  registerKindRoutes(app, bridge, auth.signs ? (request) => auth.assertSigned(request) : undefined)
   registerOpsRoutes(app, bridge, options.readiness, metrics)
   if (options.wecom !== undefined) registerWecomRoutes(app, bridge, options.wecom)
   if (openPlatform !== undefined) registerOpenPlatformRoutes(app, openPlatform, control)

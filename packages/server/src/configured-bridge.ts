@@ -13,6 +13,7 @@ import {
   type WechatSourceOptions,
   type WecomSource,
 } from '@open-bridge/wechat-fetchers'
+import { loadConfig, type LoadConfigOptions } from './config/load-config.js'
 import { maskInViews } from './config/secret-view.js'
 import { renamedConfigError } from './config/renamed-config-error.js'
 import type { ServiceConfig } from './config/service-config.js'
@@ -68,6 +69,23 @@ export async function openConfiguredBridge(
   } catch (error) {
     await Promise.allSettled([source.close?.(), ...stores.map((store) => store.close())])
     throw renamedConfigError(error, (field) => (field.split(/[.[]/)[0]! in config.refresh ? `refresh.${field}` : field))
+  }
+}
+
+/**
+ * Loads the config as `serve` does, opens its bridge, runs `work` on it and closes the bridge whatever happened: the
+ * scaffolding of a command that does one thing on the configured tiers (`open-platform rebuild`, `start-push`).
+ * Resolves what `work` resolved; rejects with the config's, the bridge's or `work`'s error.
+ */
+export async function withConfiguredBridge<T>(
+  options: LoadConfigOptions,
+  work: (bridge: CredentialBridge) => Promise<T>,
+): Promise<T> {
+  const { bridge } = await openConfiguredBridge(await loadConfig(options))
+  try {
+    return await work(bridge)
+  } finally {
+    await bridge.close().catch(() => undefined)
   }
 }
 

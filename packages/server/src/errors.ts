@@ -46,6 +46,13 @@ export type ServerErrorCode =
   | 'E_AUTHORIZE_NOT_CONFIGURED'
   /** 404: the Open Platform routes' `<componentAppid>` names no configured third-party platform (`openPlatform`). */
   | 'E_UNKNOWN_COMPONENT'
+  /** 404: `POST /kinds/<kind>/…` names no registered kind (a built-in kind has its own routes, `/getAccessToken`, …). */
+  | 'E_UNKNOWN_KIND'
+  /**
+   * 403: `POST /kinds/<kind>/…` names a durable or pushed kind (a permanent code, a refresh token, a pushed ticket, an
+   * authorisation pointer): the deployment's roots, which cannot be fetched again, never travel over HTTP.
+   */
+  | 'E_KIND_NOT_SERVED'
   // ── the open-bridge CLI (get / set / remove / refresh / doctor; see the README's CLI section for exit codes) ──
   /** Bad command-line arguments: an unknown command, option or kind, a missing key field, `--value` not a JSON object. */
   | 'E_USAGE'

@@ -1,27 +1,31 @@
 import { readFileSync } from 'node:fs'
-import { MIN_SECRET_LENGTH, type RouteKind, type RouteOperation } from '@open-bridge/remote'
+import type { RegisteredKind } from '@open-bridge/core'
+import { MIN_SECRET_LENGTH, type RouteOperation } from '@open-bridge/remote'
 import { ServerError } from '../errors.js'
 import {
   keyFromOptions,
   parseExpiresIn,
   parseValueJson,
+  registeredKeyFromOptions,
   usage,
   type CliKey,
   type KeyOptions,
 } from './credential-key.js'
 import { EXIT, type ExitCode } from './exit-codes.js'
-import { REFRESHABLE_KINDS, parseKind } from './kinds.js'
+import {
+  NOT_REFRESHABLE_HINTS,
+  REFRESHABLE_KINDS,
+  parseKind,
+  parseRegisteredKind,
+  registeredKindNames,
+} from './kinds.js'
 import { openLocalTarget } from './local-target.js'
-import { parseOpenPlatformKind, runOpenPlatformCredential } from './open-platform-commands.js'
 import { Output, credentialLines, describeCredential } from './output.js'
 import { openRemoteTarget } from './remote-target.js'
 import type { CredentialTarget, HeldCredential } from './target.js'
 
 /** Options of every credential command: where to go, the key, and how to print. */
 export interface TargetOptions extends KeyOptions {
-  /** Open Platform kinds: the component (`--component-appid`) and the account (`--authorizer-appid`). */
-  componentAppid?: string
-  authorizerAppid?: string
   config?: string
   uniConfigCenter?: string
   remote?: string
@@ -55,43 +59,39 @@ export async function runCredentialCommand(
 ): Promise<ExitCode> {
   const output = new Output(options.json === true)
   let target: CredentialTarget | undefined
-  const openPlatformKind = parseOpenPlatformKind(kindText)
-  if (openPlatformKind !== undefined) return runOpenPlatformCredential(operation, openPlatformKind, options)
   try {
-    const kind = parseKind(kindText)
-    if (kind === undefined)
-      usage(
-        `unknown kind '${kindText}' (one of access_token, ticket, user_access_token, session_key, encrypt_key; Open Platform: component_verify_ticket, component_access_token, authorizer_refresh_token, authorizer_home)`,
-      )
-    if (operation === 'refresh' && !REFRESHABLE_KINDS.includes(kind!)) {
-      usage(`${kind} cannot be refreshed (refreshable: ${REFRESHABLE_KINDS.join(', ')})`)
-    }
-    const key = keyFromOptions(kind!, options)
+    const { kind, key, title } = kindAndKey(operation, kindText, options)
     const value = operation === 'set' ? parseValueJson(readValue(options.value!), '--value') : undefined
     const expiresIn = operation === 'set' ? parseExpiresIn(options.expiresIn) : undefined
     target = await openTarget(options, env)
     const doc: Record<string, unknown> = { command: operation, mode: target.mode, kind, key }
-    const title = `${kind} ${describeKey(key)}`
     switch (operation) {
       case 'get':
-        return report(output, doc, title, kind!, await target.get(kind!, key), options.showValue === true)
+        return report(
+          output,
+          doc,
+          title,
+          kind,
+          await heldOrPushedMissing(target.get(kind, key)),
+          options.showValue === true,
+        )
       case 'refresh':
         return report(
           output,
           doc,
           title,
-          kind!,
-          await target.refresh(kind!, key, options.ifValue),
+          kind,
+          await target.refresh(kind, key, options.ifValue),
           options.showValue === true,
         )
       case 'set':
-        await target.set(kind!, key, value!, expiresIn)
+        await target.set(kind, key, value!, expiresIn)
         output.result({ ...doc, done: true }, [
           `${title}: set${expiresIn === undefined || expiresIn === -1 ? ', never expires' : `, expires in ${expiresIn} s`}`,
         ])
         return EXIT.ok
       default: // remove
-        await target.remove(kind!, key)
+        await target.remove(kind, key)
         output.result({ ...doc, done: true }, [`${title}: removed`])
         return EXIT.ok
     }
@@ -102,11 +102,66 @@ export async function runCredentialCommand(
   }
 }
 
+/**
+ * The kind and its key, checked before anything is opened: a built-in kind (its flags or `--key`) or a registered
+ * one (`wecom_corp_token`, `component-access-token`, …: `--key '<json>'`, the Open Platform's flags). A kind that
+ * cannot be fetched again (durable or pushed) is not refreshed.
+ */
+function kindAndKey(
+  operation: CredentialOperation,
+  kindText: string,
+  options: TargetOptions,
+): { kind: string; key: object; title: string } {
+  const builtIn = parseKind(kindText)
+  if (builtIn !== undefined) {
+    if (operation === 'refresh' && !REFRESHABLE_KINDS.includes(builtIn)) {
+      usage(`${builtIn} cannot be refreshed (refreshable: ${REFRESHABLE_KINDS.join(', ')})`)
+    }
+    if (options.componentAppid !== undefined || options.authorizerAppid !== undefined)
+      usage(
+        `${options.componentAppid !== undefined ? '--component-appid' : '--authorizer-appid'} is not part of a ${builtIn} key`,
+      )
+    const key = keyFromOptions(builtIn, options)
+    return { kind: builtIn, key, title: `${builtIn} ${describeKey(key)}` }
+  }
+  const registered = parseRegisteredKind(kindText)
+  if (registered === undefined)
+    usage(
+      `unknown kind '${kindText}' (one of access_token, ticket, user_access_token, session_key, encrypt_key; registered: ${registeredKindNames().join(', ')})`,
+    )
+  const name = registered!.definition.name
+  if (operation === 'refresh') refusesRefresh(registered!)
+  const key = registeredKeyFromOptions(registered!, options)
+  const described = Object.entries(key)
+    .map(([field, value]) => `${field} ${String(value)}`)
+    .join(' ')
+  return { kind: name, key, title: `${name} ${described}` }
+}
+
+/** A pushed or durable kind cannot be fetched again: refresh is a usage error saying what to do instead. */
+function refusesRefresh(kind: RegisteredKind): void {
+  const { name, pushed, durable } = kind.definition
+  if (pushed !== true && durable !== true) return
+  const why = pushed === true ? 'is pushed by the platform, never fetched' : 'is durable: it cannot be fetched again'
+  const hint = NOT_REFRESHABLE_HINTS[name]
+  usage(`${name} ${why}, so it cannot be refreshed${hint !== undefined ? ` (${hint})` : ''}`)
+}
+
+/** A pushed kind that has not arrived is not held (exit 6), as any credential not held. */
+async function heldOrPushedMissing(read: Promise<HeldCredential | null>): Promise<HeldCredential | null> {
+  try {
+    return await read
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'E_PUSHED_MISSING') return null
+    throw error
+  }
+}
+
 function report(
   output: Output,
   doc: Record<string, unknown>,
   title: string,
-  kind: RouteKind,
+  kind: string,
   held: HeldCredential | null,
   showValue: boolean,
 ): ExitCode {

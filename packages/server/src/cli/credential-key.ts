@@ -1,4 +1,4 @@
-import { isPlainObject, PLATFORMS, TICKET_TYPES } from '@open-bridge/core'
+import { isPlainObject, PLATFORMS, resolveKindKey, TICKET_TYPES, type RegisteredKind } from '@open-bridge/core'
 import { ServerError } from '../errors.js'
 import type { RouteKind } from '@open-bridge/remote'
 
@@ -15,6 +15,9 @@ export interface CliKey {
 /** The key options every credential command has. `key` is the whole key as one JSON object instead. */
 export interface KeyOptions {
   key?: string
+  /** Open Platform kinds' key fields, as flags (the others are given in `--key`). */
+  componentAppid?: string
+  authorizerAppid?: string
   platform?: string
   appid?: string
   dcloudAppid?: string
@@ -86,6 +89,69 @@ export function keyFromOptions(kind: RouteKind, options: KeyOptions): CliKey {
     if (ticketType !== undefined) key.ticketType = ticketType
   } else if (ticketType !== undefined) usage(`${name('ticketType')} is only part of a ticket key`)
   return key
+}
+
+/** The flags that give a registered kind's key field, for the kinds that have the field. */
+const REGISTERED_FLAGS: Readonly<Record<string, { option: 'componentAppid' | 'authorizerAppid'; flag: string }>> = {
+  componentAppid: { option: 'componentAppid', flag: '--component-appid' },
+  authorizerAppid: { option: 'authorizerAppid', flag: '--authorizer-appid' },
+}
+
+/**
+ * The key of a registered kind: `--key '<json>'` with the kind's fields (`{"corpId":"ww…","agentId":"1000002"}`),
+ * or for the Open Platform's fields their flags (`--component-appid`, `--authorizer-appid`; `--appid` for the
+ * authorised account). Checked by the kind's own definition (core's `resolveKindKey`), before anything is opened;
+ * a usage error names the flag or the `--key` field. Resolves the declared fields only.
+ */
+export function registeredKeyFromOptions(kind: RegisteredKind, options: KeyOptions): Record<string, unknown> {
+  const name = kind.definition.name
+  const fields = kind.fields
+  const shape = `its key: ${fields.join(', ')}`
+  const example = `{${fields.map((field) => `"${field}":"…"`).join(',')}}`
+  let raw: Record<string, unknown>
+  if (options.key !== undefined) {
+    raw = parseJsonFlag(options.key, '--key', example)
+    for (const field of Object.keys(raw)) {
+      if (!fields.includes(field)) usage(`--key has a field '${field}' that is not part of a ${name} key (${shape})`)
+    }
+  } else {
+    raw = {}
+    for (const field of fields) {
+      const spec = REGISTERED_FLAGS[field]
+      // The authorised account may also be named by --appid (it is an app, as `get access_token` names it).
+      const value =
+        spec === undefined
+          ? undefined
+          : (options[spec.option] ?? (field === 'authorizerAppid' ? options.appid : undefined))
+      if (value !== undefined) raw[field] = value
+    }
+  }
+  for (const field of KEY_FIELDS) {
+    if (options[field] !== undefined && !(field === 'appid' && fields.includes('authorizerAppid')))
+      usage(`${FLAG[field]} is not part of a ${name} key (${shape}; give it as --key '<json>')`)
+  }
+  for (const [field, spec] of Object.entries(REGISTERED_FLAGS)) {
+    if (options[spec.option] !== undefined && !fields.includes(field))
+      usage(`${spec.flag} is not part of a ${name} key (${shape})`)
+  }
+  try {
+    return { ...resolveKindKey(kind, raw).fields }
+  } catch (error) {
+    const { code, field, message } = error as { code?: unknown; field?: unknown; message?: unknown }
+    if (code !== 'E_INVALID_KEY' || typeof field !== 'string' || typeof message !== 'string') throw error
+    // core's message names `key.<field>`: name what the user typed instead.
+    const keyField = field.replace(/^key\.?/, '')
+    const flag = REGISTERED_FLAGS[keyField]?.flag
+    const byFlag = options.key === undefined && flag !== undefined
+    const shown = byFlag ? flag! : `--key .${keyField}`
+    const why = message.startsWith(`${field} `) ? message.slice(field.length + 1) : message
+    const missing = raw[keyField] === undefined
+    return usage(
+      missing
+        ? `${shown} is required for ${name} (${shape}${byFlag ? '' : `; e.g. --key '${example}'`})`
+        : `${shown} ${why}`,
+    )
+  }
 }
 
 function flagsOf(options: KeyOptions): Record<string, unknown> {

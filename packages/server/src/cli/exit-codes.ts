@@ -29,6 +29,9 @@ const BY_CODE: Record<string, ExitCode> = {
   E_INVALID_JSON: EXIT.usage,
   // wechat-fetchers' malformed argument (quota --api, rid <rid>), refused before any platform call.
   E_INVALID_ARGUMENT: EXIT.usage,
+  // --remote on a kind the service has no route for (not registered there), or never serves (durable, pushed).
+  E_UNKNOWN_KIND: EXIT.usage,
+  E_KIND_NOT_SERVED: EXIT.usage,
   // An unknown dcloudAppid (core), or a quota / clear-quota / rid <app> no configured WeChat app is.
   E_UNKNOWN_APP: EXIT.config,
   E_INVALID_CONFIG: EXIT.config,

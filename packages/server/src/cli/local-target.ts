@@ -4,7 +4,7 @@ import type { CredentialTarget, HeldCredential } from './target.js'
 
 /**
  * A bridge over the config's tiers with the configured WeChat / QQ source — what `serve` builds, without HTTP or
- * scheduler. A `get` that misses everywhere fetches through the source (one fetch for the deployment, under the
+ * scheduler, for a built-in kind or a registered one (by its name). A `get` that misses everywhere fetches through the source (one fetch for the deployment, under the
  * shared tier's lock), exactly as the service would.
  */
 export async function openLocalTarget(options: LoadConfigOptions): Promise<CredentialTarget> {
@@ -16,19 +16,19 @@ export async function openLocalTarget(options: LoadConfigOptions): Promise<Crede
   return {
     mode: 'config',
     async get(kind, key) {
-      return held(await bridge.getRecord(kind, key as never))
+      return held(await bridge.getRecord(kind as never, key as never))
     },
     async set(kind, key, value, expiresIn) {
-      await bridge.set(kind, key as never, value as never, expiresIn)
+      await bridge.set(kind as never, key as never, value as never, expiresIn)
     },
     async remove(kind, key) {
-      await bridge.remove(kind, key as never)
+      await bridge.remove(kind as never, key as never)
     },
     async refresh(kind, key, ifValue) {
-      const value = await bridge.refresh(kind, key as never, ifValue === undefined ? {} : { ifValue })
+      const value = await bridge.refresh(kind as never, key as never, ifValue === undefined ? {} : { ifValue })
       if (value === null) return null
       // The record just written is in the nearest tier: read it back for its expiry.
-      const record = await bridge.getRecord(kind, key as never)
+      const record = await bridge.getRecord(kind as never, key as never)
       return record !== null && JSON.stringify(record.value) === JSON.stringify(value)
         ? held(record)
         : { value: value as Record<string, unknown>, expiresAt: undefined }

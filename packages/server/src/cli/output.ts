@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import { credentialString } from '@open-bridge/core'
-import type { RouteKind } from '@open-bridge/remote'
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js'
 import type { HeldCredential } from './target.js'
 
@@ -95,7 +94,7 @@ export class Output {
  * the first 12 hex digits of SHA-256 of the credential string (`printf %s "$token" | sha256sum` matches it), so two
  * reads can be compared without printing either.
  */
-export function describeCredential(kind: RouteKind, held: HeldCredential, now = Date.now()): Record<string, unknown> {
+export function describeCredential(kind: string, held: HeldCredential, now = Date.now()): Record<string, unknown> {
   const secret = credentialString(kind, held.value)
   const facts: Record<string, unknown> = { fields: Object.keys(held.value) }
   if (typeof secret === 'string')

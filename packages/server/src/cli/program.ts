@@ -25,7 +25,11 @@ Where get / set / remove / refresh / doctor / quota / clear-quota / rid go (quot
   --uni-config-center <dir>  a uniCloud project's uni-config-center directory (combines with --config)
   --remote <url>             the central service instead (its HTTP routes), signed with OPEN_BRIDGE_SECRET (or --secret)
 
-Kinds: access_token, ticket, user_access_token, session_key, encrypt_key (also access-token, AccessToken, …)
+Kinds: access_token, ticket, user_access_token, session_key, encrypt_key (also access-token, AccessToken, …), and
+       every registered kind (WeCom: wecom_corp_token, wecom_jsapi_ticket, …; the Open Platform:
+       component_access_token, …; also wecom-corp-token), its key given as --key '<json>'. Over --remote the
+       service serves a registered kind only if it can fetch it again: durable and pushed kinds (permanent codes,
+       refresh tokens, pushed tickets) stay on its own tiers (E_KIND_NOT_SERVED).
 
 Exit codes: 0 ok · 1 operation failed · 2 bad usage · 3 configuration · 4 unreachable (tier, service, platform)
             5 refused by the service (signature, clock, IP) · 6 not held (get) / nothing to refresh
@@ -36,6 +40,9 @@ Examples:
   open-bridge get access_token --dcloud-appid __UNI__A1B2C3 --platform weixin-mp
   open-bridge get access_token --appid wx123 --platform weixin-mp --json --show-value
   open-bridge set session_key --appid wx123 --platform weixin-mp --openid o1 --value '{"session_key":"…"}' --expires-in 7200
+  open-bridge get wecom_corp_token --key '{"corpId":"ww123","agentId":"1000002"}' --remote http://bridge:8787
+  open-bridge refresh wecom-corp-token --key '{"corpId":"ww123","agentId":"1000002"}' --if-value <rejected>
+  open-bridge get component_access_token --component-appid wx0123456789abcdef
   OPEN_BRIDGE_SECRET=… open-bridge refresh access_token --remote http://bridge:8787 --appid wx123 --platform weixin-mp --if-value <rejected>
   open-bridge doctor --live
   open-bridge quota wx123 --api /cgi-bin/message/custom/send
@@ -101,7 +108,7 @@ export function buildProgram(argv: readonly string[]): {
       .command(operation)
       .argument(
         '<kind>',
-        'access_token, ticket, user_access_token, session_key, encrypt_key; Open Platform: component_verify_ticket, component_access_token, authorizer_refresh_token, authorizer_home',
+        'access_token, ticket, user_access_token, session_key, encrypt_key; or a registered kind (wecom_corp_token, component_access_token, …) with --key',
       )
     command.description(description)
     targetOptions(command)
@@ -231,8 +238,17 @@ function keyOptions(command: Command): void {
     .addOption(
       new Option(
         '--key <json>',
-        'the whole key as one JSON object (uni-open-bridge body style), instead of the flags above',
-      ).conflicts(['appid', 'dcloudAppid', 'platform', 'openid', 'version', 'ticketType']),
+        'the whole key as one JSON object, instead of the flags above: uni-open-bridge body style, or a registered kind\'s fields (\'{"corpId":"ww123","agentId":"1000002"}\')',
+      ).conflicts([
+        'appid',
+        'dcloudAppid',
+        'platform',
+        'openid',
+        'version',
+        'ticketType',
+        'componentAppid',
+        'authorizerAppid',
+      ]),
     )
 }
 

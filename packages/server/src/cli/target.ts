@@ -1,5 +1,8 @@
-import type { RouteKind } from '@open-bridge/remote'
-import type { CliKey } from './credential-key.js'
+/** A kind the CLI names: a built-in one (`access_token`, …) or a registered one (`wecom_corp_token`, …), by core's name. */
+export type TargetKind = string
+
+/** A key: a built-in kind's `CliKey`, or a registered kind's checked fields. */
+export type TargetKey = object
 
 /** A credential as a command reports it. `expiresAt`: ms since the epoch, `null` = never, `undefined` = not known. */
 export interface HeldCredential {
@@ -7,14 +10,17 @@ export interface HeldCredential {
   expiresAt?: number | null
 }
 
-/** Where get / set / remove / refresh go: a config's tiers (through a bridge) or a central service (`--remote`). */
+/**
+ * Where get / set / remove / refresh go: a config's tiers (through a bridge) or a central service (`--remote`: the
+ * uni-open-bridge routes for a built-in kind, `POST /kinds/<kind>/…` for a registered one).
+ */
 export interface CredentialTarget {
   /** `config` or `remote`, for the JSON output. */
   readonly mode: 'config' | 'remote'
-  get(kind: RouteKind, key: CliKey): Promise<HeldCredential | null>
-  set(kind: RouteKind, key: CliKey, value: Record<string, unknown>, expiresIn: number | undefined): Promise<void>
-  remove(kind: RouteKind, key: CliKey): Promise<void>
+  get(kind: TargetKind, key: TargetKey): Promise<HeldCredential | null>
+  set(kind: TargetKind, key: TargetKey, value: Record<string, unknown>, expiresIn: number | undefined): Promise<void>
+  remove(kind: TargetKind, key: TargetKey): Promise<void>
   /** Compare-and-refresh; null when the service answered no credential. */
-  refresh(kind: RouteKind, key: CliKey, ifValue: string | undefined): Promise<HeldCredential | null>
+  refresh(kind: TargetKind, key: TargetKey, ifValue: string | undefined): Promise<HeldCredential | null>
   close(): Promise<void>
 }

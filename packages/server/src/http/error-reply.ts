@@ -81,6 +81,8 @@ const BRIDGE_STATUS: Readonly<Record<string, number>> = {
   E_REPLAY_CACHE_FULL: 503,
   E_INVALID_JSON: 400,
   E_HOST_NOT_ALLOWED: 421,
+  E_UNKNOWN_KIND: 404,
+  E_KIND_NOT_SERVED: 403,
 }
 
 /** Platform errcode categories (wechat-fetchers' names and the coordination contract's long names). */
