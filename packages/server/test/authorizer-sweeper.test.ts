@@ -1,5 +1,3 @@
-import { createServer, request as httpRequest, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +8,7 @@ import { startFakeWeChat, type FakeWeChat } from '@open-bridge/wechat-fetchers/t
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createServiceMetrics } from '../src/metrics/service-metrics.js'
 import { createAuthorizerSweeper } from '../src/scheduler/authorizer-sweeper.js'
+import { countingProxy, type CountingProxy } from './counting-proxy.js'
 
 const COMPONENT = {
   appid: 'wxc0mp0nentsweep01',
@@ -22,42 +21,8 @@ const ACCOUNTS = Number(process.env.OB_SWEEP_ACCOUNTS ?? 1_000)
 const CONCURRENCY = 8
 const appidOf = (i: number) => `wxsweep${String(i).padStart(11, '0')}`
 
-/** A pass-through proxy in front of the fake that counts api_authorizer_token calls in flight at once. */
-async function countingProxy(
-  target: string,
-): Promise<{ url: string; maxInFlight: () => number; close: () => Promise<void> }> {
-  let inFlight = 0
-  let max = 0
-  const server: Server = createServer((req, res) => {
-    const counted = req.url?.includes('api_authorizer_token') === true
-    if (counted) max = Math.max(max, ++inFlight)
-    const upstream = httpRequest(
-      new URL(req.url!, target),
-      { method: req.method, headers: req.headers, agent: false },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-        answer.on('end', () => {
-          if (counted) inFlight--
-        })
-      },
-    )
-    upstream.on('error', () => res.destroy())
-    req.pipe(upstream)
-  })
-  // Longer than the client's keep-alive: an idle connection closed under a reused one would be the proxy's fault.
-  server.keepAliveTimeout = 120_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    maxInFlight: () => max,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
+/** The proxy counts api_authorizer_token calls in flight at once. */
+const authorizerTokenCalls = (path: string) => path.includes('api_authorizer_token')
 
 /** A bridge over [memory, SQLite file in the test's folder] reading the fake (through `baseUrl`) for COMPONENT. */
 function componentBridge(baseUrl: string, file: string): CredentialBridge {
@@ -86,13 +51,13 @@ async function deliverTicket(platform: FakeWeChat, to: CredentialBridge): Promis
 
 let dir: string
 let fake: FakeWeChat
-let proxy: Awaited<ReturnType<typeof countingProxy>>
+let proxy: CountingProxy
 let bridge: CredentialBridge
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ob-sweep-'))
   fake = await startFakeWeChat({ components: [COMPONENT], latencyMs: { authorizer_token: 5 } })
-  proxy = await countingProxy(fake.url)
+  proxy = await countingProxy(fake.url, authorizerTokenCalls)
   bridge = componentBridge(proxy.url, 'sweep.db')
   await deliverTicket(fake, bridge)
   for (let i = 0; i < ACCOUNTS; i++) await fake.authorize(COMPONENT.appid, appidOf(i))
@@ -198,7 +163,7 @@ describe('the authorizer sweeper near the end of tokens', () => {
       latencyMs: { authorizer_token: 5 },
       tokenLifetimeSeconds: 900,
     })
-    const shortProxy = await countingProxy(shortFake.url)
+    const shortProxy = await countingProxy(shortFake.url, authorizerTokenCalls)
     const shortBridge = componentBridge(shortProxy.url, 'short.db')
     const sweeper = createAuthorizerSweeper({
       bridge: shortBridge,

@@ -7,17 +7,14 @@
  * any storage key, error or event.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { redisStore } from '@open-bridge/adapter-redis'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
-import { createBridge, memoryStore, type BridgeEventName, type CredentialBridge } from '@open-bridge/core'
+import { createBridge, memoryStore, type CredentialBridge } from '@open-bridge/core'
 import {
   exchangeWecomAuthCode,
-  isWechatError,
   refreshSuiteAuthorization,
   suiteCallback,
   wecomAuthorization,
@@ -34,26 +31,19 @@ import { startFakeWecom, type FakeWecom } from '@open-bridge/wechat-fetchers/tes
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
+import {
+  caught as caughtBy,
+  errorText,
+  recordEvents,
+  redisKeys as keysOf,
+  serveSuiteCallback,
+} from './fixtures/suite-callback-server.js'
 
 const SUITE = 'wwsuite0000000002'
 const SUITE_SECRET = 'suite-secret-7a6b5c4d3e2f1a0b9c'
 const CALLBACK_TOKEN = 'SuiteCallbackToken2'
 const AES_KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg'
 const CORP = 'wwauthcorp000002'
-const EVENTS: BridgeEventName[] = [
-  'tier-error',
-  'lease-lost',
-  'seal-open-failed',
-  'tier-skipped',
-  'fetch',
-  'fetch-error',
-  'wait',
-  'lock-contention',
-  'refresh-ahead',
-  'backoff',
-  'breaker-open',
-  'breaker-close',
-]
 
 let redis: RedisServer
 let fake: FakeWecom
@@ -99,62 +89,22 @@ async function deployment(permanentCodeApi?: PermanentCodeApi): Promise<Credenti
     stores: [memoryStore(), redisStore({ url: redis.url }), sqliteStore({ path: join(dir, 'wecom.db') })],
     source,
   })
-  for (const event of EVENTS)
-    bridge.on(event, (payload) => void seen.push(`${event} ${inspect(payload, { depth: 6 })}`))
+  recordEvents(bridge, seen)
   const callback = suiteCallback(bridge, { suiteId: SUITE, token: CALLBACK_TOKEN, encodingAESKey: AES_KEY })
-  const server: Server = createServer((req, res) => {
-    const query = new URL(req.url ?? '/', 'http://route').searchParams
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      void (async () => {
-        try {
-          if (req.method === 'GET') res.writeHead(200).end(callback.verifyUrl(query))
-          else {
-            outcomes.push(await callback.handle(query, Buffer.concat(chunks)))
-            res.writeHead(200).end('success')
-          }
-        } catch (error) {
-          seen.push(`${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 6 })}`)
-          outcomes.push({ failed: String((error as { code?: unknown }).code) })
-          res.writeHead(isWechatError(error) && String(error.code).startsWith('E_PUSH') ? 400 : 500).end('failed')
-        }
-      })()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  fake.setCallbackUrl(SUITE, `http://127.0.0.1:${(server.address() as AddressInfo).port}/wecom/suites/${SUITE}`)
-  opened.push(
-    {
-      close: () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          server.closeAllConnections()
-        }),
+  const server = await serveSuiteCallback(callback, {
+    outcome: (outcome) => outcomes.push(outcome),
+    error(error) {
+      seen.push(errorText(error))
+      outcomes.push({ failed: String((error as { code?: unknown }).code) })
     },
-    bridge,
-  )
+  })
+  fake.setCallbackUrl(SUITE, server.url)
+  opened.push(server, bridge)
   return bridge
 }
 
-async function caught(work: Promise<unknown>): Promise<{ code?: string; field?: string; message: string }> {
-  try {
-    await work
-  } catch (error) {
-    seen.push(`${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 6 })}`)
-    return error as { code?: string; field?: string; message: string }
-  }
-  throw new Error('expected a rejection')
-}
-
-async function redisKeys(): Promise<string[]> {
-  const raw = new Redis(redis.url)
-  try {
-    return await raw.keys('*')
-  } finally {
-    raw.disconnect()
-  }
-}
+const caught = (work: Promise<unknown>) => caughtBy<{ code?: string; field?: string; message: string }>(work, seen)
+const redisKeys = () => keysOf(redis.url)
 
 /** Every key of the redis tier, and those the SQLite file holds too. */
 async function storageKeys(): Promise<string[]> {

@@ -6,23 +6,13 @@
  * and the provider token.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { inspect } from 'node:util'
 import { redisStore } from '@open-bridge/adapter-redis'
 import { sqliteStore } from '@open-bridge/adapter-sqlite'
-import {
-  combineSources,
-  createBridge,
-  memoryStore,
-  type BridgeEventName,
-  type CredentialBridge,
-} from '@open-bridge/core'
+import { combineSources, createBridge, memoryStore, type CredentialBridge } from '@open-bridge/core'
 import {
   applySuiteEvent,
-  isWechatError,
   messageCrypto,
   suiteCallback,
   wecomAuthorization,
@@ -40,6 +30,13 @@ import { startFakeWecom, type FakeWecom } from '@open-bridge/wechat-fetchers/tes
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js'
+import {
+  caught as caughtBy,
+  errorText,
+  recordEvents,
+  redisKeys as keysOf,
+  serveSuiteCallback,
+} from './fixtures/suite-callback-server.js'
 
 const SUITE = 'wwsuite0000000001'
 const SUITE_SECRET = 'suite-secret-3e4f5a6b7c8d9e0f1a2b'
@@ -47,20 +44,6 @@ const CALLBACK_TOKEN = 'SuiteCallbackToken1'
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'
 const PROVIDER = { corpId: 'wwprovider000001', providerSecret: 'provider-secret-9a8b7c6d5e4f3a2b1c' }
 const CORP = 'wwauthcorp000001'
-const EVENTS: BridgeEventName[] = [
-  'tier-error',
-  'lease-lost',
-  'seal-open-failed',
-  'tier-skipped',
-  'fetch',
-  'fetch-error',
-  'wait',
-  'lock-contention',
-  'refresh-ahead',
-  'backoff',
-  'breaker-open',
-  'breaker-close',
-]
 
 let redis: RedisServer
 let fake: FakeWecom
@@ -112,62 +95,17 @@ async function deployment(): Promise<Deployment> {
     stores: [memoryStore(), redisStore({ url: redis.url }), sqliteStore({ path: join(dir, 'wecom.db') })],
     source,
   })
-  for (const event of EVENTS)
-    bridge.on(event, (payload) => void seen.push(`${event} ${inspect(payload, { depth: 6 })}`))
+  recordEvents(bridge, seen)
   const callback = suiteCallback(bridge, { suiteId: SUITE, token: CALLBACK_TOKEN, encodingAESKey: AES_KEY })
-  const server: Server = createServer((req, res) => {
-    const query = new URL(req.url ?? '/', 'http://route').searchParams
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      void (async () => {
-        try {
-          if (req.method === 'GET') res.writeHead(200).end(callback.verifyUrl(query))
-          else {
-            await callback.handle(query, Buffer.concat(chunks))
-            res.writeHead(200).end('success')
-          }
-        } catch (error) {
-          seen.push(`${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 6 })}`)
-          res.writeHead(isWechatError(error) && String(error.code).startsWith('E_PUSH') ? 400 : 500).end('failed')
-        }
-      })()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/wecom/suites/${SUITE}/callback`
+  const server = await serveSuiteCallback(callback, { error: (error) => seen.push(errorText(error)) })
+  const url = server.url
   fake.setCallbackUrl(SUITE, url)
-  opened.push(
-    {
-      close: () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          server.closeAllConnections()
-        }),
-    },
-    bridge,
-  )
+  opened.push(server, bridge)
   return { bridge, source, callback, url }
 }
 
-async function caught(work: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await work
-  } catch (error) {
-    seen.push(`${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 6 })}`)
-    return error as { code?: string; message: string }
-  }
-  throw new Error('expected a rejection')
-}
-
-async function redisKeys(): Promise<string[]> {
-  const raw = new Redis(redis.url)
-  try {
-    return await raw.keys('*')
-  } finally {
-    raw.disconnect()
-  }
-}
+const caught = (work: Promise<unknown>) => caughtBy<{ code?: string; message: string }>(work, seen)
+const redisKeys = () => keysOf(redis.url)
 
 describe('the command callback URL', () => {
   it('WeCom’s GET check is verified and echoed; a push with a bad signature is refused and stores nothing', async () => {
