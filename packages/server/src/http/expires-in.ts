@@ -24,9 +24,13 @@ export async function addExpiresIn(
   try {
     const expiresAt = await lookup(bridge.resolve(kind, key as never).key.storageKey)
     if (expiresAt === undefined) return
-    const seconds = expiresAt === null ? -1 : Math.max(1, Math.floor((expiresAt - Date.now()) / 1000))
-    reply.header(EXPIRES_IN_HEADER, String(seconds))
+    reply.header(EXPIRES_IN_HEADER, String(expiresInSeconds(expiresAt)))
   } catch (error) {
     reply.log.warn({ err: error }, 'could not read the expiry for x-ob-expires-in')
   }
+}
+
+/** What `x-ob-expires-in` says of an expiry (ms since the epoch, `null` = never): whole seconds left, at least 1; `-1` for never. */
+export function expiresInSeconds(expiresAt: number | null): number {
+  return expiresAt === null ? -1 : Math.max(1, Math.floor((expiresAt - Date.now()) / 1000))
 }

@@ -2,6 +2,7 @@ import { credentialString, registeredKind, type CredentialBridge, type Registere
 import { EXPIRES_IN_HEADER, KIND_OPERATIONS, KIND_ROUTE_PREFIX, type RouteOperation } from '@open-bridge/remote'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ServerError } from '../errors.js'
+import { expiresInSeconds } from './expires-in.js'
 
 /**
  * The routes of registered kinds (`registerKind`: WeCom's, the Open Platform's, a family of your own):
@@ -110,7 +111,7 @@ function kindCall(bridge: CredentialBridge, operation: RouteOperation): KindCall
       return async (kind, body, reply) => {
         const record = await bridge.getRecord(named(kind), body.key as never)
         if (record === null) return null
-        reply.header(EXPIRES_IN_HEADER, String(secondsLeft(record.expiresAt)))
+        reply.header(EXPIRES_IN_HEADER, String(expiresInSeconds(record.expiresAt)))
         return record.value
       }
     case 'set':
@@ -139,13 +140,8 @@ function kindCall(bridge: CredentialBridge, operation: RouteOperation): KindCall
           record !== null &&
           credentialString(kind.definition.name, record.value) === credentialString(kind.definition.name, value)
         )
-          reply.header(EXPIRES_IN_HEADER, String(secondsLeft(record.expiresAt)))
+          reply.header(EXPIRES_IN_HEADER, String(expiresInSeconds(record.expiresAt)))
         return value
       }
   }
-}
-
-/** Whole seconds left (at least 1), `-1` for never: what `x-ob-expires-in` says. */
-function secondsLeft(expiresAt: number | null): number {
-  return expiresAt === null ? -1 : Math.max(1, Math.floor((expiresAt - Date.now()) / 1000))
 }
