@@ -170,6 +170,8 @@ describe('the WeCom sweep', () => {
           `wecom sweep of ${CORPS} corps: first ${Math.round(firstMs)} ms, all live ${Math.round(performance.now() - again)} ms, max in flight ${proxy.maxInFlight()}`,
         )
       expect(totalCalls()).toBe(calls)
+      // Said once, not every tick, while the suite stays without a suite_ticket.
+      expect(warnings.filter((w) => w.includes('no suite_ticket held'))).toHaveLength(1)
     } finally {
       sweeper.close()
       metrics.close()

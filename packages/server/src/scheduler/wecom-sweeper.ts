@@ -106,6 +106,8 @@ export function createWecomSweeper(options: WecomSweeperOptions): WecomSweeper {
   const suites = new Set(options.suites)
   let corps: { at: number; bySuite: Map<string, Set<string>> } | undefined
   let stopped = false
+  /** Suites last seen without a suite_ticket: warned once, not every tick, until one arrives. */
+  const ticketless = new Set<string>()
 
   /** Held, live, and replaced when near its end: whether it is held now. A miss is fetched (awaited). */
   async function keepFresh<Key extends object>(kind: SweptKind<Key>, key: Key) {
@@ -121,9 +123,13 @@ export function createWecomSweeper(options: WecomSweeperOptions): WecomSweeper {
     return true
   }
 
-  /** Is a live record held by some tier? A raw read: never a fetch. */
-  async function held<Key extends object>(kind: SweptKind<Key>, key: Key): Promise<boolean> {
-    return (await lifeLeft(stores, kind.storageKey(key), readTimeoutMs)) !== undefined
+  /**
+   * A record kept only where one is held (a ticket): one raw tier read (never a fetch) says whether it is held
+   * and how long it has left; only one near its end is read again, through the bridge, and replaced.
+   */
+  async function keepFreshIfHeld<Key extends object>(kind: SweptKind<Key>, key: Key): Promise<void> {
+    const left = await lifeLeft(stores, kind.storageKey(key), readTimeoutMs)
+    if (left !== undefined && left * 1000 < refreshBeforeMs) await keepFresh(kind, key)
   }
 
   async function corpsBySuite(): Promise<Map<string, Set<string>>> {
@@ -138,13 +144,16 @@ export function createWecomSweeper(options: WecomSweeperOptions): WecomSweeper {
   }
 
   async function sweepSuite(suiteId: string): Promise<void> {
-    if (!(await held(wecomSuiteTicket, { suiteId }))) {
-      logger.warn(
-        { suiteId },
-        "wecom sweep: no suite_ticket held, so no suite token can be fetched: check the suite's command callback URL in the provider console",
-      )
+    if ((await lifeLeft(stores, wecomSuiteTicket.storageKey({ suiteId }), readTimeoutMs)) === undefined) {
+      if (!ticketless.has(suiteId))
+        logger.warn(
+          { suiteId },
+          "wecom sweep: no suite_ticket held, so no suite token can be fetched: check the suite's command callback URL in the provider console",
+        )
+      ticketless.add(suiteId)
       return
     }
+    if (ticketless.delete(suiteId)) logger.info({ suiteId }, 'wecom sweep: a suite_ticket is held again')
     await keepFresh(wecomSuiteToken, { suiteId })
   }
 
@@ -184,7 +193,7 @@ export function createWecomSweeper(options: WecomSweeperOptions): WecomSweeper {
     // Tickets only where one is held: never a ticket call for an app that has not asked for one.
     for (const kind of [wecomJsapiTicket, wecomAgentTicket]) {
       try {
-        if (await held(kind, key)) await keepFresh(kind, key)
+        await keepFreshIfHeld(kind, key)
       } catch (error) {
         logger.debug({ ...key, kind: kind.name, ...errorDetails(error) }, 'wecom ticket refresh failed')
       }
