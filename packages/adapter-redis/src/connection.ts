@@ -17,10 +17,8 @@ export function createFailFastClient(url: string, socketTimeout: number): FailFa
     // Commands in flight when the connection drops are rejected, not replayed after a reconnect.
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
-    // Bounds waiting on a connection that is up but silent (a partition rather than a refused port): the
-    // socket is dropped and its commands fail. One timer per socket, not one per command (as
-    // `commandTimeout` would set) — a read is the hot path.
-    socketTimeout,
+    // Not ioredis's `socketTimeout` (a timer and a `once('data')` listener set again for every chunk read while
+    // commands wait, ~3% of a hit at 64 in flight) nor `commandTimeout` (a timer per command): `dropWhenSilent`.
     connectTimeout: Math.max(socketTimeout, 1_000),
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
   })
@@ -33,7 +31,48 @@ export function createFailFastClient(url: string, socketTimeout: number): FailFa
   client.on('ready', () => {
     lastError = undefined
   })
+  dropWhenSilent(client, socketTimeout)
   return { client, lastError: () => lastError }
+}
+
+/**
+ * Bounds waiting on a connection that is up but silent (a partition rather than a refused port): once commands
+ * have waited `timeoutMs` with nothing read from the socket, it is destroyed, they fail, and the client
+ * reconnects. One timer per client, ticking every quarter of `timeoutMs` (unref'd, stopped when the client
+ * ends), and a counter bumped per chunk read: nothing is done per command, so the hot path pays nothing.
+ * A silence is noticed between `timeoutMs` and 1.25 × `timeoutMs` after the last progress.
+ */
+export function dropWhenSilent(client: Redis, timeoutMs: number): void {
+  let chunks = 0
+  let seen = 0
+  let progressAt = Date.now()
+  const counted = new WeakSet<object>()
+  const countChunks = () => {
+    const stream = client.stream as Redis['stream'] | undefined
+    if (stream === undefined || counted.has(stream)) return
+    counted.add(stream)
+    stream.on('data', () => {
+      chunks++
+    })
+  }
+  client.on('connect', countChunks)
+  const timer = setInterval(
+    () => {
+      const now = Date.now()
+      if (client.commandQueue.length === 0 || chunks !== seen) {
+        seen = chunks
+        progressAt = now
+        return
+      }
+      if (now - progressAt < timeoutMs) return
+      progressAt = now
+      // The message ioredis's own socketTimeout gives, so callers see the same cause.
+      client.stream?.destroy(new Error(`Socket timeout. Expecting data, but didn't receive any in ${timeoutMs}ms.`))
+    },
+    Math.max(1, Math.floor(timeoutMs / 4)),
+  )
+  timer.unref()
+  client.once('end', () => clearInterval(timer))
 }
 
 /**

@@ -163,7 +163,6 @@ describe('redisStore created from url while Redis is down', () => {
       // Not a timeout: the command is refused because the client is disconnected.
       const error = await store.get(key).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(Error)
-      console.log('DBG', (error as Error).message)
       expect((error as Error).message).not.toMatch(/timed out/i)
       await own.restart()
       // The server came back empty (no persistence); the store's own client reconnected without help.

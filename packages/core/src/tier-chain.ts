@@ -104,7 +104,32 @@ export class TierChain {
 
   /** Reads the tiers nearest first. After a `peek` that missed, pass its result so tier 0 is not asked twice. */
   read(key: string, peeked?: PeekMiss): Promise<ChainRead> {
+    // One tier without `getSync` (a Redis-only chain), its breaker closed: nothing to copy up, so one `.then` on the
+    // tier's own promise rather than the walk's async frame (a network tier's hit is a hot path too).
+    if (peeked === undefined && this.#tiers.length === 1 && this.#breaker0.closed) return this.#readOnlyTier(key)
     return this.#readRange(key, peeked === undefined ? 0 : 1, peeked === MISSED)
+  }
+
+  /** `#readRange` of a one-tier chain from its only tier: the same answers, settled from the tier's read. */
+  #readOnlyTier(key: string): Promise<ChainRead> {
+    let reading: Promise<StoredRecord | undefined>
+    try {
+      reading = this.#tiers[0]!.get(key)
+    } catch (error) {
+      reading = Promise.reject(error)
+    }
+    return reading.then(
+      (record) => {
+        this.#breaker0.success()
+        const live = record !== undefined && isLive(record) ? record : undefined
+        return { record: live, answered: true, lockTierHolds: this.#lockIndex === 0 ? live : undefined }
+      },
+      (error: unknown) => {
+        if (endsRead(error)) throw error
+        this.#failed(0, 'get', key, error)
+        return { record: undefined, answered: false, lockTierHolds: undefined }
+      },
+    )
   }
 
   /**

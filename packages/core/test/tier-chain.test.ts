@@ -134,6 +134,46 @@ describe('the tier chain', () => {
     await bridge.close()
   })
 
+  it('one network tier alone (no getSync): hits, misses an expired record, and a rejecting or throwing tier is a tier-error', async () => {
+    const inner = memoryStore({ name: 'redis' })
+    const only = chaosStore(inner, { hide: ['getSync'] })
+    const bridge = createBridge({ stores: [only.store], breaker: false })
+    const errors: string[] = []
+    bridge.on('tier-error', (e) => errors.push(`${e.tier}:${e.operation}`))
+    await bridge.setAccessToken(key, { access_token: 'alone' }, 60)
+    expect(await bridge.getAccessToken(key)).toEqual({ access_token: 'alone' })
+    // A tier that hands back an expired record (a replica behind its primary): a miss, not the record.
+    const stale = { value: { access_token: 'stale' }, expiresAt: Date.now() - 1 }
+    const lagging = createBridge({ stores: [{ ...only.store, get: async () => stale }], breaker: false })
+    expect(await lagging.getAccessToken(key)).toBeNull()
+    await lagging.close()
+
+    only.chaos.fail()
+    const rejected = await bridge.getAccessToken(key).catch((e: unknown) => e)
+    expect(isBridgeError(rejected, 'E_STORE_UNAVAILABLE')).toBe(true)
+    only.chaos.heal()
+    // A store whose get throws instead of rejecting: the same answer, never a TypeError from the chain.
+    const throwing = createBridge({
+      stores: [
+        {
+          ...only.store,
+          get: () => {
+            throw new Error('thrown, not rejected')
+          },
+        },
+      ],
+      breaker: false,
+    })
+    const thrownErrors: string[] = []
+    throwing.on('tier-error', (e) => thrownErrors.push(`${e.tier}:${e.operation}`))
+    const thrown = await throwing.getAccessToken(key).catch((e: unknown) => e)
+    expect(isBridgeError(thrown, 'E_STORE_UNAVAILABLE')).toBe(true)
+    expect(errors).toEqual(['redis:get'])
+    expect(thrownErrors).toEqual(['redis:get'])
+    await throwing.close()
+    await bridge.close()
+  })
+
   it('emits fetch and fetch-error events only to listeners, with no value in them', async () => {
     const bridge = createBridge({ stores: [memoryStore()] })
     const seen: unknown[] = []
