@@ -26,6 +26,13 @@ export interface ChainRead {
   lockTierHolds?: StoredRecord | undefined
 }
 
+/** A read in flight, shared by the reads of its key that start meanwhile from the same `peek`. */
+interface InFlightRead {
+  readonly peeked: PeekMiss | undefined
+  /** Set once the read has started (and not settled at once). */
+  promise: Promise<ChainRead> | undefined
+}
+
 /** What a write under the refresh lock is checked against (see `writeFenced`). */
 export interface WriteFence {
   /** What the lock tier held when the holder looked (`ChainRead.lockTierHolds`). */
@@ -53,6 +60,8 @@ export class TierChain {
   readonly #breaker0: TierBreaker
   /** Index of the first tier with a lock (the one processes coordinate on), or -1. */
   readonly #lockIndex: number
+  /** The read of each key in flight: concurrent reads of one key share it (a herd asks the tiers once per process). */
+  readonly #inFlight = new Map<string, InFlightRead>()
 
   constructor(
     tiers: readonly CredentialStore[],
@@ -104,14 +113,36 @@ export class TierChain {
 
   /** Reads the tiers nearest first. After a `peek` that missed, pass its result so tier 0 is not asked twice. */
   read(key: string, peeked?: PeekMiss): Promise<ChainRead> {
+    // A read of the key already in flight (from the same start) is joined: it began after the last write of the key
+    // this process made (a write forgets it), so its answer is as fresh as a read of one's own.
+    const joined = this.#inFlight.get(key)
+    if (joined !== undefined && joined.peeked === peeked && joined.promise !== undefined) return joined.promise
+    const entry: InFlightRead = { peeked, promise: undefined }
+    this.#inFlight.set(key, entry)
     // One tier without `getSync` (a Redis-only chain), its breaker closed: nothing to copy up, so one `.then` on the
     // tier's own promise rather than the walk's async frame (a network tier's hit is a hot path too).
-    if (peeked === undefined && this.#tiers.length === 1 && this.#breaker0.closed) return this.#readOnlyTier(key)
-    return this.#readRange(key, peeked === undefined ? 0 : 1, peeked === MISSED)
+    const promise =
+      peeked === undefined && this.#tiers.length === 1 && this.#breaker0.closed
+        ? this.#readOnlyTier(key, entry)
+        : this.#readRange(key, peeked === undefined ? 0 : 1, peeked === MISSED, entry)
+    // Not when it settled already (a walk of synchronous tiers): then it is no longer in flight.
+    if (this.#inFlight.get(key) === entry) entry.promise = promise
+    return promise
+  }
+
+  /** The read `entry` settled: later reads start their own. */
+  #settled(key: string, entry: InFlightRead | undefined): void {
+    if (entry !== undefined && this.#inFlight.get(key) === entry) this.#inFlight.delete(key)
+  }
+
+  /** A write or delete of `key` starts: reads in flight may answer what it replaces, so none is joined any more. */
+  #newGeneration(key: string): void {
+    this.#generations.bump(key)
+    this.#inFlight.delete(key)
   }
 
   /** `#readRange` of a one-tier chain from its only tier: the same answers, settled from the tier's read. */
-  #readOnlyTier(key: string): Promise<ChainRead> {
+  #readOnlyTier(key: string, entry: InFlightRead): Promise<ChainRead> {
     let reading: Promise<StoredRecord | undefined>
     try {
       reading = this.#tiers[0]!.get(key)
@@ -120,11 +151,13 @@ export class TierChain {
     }
     return reading.then(
       (record) => {
+        this.#settled(key, entry)
         this.#breaker0.success()
         const live = record !== undefined && isLive(record) ? record : undefined
         return { record: live, answered: true, lockTierHolds: this.#lockIndex === 0 ? live : undefined }
       },
       (error: unknown) => {
+        this.#settled(key, entry)
         if (endsRead(error)) throw error
         this.#failed(0, 'get', key, error)
         return { record: undefined, answered: false, lockTierHolds: undefined }
@@ -146,7 +179,7 @@ export class TierChain {
    * the caller must know failed); otherwise failures are events only.
    */
   async write(key: string, record: StoredRecord, strict: boolean): Promise<void> {
-    this.#generations.bump(key)
+    this.#newGeneration(key)
     const written = await this.#writeTo(this.#tiers.length, key, record)
     if (strict && written === 0 && this.#tiers.length > 0) {
       throw new BridgeError('E_STORE_UNAVAILABLE', `no tier accepted the write (tiers: ${this.names.join(', ')})`)
@@ -163,7 +196,7 @@ export class TierChain {
    * `E_NO_DURABLE_TIER` (the other tiers may have taken it; a read finds it there until they drop it).
    */
   async writeDurable(key: string, record: StoredRecord): Promise<void> {
-    this.#generations.bump(key)
+    this.#newGeneration(key)
     const persisted = await Promise.all(
       this.#tiers.map(async (tier, i) => {
         if (!this.#breakers[i]!.allow()) {
@@ -197,6 +230,7 @@ export class TierChain {
    * is written too.
    */
   async writeFenced(key: string, record: StoredRecord, fence: WriteFence): Promise<FencedWrite> {
+    this.#inFlight.delete(key)
     const i = this.#lockIndex
     if (i < 0) {
       await this.write(key, record, false)
@@ -230,7 +264,7 @@ export class TierChain {
   }
 
   async delete(key: string): Promise<void> {
-    this.#generations.bump(key)
+    this.#newGeneration(key)
     const results = await Promise.all(
       this.#tiers.map(async (tier, i) => {
         if (!this.#breakers[i]!.allow()) {
@@ -345,7 +379,7 @@ export class TierChain {
     )
   }
 
-  async #readRange(key: string, from: number, answered: boolean): Promise<ChainRead> {
+  async #readRange(key: string, from: number, answered: boolean, entry?: InFlightRead): Promise<ChainRead> {
     const tiers = this.#tiers
     // A record found below the first tier is copied up, unless the key was written meanwhile: the ticket tells. A
     // read that can only find it in the first tier copies nothing, so it takes none (a one-tier chain's hit is hot).
@@ -379,13 +413,14 @@ export class TierChain {
       }
       return { record: undefined, answered, lockTierHolds: undefined }
     } finally {
+      this.#settled(key, entry)
       if (ticket !== undefined) this.#generations.end(ticket)
     }
   }
 
   /** Writes every tier but `skip` (a new generation of the key). */
   async #writeExcept(skip: number, key: string, record: StoredRecord): Promise<void> {
-    this.#generations.bump(key)
+    this.#newGeneration(key)
     await Promise.all(
       this.#tiers.map(async (tier, i) => {
         if (i === skip) return
