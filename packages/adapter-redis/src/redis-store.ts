@@ -1,11 +1,4 @@
-import {
-  isLive,
-  secretStringsOf,
-  ttlMsOf,
-  type CredentialStore,
-  type CredentialValue,
-  type StoredRecord,
-} from '@open-bridge/core'
+import { isLive, secretStringsOf, ttlMsOf, type CredentialStore, type StoredRecord } from '@open-bridge/core'
 import { closeClient, createFailFastClient, firstConnection, type FailFastClient } from './connection.js'
 import { invalidConfig, redisFailure, type RedisStoreError } from './errors.js'
 import { resolveOptions, type RedisStoreOptions } from './options.js'
@@ -53,56 +46,31 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
   let closed = false
   const notices = notify ? redisWatch(client, keyPrefix) : undefined
 
-  /** The record `key` holds, live, or `undefined`; every failure a RedisStoreError. */
-  const readRecord = (key: string): Promise<StoredRecord | undefined> => {
-    const redisKey = keyPrefix + key
-    let reply: Promise<string | null>
-    try {
-      reply = client.get(redisKey)
-    } catch (error) {
-      return Promise.reject(fail('get', error))
-    }
-    return reply.then(
-      (json) => {
-        if (json === null) return undefined
-        let decoded: ReturnType<typeof decodeRecord>
-        try {
-          decoded = decodeRecord(json, key)
-        } catch (error) {
-          throw fail('get', error)
-        }
-        // Written by uni-open-bridge (no __expiresAt): the key's TTL is the only expiry there is.
-        if (decoded.expiresAt === undefined) return withTtlExpiry(redisKey, decoded.value)
-        const record: StoredRecord = { value: decoded.value, expiresAt: decoded.expiresAt }
-        // A replica may serve a key its primary has already expired.
-        return isLive(record) ? record : undefined
-      },
-      (error: unknown) => {
-        throw fail('get', error)
-      },
-    )
-  }
-  const withTtlExpiry = async (redisKey: string, value: CredentialValue): Promise<StoredRecord | undefined> => {
-    let pttl: number
-    try {
-      pttl = await client.pttl(redisKey)
-    } catch (error) {
-      throw fail('get', error)
-    }
-    if (pttl === -2) return undefined
-    const record: StoredRecord = { value, expiresAt: pttl < 0 ? null : Date.now() + pttl }
-    return isLive(record) ? record : undefined
-  }
-
   const store: CredentialStore = {
     name,
     // Whether Redis keeps data across a restart depends on its own config (RDB / AOF): see the README.
     persistent: true,
-    // Not `async`: a hit is settled from the client's own promise (one `.then`, no async frame between them).
-    get: (key) => {
-      // A new store's first reads wait for its first connection.
-      if (connecting !== undefined) return ready().then(() => readRecord(key))
-      return readRecord(key)
+    get: async (key) => {
+      try {
+        // Inline rather than `ready()`: the read is the hot path.
+        if (connecting !== undefined) await connecting
+        const redisKey = keyPrefix + key
+        const json = await client.get(redisKey)
+        if (json === null) return undefined
+        const decoded = decodeRecord(json, key)
+        let expiresAt = decoded.expiresAt
+        if (expiresAt === undefined) {
+          // Written by uni-open-bridge: the key's TTL is the only expiry there is.
+          const pttl = await client.pttl(redisKey)
+          if (pttl === -2) return undefined
+          expiresAt = pttl < 0 ? null : Date.now() + pttl
+        }
+        const record: StoredRecord = { value: decoded.value, expiresAt }
+        // A replica may serve a key its primary has already expired.
+        return isLive(record) ? record : undefined
+      } catch (error) {
+        throw fail('get', error)
+      }
     },
     set: async (key, record) => {
       try {

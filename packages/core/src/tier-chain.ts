@@ -119,12 +119,7 @@ export class TierChain {
     if (joined !== undefined && joined.peeked === peeked && joined.promise !== undefined) return joined.promise
     const entry: InFlightRead = { peeked, promise: undefined }
     this.#inFlight.set(key, entry)
-    // One tier without `getSync` (a Redis-only chain), its breaker closed: nothing to copy up, so one `.then` on the
-    // tier's own promise rather than the walk's async frame (a network tier's hit is a hot path too).
-    const promise =
-      peeked === undefined && this.#tiers.length === 1 && this.#breaker0.closed
-        ? this.#readOnlyTier(key, entry)
-        : this.#readRange(key, peeked === undefined ? 0 : 1, peeked === MISSED, entry)
+    const promise = this.#readRange(key, peeked === undefined ? 0 : 1, peeked === MISSED, entry)
     // Not when it settled already (a walk of synchronous tiers): then it is no longer in flight.
     if (this.#inFlight.get(key) === entry) entry.promise = promise
     return promise
@@ -139,30 +134,6 @@ export class TierChain {
   #newGeneration(key: string): void {
     this.#generations.bump(key)
     this.#inFlight.delete(key)
-  }
-
-  /** `#readRange` of a one-tier chain from its only tier: the same answers, settled from the tier's read. */
-  #readOnlyTier(key: string, entry: InFlightRead): Promise<ChainRead> {
-    let reading: Promise<StoredRecord | undefined>
-    try {
-      reading = this.#tiers[0]!.get(key)
-    } catch (error) {
-      reading = Promise.reject(error)
-    }
-    return reading.then(
-      (record) => {
-        this.#settled(key, entry)
-        this.#breaker0.success()
-        const live = record !== undefined && isLive(record) ? record : undefined
-        return { record: live, answered: true, lockTierHolds: this.#lockIndex === 0 ? live : undefined }
-      },
-      (error: unknown) => {
-        this.#settled(key, entry)
-        if (endsRead(error)) throw error
-        this.#failed(0, 'get', key, error)
-        return { record: undefined, answered: false, lockTierHolds: undefined }
-      },
-    )
   }
 
   /**
